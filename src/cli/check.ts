@@ -1,0 +1,77 @@
+import { parseArgs } from 'node:util';
+import { formatDiagnostic, lineColOf, type Diagnostic } from '../diagnostics.js';
+import { loadRules } from '../rule/load-rules.js';
+import { parsePlaceholders } from './placeholders.js';
+import type { CommandSpec } from './command.js';
+import { UsageError } from './usage-error.js';
+
+export const check: CommandSpec = {
+  summary: 'lint Sigma rule files and folders',
+  usage: 'sigmatch check PATH... [--format text|json] [--quiet] [--placeholder NAME=VALUE[,VALUE]]',
+  run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        format: { type: 'string', default: 'text' },
+        quiet: { type: 'boolean', default: false },
+        placeholder: { type: 'string', multiple: true },
+      },
+    });
+    if (positionals.length === 0) throw new UsageError('check needs at least one rule file or folder');
+    if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json, got '${values.format}'`);
+    const placeholders = parsePlaceholders(values.placeholder);
+    // Linting does not need placeholder values: an unresolved one is a warning here, an error at hunt time.
+    const collection = loadRules(positionals, { placeholders, lint: true });
+    const shown = values.quiet ? collection.diagnostics.filter((d) => d.severity === 'error') : collection.diagnostics;
+    const errors = collection.diagnostics.filter((d) => d.severity === 'error');
+    const warnings = collection.diagnostics.filter((d) => d.severity === 'warning');
+    const byCode = countBy(collection.diagnostics);
+    const unreadable = errors.some((d) => d.code === 'file-unreadable') && collection.files === 0;
+    if (values.format === 'json') {
+      io.out(
+        JSON.stringify({
+          files: collection.files,
+          documents: collection.documents,
+          rules: collection.rules.length,
+          correlations: collection.correlations.length,
+          filters: collection.filters.length,
+          errors: errors.length,
+          warnings: warnings.length,
+          byCode: Object.fromEntries(byCode),
+          diagnostics: shown.map((d) => toJson(d, collection.sources)),
+        }) + '\n',
+      );
+    } else {
+      for (const d of shown) io.out(formatDiagnostic(d, collection.sources) + '\n');
+      io.out(
+        `\n${collection.files} files, ${collection.documents} documents: ${collection.rules.length} rules, ${collection.correlations.length} correlations, ${collection.filters.length} filters valid\n` +
+          `${errors.length} errors, ${warnings.length} warnings\n`,
+      );
+      for (const [code, n] of [...byCode].sort((a, b) => b[1] - a[1])) io.out(`  ${String(n).padStart(6)}  ${code}\n`);
+    }
+    if (unreadable) return 2;
+    return errors.length > 0 ? 1 : 0;
+  },
+};
+
+function countBy(diagnostics: readonly Diagnostic[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const d of diagnostics) {
+    const key = `${d.severity} ${d.code}`;
+    out.set(key, (out.get(key) ?? 0) + 1);
+  }
+  return out;
+}
+
+function toJson(d: Diagnostic, sources: ReadonlyMap<string, string>): object {
+  const text = d.span === undefined ? undefined : sources.get(d.span.file);
+  const pos = d.span !== undefined && text !== undefined ? lineColOf(text, d.span.start) : undefined;
+  return {
+    code: d.code,
+    severity: d.severity,
+    message: d.message,
+    ...(d.span !== undefined ? { file: d.span.file } : {}),
+    ...(pos !== undefined ? { line: pos.line, column: pos.column } : {}),
+  };
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+import { COMMANDS } from './commands.js';
+import type { CommandIO } from './command.js';
+import { UsageError } from './usage-error.js';
+
+function help(): string {
+  const lines = Object.entries(COMMANDS).map(([name, spec]) => `  ${name.padEnd(8)} ${spec.summary}\n           ${spec.usage}`);
+  return `sigmatch: Sigma detection engine and threat-hunting tool\n\nUsage: sigmatch COMMAND [options]\n\n${lines.join('\n')}\n`;
+}
+
+/** Maps every outcome to an exit code, in one place: usage errors 2, bugs 70 with a stack trace. */
+export async function main(argv: string[]): Promise<number> {
+  const io: CommandIO = {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    interactive: process.stderr.isTTY === true,
+    color: process.stderr.isTTY === true && process.env['NO_COLOR'] === undefined,
+  };
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(help());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    io.out('sigmatch 0.1.0\n');
+    return 0;
+  }
+  const command = (COMMANDS as Record<string, (typeof COMMANDS)[keyof typeof COMMANDS]>)[name];
+  if (command === undefined) {
+    io.err(`sigmatch: unknown command '${name}'\n\n${help()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+      io.err(`sigmatch ${name}: ${e.message}\nusage: ${command.usage}\n`);
+      return 2;
+    }
+    io.err(`sigmatch: internal error (a bug, please report it):\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 70;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`sigmatch: internal error: ${String(e)}\n`);
+    process.exitCode = 70;
+  },
+);

@@ -1,0 +1,209 @@
+import { RE2JS } from 're2js';
+import { regexFlagBits } from '../modifiers/re.js';
+import { cidrMatcher } from './cidr-matcher.js';
+import type { EventCache } from './event-cache.js';
+import { boolOf, compareNumbers, numberOf, scalarsOf, timeOf, timePartOf } from './field-values.js';
+import { globMatch } from './glob.js';
+import type { MatchNode, ValueTest } from './ir.js';
+
+export type Matcher = (c: EventCache) => boolean;
+
+const TRUE: Matcher = () => true;
+const FALSE: Matcher = () => false;
+
+/** Compiles IR into a closure tree; OR groups of equality tests on one field become one Set lookup. */
+export function compileMatcher(node: MatchNode): Matcher {
+  switch (node.kind) {
+    case 'and': {
+      const cs = node.children.map(compileMatcher);
+      if (cs.length === 2) {
+        const [a, b] = cs as [Matcher, Matcher];
+        return (c) => a(c) && b(c);
+      }
+      return (c) => {
+        for (const m of cs) if (!m(c)) return false;
+        return true;
+      };
+    }
+    case 'or': {
+      const merged = mergeEqualities(node.children);
+      const cs = merged.map((n) => (typeof n === 'function' ? n : compileMatcher(n)));
+      if (cs.length === 1) return cs[0] as Matcher;
+      return (c) => {
+        for (const m of cs) if (m(c)) return true;
+        return false;
+      };
+    }
+    case 'not': {
+      const m = compileMatcher(node.child);
+      return (c) => !m(c);
+    }
+    case 'const':
+      return node.value ? TRUE : FALSE;
+    case 'detection':
+    case 'item':
+      return compileMatcher(node.child);
+    case 'field':
+      return compileFieldTest(node.field, node.test);
+    case 'keyword': {
+      const test = stringPredicate(node.test);
+      if (test === undefined) return FALSE;
+      const lower = isCaseFolded(node.test);
+      return (c) => {
+        for (const s of lower ? c.allLower() : c.allStrings()) if (test(s)) return true;
+        return false;
+      };
+    }
+    case 'exists': {
+      const { field, expected } = node;
+      return (c) => (c.value(field) !== undefined) === expected;
+    }
+    case 'null': {
+      const field = node.field;
+      return (c) => {
+        const v = c.value(field);
+        return v === undefined || v === null;
+      };
+    }
+    case 'fieldref': {
+      const { field, other, position, cased } = node;
+      return (c) => {
+        const as = cased ? c.strings(field) : c.lower(field);
+        const bs = cased ? c.strings(other) : c.lower(other);
+        for (const a of as)
+          for (const b of bs) {
+            if (position === 'exact' ? a === b : position === 'contains' ? a.includes(b) : position === 'startswith' ? a.startsWith(b) : a.endsWith(b)) return true;
+          }
+        return false;
+      };
+    }
+    default: {
+      const never: never = node;
+      return never;
+    }
+  }
+}
+
+/** Folds `field == a or field == b or ...` (same field, same casing) into one Set lookup. */
+function mergeEqualities(children: readonly MatchNode[]): Array<MatchNode | Matcher> {
+  const groups = new Map<string, Set<string>>();
+  const rest: Array<MatchNode | Matcher> = [];
+  for (const ch of children) {
+    const n = ch.kind === 'item' && !ch.origin.negate ? ch.child : ch;
+    if (n.kind === 'field' && n.test.kind === 'eq') {
+      const key = `${n.test.cased ? 'C' : 'I'}${n.field}`;
+      let set = groups.get(key);
+      if (set === undefined) groups.set(key, (set = new Set()));
+      set.add(n.test.value);
+    } else rest.push(ch);
+  }
+  for (const [key, set] of groups) {
+    const cased = key[0] === 'C';
+    const field = key.slice(1);
+    if (set.size === 1) {
+      rest.unshift({ kind: 'field', field, test: { kind: 'eq', value: [...set][0] as string, cased } });
+      continue;
+    }
+    rest.unshift((c: Parameters<Matcher>[0]) => {
+      for (const s of cased ? c.strings(field) : c.lower(field)) if (set.has(s)) return true;
+      return false;
+    });
+  }
+  return rest;
+}
+
+function isCaseFolded(test: ValueTest): boolean {
+  return (test.kind === 'eq' || test.kind === 'prefix' || test.kind === 'suffix' || test.kind === 'contains' || test.kind === 'glob') && !test.cased;
+}
+
+/** A predicate on one string value, for the tests that look at text. */
+function stringPredicate(test: ValueTest): ((s: string) => boolean) | undefined {
+  switch (test.kind) {
+    case 'eq': {
+      const v = test.value;
+      return (s) => s === v;
+    }
+    case 'prefix': {
+      const v = test.value;
+      return (s) => s.startsWith(v);
+    }
+    case 'suffix': {
+      const v = test.value;
+      return (s) => s.endsWith(v);
+    }
+    case 'contains': {
+      const v = test.value;
+      return (s) => s.includes(v);
+    }
+    case 'glob': {
+      const parts = test.parts;
+      return (s) => globMatch(parts, s);
+    }
+    case 'regex': {
+      const re = RE2JS.compile(test.source, regexFlagBits(test.flags));
+      return (s) => re.matcher(s).find();
+    }
+    case 'cidr':
+      return cidrMatcher(test.cidr);
+    case 'numeq':
+    case 'bool':
+    case 'compare':
+    case 'timepart':
+      return undefined;
+    default: {
+      const never: never = test;
+      return never;
+    }
+  }
+}
+
+function compileFieldTest(field: string, test: ValueTest): Matcher {
+  switch (test.kind) {
+    case 'numeq': {
+      const n = test.value;
+      return (c) => {
+        const v = c.value(field);
+        if (typeof v === 'number') return v === n;
+        for (const x of scalarsOf(v)) if (numberOf(x) === n) return true;
+        return false;
+      };
+    }
+    case 'bool': {
+      const b = test.value;
+      return (c) => {
+        for (const x of scalarsOf(c.value(field))) if (boolOf(x) === b) return true;
+        return false;
+      };
+    }
+    case 'compare': {
+      const { op, value } = test;
+      return (c) => {
+        for (const x of scalarsOf(c.value(field))) if (compareNumbers(numberOf(x), op, value)) return true;
+        return false;
+      };
+    }
+    case 'timepart': {
+      const { op, value, part } = test;
+      return (c) => {
+        for (const x of scalarsOf(c.value(field))) {
+          const t = timeOf(x);
+          if (!Number.isNaN(t) && compareNumbers(timePartOf(t, part), op, value)) return true;
+        }
+        return false;
+      };
+    }
+    default: {
+      const pred = stringPredicate(test) as (s: string) => boolean;
+      if (isCaseFolded(test)) {
+        return (c) => {
+          for (const s of c.lower(field)) if (pred(s)) return true;
+          return false;
+        };
+      }
+      return (c) => {
+        for (const s of c.strings(field)) if (pred(s)) return true;
+        return false;
+      };
+    }
+  }
+}

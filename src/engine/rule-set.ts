@@ -1,0 +1,63 @@
+import { compileRule, type CompiledRule } from '../compile/compile-rule.js';
+import { EventCache } from '../compile/event-cache.js';
+import type { MatchNode } from '../compile/ir.js';
+import type { Diagnostic } from '../diagnostics.js';
+import type { Event } from '../event/event.js';
+import { applyFilters } from '../rule/apply-filters.js';
+import type { SigmaFilter, SigmaRule } from '../rule/model.js';
+
+/** Decides which events a rule's logsource covers; undefined means no pipeline knows the logsource. */
+export type LogsourceResolver = (rule: SigmaRule) => { ir: MatchNode } | { reason: string };
+
+export interface RuleSetOptions {
+  readonly filters?: readonly SigmaFilter[];
+  readonly logsource?: LogsourceResolver;
+}
+
+export interface SkippedRule {
+  readonly rule: SigmaRule;
+  readonly reason: string;
+}
+
+/** A compiled set of rules, evaluated together against events. */
+export class RuleSet {
+  private constructor(
+    readonly rules: readonly CompiledRule[],
+    readonly skipped: readonly SkippedRule[],
+    readonly diagnostics: readonly Diagnostic[],
+  ) {}
+
+  static compile(rules: readonly SigmaRule[], options: RuleSetOptions = {}): RuleSet {
+    const compiled: CompiledRule[] = [];
+    const skipped: SkippedRule[] = [];
+    const diagnostics: Diagnostic[] = [];
+    for (const original of rules) {
+      const { rule } = applyFilters(original, options.filters ?? []);
+      let logsourceIr: MatchNode | undefined;
+      if (options.logsource !== undefined) {
+        const resolved = options.logsource(rule);
+        if ('reason' in resolved) {
+          skipped.push({ rule, reason: resolved.reason });
+          continue;
+        }
+        logsourceIr = resolved.ir;
+      }
+      const result = compileRule(rule, logsourceIr);
+      diagnostics.push(...result.diagnostics);
+      if (result.compiled === undefined) {
+        skipped.push({ rule, reason: result.diagnostics[0]?.message ?? 'does not compile' });
+        continue;
+      }
+      compiled.push(result.compiled);
+    }
+    return new RuleSet(compiled, skipped, diagnostics);
+  }
+
+  /** The rules that match the event, in rule-set order. */
+  match(event: Event): CompiledRule[] {
+    const cache = new EventCache(event);
+    const out: CompiledRule[] = [];
+    for (const r of this.rules) if (r.matcher(cache)) out.push(r);
+    return out;
+  }
+}

@@ -1,0 +1,32 @@
+export type { Diagnostic, Severity, Span } from './diagnostics.js';
+export { formatDiagnostic, hasErrors, lineColOf } from './diagnostics.js';
+export type { Event, FieldValue, Provenance } from './event/event.js';
+export { eventFromObject, lookupField } from './event/event.js';
+export type {
+  Detection,
+  DetectionItem,
+  Level,
+  Logsource,
+  SigmaCorrelation,
+  SigmaDocument,
+  SigmaFilter,
+  SigmaRule,
+  Status,
+} from './rule/model.js';
+export { parseRuleFile } from './rule/parse-rule-file.js';
+export type { ParsedRuleFile, RuleFileOptions } from './rule/parse-rule-file.js';
+export { loadRules, loadRuleTexts } from './rule/load-rules.js';
+export type { RuleCollection } from './rule/load-rules.js';
+export { applyFilters } from './rule/apply-filters.js';
+export { parseCondition } from './condition/parse-condition.js';
+export { printCondition } from './condition/print-condition.js';
+export type { ConditionNode } from './condition/ast.js';
+export type { MatchNode, ValueTest } from './compile/ir.js';
+export { lowerRule } from './compile/lower-rule.js';
+export { compileRule } from './compile/compile-rule.js';
+export type { CompiledRule } from './compile/compile-rule.js';
+export { interpret } from './compile/interpret.js';
+export { RuleSet } from './engine/rule-set.js';
+export type { RuleSetOptions, LogsourceResolver, SkippedRule } from './engine/rule-set.js';
+export { explain } from './engine/explain.js';
+export type { Explanation, DetectionExplanation, ItemExplanation } from './engine/explain.js';

@@ -1,0 +1,3 @@
+import { positionModifier } from './contains.js';
+
+export const endswith = positionModifier('endswith');

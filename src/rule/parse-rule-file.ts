@@ -1,0 +1,98 @@
+import { parseAllDocuments, type Document, type YAMLMap } from 'yaml';
+import { error, warning, type Diagnostic, type Span } from '../diagnostics.js';
+import type { SigmaDocument } from './model.js';
+import { mergeMaps, withoutKey } from './merge-legacy.js';
+import { parseCorrelation } from './parse-correlation.js';
+import type { DetectionOptions } from './parse-detection.js';
+import { parseFilter } from './parse-filter.js';
+import { parseRule } from './parse-rule.js';
+import { NodeReader } from './yaml-nodes.js';
+
+export interface RuleFileOptions {
+  /** Values for `%name%` placeholders under `|expand`. */
+  readonly placeholders?: ReadonlyMap<string, readonly string[]>;
+  /** Linting only: keep rules whose placeholders have no value (warning instead of error). */
+  readonly lint?: boolean;
+}
+
+export interface ParsedRuleFile {
+  readonly file: string;
+  readonly text: string;
+  readonly documents: readonly SigmaDocument[];
+  readonly diagnostics: readonly Diagnostic[];
+  /** Documents read (rules, correlations and filters, valid or not). */
+  readonly documentCount: number;
+}
+
+const YAML_CODES: Record<string, string> = { DUPLICATE_KEY: 'yaml-duplicate-key' };
+
+/**
+ * Reads a rule file: every YAML document in it, classified as rule, correlation or filter
+ * (the deprecated `action:` collections are merged, with a warning). Never throws on user input.
+ */
+export function parseRuleFile(file: string, text: string, options: RuleFileOptions = {}): ParsedRuleFile {
+  const diagnostics: Diagnostic[] = [];
+  const documents: SigmaDocument[] = [];
+  const detectionOptions: DetectionOptions = {
+    placeholders: options.placeholders ?? new Map(),
+    keepUnresolvedPlaceholders: options.lint === true,
+  };
+  const parsed = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, strict: false });
+  const docs: Document[] = Array.isArray(parsed) ? parsed : [];
+  let global: YAMLMap | null = null;
+  let previousRule: YAMLMap | null = null;
+  let documentCount = 0;
+
+  for (const doc of docs) {
+    const yamlErrors = doc.errors;
+    for (const e of yamlErrors) {
+      const span: Span = { file, start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1) };
+      diagnostics.push(error(YAML_CODES[e.code] ?? 'yaml-syntax', e.message.split('\n')[0] ?? e.message, span));
+    }
+    if (yamlErrors.length > 0) continue;
+    const r = new NodeReader(file, doc);
+    if (doc.contents === null) continue;
+    const docSpan = r.span(doc.contents);
+    const map = r.asMap(doc.contents);
+    if (map === null) {
+      diagnostics.push(error('document-kind', 'a Sigma document is a map (a rule, a correlation or a filter)', docSpan));
+      continue;
+    }
+    documentCount++;
+    const action = r.asScalar(r.get(map, 'action'))?.value;
+    if (action !== undefined) {
+      diagnostics.push(warning('legacy-action', `'action: ${String(action)}' collections are deprecated since Sigma 2.0; write one rule per document`, r.span(r.keyNode(map, 'action'))));
+      if (action === 'global') global = global === null ? withoutKey(map, 'action') : mergeMaps(global, withoutKey(map, 'action'));
+      else if (action === 'reset') global = null;
+      else if (action === 'repeat') {
+        if (previousRule === null) {
+          diagnostics.push(error('legacy-action', "'action: repeat' has no previous rule to repeat", docSpan));
+          continue;
+        }
+        const merged = mergeMaps(previousRule, withoutKey(map, 'action'));
+        const rule = parseRule(r, merged, docSpan, detectionOptions, diagnostics);
+        if (rule !== null) documents.push(rule);
+      } else {
+        diagnostics.push(error('legacy-action', `unknown action '${String(action)}' (global, reset or repeat)`, r.span(r.get(map, 'action'))));
+      }
+      continue;
+    }
+    if (r.get(map, 'correlation') !== null) {
+      const c = parseCorrelation(r, map, docSpan, diagnostics);
+      if (c !== null) documents.push(c);
+    } else if (r.get(map, 'filter') !== null) {
+      const f = parseFilter(r, map, docSpan, detectionOptions, diagnostics);
+      if (f !== null) documents.push(f);
+    } else {
+      const effective = global === null ? map : mergeMaps(map, global);
+      previousRule = effective;
+      if (r.get(effective, 'detection') === null && r.get(effective, 'logsource') === null && r.get(effective, 'title') === null) {
+        diagnostics.push(error('document-kind', 'document is neither a rule (detection), a correlation (correlation) nor a filter (filter)', docSpan));
+        continue;
+      }
+      const rule = parseRule(r, effective, docSpan, detectionOptions, diagnostics);
+      if (rule !== null) documents.push(rule);
+    }
+  }
+  return { file, text, documents, diagnostics, documentCount };
+}
