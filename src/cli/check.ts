@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { formatDiagnostic, lineColOf, type Diagnostic } from '../diagnostics.js';
+import { checkRuleFields } from '../pipeline/check-fields.js';
 import { loadRules } from '../rule/load-rules.js';
 import { parsePlaceholders } from './placeholders.js';
 import type { CommandSpec } from './command.js';
@@ -22,7 +23,8 @@ export const check: CommandSpec = {
     if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json, got '${values.format}'`);
     const placeholders = parsePlaceholders(values.placeholder);
     // Linting does not need placeholder values: an unresolved one is a warning here, an error at hunt time.
-    const collection = loadRules(positionals, { placeholders, lint: true });
+    const loaded = loadRules(positionals, { placeholders, lint: true });
+    const collection = { ...loaded, diagnostics: [...loaded.diagnostics, ...loaded.rules.flatMap(checkRuleFields)] };
     const shown = values.quiet ? collection.diagnostics.filter((d) => d.severity === 'error') : collection.diagnostics;
     const errors = collection.diagnostics.filter((d) => d.severity === 'error');
     const warnings = collection.diagnostics.filter((d) => d.severity === 'warning');

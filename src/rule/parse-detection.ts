@@ -206,7 +206,13 @@ function valueWarnings(
   if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(value)) {
     diagnostics.push(warning('control-character', 'value contains a control character', span));
   }
+  if (pattern.kind === 'regex' && /^\(\?[ims]+\)/.test(value)) {
+    diagnostics.push(warning('regex-inline-flag', "inline regex flags like (?i) are deprecated in Sigma 2.2; use the |i, |m, |s modifiers", span));
+  }
   if (pattern.kind !== 'string') return;
+  if (/^\s*[<>]=?\s*\d+(\.\d+)?\s*$/.test(value)) {
+    diagnostics.push(warning('comparison-as-string', `'${value}' is compared as text, not as a number; use |gt, |gte, |lt or |lte`, span));
+  }
   if (unmodified && field !== null && /^-?\d+$/.test(value) && field === 'EventID') {
     diagnostics.push(warning('number-as-string', `number written as a string ('${value}'); write it unquoted`, span));
   }
