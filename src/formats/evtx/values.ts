@@ -1,0 +1,159 @@
+import type { FieldValue } from '../../event/event.js';
+import { ByteReader, FormatError } from './byte-reader.js';
+import type { XmlValue } from './xml-tree.js';
+
+/** A substitution value from a template instance, decoded. */
+export interface SubstitutionValue {
+  readonly type: number;
+  /** One entry, or one per array item for array types. */
+  readonly items: readonly XmlValue[];
+  /** Null type or zero-size: an optional substitution drops it. */
+  readonly empty: boolean;
+  /** For BinXml (0x21): where the nested fragment lives in the chunk. */
+  readonly binxml?: { readonly start: number; readonly end: number };
+  readonly isArray: boolean;
+}
+
+const FILETIME_EPOCH_DIFF = 116444736000000000n;
+
+/** `YYYY-MM-DDTHH:MM:SS.fffffffZ` from FILETIME ticks (100 ns since 1601), as Windows renders it. */
+export function filetimeToIso(ticks: bigint): string {
+  const unix100ns = ticks - FILETIME_EPOCH_DIFF;
+  const ms = unix100ns / 10000n;
+  const d = new Date(Number(ms));
+  if (Number.isNaN(d.getTime())) return `FILETIME(${ticks})`;
+  const frac = ((unix100ns % 10000000n) + 10000000n) % 10000000n;
+  return `${d.toISOString().slice(0, 19)}.${frac.toString().padStart(7, '0')}Z`;
+}
+
+function guid(b: Buffer): string {
+  const hex = (n: number, w: number) => n.toString(16).toUpperCase().padStart(w, '0');
+  const d1 = hex(b.readUInt32LE(0), 8);
+  const d2 = hex(b.readUInt16LE(4), 4);
+  const d3 = hex(b.readUInt16LE(6), 4);
+  const rest = b.subarray(8, 16).toString('hex').toUpperCase();
+  return `{${d1}-${d2}-${d3}-${rest.slice(0, 4)}-${rest.slice(4)}}`;
+}
+
+function sid(r: ByteReader): string {
+  const revision = r.u8();
+  const count = r.u8();
+  if (count > 15) throw new FormatError(`SID with ${count} sub-authorities (at most 15)`);
+  const auth = r.bytes(6);
+  const authority = auth.readUIntBE(0, 6);
+  const parts = [`S-${revision}`, authority >= 2 ** 32 ? `0x${auth.toString('hex')}` : String(authority)];
+  for (let i = 0; i < count; i++) parts.push(String(r.u32()));
+  return parts.join('-');
+}
+
+const v = (text: string, value: FieldValue = text): XmlValue => ({ text, value });
+
+function num(n: number | bigint): XmlValue {
+  if (typeof n === 'bigint') return n <= BigInt(Number.MAX_SAFE_INTEGER) ? v(n.toString(), Number(n)) : v(n.toString());
+  return v(String(n), n);
+}
+
+/** Decodes one scalar of `type` from the reader (array item or whole value). */
+function scalar(type: number, r: ByteReader, size: number): XmlValue {
+  switch (type) {
+    case 0x01: {
+      let s = r.utf16(Math.floor(size / 2));
+      if (size % 2 === 1) r.skip(1);
+      const nul = s.indexOf('\0');
+      if (nul >= 0) s = s.slice(0, nul);
+      return v(s);
+    }
+    case 0x02: {
+      const s = r.bytes(size).toString('latin1').replace(/\0+$/, '').replace(/\0/g, '');
+      return v(s);
+    }
+    case 0x03: {
+      const n = r.u8();
+      return num(n > 127 ? n - 256 : n);
+    }
+    case 0x04:
+      return num(r.u8());
+    case 0x05: {
+      const n = r.u16();
+      return num(n > 32767 ? n - 65536 : n);
+    }
+    case 0x06:
+      return num(r.u16());
+    case 0x07:
+      return num(r.i32());
+    case 0x08:
+      return num(r.u32());
+    case 0x09:
+      return num(BigInt.asIntN(64, r.u64()));
+    case 0x0a:
+      return num(r.u64());
+    case 0x0b: {
+      const f = r.bytes(4).readFloatLE(0);
+      return v(String(f), f);
+    }
+    case 0x0c: {
+      const f = r.bytes(8).readDoubleLE(0);
+      return v(String(f), f);
+    }
+    case 0x0d: {
+      // Non-zero bitmask values occur: any non-zero is true.
+      const b = r.u32() !== 0;
+      return v(b ? 'true' : 'false', b);
+    }
+    case 0x0e:
+      return v(r.bytes(size).toString('hex').toUpperCase());
+    case 0x0f:
+      return v(guid(r.bytes(16)));
+    case 0x10:
+      return size === 8 ? v(`0x${r.u64().toString(16)}`) : v(`0x${r.u32().toString(16)}`);
+    case 0x11:
+      return v(filetimeToIso(r.u64()));
+    case 0x12: {
+      const [year, month, , day, hour, minute, second, ms] = [r.u16(), r.u16(), r.u16(), r.u16(), r.u16(), r.u16(), r.u16(), r.u16()];
+      const p = (n: number, w = 2) => String(n).padStart(w, '0');
+      return v(`${p(year, 4)}-${p(month)}-${p(day)}T${p(hour)}:${p(minute)}:${p(second)}.${p(ms, 3)}Z`);
+    }
+    case 0x13:
+      return v(sid(r));
+    case 0x14:
+      return v(`0x${r.u32().toString(16)}`);
+    case 0x15:
+      return v(`0x${r.u64().toString(16)}`);
+    default:
+      throw new FormatError(`unsupported value type 0x${type.toString(16)}`);
+  }
+}
+
+const FIXED_SIZE: Record<number, number> = { 0x03: 1, 0x04: 1, 0x05: 2, 0x06: 2, 0x07: 4, 0x08: 4, 0x09: 8, 0x0a: 8, 0x0b: 4, 0x0c: 8, 0x0d: 4, 0x0f: 16, 0x11: 8, 0x12: 16, 0x14: 4, 0x15: 8 };
+
+/** Decodes a substitution value of `size` bytes at the reader's position; the reader ends exactly at start+size. */
+export function readSubstitution(type: number, size: number, r: ByteReader): SubstitutionValue {
+  const start = r.pos;
+  const end = start + size;
+  try {
+    if (type === 0x00 || size === 0) return { type, items: [], empty: true, isArray: (type & 0x80) !== 0 };
+    if (type === 0x21) return { type, items: [], empty: false, binxml: { start, end }, isArray: false };
+    if (type === 0x20 || type === 0x23 || type === 0x8e) throw new FormatError(`value type 0x${type.toString(16)} cannot appear in a file`);
+    const sub = new ByteReader(r.buf, start, end);
+    if ((type & 0x80) === 0) return { type, items: [scalar(type, sub, size)], empty: false, isArray: false };
+    const base = type & 0x7f;
+    const items: XmlValue[] = [];
+    if (base === 0x01) {
+      const all = sub.utf16(Math.floor(size / 2));
+      const parts = all.split('\0');
+      if (parts[parts.length - 1] === '') parts.pop();
+      for (const p of parts) items.push(v(p));
+    } else if (base === 0x02) {
+      for (const p of sub.bytes(size).toString('latin1').split('\0').slice(0, -1)) items.push(v(p));
+    } else if (base === 0x13) {
+      while (sub.remaining > 0) items.push(scalar(base, sub, 0));
+    } else {
+      const width = base === 0x10 ? (size % 8 === 0 ? 8 : 4) : FIXED_SIZE[base];
+      if (width === undefined) throw new FormatError(`unsupported array type 0x${type.toString(16)}`);
+      while (sub.remaining >= width) items.push(scalar(base, sub, width));
+    }
+    return { type, items, empty: items.length === 0, isArray: true };
+  } finally {
+    r.pos = end;
+  }
+}

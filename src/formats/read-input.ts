@@ -1,0 +1,76 @@
+import { open, readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readEvtxFile } from './evtx/read-evtx.js';
+import type { InputItem } from './input-item.js';
+import { readJsonFile } from './json/read-json.js';
+import { readXmlText } from './xml/read-xml.js';
+
+export type InputFormat = 'evtx' | 'json' | 'xml';
+
+const INPUT_EXTENSIONS = /\.(evtx|json|jsonl|ndjson|xml)$/i;
+
+/** The format from the first bytes of the file: EVTX signature, `<`, or `{`/`[`. */
+export async function detectFormat(path: string): Promise<InputFormat | undefined> {
+  const fh = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(512);
+    const { bytesRead } = await fh.read(head, 0, 512, 0);
+    const b = head.subarray(0, bytesRead);
+    if (b.subarray(0, 8).toString('latin1') === 'ElfFile\0') return 'evtx';
+    const text = b.toString('utf8').replace(/^\uFEFF/, '').trimStart();
+    if (text.startsWith('<')) return 'xml';
+    if (text.startsWith('{') || text.startsWith('[')) return 'json';
+    return undefined;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Input files under the given paths: named files always, folders recursively by extension. */
+export async function listInputs(paths: readonly string[]): Promise<{ files: string[]; missing: string[] }> {
+  const files: string[] = [];
+  const missing: string[] = [];
+  const walk = async (p: string, explicit: boolean): Promise<void> => {
+    let st;
+    try {
+      st = await stat(p);
+    } catch {
+      missing.push(p);
+      return;
+    }
+    if (st.isDirectory()) {
+      for (const e of (await readdir(p)).sort()) await walk(join(p, e), false);
+    } else if (explicit || INPUT_EXTENSIONS.test(p)) files.push(p);
+  };
+  for (const p of paths) await walk(p, true);
+  return { files, missing };
+}
+
+export interface ReadInputOptions {
+  readonly recover?: boolean;
+}
+
+/** Events and problems of one input file, whatever its format; never throws on file content. */
+export async function* readInput(path: string, options: ReadInputOptions = {}): AsyncGenerator<InputItem> {
+  let format: InputFormat | undefined;
+  try {
+    format = await detectFormat(path);
+  } catch (e) {
+    yield { kind: 'problem', problem: { code: 'input-unreadable', severity: 'error', message: `cannot read: ${(e as Error).message}`, file: path } };
+    return;
+  }
+  if (format === undefined) {
+    yield { kind: 'problem', problem: { code: 'input-format', severity: 'error', message: 'not an EVTX, JSON or XML event file', file: path } };
+    return;
+  }
+  if (format === 'evtx') {
+    for await (const item of readEvtxFile(path, options)) {
+      if (item.kind === 'record') yield { kind: 'event', event: item.event, tree: item.record.root };
+      else yield { kind: 'problem', problem: { ...item.problem, file: path } };
+    }
+  } else if (format === 'json') {
+    yield* readJsonFile(path);
+  } else {
+    yield* readXmlText(await readFile(path, 'utf8'), path);
+  }
+}
