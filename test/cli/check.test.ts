@@ -66,3 +66,27 @@ describe('field check', () => {
     expect(r.stdout).toContain(`${f}:10:9: warning field-unknown: 'DestinationIp' is not a field of process_creation events`);
   });
 });
+
+describe('sigmatch dump', () => {
+  test('jsonl and xml out, problems to stderr with a count', async () => {
+    const { writeEvtxBuffer } = await import('../../src/formats/evtx/write-evtx.js');
+    const { sysmonEvent } = await import('../formats/evtx-writer.js');
+    const dir = mkdtempSync(join(tmpdir(), 'sigmatch-dump-'));
+    const file = join(dir, 'a.evtx');
+    const buf = writeEvtxBuffer([sysmonEvent(1, [['Image', 'C:\\a.exe']]), sysmonEvent(1, [['Image', 'C:\\b.exe']])]);
+    // Break the first record's trailing size copy: it is skipped, the second (using its template) still read.
+    const size = buf.readUInt32LE(4096 + 512 + 4);
+    buf.writeUInt32LE(0, 4096 + 512 + size - 4);
+    writeFileSync(file, buf);
+    const j = sigmatch(['dump', file]);
+    expect(j.code).toBe(0);
+    const lines = j.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.Image)).toEqual(['C:\\b.exe']);
+    expect(lines[0]['@source']).toEqual({ file, record: 2 });
+    expect(j.stderr).toContain(`${file} @ byte 4608, chunk 0, record 1: error evtx-record-size`);
+    expect(j.stderr).toContain('1 events from 1 files, 2 problems');
+    const x = sigmatch(['dump', '--format', 'xml', file]);
+    expect(x.stdout).toContain('<Data Name="Image">C:\\b.exe</Data>');
+    expect(sigmatch(['dump', '--format', 'csv', file]).code).toBe(2);
+  });
+});

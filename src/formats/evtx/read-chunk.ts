@@ -105,9 +105,16 @@ export function readChunk(chunk: Buffer, index: number, fileOffset: number, opti
       break;
     }
     if (chunk.readUInt32LE(pos + size - 4) !== size) {
-      problem('evtx-record-size', `record size ${size} does not match its trailing copy; the rest of the chunk is skipped`, pos, id);
-      stoppedAt = pos;
-      break;
+      // A corrupt record: skip it, and go on when a record starts right after it.
+      const next = pos + size;
+      const resumes = next + 24 <= freeSpace && chunk.readUInt32LE(next) === RECORD_MAGIC;
+      problem('evtx-record-size', `record size ${size} does not match its trailing copy; record skipped${resumes ? '' : ', and the rest of the chunk with it'}`, pos, id);
+      if (!resumes) {
+        stoppedAt = pos;
+        break;
+      }
+      pos = next;
+      continue;
     }
     const rec = parseRecord(ctx, chunk, pos, size, id, index, fileOffset, false);
     if ('code' in rec) problems.push(rec);

@@ -91,9 +91,10 @@ export function parseXmlElement(src: string, start: number): { element: XmlEleme
       if (i >= src.length) fail(`unterminated element <${tag}>`);
       if (src.startsWith('</', i)) {
         flush();
+        const closeAt = i;
         i += 2;
         const closing = name();
-        if (closing !== tag) fail(`</${closing}> closes <${tag}>`);
+        if (closing !== tag) throw new XmlSyntaxError(`</${closing}> closes <${tag}>`, closeAt);
         while (/\s/.test(src[i] ?? '')) i++;
         if (src[i] !== '>') fail("expected '>'");
         i++;
