@@ -1,0 +1,122 @@
+import type { WriterEvent } from '../src/formats/evtx/write-evtx.js';
+import type { WriterValue } from '../src/formats/evtx/write-values.js';
+
+/** Builders of realistic Sysmon events for our EVTX writer: the example logs, test fixtures and benchmark corpora. */
+export interface ProcessSpec {
+  readonly guid: string;
+  readonly pid: number;
+  readonly image: string;
+  readonly commandLine: string;
+  readonly user: string;
+  readonly integrity?: string;
+  readonly parent?: ProcessSpec;
+}
+
+const SYSMON_GUID = '{5770385F-C22A-43E0-BF4C-06F5698FFBD9}';
+
+function base(eventId: number, time: string, host: string, data: Array<readonly [string, WriterValue]>): WriterEvent {
+  return {
+    provider: 'Microsoft-Windows-Sysmon',
+    providerGuid: SYSMON_GUID,
+    eventId,
+    version: eventId === 1 ? 5 : eventId === 3 ? 5 : 2,
+    level: 4,
+    task: eventId,
+    time,
+    processId: 3320,
+    threadId: 4216,
+    channel: 'Microsoft-Windows-Sysmon/Operational',
+    computer: host,
+    userSid: 'S-1-5-18',
+    data,
+  };
+}
+
+const utc = (iso: string) => iso.replace('T', ' ').replace(/(\.\d{3})\d*Z$/, '$1');
+const guid = (g: string): WriterValue => ({ type: 'guid', value: g });
+
+export function processCreate(time: string, host: string, p: ProcessSpec, hashes = 'MD5=0C0A46AAA84E8689D9EE731E6799283B,SHA256=2EF794C4940AFEA56C6D6D3B9BC9E66965BC7333E79C5DCB2DEF3C0E36F0834C,IMPHASH=68F5781FF188454492D1B3FD57484D85'): WriterEvent {
+  const name = p.image.split('\\').pop() ?? '';
+  return base(1, time, host, [
+    ['RuleName', '-'],
+    ['UtcTime', utc(time)],
+    ['ProcessGuid', guid(p.guid)],
+    ['ProcessId', p.pid],
+    ['Image', p.image],
+    ['FileVersion', '10.0.19041.1 (WinBuild.160101.0800)'],
+    ['Description', name],
+    ['Product', 'Microsoft® Windows® Operating System'],
+    ['Company', 'Microsoft Corporation'],
+    ['OriginalFileName', name],
+    ['CommandLine', p.commandLine],
+    ['CurrentDirectory', 'C:\\Windows\\system32\\'],
+    ['User', p.user],
+    ['LogonGuid', guid('{0197231E-5032-6940-AAE2-070000000000}')],
+    ['LogonId', { type: 'hex64', value: '0x7e2aa' }],
+    ['TerminalSessionId', 1],
+    ['IntegrityLevel', p.integrity ?? 'Medium'],
+    ['Hashes', hashes],
+    ['ParentProcessGuid', guid(p.parent?.guid ?? '{00000000-0000-0000-0000-000000000000}')],
+    ['ParentProcessId', p.parent?.pid ?? 0],
+    ['ParentImage', p.parent?.image ?? ''],
+    ['ParentCommandLine', p.parent?.commandLine ?? ''],
+    ['ParentUser', p.parent?.user ?? ''],
+  ]);
+}
+
+export function networkConnect(time: string, host: string, p: ProcessSpec, dst: string, port: number, opts: { initiated?: boolean; src?: string; hostname?: string } = {}): WriterEvent {
+  const v6 = dst.includes(':');
+  return base(3, time, host, [
+    ['RuleName', '-'],
+    ['UtcTime', utc(time)],
+    ['ProcessGuid', guid(p.guid)],
+    ['ProcessId', p.pid],
+    ['Image', p.image],
+    ['User', p.user],
+    ['Protocol', 'tcp'],
+    ['Initiated', opts.initiated === false ? 'false' : 'true'],
+    ['SourceIsIpv6', v6 ? 'true' : 'false'],
+    ['SourceIp', opts.src ?? (v6 ? 'fe80::5d1:aa2:3b4:c5d6' : '10.20.1.15')],
+    ['SourceHostname', host],
+    ['SourcePort', { type: 'uint16', value: 49152 + (p.pid % 16000) }],
+    ['SourcePortName', '-'],
+    ['DestinationIsIpv6', v6 ? 'true' : 'false'],
+    ['DestinationIp', dst],
+    ['DestinationHostname', opts.hostname ?? '-'],
+    ['DestinationPort', { type: 'uint16', value: port }],
+    ['DestinationPortName', port === 443 ? 'https' : port === 80 ? 'http' : '-'],
+  ]);
+}
+
+export function dnsQuery(time: string, host: string, p: ProcessSpec, name: string, answers: readonly string[]): WriterEvent {
+  return base(22, time, host, [
+    ['RuleName', '-'],
+    ['UtcTime', utc(time)],
+    ['ProcessGuid', guid(p.guid)],
+    ['ProcessId', p.pid],
+    ['QueryName', name],
+    ['QueryStatus', '0'],
+    ['QueryResults', answers.map((a) => (a.includes(':') ? a : `::ffff:${a}`)).join(';') + ';'],
+    ['Image', p.image],
+    ['User', p.user],
+  ]);
+}
+
+export function fileCreate(time: string, host: string, p: ProcessSpec, target: string): WriterEvent {
+  return base(11, time, host, [
+    ['RuleName', '-'],
+    ['UtcTime', utc(time)],
+    ['ProcessGuid', guid(p.guid)],
+    ['ProcessId', p.pid],
+    ['Image', p.image],
+    ['TargetFilename', target],
+    ['CreationUtcTime', utc(time)],
+    ['User', p.user],
+  ]);
+}
+
+/** A GUID in Sysmon's shape for a host and a counter. */
+export function sysmonGuid(hostTag: number, n: number): string {
+  const h = (x: number, w: number) => x.toString(16).toUpperCase().padStart(w, '0');
+  return `{${h(0x0197231e + hostTag, 8)}-${h(n & 0xffff, 4)}-693F-${h((n >>> 16) & 0xffff, 4)}-000000000D00}`;
+}
