@@ -5,7 +5,8 @@ const INTEGRITY: Record<string, string> = { 'S-1-16-4096': 'Low', 'S-1-16-8192':
 /**
  * Field mappings of the Windows pipeline, applied to each event before matching:
  * Security 4688 gets the Sysmon process_creation names (Image, ParentImage, User, ...), and Sysmon's
- * `Hashes` is split into md5/sha1/sha256/Imphash, so one rule covers both sources.
+ * `Hashes` is split into md5/sha1/sha256/Imphash, so one rule covers both sources; names with spaces get a
+ * space-less alias.
  */
 export function normalizeWindowsEvent(event: Event): Event {
   const f = event.fields;
@@ -19,6 +20,13 @@ export function normalizeWindowsEvent(event: Event): Event {
     }
     const label = f['MandatoryLabel'];
     if (typeof label === 'string' && INTEGRITY[label] !== undefined && f['IntegrityLevel'] === undefined) extra['IntegrityLevel'] = INTEGRITY[label] as string;
+  }
+  // Defender and others name EventData fields with spaces ("Threat Name"); Sigma rules write them without.
+  for (const k in f) {
+    if (k.includes(' ')) {
+      const alias = k.replace(/ /g, '');
+      if (f[alias] === undefined) extra[alias] = f[k] as FieldValue;
+    }
   }
   const hashes = f['Hashes'];
   if (typeof hashes === 'string' && hashes.includes('=')) {

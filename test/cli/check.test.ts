@@ -1,21 +1,9 @@
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { sigmatch } from './run-cli.js';
 import { ruleYaml } from '../helpers.js';
-
-const ROOT = resolve(__dirname, '../..');
-const BIN = join(ROOT, 'dist/src/cli/main.js');
-
-export function sigmatch(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-beforeAll(() => {
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
-});
 
 describe('sigmatch check', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sigmatch-check-'));

@@ -1,0 +1,106 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { writeEvtxBuffer, type WriterEvent } from '../../src/formats/evtx/write-evtx.js';
+import { networkConnect, processCreate, dnsQuery, sysmonGuid, type ProcessSpec } from '../../bench/sysmon-events.js';
+import { sigmatch } from './run-cli.js';
+
+const UTILITIES = ['Microsoft.Workflow.Compiler.exe', 'bginfo.exe', 'cdb.exe', 'cmstp.exe', 'csi.exe', 'dnx.exe', 'fsi.exe', 'ieexec.exe', 'iexpress.exe', 'odbcconf.exe', 'rcsi.exe', 'xwizard.exe'];
+const LOCAL = ['10.1.2.3', '172.16.0.9', '172.31.255.254', '192.168.1.20', '127.0.0.1', '169.254.10.10', '::1', 'fe80::1234', 'fc00::1', 'fd12:3456::1'];
+const HOST = 'WS07.corp.example';
+let counter = 0;
+const proc = (image: string): ProcessSpec => {
+  counter++;
+  const parent: ProcessSpec = { guid: sysmonGuid(7, 90000 + counter), pid: 500 + counter, image: 'C:\\Windows\\explorer.exe', commandLine: 'C:\\Windows\\Explorer.EXE', user: 'CORP\\bob' };
+  return { guid: sysmonGuid(7, counter), pid: 2000 + counter, image, commandLine: `${image.split('\\').pop()} /payload ${counter}`, user: 'CORP\\bob', parent };
+};
+const at = (s: number) => new Date(Date.parse('2026-04-01T10:00:00Z') + s * 1000).toISOString();
+
+function huntEvents(events: WriterEvent[], ...args: string[]) {
+  const dir = mkdtempSync(join(tmpdir(), 'sigmatch-hunt-'));
+  const file = join(dir, 'log.evtx');
+  writeFileSync(file, writeEvtxBuffer(events));
+  const r = sigmatch(['hunt', '--format', 'jsonl', ...args, dir]);
+  return { ...r, alerts: r.stdout.trim() === '' ? [] : r.stdout.trim().split('\n').map((l) => JSON.parse(l)) };
+}
+
+describe('sigmatch hunt with the built-in pack', () => {
+  test.each(UTILITIES)('%s: public IPv4 and IPv6 alert; local ranges, not initiated, lookalikes do not', (exe) => {
+    const events: WriterEvent[] = [];
+    const image = `C:\\Windows\\System32\\${exe}`;
+    const p = proc(image);
+    events.push(processCreate(at(0), HOST, p));
+    events.push(networkConnect(at(1), HOST, p, '203.0.113.9', 443));
+    events.push(networkConnect(at(2), HOST, p, '2001:db8::9', 443));
+    for (const ip of LOCAL) events.push(networkConnect(at(3), HOST, p, ip, 443));
+    events.push(networkConnect(at(4), HOST, p, '198.51.100.1', 443, { initiated: false }));
+    const upper = proc(image.toUpperCase());
+    events.push(networkConnect(at(5), HOST, upper, '198.51.100.2', 80));
+    const lookalike = proc(`C:\\Temp\\not${exe}`);
+    events.push(networkConnect(at(6), HOST, lookalike, '198.51.100.3', 80));
+    const r = huntEvents(events);
+    expect(r.code).toBe(1);
+    expect(r.alerts.map((a) => a.destination.ip).sort()).toEqual(['198.51.100.2', '2001:db8::9', '203.0.113.9']);
+    for (const a of r.alerts) expect(a.rule.name.toLowerCase()).toContain(exe.replace('.exe', '').toLowerCase());
+  });
+
+  test('process context whichever order the creation comes in, with the resolved domain', () => {
+    const p = proc('C:\\Windows\\System32\\odbcconf.exe');
+    const q = proc('C:\\Windows\\System32\\xwizard.exe');
+    const events = [
+      networkConnect(at(5), HOST, p, '203.0.113.77', 443),
+      dnsQuery(at(4), HOST, p, 'evil.example.org', ['203.0.113.77']),
+      processCreate(at(1), HOST, p),
+      processCreate(at(6), HOST, q),
+      networkConnect(at(7), HOST, q, '203.0.113.78', 443),
+    ];
+    const r = huntEvents(events);
+    expect(r.alerts).toHaveLength(2);
+    const [a, b] = r.alerts;
+    expect(a.process).toMatchObject({ command_line: p.commandLine, parent: { executable: 'C:\\Windows\\explorer.exe', command_line: 'C:\\Windows\\Explorer.EXE' }, user: { name: 'CORP\\bob' }, context: 'found by guid', integrity_level: 'Medium' });
+    expect(a.process.hash.md5).toBe('0C0A46AAA84E8689D9EE731E6799283B');
+    expect(a.destination.domain).toBe('evil.example.org');
+    expect(a.dns.question.name).toBe('evil.example.org');
+    expect(b.process.command_line).toBe(q.commandLine);
+    expect(a).toMatchObject({ event: { kind: 'alert' }, host: { name: HOST }, rule: { level: 'high' } });
+  });
+
+  test('no creation event: the alert says so', () => {
+    const p = proc('C:\\Windows\\System32\\cdb.exe');
+    const r = huntEvents([networkConnect(at(1), HOST, p, '203.0.113.5', 443)]);
+    expect(r.alerts[0].process.context).toBe('no process creation event found');
+  });
+
+  test('context across files of one hunt', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sigmatch-hunt2-'));
+    const p = proc('C:\\Windows\\System32\\fsi.exe');
+    writeFileSync(join(dir, 'a.evtx'), writeEvtxBuffer([networkConnect(at(2), HOST, p, '203.0.113.5', 443)]));
+    writeFileSync(join(dir, 'b.evtx'), writeEvtxBuffer([processCreate(at(1), HOST, p)]));
+    const r = sigmatch(['hunt', '--format', 'jsonl', dir]);
+    expect(JSON.parse(r.stdout.trim()).process.command_line).toBe(p.commandLine);
+  });
+
+  test('the shipped example: one intrusion, two alerts, story attached; csv and table formats; exit codes', () => {
+    const r = sigmatch(['hunt', 'examples/']);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain('→ 203.0.113.50:443 (cdn-update.example.net)  cmd.exe → cmstp.exe /ni /s');
+    expect(r.stderr).toContain('Alerts: 2 (2 high)');
+    const csv = sigmatch(['hunt', '--format', 'csv', 'examples/']).stdout.trim().split('\n');
+    expect(csv[0]).toBe('time,level,rule,ruleId,host,utility,image,destinationIp,destinationPort,domain,commandLine,parentImage,parentCommandLine,user,file,record');
+    expect(csv).toHaveLength(3);
+    expect(sigmatch(['hunt', '--min-level', 'critical', 'examples/']).code).toBe(0);
+    expect(sigmatch(['hunt', '--format', 'yaml', 'examples/']).code).toBe(2);
+    expect(sigmatch(['hunt', '/nonexistent/path']).code).toBe(2);
+  });
+
+  test('rules whose logsource no pipeline knows are reported in the summary', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sigmatch-rules-'));
+    writeFileSync(join(dir, 'linux.yml'), 'title: L\nlogsource: {product: linux, service: auditd}\ndetection: {sel: {type: EXECVE}, condition: sel}\nlevel: high\n');
+    const r = sigmatch(['hunt', '--rules', dir, 'examples/']);
+    expect(r.stderr).toContain("Rules: 0 loaded, 1 not loaded");
+    expect(r.stderr).toContain("no loaded pipeline knows product 'linux'");
+  });
+});
