@@ -9,6 +9,7 @@ import { readXmlText } from '../../src/formats/xml/read-xml.js';
 import { writeEvtxBuffer, type WriterEvent } from '../../src/formats/evtx/write-evtx.js';
 import { CORPUS, corpusAvailable } from '../helpers.js';
 import { sysmonEvent } from './evtx-writer.js';
+import { generateEvents } from '../../bench/generate-corpus.js';
 
 const records = (items: Iterable<EvtxItem>) => [...items].filter((i): i is Extract<EvtxItem, { kind: 'record' }> => i.kind === 'record');
 const problems = (items: Iterable<EvtxItem>) => [...items].filter((i): i is Extract<EvtxItem, { kind: 'problem' }> => i.kind === 'problem').map((i) => i.problem);
@@ -80,9 +81,10 @@ describe('EVTX writer → reader', () => {
   test("Debian's evtxexport reads our files: same count and values", () => {
     const dir = mkdtempSync(join(tmpdir(), 'sigmatch-evtx-'));
     const file = join(dir, 'w.evtx');
-    writeFileSync(file, writeEvtxBuffer(Array.from({ length: 600 }, (_, i) => netConn(i))));
-    const xml = execFileSync('evtxexport', ['-f', 'xml', file], { encoding: 'utf8', maxBuffer: 1 << 28 });
-    expect(xml.match(/<Event xmlns/g)?.length).toBe(600);
+    // Varied record sizes over many chunks, so some chunk fills up to its end.
+    writeFileSync(file, writeEvtxBuffer([...Array.from({ length: 600 }, (_, i) => netConn(i)), ...generateEvents(8000)]));
+    const xml = execFileSync('evtxexport', ['-f', 'xml', file], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    expect(xml.match(/<Event xmlns/g)?.length).toBe(8600);
     expect(xml).toContain('<Data Name="Image">C:\\Windows\\System32\\cmstp.exe</Data>');
     expect(xml).toContain('<Data Name="DestinationPort">443</Data>');
     expect(xml).toContain('SystemTime="2024-05-01T10:00:00.123456700Z"');

@@ -23,6 +23,7 @@ export interface WriterEvent {
   readonly data: ReadonlyArray<readonly [string, WriterValue]>;
 }
 
+const CHUNK_END_MARGIN = 64;
 const XMLNS = 'http://schemas.microsoft.com/win/2004/08/events/event';
 
 /** A growable little-endian byte buffer. */
@@ -171,7 +172,8 @@ class ChunkBuilder {
     for (const v of encoded) rec.bytes(v.bytes);
     rec.u8(0x00);
     const size = rec.len + 4;
-    if (this.pos + size > CHUNK_SIZE) {
+    // Keep a margin at the chunk's end, as Windows does: libevtx skips a record ending in the last bytes.
+    if (this.pos + size > CHUNK_SIZE - CHUNK_END_MARGIN) {
       this.names = snapshot.names;
       this.templates = snapshot.templates;
       this.nameBuckets = snapshot.nb;
