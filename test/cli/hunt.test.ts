@@ -104,3 +104,43 @@ describe('sigmatch hunt with the built-in pack', () => {
     expect(r.stderr).toContain("no loaded pipeline knows product 'linux'");
   });
 });
+
+describe('rule pack, PID fallback, Security 4688', () => {
+  test('the built-in pack passes check with no warning, one rule per utility', () => {
+    const r = sigmatch(['check', 'rules/']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('12 files, 12 documents: 12 rules');
+    expect(r.stdout).toContain('0 errors, 0 warnings');
+  });
+
+  test('without a ProcessGuid, context comes from ProcessId + host + the latest start before the event (PID reuse)', () => {
+    const mk = (image: string, cmd: string): ProcessSpec => ({ guid: '{00000000-0000-0000-0000-000000000000}', pid: 4444, image, commandLine: cmd, user: 'CORP\\bob' });
+    const old = mk('C:\\Windows\\System32\\notepad.exe', 'notepad.exe old');
+    const cur = mk('C:\\Windows\\System32\\cdb.exe', 'cdb.exe -cf evil.txt');
+    const later = mk('C:\\Windows\\System32\\calc.exe', 'calc.exe later');
+    const strip = (e: WriterEvent): WriterEvent => ({ ...e, data: e.data.filter(([k]) => k !== 'ProcessGuid') });
+    const events = [processCreate(at(0), HOST, old), processCreate(at(10), HOST, cur), strip(networkConnect(at(20), HOST, cur, '203.0.113.40', 443)), processCreate(at(30), HOST, later)].map((e, i) => (i === 2 ? e : strip(e)));
+    const r = huntEvents(events);
+    expect(r.alerts).toHaveLength(1);
+    expect(r.alerts[0].process).toMatchObject({ command_line: 'cdb.exe -cf evil.txt', context: 'found by pid' });
+  });
+
+  test('a process_creation rule fires on Security 4688 through the field mapping, and never on other logsources', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sigmatch-4688-'));
+    writeFileSync(
+      join(dir, 'r.yml'),
+      "title: Whoami\nid: 3b0f3c1e-2a4d-4f55-9a61-0c9e2d8f7a10\nlogsource: {category: process_creation, product: windows}\ndetection:\n    selection:\n        Image|endswith: '\\whoami.exe'\n        User|startswith: 'CORP\\'\n    condition: selection\nlevel: medium\n",
+    );
+    const security: WriterEvent = {
+      provider: 'Microsoft-Windows-Security-Auditing', eventId: 4688, time: at(1), channel: 'Security', computer: HOST,
+      data: [['SubjectUserName', 'bob'], ['SubjectDomainName', 'CORP'], ['NewProcessId', { type: 'hex64', value: '0x1a2c' }], ['NewProcessName', 'C:\\Windows\\System32\\whoami.exe'], ['CommandLine', 'whoami /all'], ['ParentProcessName', 'C:\\Windows\\System32\\cmd.exe']],
+    };
+    const wrongSource: WriterEvent = { ...security, eventId: 4689, data: security.data };
+    const logs = mkdtempSync(join(tmpdir(), 'sigmatch-4688-logs-'));
+    writeFileSync(join(logs, 's.evtx'), writeEvtxBuffer([security, wrongSource]));
+    const r = sigmatch(['hunt', '--format', 'jsonl', '--rules', dir, logs]);
+    const alerts = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0].process).toMatchObject({ executable: 'C:\\Windows\\System32\\whoami.exe', command_line: 'whoami /all', parent: { executable: 'C:\\Windows\\System32\\cmd.exe' } });
+  });
+});
