@@ -22,7 +22,11 @@ export function joinValues(values: readonly XmlValue[]): FieldValue {
   return values.map((v) => v.text).join('');
 }
 
+const NEEDS_ESCAPE = /[&<>"]/;
+
 export function escapeXml(s: string, attr = false): string {
+  // Most values need no escaping: test once instead of running every replacement.
+  if (!NEEDS_ESCAPE.test(s)) return s;
   let out = s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   if (attr) out = out.replace(/"/g, '&quot;');
   return out;
@@ -30,11 +34,23 @@ export function escapeXml(s: string, attr = false): string {
 
 /** Renders an element tree as XML text, the way evtxexport and wevtutil print events. */
 export function renderXml(el: XmlElement, indent = ''): string {
-  const attrs = el.attrs.map((a) => ` ${a.name}="${escapeXml(a.value.map((v) => v.text).join(''), true)}"`).join('');
-  if (el.children.length === 0) return `${indent}<${el.name}${attrs}/>`;
-  if (el.children.every((c) => !isElement(c))) {
-    return `${indent}<${el.name}${attrs}>${escapeXml((el.children as XmlValue[]).map((c) => c.text).join(''))}</${el.name}>`;
+  let head = `${indent}<${el.name}`;
+  for (const a of el.attrs) {
+    let v = '';
+    for (const x of a.value) v += x.text;
+    head += ` ${a.name}="${escapeXml(v, true)}"`;
   }
-  const inner = el.children.map((c) => (isElement(c) ? renderXml(c, indent + '  ') : indent + '  ' + escapeXml(c.text))).join('\n');
-  return `${indent}<${el.name}${attrs}>\n${inner}\n${indent}</${el.name}>`;
+  const children = el.children;
+  if (children.length === 0) return `${head}/>`;
+  let textOnly = true;
+  for (const c of children) if (isElement(c)) textOnly = false;
+  if (textOnly) {
+    let t = '';
+    for (const c of children as readonly XmlValue[]) t += c.text;
+    return `${head}>${escapeXml(t)}</${el.name}>`;
+  }
+  const inner = indent + '  ';
+  let body = '';
+  for (const c of children) body += (isElement(c) ? renderXml(c, inner) : inner + escapeXml(c.text)) + '\n';
+  return `${head}>\n${body}${indent}</${el.name}>`;
 }
