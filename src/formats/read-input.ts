@@ -65,7 +65,11 @@ export async function* readInput(path: string, options: ReadInputOptions = {}): 
   }
   if (format === 'evtx') {
     for await (const item of readEvtxFile(path, options)) {
-      if (item.kind === 'record') yield { kind: 'event', event: item.event, tree: item.record.root };
+      // Pass the lazy item through: its event is flattened only if someone reads it.
+      if (item.kind === 'record') {
+        const it = item;
+        yield { kind: 'event', get event() { return it.event; }, tree: item.record.root };
+      }
       else yield { kind: 'problem', problem: { ...item.problem, file: path } };
     }
   } else if (format === 'json') {

@@ -23,6 +23,19 @@ export function recordToEvent(record: EvtxRecord, file: string): Event {
   };
 }
 
+/** The event is built on first use: `dump --format xml` only needs the record's tree. */
+function recordItem(record: EvtxRecord, file: string): EvtxItem {
+  let event: Event | undefined;
+  return {
+    kind: 'record',
+    record,
+    get event(): Event {
+      event ??= recordToEvent(record, file);
+      return event;
+    },
+  };
+}
+
 function headerProblems(head: Buffer, size: number): { fatal: boolean; problems: EvtxProblem[] } {
   const problems: EvtxProblem[] = [];
   if (size < FILE_HEADER_SIZE) {
@@ -57,7 +70,7 @@ export function* readEvtxBuffer(buf: Buffer, file: string, options: EvtxReadOpti
 function* chunkItems(chunk: Buffer, i: number, start: number, file: string, options: EvtxReadOptions, seen: Set<number>): Generator<EvtxItem> {
   const result = readChunk(chunk, i, start, { recover: options.recover === true, seen });
   for (const problem of result.problems) yield { kind: 'problem', problem };
-  for (const record of result.records) yield { kind: 'record', record, event: recordToEvent(record, file) };
+  for (const record of result.records) yield recordItem(record, file);
 }
 
 /**

@@ -34,23 +34,36 @@ export function escapeXml(s: string, attr = false): string {
 
 /** Renders an element tree as XML text, the way evtxexport and wevtutil print events. */
 export function renderXml(el: XmlElement, indent = ''): string {
-  let head = `${indent}<${el.name}`;
+  // Pieces go into one flat array joined once: nested concatenations would build deep ropes.
+  const out: string[] = [];
+  renderInto(el, indent, out);
+  return out.join('');
+}
+
+function renderInto(el: XmlElement, indent: string, out: string[]): void {
+  out.push(indent, '<', el.name);
   for (const a of el.attrs) {
-    let v = '';
-    for (const x of a.value) v += x.text;
-    head += ` ${a.name}="${escapeXml(v, true)}"`;
+    const v = a.value.length === 1 ? (a.value[0] as XmlValue).text : a.value.map((x) => x.text).join('');
+    out.push(' ', a.name, '="', escapeXml(v, true), '"');
   }
   const children = el.children;
-  if (children.length === 0) return `${head}/>`;
+  if (children.length === 0) {
+    out.push('/>');
+    return;
+  }
   let textOnly = true;
   for (const c of children) if (isElement(c)) textOnly = false;
   if (textOnly) {
-    let t = '';
-    for (const c of children as readonly XmlValue[]) t += c.text;
-    return `${head}>${escapeXml(t)}</${el.name}>`;
+    const t = children.length === 1 ? (children[0] as XmlValue).text : (children as readonly XmlValue[]).map((c) => c.text).join('');
+    out.push('>', escapeXml(t), '</', el.name, '>');
+    return;
   }
+  out.push('>\n');
   const inner = indent + '  ';
-  let body = '';
-  for (const c of children) body += (isElement(c) ? renderXml(c, inner) : inner + escapeXml(c.text)) + '\n';
-  return `${head}>\n${body}${indent}</${el.name}>`;
+  for (const c of children) {
+    if (isElement(c)) renderInto(c, inner, out);
+    else out.push(inner, escapeXml(c.text));
+    out.push('\n');
+  }
+  out.push(indent, '</', el.name, '>');
 }
