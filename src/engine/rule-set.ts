@@ -4,6 +4,7 @@ import type { MatchNode } from '../compile/ir.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Event } from '../event/event.js';
 import { applyFilters } from '../rule/apply-filters.js';
+import { RuleIndex } from './rule-index.js';
 import type { SigmaFilter, SigmaRule } from '../rule/model.js';
 
 /** Decides which events a rule's logsource covers; undefined means no pipeline knows the logsource. */
@@ -53,11 +54,14 @@ export class RuleSet {
     return new RuleSet(compiled, skipped, diagnostics);
   }
 
-  /** The rules that match the event, in rule-set order. */
+  private index: RuleIndex | undefined;
+
+  /** The rules that match the event, in rule-set order. Only rules whose logsource can cover the event are tried. */
   match(event: Event): CompiledRule[] {
+    this.index ??= new RuleIndex(this.rules);
     const cache = new EventCache(event);
     const out: CompiledRule[] = [];
-    for (const r of this.rules) if (r.matcher(cache)) out.push(r);
+    for (const r of this.index.candidates(event)) if (r.matcher(cache)) out.push(r);
     return out;
   }
 }
