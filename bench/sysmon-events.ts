@@ -14,7 +14,8 @@ export interface ProcessSpec {
 
 const SYSMON_GUID = '{5770385F-C22A-43E0-BF4C-06F5698FFBD9}';
 
-function base(eventId: number, time: string, host: string, data: Array<readonly [string, WriterValue]>): WriterEvent {
+/** A Sysmon event with the System fields Sysmon writes and the given EventData. */
+export function sysmonEnvelope(eventId: number, time: string, host: string, data: ReadonlyArray<readonly [string, WriterValue]>): WriterEvent {
   return {
     provider: 'Microsoft-Windows-Sysmon',
     providerGuid: SYSMON_GUID,
@@ -37,7 +38,7 @@ const guid = (g: string): WriterValue => ({ type: 'guid', value: g });
 
 export function processCreate(time: string, host: string, p: ProcessSpec, hashes = 'MD5=0C0A46AAA84E8689D9EE731E6799283B,SHA256=2EF794C4940AFEA56C6D6D3B9BC9E66965BC7333E79C5DCB2DEF3C0E36F0834C,IMPHASH=68F5781FF188454492D1B3FD57484D85'): WriterEvent {
   const name = p.image.split('\\').pop() ?? '';
-  return base(1, time, host, [
+  return sysmonEnvelope(1, time, host, [
     ['RuleName', '-'],
     ['UtcTime', utc(time)],
     ['ProcessGuid', guid(p.guid)],
@@ -66,7 +67,7 @@ export function processCreate(time: string, host: string, p: ProcessSpec, hashes
 
 export function networkConnect(time: string, host: string, p: ProcessSpec, dst: string, port: number, opts: { initiated?: boolean; src?: string; hostname?: string } = {}): WriterEvent {
   const v6 = dst.includes(':');
-  return base(3, time, host, [
+  return sysmonEnvelope(3, time, host, [
     ['RuleName', '-'],
     ['UtcTime', utc(time)],
     ['ProcessGuid', guid(p.guid)],
@@ -89,7 +90,7 @@ export function networkConnect(time: string, host: string, p: ProcessSpec, dst: 
 }
 
 export function dnsQuery(time: string, host: string, p: ProcessSpec, name: string, answers: readonly string[]): WriterEvent {
-  return base(22, time, host, [
+  return sysmonEnvelope(22, time, host, [
     ['RuleName', '-'],
     ['UtcTime', utc(time)],
     ['ProcessGuid', guid(p.guid)],
@@ -103,7 +104,7 @@ export function dnsQuery(time: string, host: string, p: ProcessSpec, name: strin
 }
 
 export function fileCreate(time: string, host: string, p: ProcessSpec, target: string): WriterEvent {
-  return base(11, time, host, [
+  return sysmonEnvelope(11, time, host, [
     ['RuleName', '-'],
     ['UtcTime', utc(time)],
     ['ProcessGuid', guid(p.guid)],
