@@ -38,30 +38,23 @@ export function listRuleFiles(paths: readonly string[], diagnostics: Diagnostic[
 /** Reads rule files and folders into one collection with its diagnostics. Never throws on user input. */
 export function loadRules(paths: readonly string[], options: RuleFileOptions = {}): RuleCollection {
   const diagnostics: Diagnostic[] = [];
-  const sources = new Map<string, string>();
-  const documents: SigmaDocument[] = [];
-  let count = 0;
-  const files = listRuleFiles(paths, diagnostics);
-  for (const file of files) {
-    let text: string;
+  const texts: Array<{ file: string; text: string }> = [];
+  for (const file of listRuleFiles(paths, diagnostics)) {
     try {
-      text = readFileSync(file, 'utf8');
+      texts.push({ file, text: readFileSync(file, 'utf8') });
     } catch (e) {
       diagnostics.push(error('file-unreadable', `cannot read '${file}': ${(e as Error).message}`));
-      continue;
     }
-    sources.set(file, text);
-    const parsed = parseRuleFile(file, text, options);
-    documents.push(...parsed.documents);
-    diagnostics.push(...parsed.diagnostics);
-    count += parsed.documentCount;
   }
-  return collect(documents, diagnostics, sources, files.length, count);
+  return parseTexts(texts, options, diagnostics);
 }
 
 /** A collection from rule texts already in memory (tests, the library API). */
 export function loadRuleTexts(texts: ReadonlyArray<{ file: string; text: string }>, options: RuleFileOptions = {}): RuleCollection {
-  const diagnostics: Diagnostic[] = [];
+  return parseTexts(texts, options, []);
+}
+
+function parseTexts(texts: ReadonlyArray<{ file: string; text: string }>, options: RuleFileOptions, diagnostics: Diagnostic[]): RuleCollection {
   const sources = new Map<string, string>();
   const documents: SigmaDocument[] = [];
   let count = 0;
