@@ -1,7 +1,7 @@
 import { RE2JS } from 're2js';
 import { regexFlagBits } from '../modifiers/re.js';
 import { cidrMatcher } from './cidr-matcher.js';
-import type { EventCache } from './event-cache.js';
+import { fieldSlot, type EventCache } from './event-cache.js';
 import { boolOf, compareNumbers, numberOf, scalarsOf, timeOf, timePartOf } from './field-values.js';
 import { globMatch } from './glob.js';
 import type { MatchNode, ValueTest } from './ir.js';
@@ -104,8 +104,9 @@ function mergeEqualities(children: readonly MatchNode[]): Array<MatchNode | Matc
       rest.unshift({ kind: 'field', field, test: { kind: 'eq', value: [...set][0] as string, cased } });
       continue;
     }
+    const slot = fieldSlot(field);
     rest.unshift((c: Parameters<Matcher>[0]) => {
-      for (const s of cased ? c.strings(field) : c.lower(field)) if (set.has(s)) return true;
+      for (const s of cased ? c.stringsAt(slot, field) : c.lowerAt(slot, field)) if (set.has(s)) return true;
       return false;
     });
   }
@@ -194,14 +195,15 @@ function compileFieldTest(field: string, test: ValueTest): Matcher {
     }
     default: {
       const pred = stringPredicate(test) as (s: string) => boolean;
+      const slot = fieldSlot(field);
       if (isCaseFolded(test)) {
         return (c) => {
-          for (const s of c.lower(field)) if (pred(s)) return true;
+          for (const s of c.lowerAt(slot, field)) if (pred(s)) return true;
           return false;
         };
       }
       return (c) => {
-        for (const s of c.strings(field)) if (pred(s)) return true;
+        for (const s of c.stringsAt(slot, field)) if (pred(s)) return true;
         return false;
       };
     }
