@@ -28,5 +28,7 @@ export type { CompiledRule } from './compile/compile-rule.js';
 export { interpret } from './compile/interpret.js';
 export { RuleSet } from './engine/rule-set.js';
 export type { RuleSetOptions, LogsourceResolver, SkippedRule } from './engine/rule-set.js';
+export type { LogsourceCondition, LogsourceResolution } from './pipeline/logsource-condition.js';
+export { resolveWindowsLogsource } from './pipeline/windows-logsources.js';
 export { explain } from './engine/explain.js';
 export type { Explanation, DetectionExplanation, ItemExplanation } from './engine/explain.js';

@@ -90,7 +90,8 @@ export const hunt: CommandSpec = {
     const hits: Array<{ rule: SigmaRule; event: Event }> = [];
     let events = 0;
     let bytesDone = 0;
-    const totalBytes = files.reduce((n, f) => n + statSync(f).size, 0);
+    const sizes = files.map((f) => statSync(f).size);
+    const totalBytes = sizes.reduce((n, s) => n + s, 0);
     const started = Date.now();
     const progress = new Progress(io, !values.quiet && io.interactive);
     for (const [i, file] of files.entries()) {
@@ -105,7 +106,7 @@ export const hunt: CommandSpec = {
         for (const m of ruleSet.match(ev)) hits.push({ rule: m.rule, event: ev });
         if ((events & 1023) === 0) progress.update(i, files.length, events, bytesDone, started, hits.length);
       }
-      bytesDone += statSync(file).size;
+      bytesDone += sizes[i] ?? 0;
       progress.update(i + 1, files.length, events, bytesDone, started, hits.length);
     }
     progress.done();

@@ -2,7 +2,8 @@ import { RE2JS } from 're2js';
 import { regexFlagBits } from '../modifiers/re.js';
 import { cidrMatcher } from './cidr-matcher.js';
 import { fieldSlot, type EventCache } from './event-cache.js';
-import { boolOf, compareNumbers, numberOf, scalarsOf, timeOf, timePartOf } from './field-values.js';
+import { timeOf } from '../event/event-time.js';
+import { boolOf, compareNumbers, numberOf, scalarsOf, timePartOf } from './field-values.js';
 import { globMatch } from './glob.js';
 import type { MatchNode, ValueTest } from './ir.js';
 

@@ -3,6 +3,8 @@ import type { SigmaRule } from '../rule/model.js';
 import { compileMatcher, type Matcher } from './compile-matcher.js';
 import type { MatchNode } from './ir.js';
 import { lowerRule } from './lower-rule.js';
+import { lowerLogsource } from './lower-logsource.js';
+import type { LogsourceCondition } from '../pipeline/logsource-condition.js';
 
 export interface CompiledRule {
   readonly rule: SigmaRule;
@@ -11,18 +13,21 @@ export interface CompiledRule {
   /** What decides a match: the logsource condition (when a pipeline gives one) AND the detection. */
   readonly matcher: Matcher;
   readonly logsourceIr?: MatchNode;
+  /** The pipeline's logsource condition the IR was made from (the rule index buckets by it). */
+  readonly logsource?: LogsourceCondition;
 }
 
 /** Compiles a rule; a placeholder left without a value makes it uncompilable (a diagnostic, no rule). */
-export function compileRule(rule: SigmaRule, logsourceIr?: MatchNode): { compiled?: CompiledRule; diagnostics: readonly Diagnostic[] } {
+export function compileRule(rule: SigmaRule, logsource?: LogsourceCondition): { compiled?: CompiledRule; diagnostics: readonly Diagnostic[] } {
   const { ir, diagnostics } = lowerRule(rule);
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  const logsourceIr = logsource === undefined ? undefined : lowerLogsource(logsource);
   const full: MatchNode = logsourceIr === undefined ? ir : { kind: 'and', children: [logsourceIr, ir] };
   const compiled: CompiledRule = {
     rule,
     ir,
     matcher: compileMatcher(full),
-    ...(logsourceIr !== undefined ? { logsourceIr } : {}),
+    ...(logsourceIr !== undefined && logsource !== undefined ? { logsourceIr, logsource } : {}),
   };
   return { compiled, diagnostics };
 }

@@ -3,7 +3,8 @@ import { RE2JS } from 're2js';
 import { eventStrings, lookupField, type Event } from '../event/event.js';
 import { isWildcard, type StrPart } from '../modifiers/value-pattern.js';
 import { regexFlagBits } from '../modifiers/re.js';
-import { boolOf, compareNumbers, numberOf, scalarsOf, stringsOf, timeOf, timePartOf } from './field-values.js';
+import { timeOf } from '../event/event-time.js';
+import { boolOf, compareNumbers, numberOf, scalarsOf, stringsOf, timePartOf } from './field-values.js';
 import type { MatchNode, ValueTest } from './ir.js';
 
 /**

@@ -97,7 +97,7 @@ function lowerValue(field: string | null, v: ValuePattern, item: DetectionItem, 
     case 'cidr':
       return on({ kind: 'cidr', cidr: v.cidr });
     case 'number':
-      return field === null ? on(stringTest(['*', String(v.value), '*'].map(toPart), false)) : on({ kind: 'numeq', value: v.value });
+      return field === null ? on(stringTest(wrapWithWildcards([String(v.value)], true, true), false)) : on({ kind: 'numeq', value: v.value });
     case 'boolean':
       return on({ kind: 'bool', value: v.value });
     case 'null':
@@ -120,10 +120,6 @@ function lowerValue(field: string | null, v: ValuePattern, item: DetectionItem, 
       return never;
     }
   }
-}
-
-function toPart(s: string): StrPart {
-  return s === '*' ? { wildcard: '*' } : s;
 }
 
 /** Picks the cheapest exact test for a Sigma string: equality, prefix, suffix, substring, or a glob. */

@@ -1,5 +1,5 @@
 import { EventCache } from '../compile/event-cache.js';
-import { compileMatcher } from '../compile/compile-matcher.js';
+import { compileMatcher, type Matcher } from '../compile/compile-matcher.js';
 import type { CompiledRule } from '../compile/compile-rule.js';
 import type { ItemOrigin, MatchNode } from '../compile/ir.js';
 import { lookupField, type Event, type FieldValue } from '../event/event.js';
@@ -33,7 +33,14 @@ export interface Explanation {
   readonly reason?: string;
 }
 
-const run = (node: MatchNode, cache: EventCache): boolean => compileMatcher(node)(cache);
+const compiled = new WeakMap<MatchNode, Matcher>();
+
+/** Runs a subtree, compiling it once (regexes included) however often explain visits it. */
+function run(node: MatchNode, cache: EventCache): boolean {
+  let m = compiled.get(node);
+  if (m === undefined) compiled.set(node, (m = compileMatcher(node)));
+  return m(cache);
+}
 
 /** Which detections and items of a rule matched an event, with the values that made them match. */
 export function explain(compiled: CompiledRule, event: Event): Explanation {

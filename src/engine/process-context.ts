@@ -1,4 +1,5 @@
 import type { Event, FieldValue } from '../event/event.js';
+import { timeOf } from '../event/event-time.js';
 
 /** The process behind an event, from its process-creation event (Sysmon 1 or Security 4688). */
 export interface ProcessContext {
@@ -36,14 +37,11 @@ const guidKey = (v: FieldValue | undefined): string | undefined => {
 const hostOf = (e: Event): string => String(e.fields['Computer'] ?? '').toLowerCase();
 const isSysmon = (e: Event) => String(e.fields['Channel'] ?? '').toLowerCase() === 'microsoft-windows-sysmon/operational';
 
-/** Time of the event in ms; Sysmon UtcTime is preferred over TimeCreated for process start. */
-function timeOf(e: Event): number {
-  const utc = str(e.fields['UtcTime']);
-  if (utc !== undefined) {
-    const t = Date.parse(utc.replace(' ', 'T') + (utc.endsWith('Z') ? '' : 'Z'));
-    if (!Number.isNaN(t)) return t;
-  }
-  return e.timestamp ?? 0;
+/** Time of the event in ms; Sysmon's UtcTime is preferred over TimeCreated for a process start. */
+function eventTime(e: Event): number {
+  const utc = e.fields['UtcTime'];
+  const t = utc === undefined || utc === null ? NaN : timeOf(utc);
+  return Number.isNaN(t) ? (e.timestamp ?? 0) : t;
 }
 
 interface Started {
@@ -71,7 +69,7 @@ export class ProcessIndex {
 
   private addProcess(e: Event, guid: string | undefined, pid: number | undefined): void {
     const f = e.fields;
-    const at = timeOf(e);
+    const at = eventTime(e);
     const image = str(f['Image'] ?? f['NewProcessName']);
     const ctx: Omit<ProcessContext, 'matchedBy'> = {
       ...(image !== undefined ? { image } : {}),
@@ -121,7 +119,7 @@ export class ProcessIndex {
     if (pid === undefined) return undefined;
     const candidates = this.byPid.get(`${host}|${pid}`);
     if (candidates === undefined) return undefined;
-    const at = timeOf(e);
+    const at = eventTime(e);
     let best: Started | undefined;
     for (const c of candidates) if (c.at <= at && (best === undefined || c.at > best.at)) best = c;
     return best === undefined ? undefined : { ...best.ctx, matchedBy: 'pid' };

@@ -1,14 +1,14 @@
 import { compileRule, type CompiledRule } from '../compile/compile-rule.js';
 import { EventCache } from '../compile/event-cache.js';
-import type { MatchNode } from '../compile/ir.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Event } from '../event/event.js';
 import { applyFilters } from '../rule/apply-filters.js';
 import { RuleIndex } from './rule-index.js';
+import type { LogsourceCondition, LogsourceResolution } from '../pipeline/logsource-condition.js';
 import type { SigmaFilter, SigmaRule } from '../rule/model.js';
 
-/** Decides which events a rule's logsource covers; undefined means no pipeline knows the logsource. */
-export type LogsourceResolver = (rule: SigmaRule) => { ir: MatchNode } | { reason: string };
+/** Decides which events a rule's logsource covers, or why no pipeline knows it. */
+export type LogsourceResolver = (rule: SigmaRule) => LogsourceResolution;
 
 export interface RuleSetOptions {
   readonly filters?: readonly SigmaFilter[];
@@ -34,16 +34,16 @@ export class RuleSet {
     const diagnostics: Diagnostic[] = [];
     for (const original of rules) {
       const { rule } = applyFilters(original, options.filters ?? []);
-      let logsourceIr: MatchNode | undefined;
+      let logsource: LogsourceCondition | undefined;
       if (options.logsource !== undefined) {
         const resolved = options.logsource(rule);
         if ('reason' in resolved) {
           skipped.push({ rule, reason: resolved.reason });
           continue;
         }
-        logsourceIr = resolved.ir;
+        logsource = resolved.condition;
       }
-      const result = compileRule(rule, logsourceIr);
+      const result = compileRule(rule, logsource);
       diagnostics.push(...result.diagnostics);
       if (result.compiled === undefined) {
         skipped.push({ rule, reason: result.diagnostics[0]?.message ?? 'does not compile' });

@@ -1,5 +1,5 @@
-import type { MatchNode } from '../compile/ir.js';
 import type { SigmaRule } from '../rule/model.js';
+import type { LogsourceResolution } from './logsource-condition.js';
 import { SYSMON_CATEGORIES } from './sysmon-schema.js';
 
 const SYSMON = 'Microsoft-Windows-Sysmon/Operational';
@@ -62,38 +62,30 @@ const OTHER_CATEGORIES: Readonly<Record<string, { channels: readonly string[]; e
   antivirus: { channels: ['Microsoft-Windows-Windows Defender/Operational'], eventIds: [1006, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 1015, 1116, 1117, 1118, 1119] },
 };
 
-const channelIs = (channels: readonly string[]): MatchNode =>
-  channels.length === 1
-    ? { kind: 'field', field: 'Channel', test: { kind: 'eq', value: (channels[0] as string).toLowerCase(), cased: false } }
-    : { kind: 'or', children: channels.map((c) => channelIs([c])) };
-const eventIdIn = (ids: readonly number[]): MatchNode =>
-  ids.length === 1 ? { kind: 'field', field: 'EventID', test: { kind: 'numeq', value: ids[0] as number } } : { kind: 'or', children: ids.map((id) => eventIdIn([id])) };
-const and = (...children: MatchNode[]): MatchNode => ({ kind: 'and', children });
-
 /**
  * The built-in Windows pipeline: which events a rule's logsource covers. Sysmon categories map to
  * their event IDs on the Sysmon channel, process_creation also to Security 4688 (fields mapped by
  * `normalizeWindowsEvent`), services to their channels. Anything else is reported, not dropped.
  */
-export function resolveWindowsLogsource(rule: SigmaRule): { ir: MatchNode } | { reason: string } {
+export function resolveWindowsLogsource(rule: SigmaRule): LogsourceResolution {
   const { product, category, service } = rule.logsource;
   const describe = `logsource ${JSON.stringify(rule.logsource)}`;
   if (product !== undefined && product !== 'windows') return { reason: `${describe}: no loaded pipeline knows product '${product}'` };
   if (category !== undefined) {
     const sysmon = SYSMON_CATEGORIES[category];
     if (sysmon !== undefined) {
-      const viaSysmon = and(channelIs([SYSMON]), eventIdIn(sysmon.eventIds));
-      if (category === 'process_creation') return { ir: { kind: 'or', children: [viaSysmon, and(channelIs(['Security']), eventIdIn([4688]))] } };
-      return { ir: viaSysmon };
+      const viaSysmon = { channels: [SYSMON], eventIds: sysmon.eventIds };
+      if (category === 'process_creation') return { condition: [viaSysmon, { channels: ['Security'], eventIds: [4688] }] };
+      return { condition: [viaSysmon] };
     }
     const other = OTHER_CATEGORIES[category];
-    if (other !== undefined) return { ir: and(channelIs(other.channels), eventIdIn(other.eventIds)) };
+    if (other !== undefined) return { condition: [{ channels: other.channels, eventIds: other.eventIds }] };
     return { reason: `${describe}: no loaded pipeline maps category '${category}' to Windows events` };
   }
   if (service !== undefined) {
     const channels = SERVICE_CHANNELS[service];
     if (channels === undefined) return { reason: `${describe}: no loaded pipeline knows service '${service}'` };
-    return { ir: channelIs(channels) };
+    return { condition: [{ channels }] };
   }
   return { reason: `${describe}: product windows alone does not say which events` };
 }

@@ -3,7 +3,8 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Event } from '../../event/event.js';
 import type { ChunkJob } from './evtx-worker.js';
-import { chunkCountFromSize, CHUNK_SIZE, FILE_HEADER_SIZE, readFileHeader } from './file-header.js';
+import { chunkCountFromSize, CHUNK_SIZE, FILE_HEADER_SIZE } from './file-header.js';
+import { headerProblems } from './read-evtx.js';
 import type { EvtxProblem } from './read-chunk.js';
 
 export type ParallelItem = { readonly kind: 'event'; readonly event: Event } | { readonly kind: 'problem'; readonly problem: EvtxProblem };
@@ -28,13 +29,9 @@ export async function* readEvtxParallel(path: string, options: ParallelOptions =
     const { size } = await fh.stat();
     const head = Buffer.alloc(Math.min(size, FILE_HEADER_SIZE));
     await fh.read(head, 0, head.length, 0);
-    if (size < FILE_HEADER_SIZE || readFileHeader(head) === null) {
-      const problem: EvtxProblem = size < FILE_HEADER_SIZE
-        ? { code: 'evtx-truncated', severity: 'error', message: `file is ${size} bytes, shorter than the 4096-byte EVTX header`, offset: 0, chunk: -1 }
-        : { code: 'evtx-not-evtx', severity: 'error', message: "not an EVTX file (no 'ElfFile' signature)", offset: 0, chunk: -1 };
-      yield { kind: 'problem', problem };
-      return;
-    }
+    const { fatal, problems } = headerProblems(head, size);
+    for (const problem of problems) yield { kind: 'problem', problem };
+    if (fatal) return;
     const total = chunkCountFromSize(size);
     const results = new Map<number, ParallelItem[]>();
     const waiters = new Map<number, () => void>();

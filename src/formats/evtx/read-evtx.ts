@@ -36,7 +36,8 @@ function recordItem(record: EvtxRecord, file: string): EvtxItem {
   };
 }
 
-function headerProblems(head: Buffer, size: number): { fatal: boolean; problems: EvtxProblem[] } {
+/** Problems of the file header; `fatal` when the file cannot be read as EVTX at all. */
+export function headerProblems(head: Buffer, size: number): { fatal: boolean; problems: EvtxProblem[] } {
   const problems: EvtxProblem[] = [];
   if (size < FILE_HEADER_SIZE) {
     problems.push({ code: 'evtx-truncated', severity: 'error', message: `file is ${size} bytes, shorter than the 4096-byte EVTX header`, offset: 0, chunk: -1 });

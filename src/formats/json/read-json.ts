@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type { FieldValue } from '../../event/event.js';
-import { timeOf } from '../../compile/field-values.js';
+import { timeOf } from '../../event/event-time.js';
 import type { InputItem } from '../input-item.js';
 import { normalizeJsonRecord } from './normalize-json.js';
 
