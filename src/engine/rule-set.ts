@@ -61,7 +61,7 @@ export class RuleSet {
     this.index ??= new RuleIndex(this.rules);
     const cache = new EventCache(event);
     const out: CompiledRule[] = [];
-    for (const r of this.index.candidates(event)) if (r.matcher(cache)) out.push(r);
+    for (const r of this.index.candidates(event, cache)) if (r.matcher(cache)) out.push(r);
     return out;
   }
 }

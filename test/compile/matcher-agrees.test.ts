@@ -89,4 +89,20 @@ describe('compiled matchers agree with the reference interpreter', () => {
       { numRuns: 30 },
     );
   });
+
+  test('the literal prefilter never drops a rule that matches', () => {
+    fc.assert(
+      fc.property(fc.array(rule, { minLength: 10, maxLength: 40 }), fc.array(event, { minLength: 5, maxLength: 20 }), (texts, events) => {
+        const rules = texts.map((t, i) => load(t.replace('title: Test Rule', `title: Rule ${i}`)).rules[0]!);
+        const set = RuleSet.compile(rules);
+        for (const fields of events) {
+          const e = ev(fields);
+          const cache = new EventCache(e);
+          const brute = set.rules.filter((r) => r.matcher(cache)).map((r) => r.rule);
+          expect(set.match(e).map((m) => m.rule)).toEqual(brute);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
 });

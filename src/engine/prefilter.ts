@@ -1,0 +1,114 @@
+import { AhoCorasick } from '../compile/aho-corasick.js';
+import type { Anchor } from '../compile/anchor.js';
+import type { CompiledRule } from '../compile/compile-rule.js';
+import { fieldSlot, type EventCache } from '../compile/event-cache.js';
+
+const CONTAINS = 0;
+const PREFIX = 1;
+const SUFFIX = 2;
+
+interface FieldScan {
+  readonly field: string;
+  readonly slot: number;
+  /** Lower-cased value → rules (local indices) whose anchor holds on equality. */
+  readonly eq: Map<string, number[]>;
+  readonly ac: AhoCorasick | undefined;
+  /** Per automaton pattern: pairs of (rule, position kind). */
+  readonly entries: Array<Array<number>>;
+}
+
+/** Automata shared by every prefilter of one rule index: identical pattern lists are compiled once. */
+export type AutomatonCache = Map<string, AhoCorasick>;
+
+/**
+ * Decides for all rules of a bucket at once which may match an event: each rule's anchor (a necessary
+ * condition made of literal equality, prefix, suffix and substring tests) is checked with one hash lookup
+ * and one Aho-Corasick pass per field value. Rules without an anchor are always candidates.
+ * The candidates keep the bucket's order; a rule left out cannot match (its anchor does not hold).
+ */
+export class Prefilter {
+  private readonly always: Uint8Array;
+  private readonly marks: Uint32Array;
+  private serial = 0;
+  private readonly scans: FieldScan[] = [];
+
+  constructor(
+    private readonly rules: readonly CompiledRule[],
+    anchors: ReadonlyArray<Anchor | undefined>,
+    automata: AutomatonCache,
+  ) {
+    this.always = new Uint8Array(rules.length);
+    this.marks = new Uint32Array(rules.length);
+    const byField = new Map<string, { eq: Map<string, number[]>; patterns: Map<string, number[]> }>();
+    anchors.forEach((anchor, r) => {
+      if (anchor === undefined) {
+        this.always[r] = 1;
+        return;
+      }
+      for (const lit of anchor) {
+        let f = byField.get(lit.field);
+        if (f === undefined) byField.set(lit.field, (f = { eq: new Map(), patterns: new Map() }));
+        if (lit.kind === 'eq') {
+          const list = f.eq.get(lit.value) ?? [];
+          if (list[list.length - 1] !== r) list.push(r);
+          f.eq.set(lit.value, list);
+        } else {
+          const list = f.patterns.get(lit.value) ?? [];
+          list.push(r, lit.kind === 'contains' ? CONTAINS : lit.kind === 'prefix' ? PREFIX : SUFFIX);
+          f.patterns.set(lit.value, list);
+        }
+      }
+    });
+    for (const [field, { eq, patterns }] of byField) {
+      const keys = [...patterns.keys()].sort();
+      let ac: AhoCorasick | undefined;
+      if (keys.length > 0) {
+        const cacheKey = keys.join('\u0000');
+        ac = automata.get(cacheKey);
+        if (ac === undefined) automata.set(cacheKey, (ac = new AhoCorasick(keys)));
+      }
+      this.scans.push({ field, slot: fieldSlot(field), eq, ac, entries: keys.map((k) => patterns.get(k) as number[]) });
+    }
+  }
+
+  /** The rules of the bucket that may match the event, in bucket order. */
+  candidates(cache: EventCache): CompiledRule[] {
+    const serial = ++this.serial === 0xffffffff ? this.reset() : this.serial;
+    const marks = this.marks;
+    for (const scan of this.scans) {
+      const values = cache.lowerAt(scan.slot, scan.field);
+      for (const s of values) {
+        const rs = scan.eq.get(s);
+        if (rs !== undefined) for (const r of rs) marks[r] = serial;
+        const ac = scan.ac;
+        if (ac === undefined) continue;
+        const entries = scan.entries;
+        const lengths = ac.lengths;
+        ac.scan(s, (p, end) => {
+          const list = entries[p] as number[];
+          for (let i = 0; i < list.length; i += 2) {
+            const kind = list[i + 1];
+            if (kind === CONTAINS || (kind === PREFIX ? end === lengths[p] : end === s.length)) marks[list[i] as number] = serial;
+          }
+        });
+      }
+    }
+    const out: CompiledRule[] = [];
+    const { rules, always } = this;
+    for (let r = 0; r < rules.length; r++) if (always[r] === 1 || marks[r] === serial) out.push(rules[r] as CompiledRule);
+    return out;
+  }
+
+  /** How many rules are always tried (no anchor), for diagnostics and benchmarks. */
+  get unanchored(): number {
+    let n = 0;
+    for (const a of this.always) n += a;
+    return n;
+  }
+
+  private reset(): number {
+    this.marks.fill(0);
+    this.serial = 1;
+    return 1;
+  }
+}
