@@ -1,17 +1,21 @@
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatDiagnostic } from '../diagnostics.js';
-import { enrichAlert, type Alert } from '../engine/alert.js';
-import { ProcessIndex } from '../engine/process-context.js';
+import type { Alert } from '../engine/alert.js';
+import { HuntSession, type AlertCounts, type HuntLimits } from '../engine/hunt-session.js';
+import { MatchPool } from '../engine/match-pool.js';
+import { BatchBuilder, runChunkTask, type ChunkTask, type TaskResult } from '../engine/match-task.js';
+import { SpillDir } from '../engine/spill.js';
 import { RuleSet } from '../engine/rule-set.js';
-import type { Event } from '../event/event.js';
-import { formatInputProblem } from '../formats/input-item.js';
-import { listInputs, readInput } from '../formats/read-input.js';
+import { CHUNK_SIZE, chunkCountFromSize, FILE_HEADER_SIZE } from '../formats/evtx/file-header.js';
+import { headerProblems } from '../formats/evtx/read-evtx.js';
+import { formatInputProblem, type InputProblem } from '../formats/input-item.js';
+import { detectFormat, listInputs, readInput } from '../formats/read-input.js';
 import { alertToCsv, csvHeader } from '../output/write-csv.js';
 import { alertToEcs } from '../output/write-jsonl.js';
 import { alertToLine } from '../output/write-table.js';
-import { normalizeWindowsEvent } from '../pipeline/normalize-event.js';
 import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
 import { LEVELS, type Level, type SigmaRule } from '../rule/model.js';
 import { loadRules } from '../rule/load-rules.js';
@@ -46,7 +50,7 @@ const split = (v: string | undefined) => (v === undefined ? undefined : v.split(
 
 export const hunt: CommandSpec = {
   summary: 'hunt logs (EVTX, JSON, XML; files and folders) with Sigma rules',
-  usage: 'sigmatch hunt PATH... [--rules PATH]... [--min-level LEVEL] [--status LIST] [--tags LIST] [--format table|jsonl|csv] [--output FILE] [--recover] [--placeholder NAME=VALUES]',
+  usage: 'sigmatch hunt PATH... [--rules PATH]... [--min-level LEVEL] [--status LIST] [--tags LIST] [--format table|jsonl|csv] [--output FILE] [--recover] [--placeholder NAME=VALUES] [--threads N] [--quiet]',
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -61,6 +65,10 @@ export const hunt: CommandSpec = {
         recover: { type: 'boolean', default: false },
         placeholder: { type: 'string', multiple: true },
         quiet: { type: 'boolean', default: false },
+        threads: { type: 'string' },
+        'context-limit': { type: 'string' },
+        'pending-limit': { type: 'string' },
+        'sort-limit': { type: 'string' },
       },
     });
     if (positionals.length === 0) throw new UsageError('hunt needs at least one log file or folder');
@@ -86,48 +94,172 @@ export const hunt: CommandSpec = {
     const { files, missing } = await listInputs(positionals);
     if (files.length === 0) throw new UsageError(`no input files found in ${positionals.join(', ')}`);
     const problems: string[] = missing.map((m) => `${m}: error input-missing: no such file or folder`);
-    const index = new ProcessIndex();
-    const hits: Array<{ rule: SigmaRule; event: Event }> = [];
-    let events = 0;
-    let bytesDone = 0;
+    // --threads N: N worker threads read and match EVTX chunks; 0 does everything on the main thread.
+    const threads = values.threads === undefined ? availableParallelism() : nonNegativeInt('--threads', values.threads);
+    const limits: HuntLimits = {
+      contextEntries: values['context-limit'] === undefined ? undefined : positiveInt('--context-limit', values['context-limit']),
+      pendingAlerts: values['pending-limit'] === undefined ? undefined : positiveInt('--pending-limit', values['pending-limit']),
+      sortBytes: values['sort-limit'] === undefined ? undefined : positiveInt('--sort-limit', values['sort-limit']),
+    };
+    const color = io.color && values.output === undefined;
+    const render = format === 'table' ? (a: Alert) => alertToLine(a, color) + '\n' : format === 'jsonl' ? (a: Alert) => JSON.stringify(alertToEcs(a)) + '\n' : alertToCsv;
+    const spill = new SpillDir();
+    const session = new HuntSession(
+      ruleSet.rules.map((r) => r.rule),
+      render,
+      spill,
+      limits,
+    );
     const sizes = files.map((f) => statSync(f).size);
     const totalBytes = sizes.reduce((n, s) => n + s, 0);
     const started = Date.now();
     const progress = new Progress(io, !values.quiet && io.interactive);
-    for (const [i, file] of files.entries()) {
-      for await (const item of readInput(file, { recover: values.recover === true })) {
-        if (item.kind === 'problem') {
-          problems.push(formatInputProblem(item.problem));
-          continue;
+    const builder = new BatchBuilder(ruleSet);
+    const recover = values.recover === true;
+    const units = await planUnits(files, recover);
+    const pool = threads > 0 && units.some((u) => u.kind === 'chunks') ? await MatchPool.start(threads, chosen, collection.filters, ruleSet.rules.length) : undefined;
+    let bytesDone = 0;
+    const tick = (fileIndex: number) => progress.update(fileIndex, files.length, session.events, bytesDone, started, session.alerts);
+    try {
+      for (let u = 0; u < units.length; ) {
+        const unit = units[u] as Unit;
+        if (unit.kind === 'problems') {
+          problems.push(...unit.problems.map(formatInputProblem));
+          u++;
+        } else if (unit.kind === 'file') {
+          for await (const item of readInput(unit.file, { recover })) {
+            if (item.kind === 'problem') problems.push(formatInputProblem(item.problem));
+            else {
+              builder.add(item.event);
+              if (builder.size >= 2048) {
+                session.add(builder.take());
+                tick(unit.fileIndex);
+              }
+            }
+          }
+          session.add(builder.take());
+          bytesDone += unit.bytes;
+          u++;
+        } else {
+          // A run of consecutive chunk tasks goes through the workers together.
+          const tasks: Array<Extract<Unit, { kind: 'chunks' }>> = [];
+          while (u < units.length && (units[u] as Unit).kind === 'chunks') tasks.push(units[u++] as Extract<Unit, { kind: 'chunks' }>);
+          const results = pool !== undefined ? pool.run(tasks.map((t) => t.task)) : inThread(tasks.map((t) => t.task), builder);
+          let i = 0;
+          for await (const r of results) {
+            const t = tasks[i++] as Extract<Unit, { kind: 'chunks' }>;
+            problems.push(...r.problems.map(formatInputProblem));
+            session.add(r);
+            bytesDone += t.bytes;
+            tick(t.fileIndex);
+          }
         }
-        events++;
-        const ev = normalizeWindowsEvent(item.event);
-        index.add(ev);
-        for (const m of ruleSet.match(ev)) hits.push({ rule: m.rule, event: ev });
-        if ((events & 1023) === 0) progress.update(i, files.length, events, bytesDone, started, hits.length);
       }
-      bytesDone += sizes[i] ?? 0;
-      progress.update(i + 1, files.length, events, bytesDone, started, hits.length);
+    } finally {
+      await pool?.close();
     }
+    progress.update(files.length, files.length, session.events, bytesDone, started, session.alerts);
     progress.done();
-    // Context is resolved once every input is read: the creation event may come later or from another file.
-    const alerts = hits.map((h) => enrichAlert(h.rule, h.event, index));
-    alerts.sort((a, b) => (a.event.timestamp ?? 0) - (b.event.timestamp ?? 0));
 
-    const summary = renderSummary({ files: files.length, totalBytes, events, problems, collection, loaded: ruleSet.rules.length, notLoaded, alerts, seconds: (Date.now() - started) / 1000 });
-    const body =
-      format === 'table' ? alerts.map((a) => alertToLine(a, io.color && values.output === undefined)).join('\n') + (alerts.length > 0 ? '\n' : '')
-      : format === 'jsonl' ? alerts.map((a) => JSON.stringify(alertToEcs(a))).join('\n') + (alerts.length > 0 ? '\n' : '')
-      : csvHeader() + alerts.map(alertToCsv).join('');
-    for (const d of ruleErrors) io.err(formatDiagnostic(d, collection.sources, false) + '\n');
-    for (const p of problems.slice(0, 50)) io.err(p + '\n');
-    if (problems.length > 50) io.err(`... and ${problems.length - 50} more problems\n`);
-    if (!values.quiet) io.err(summary);
-    if (values.output !== undefined) writeFileSync(values.output, body);
-    else io.out(body);
-    return alerts.length > 0 ? 1 : 0;
+    try {
+      const out = new Output(values.output, io);
+      if (format === 'csv') out.write(csvHeader());
+      // Context is resolved once every input is read: the creation event may come later or from another file.
+      for (const text of session.finish()) out.write(text);
+      const summary = renderSummary({ files: files.length, totalBytes, events: session.events, problems, collection, loaded: ruleSet.rules.length, notLoaded, counts: session.counts, seconds: (Date.now() - started) / 1000, threads: pool === undefined ? 0 : threads });
+      for (const d of ruleErrors) io.err(formatDiagnostic(d, collection.sources, false) + '\n');
+      for (const p of problems.slice(0, 50)) io.err(p + '\n');
+      if (problems.length > 50) io.err(`... and ${problems.length - 50} more problems\n`);
+      if (!values.quiet) io.err(summary);
+      out.close();
+    } finally {
+      spill.dispose();
+    }
+    return session.counts.total > 0 ? 1 : 0;
   },
 };
+
+function nonNegativeInt(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} takes a whole number, got '${v}'`);
+  return n;
+}
+
+function positiveInt(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} takes a positive whole number, got '${v}'`);
+  return n;
+}
+
+/** Writes the alert output in large pieces, to stdout or a file. */
+class Output {
+  private parts: string[] = [];
+  private size = 0;
+  private readonly fd: number | undefined;
+  constructor(
+    path: string | undefined,
+    private readonly io: CommandIO,
+  ) {
+    this.fd = path === undefined ? undefined : openSync(path, 'w');
+  }
+  write(text: string): void {
+    this.parts.push(text);
+    this.size += text.length;
+    if (this.size > 1 << 20) this.flush();
+  }
+  private flush(): void {
+    if (this.parts.length === 0) return;
+    const text = this.parts.join('');
+    if (this.fd !== undefined) writeSync(this.fd, text);
+    else this.io.out(text);
+    this.parts = [];
+    this.size = 0;
+  }
+  close(): void {
+    this.flush();
+    if (this.fd !== undefined) closeSync(this.fd);
+  }
+}
+
+/** What the hunt reads, in input order: EVTX files as runs of chunks (parallel), other files whole. */
+type Unit =
+  | { readonly kind: 'chunks'; readonly task: ChunkTask; readonly fileIndex: number; readonly bytes: number }
+  | { readonly kind: 'file'; readonly file: string; readonly fileIndex: number; readonly bytes: number }
+  | { readonly kind: 'problems'; readonly problems: readonly InputProblem[] };
+
+const CHUNKS_PER_TASK = 4;
+
+async function planUnits(files: readonly string[], recover: boolean): Promise<Unit[]> {
+  const units: Unit[] = [];
+  for (const [fileIndex, file] of files.entries()) {
+    const size = statSync(file).size;
+    // Carving with --recover skips records already read from earlier chunks: that needs one reader per file.
+    if (recover || (await detectFormat(file).catch(() => undefined)) !== 'evtx') {
+      units.push({ kind: 'file', file, fileIndex, bytes: size });
+      continue;
+    }
+    const fd = openSync(file, 'r');
+    const head = Buffer.alloc(Math.min(size, FILE_HEADER_SIZE));
+    try {
+      readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+    const { fatal, problems } = headerProblems(head, size);
+    if (problems.length > 0) units.push({ kind: 'problems', problems: problems.map((p) => ({ ...p, file })) });
+    if (fatal) continue;
+    const chunks = chunkCountFromSize(size);
+    for (let first = 0; first < chunks; first += CHUNKS_PER_TASK) {
+      const end = Math.min(chunks, first + CHUNKS_PER_TASK);
+      units.push({ kind: 'chunks', task: { file, first, end }, fileIndex, bytes: (end - first) * CHUNK_SIZE + (first === 0 ? FILE_HEADER_SIZE : 0) });
+    }
+  }
+  return units;
+}
+
+function* inThread(tasks: readonly ChunkTask[], builder: BatchBuilder): Generator<TaskResult> {
+  for (const t of tasks) yield runChunkTask(t, builder);
+}
 
 function renderSummary(s: {
   files: number;
@@ -137,28 +269,23 @@ function renderSummary(s: {
   collection: ReturnType<typeof loadRules>;
   loaded: number;
   notLoaded: ReadonlyArray<{ title: string; reason: string }>;
-  alerts: readonly Alert[];
+  counts: AlertCounts;
   seconds: number;
+  threads: number;
 }): string {
   const lines: string[] = [];
   const mb = s.totalBytes / 1e6;
-  lines.push(`Read ${s.events} events from ${s.files} files (${mb.toFixed(1)} MB) in ${s.seconds.toFixed(1)} s, ${s.problems.length} problems`);
+  lines.push(`Read ${s.events} events from ${s.files} files (${mb.toFixed(1)} MB) in ${s.seconds.toFixed(1)} s (${Math.round(s.events / Math.max(s.seconds, 0.001))} events/s, ${s.threads === 0 ? 'main thread only' : `${s.threads} worker thread${s.threads === 1 ? '' : 's'}`}), ${s.problems.length} problems`);
   lines.push(`Rules: ${s.loaded} loaded, ${s.notLoaded.length} not loaded${s.collection.diagnostics.some((d) => d.severity === 'error') ? `, ${s.collection.diagnostics.filter((d) => d.severity === 'error').length} rule errors` : ''}`);
   const reasons = new Map<string, number>();
   for (const n of s.notLoaded) reasons.set(n.reason.replace(/logsource \{[^}]*\}: /, ''), (reasons.get(n.reason.replace(/logsource \{[^}]*\}: /, '')) ?? 0) + 1);
   for (const [r, n] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 10)) lines.push(`  ${String(n).padStart(5)}  ${r}`);
-  const byLevel = count(s.alerts.map((a) => a.rule.level ?? 'informational'));
-  lines.push(`Alerts: ${s.alerts.length}${s.alerts.length > 0 ? ` (${[...LEVELS].reverse().filter((l) => byLevel.has(l)).map((l) => `${byLevel.get(l)} ${l}`).join(', ')})` : ''}`);
-  for (const [r, n] of [...count(s.alerts.map((a) => a.rule.title))].sort((a, b) => b[1] - a[1]).slice(0, 10)) lines.push(`  ${String(n).padStart(5)}  ${r}`);
-  const hosts = [...count(s.alerts.map((a) => String(a.event.fields['Computer'] ?? '?')))].sort((a, b) => b[1] - a[1]).slice(0, 5);
+  const { total, byLevel, byRule, byHost } = s.counts;
+  lines.push(`Alerts: ${total}${total > 0 ? ` (${[...LEVELS].reverse().filter((l) => byLevel.has(l)).map((l) => `${byLevel.get(l)} ${l}`).join(', ')})` : ''}`);
+  for (const [r, n] of [...byRule].sort((a, b) => b[1] - a[1]).slice(0, 10)) lines.push(`  ${String(n).padStart(5)}  ${r}`);
+  const hosts = [...byHost].sort((a, b) => b[1] - a[1]).slice(0, 5);
   if (hosts.length > 0) lines.push(`Top hosts: ${hosts.map(([h, n]) => `${h} (${n})`).join(', ')}`);
   return lines.join('\n') + '\n\n';
-}
-
-function count(xs: readonly string[]): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const x of xs) m.set(x, (m.get(x) ?? 0) + 1);
-  return m;
 }
 
 /** The progress bar on stderr, only on a terminal. */

@@ -1,29 +1,33 @@
+const NON_ASCII = 255;
+
 /**
  * Aho-Corasick multi-pattern search compiled to a dense automaton: one table lookup per character of the
- * scanned text, whatever the number of patterns. Characters that occur in no pattern share one class, so the
- * table is (states × distinct pattern characters) wide.
+ * scanned text, whatever the number of patterns. The table has a column per ASCII character that occurs in
+ * some pattern (characters in no pattern share column 0, which leads back to the start); the rarer non-ASCII
+ * pattern characters take a slower sparse path through the failure links, so the table stays narrow.
  */
 export class AhoCorasick {
-  /** Code unit → character class (0: in no pattern). */
-  private readonly classOf: Uint8Array | Uint16Array;
+  /** Code unit → column (0: in no pattern; NON_ASCII: a non-ASCII character of some pattern). */
+  private readonly classOf: Uint8Array;
   private readonly width: number;
-  private readonly delta: Int32Array;
+  private readonly delta: Int32Array | Uint16Array;
+  private readonly fail: Int32Array;
+  /** Children by non-ASCII character, for the states that have any. */
+  private readonly wide = new Map<number, Map<number, number>>();
   /** Per state, the patterns ending there (own and via suffix links), or undefined. */
   private readonly outputs: Array<readonly number[] | undefined>;
   readonly lengths: readonly number[];
 
   constructor(patterns: readonly string[]) {
-    const classes = new Map<number, number>();
+    const classOf = new Uint8Array(65536);
+    let width = 1;
     for (const p of patterns) {
       if (p === '') throw new Error('Aho-Corasick patterns must not be empty');
       for (let i = 0; i < p.length; i++) {
         const c = p.charCodeAt(i);
-        if (!classes.has(c)) classes.set(c, classes.size + 1);
+        if (classOf[c] === 0) classOf[c] = c < 128 ? width++ : NON_ASCII;
       }
     }
-    const width = classes.size + 1;
-    const classOf = width < 256 ? new Uint8Array(65536) : new Uint16Array(65536);
-    for (const [c, k] of classes) classOf[c] = k;
 
     // Trie.
     const children: Array<Map<number, number>> = [new Map()];
@@ -31,7 +35,9 @@ export class AhoCorasick {
     patterns.forEach((p, id) => {
       let s = 0;
       for (let i = 0; i < p.length; i++) {
-        const k = classOf[p.charCodeAt(i)] as number;
+        const c = p.charCodeAt(i);
+        // Dense columns are keyed by column number, non-ASCII children by -code.
+        const k = c < 128 ? (classOf[c] as number) : -c;
         let next = (children[s] as Map<number, number>).get(k);
         if (next === undefined) {
           next = children.length;
@@ -46,12 +52,28 @@ export class AhoCorasick {
 
     // Breadth-first: failure links, then the dense transition table delta(s, k) = child, else delta(fail(s), k).
     const n = children.length;
-    const delta = new Int32Array(n * width);
+    const delta = n < 65536 ? new Uint16Array(n * width) : new Int32Array(n * width);
     const fail = new Int32Array(n);
+    const wideChild = (s: number, c: number): number | undefined => this.wide.get(s)?.get(c);
+    /** The transition on a non-ASCII character c from state s, through the failure links. */
+    const wideDelta = (s: number, c: number): number => {
+      for (;;) {
+        const next = wideChild(s, c);
+        if (next !== undefined) return next;
+        if (s === 0) return 0;
+        s = fail[s] as number;
+      }
+    };
+    const addWide = (s: number, c: number, child: number) => {
+      let m = this.wide.get(s);
+      if (m === undefined) this.wide.set(s, (m = new Map()));
+      m.set(c, child);
+    };
     const outputs: Array<readonly number[] | undefined> = new Array(n).fill(undefined);
     const queue: number[] = [];
     for (const [k, child] of children[0] as Map<number, number>) {
-      delta[k] = child;
+      if (k > 0) delta[k] = child;
+      else addWide(0, -k, child);
       queue.push(child);
     }
     outputs[0] = undefined;
@@ -65,16 +87,36 @@ export class AhoCorasick {
       const frow = f * width;
       for (let k = 0; k < width; k++) delta[row + k] = delta[frow + k] as number;
       for (const [k, child] of children[s] as Map<number, number>) {
-        delta[row + k] = child;
-        fail[child] = delta[frow + k] as number;
+        if (k > 0) {
+          delta[row + k] = child;
+          fail[child] = delta[frow + k] as number;
+        } else {
+          addWide(s, -k, child);
+          fail[child] = wideDelta(f, -k);
+        }
         queue.push(child);
       }
     }
     this.classOf = classOf;
     this.width = width;
     this.delta = delta;
+    this.fail = fail;
     this.outputs = outputs;
     this.lengths = patterns.map((p) => p.length);
+  }
+
+  private wideStep(s: number, c: number): number {
+    for (;;) {
+      const next = this.wide.get(s)?.get(c);
+      if (next !== undefined) return next;
+      if (s === 0) return 0;
+      s = this.fail[s] as number;
+    }
+  }
+
+  /** Bytes of the transition table. */
+  get tableBytes(): number {
+    return this.delta.byteLength;
   }
 
   get states(): number {
@@ -86,7 +128,9 @@ export class AhoCorasick {
     const { classOf, width, delta, outputs } = this;
     let s = 0;
     for (let i = 0; i < text.length; i++) {
-      s = delta[s * width + (classOf[text.charCodeAt(i)] as number)] as number;
+      const c = text.charCodeAt(i);
+      const k = classOf[c] as number;
+      s = k === NON_ASCII ? this.wideStep(s, c) : (delta[s * width + k] as number);
       const out = outputs[s];
       if (out !== undefined) for (const p of out) hit(p, i + 1);
     }

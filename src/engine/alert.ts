@@ -1,6 +1,6 @@
 import type { CompiledRule } from '../compile/compile-rule.js';
 import type { Event } from '../event/event.js';
-import type { ProcessContext, ProcessIndex } from './process-context.js';
+import { contextQueryOf, resolveContext, type ProcessContext, type ProcessIndex, type ResolvedContext } from './process-context.js';
 
 export interface Alert {
   readonly rule: CompiledRule['rule'];
@@ -12,16 +12,19 @@ export interface Alert {
   readonly domain?: string;
 }
 
-/** Fills in the process story and resolved domain of an alert from the hunt's index. */
-export function enrichAlert(rule: CompiledRule['rule'], event: Event, index: ProcessIndex): Alert {
-  const namesProcess = event.fields['ProcessGuid'] !== undefined || event.fields['ProcessId'] !== undefined;
-  const process = namesProcess ? index.processOf(event) : undefined;
-  const domain = index.domainOf(event);
+/** An alert with its resolved context. */
+export function makeAlert(rule: CompiledRule['rule'], event: Event, namesProcess: boolean, resolved: ResolvedContext): Alert {
   return {
     rule,
     event,
-    ...(process !== undefined ? { process } : {}),
-    ...(namesProcess && process === undefined ? { processMissing: true } : {}),
-    ...(domain !== undefined ? { domain } : {}),
+    ...(resolved.process !== undefined ? { process: resolved.process } : {}),
+    ...(namesProcess && resolved.process === undefined ? { processMissing: true } : {}),
+    ...(resolved.domain !== undefined ? { domain: resolved.domain } : {}),
   };
+}
+
+/** Fills in the process story and resolved domain of an alert from an index holding every entry. */
+export function enrichAlert(rule: CompiledRule['rule'], event: Event, index: ProcessIndex): Alert {
+  const q = contextQueryOf(event);
+  return makeAlert(rule, event, q.namesProcess, resolveContext(q, index.lookup));
 }

@@ -19,9 +19,13 @@ export interface ProcessContext {
   readonly matchedBy: 'guid' | 'pid';
 }
 
-export interface DnsContext {
-  readonly query: string;
-}
+/**
+ * What an event contributes to process context: a process start (keyed by host + GUID and host + PID)
+ * or a DNS answer (Sysmon 22, keyed by host + GUID). Plain data: it crosses threads and spills to disk.
+ */
+export type ContextEntry =
+  | { readonly kind: 'process'; readonly guidKey?: string; readonly pidKey?: string; readonly at: number; readonly ctx: Omit<ProcessContext, 'matchedBy'> }
+  | { readonly kind: 'dns'; readonly key: string; readonly query: string; readonly answers: readonly string[] };
 
 const str = (v: FieldValue | undefined): string | undefined => (v === undefined || v === null ? undefined : String(v));
 const num = (v: FieldValue | undefined): number | undefined => {
@@ -30,7 +34,7 @@ const num = (v: FieldValue | undefined): number | undefined => {
   if (typeof v === 'string' && /^0x[0-9a-f]+$/i.test(v)) return parseInt(v, 16);
   return undefined;
 };
-const guidKey = (v: FieldValue | undefined): string | undefined => {
+const guidOf = (v: FieldValue | undefined): string | undefined => {
   const s = str(v);
   return s === undefined || s === '' ? undefined : s.replace(/[{}]/g, '').toLowerCase();
 };
@@ -44,95 +48,251 @@ function eventTime(e: Event): number {
   return Number.isNaN(t) ? (e.timestamp ?? 0) : t;
 }
 
-interface Started {
-  readonly ctx: Omit<ProcessContext, 'matchedBy'>;
+/** The context entry an event contributes, if any. */
+export function contextEntryOf(e: Event): ContextEntry | undefined {
+  const f = e.fields;
+  const eid = f['EventID'];
+  if (eid === 1 && isSysmon(e)) return processEntry(e, guidOf(f['ProcessGuid']), num(f['ProcessId']));
+  if (eid === 4688 && String(f['Channel'] ?? '').toLowerCase() === 'security') return processEntry(e, undefined, num(f['NewProcessId'] ?? f['ProcessId']));
+  if (eid === 22 && isSysmon(e)) {
+    const guid = guidOf(f['ProcessGuid']);
+    const query = str(f['QueryName']);
+    if (guid === undefined || query === undefined) return undefined;
+    // QueryResults: "type:  5 cname.example;::ffff:203.0.113.7;198.51.100.2;"
+    const answers = [...new Set((str(f['QueryResults']) ?? '').split(';').map((a) => a.trim().replace(/^::ffff:/i, '').toLowerCase()).filter((a) => a !== ''))];
+    return { kind: 'dns', key: `d|${hostOf(e)}|${guid}`, query, answers };
+  }
+  return undefined;
+}
+
+function processEntry(e: Event, guid: string | undefined, pid: number | undefined): ContextEntry {
+  const f = e.fields;
+  const at = eventTime(e);
+  const image = str(f['Image'] ?? f['NewProcessName']);
+  const ctx: Omit<ProcessContext, 'matchedBy'> = {
+    ...(image !== undefined ? { image } : {}),
+    ...opt('commandLine', str(f['CommandLine'])),
+    ...opt('parentImage', str(f['ParentImage'] ?? f['ParentProcessName'])),
+    ...opt('parentCommandLine', str(f['ParentCommandLine'])),
+    ...opt('user', str(f['User'])),
+    ...opt('integrityLevel', str(f['IntegrityLevel'])),
+    ...opt('hashes', str(f['Hashes'])),
+    ...opt('processGuid', str(f['ProcessGuid'])),
+    ...opt('processId', pid),
+    ...opt('parentProcessId', num(f['ParentProcessId'] ?? f['ProcessId'])),
+    ...(at > 0 ? { started: new Date(at).toISOString() } : {}),
+  };
+  const host = hostOf(e);
+  return {
+    kind: 'process',
+    ...(guid !== undefined ? { guidKey: `g|${host}|${guid}` } : {}),
+    ...(pid !== undefined ? { pidKey: `p|${host}|${pid}` } : {}),
+    at,
+    ctx,
+  };
+}
+
+/** The keys an event's context is looked up by. */
+export interface ContextQuery {
+  readonly guidKey?: string;
+  readonly pidKey?: string;
+  readonly dnsKey?: string;
+  readonly ip?: string;
   readonly at: number;
+  /** The event names a process (ProcessGuid or ProcessId): a missing creation is worth saying. */
+  readonly namesProcess: boolean;
+}
+
+export function contextQueryOf(e: Event): ContextQuery {
+  const host = hostOf(e);
+  const guid = guidOf(e.fields['ProcessGuid']);
+  const pid = num(e.fields['ProcessId']);
+  const ip = str(e.fields['DestinationIp'])?.toLowerCase().replace(/^::ffff:/, '');
+  return {
+    ...(guid !== undefined ? { guidKey: `g|${host}|${guid}`, ...(ip !== undefined ? { dnsKey: `d|${host}|${guid}`, ip } : {}) } : {}),
+    ...(pid !== undefined ? { pidKey: `p|${host}|${pid}` } : {}),
+    at: eventTime(e),
+    namesProcess: e.fields['ProcessGuid'] !== undefined || e.fields['ProcessId'] !== undefined,
+  };
+}
+
+export interface ResolvedContext {
+  readonly process?: ProcessContext;
+  readonly domain?: string;
+}
+
+/** Looks up entries per key, oldest first. */
+export type EntryLookup = (key: string) => readonly ContextEntry[] | undefined;
+
+/**
+ * The context of a query given every entry of the inputs (in input order): the process by GUID (first
+ * start seen), else by host + PID (the latest start not after the event, for PID reuse), and the first
+ * DNS answer of the same process that resolved the destination IP.
+ */
+export function resolveContext(q: ContextQuery, lookup: EntryLookup): ResolvedContext {
+  let process: ProcessContext | undefined;
+  const byGuid = q.guidKey === undefined ? undefined : lookup(q.guidKey)?.[0];
+  if (byGuid !== undefined && byGuid.kind === 'process') process = { ...byGuid.ctx, matchedBy: 'guid' };
+  else if (q.pidKey !== undefined) {
+    let best: Extract<ContextEntry, { kind: 'process' }> | undefined;
+    for (const c of lookup(q.pidKey) ?? []) if (c.kind === 'process' && c.at <= q.at && (best === undefined || c.at > best.at)) best = c;
+    if (best !== undefined) process = { ...best.ctx, matchedBy: 'pid' };
+  }
+  let domain: string | undefined;
+  if (q.dnsKey !== undefined && q.ip !== undefined) {
+    for (const d of lookup(q.dnsKey) ?? []) {
+      if (d.kind === 'dns' && d.answers.includes(q.ip)) {
+        domain = d.query;
+        break;
+      }
+    }
+  }
+  return { ...(process !== undefined ? { process } : {}), ...(domain !== undefined ? { domain } : {}) };
+}
+
+/** A fixed-size Bloom filter over strings: "maybe seen" or "certainly not". */
+class Bloom {
+  private readonly bits: Uint32Array;
+  private readonly mask: number;
+  constructor(log2Bits: number) {
+    this.bits = new Uint32Array(1 << (log2Bits - 5));
+    this.mask = (1 << log2Bits) - 1;
+  }
+  private hashes(s: string): [number, number] {
+    let h1 = 0x811c9dc5;
+    let h2 = 0x9747b28c;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+      h2 ^= h2 >>> 13;
+    }
+    return [h1 >>> 0, (h2 >>> 0) | 1];
+  }
+  add(s: string): void {
+    const [a, b] = this.hashes(s);
+    for (let i = 0; i < 3; i++) {
+      const bit = (a + i * b) & this.mask;
+      this.bits[bit >>> 5] = (this.bits[bit >>> 5] as number) | (1 << (bit & 31));
+    }
+  }
+  has(s: string): boolean {
+    const [a, b] = this.hashes(s);
+    for (let i = 0; i < 3; i++) {
+      const bit = (a + i * b) & this.mask;
+      if (((this.bits[bit >>> 5] as number) & (1 << (bit & 31))) === 0) return false;
+    }
+    return true;
+  }
+}
+
+export interface ProcessIndexOptions {
+  /** Most entries held in memory; the oldest beyond it go to `evict` (default: unbounded). */
+  readonly capacity?: number;
+  readonly evict?: (entry: ContextEntry) => void;
 }
 
 /**
- * Indexes process creations (by host + ProcessGuid, and by host + ProcessId over time for events
- * without a GUID) and DNS answers (Sysmon 22), across every input of a hunt, so an alert finds its
- * process story wherever the creation event is: earlier, later, or in another file.
+ * Process starts and DNS answers by key, in input order, holding at most `capacity` entries: the oldest
+ * are handed to `evict` (the hunt spills them to disk) and remembered in a Bloom filter, so a lookup can
+ * tell whether its answer is final or must wait for the spilled entries.
  */
 export class ProcessIndex {
-  private readonly byGuid = new Map<string, Started>();
-  private readonly byPid = new Map<string, Started[]>();
-  private readonly dns = new Map<string, Array<{ query: string; answers: Set<string> }>>();
+  private readonly byKey = new Map<string, ContextEntry[]>();
+  private queue: ContextEntry[] = [];
+  private head = 0;
+  private readonly evicted = new Bloom(23);
+  private evictedAny = false;
+  private readonly capacity: number;
+
+  constructor(private readonly options: ProcessIndexOptions = {}) {
+    this.capacity = options.capacity ?? Number.POSITIVE_INFINITY;
+  }
+
+  get size(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** True once any entry left memory. */
+  get spilled(): boolean {
+    return this.evictedAny;
+  }
 
   add(e: Event): void {
-    const f = e.fields;
-    const eid = f['EventID'];
-    if (eid === 1 && isSysmon(e)) this.addProcess(e, guidKey(f['ProcessGuid']), num(f['ProcessId']));
-    else if (eid === 4688 && String(f['Channel'] ?? '').toLowerCase() === 'security') this.addProcess(e, undefined, num(f['NewProcessId'] ?? f['ProcessId']));
-    else if (eid === 22 && isSysmon(e)) this.addDns(e);
+    const entry = contextEntryOf(e);
+    if (entry !== undefined) this.addEntry(entry);
   }
 
-  private addProcess(e: Event, guid: string | undefined, pid: number | undefined): void {
-    const f = e.fields;
-    const at = eventTime(e);
-    const image = str(f['Image'] ?? f['NewProcessName']);
-    const ctx: Omit<ProcessContext, 'matchedBy'> = {
-      ...(image !== undefined ? { image } : {}),
-      ...opt('commandLine', str(f['CommandLine'])),
-      ...opt('parentImage', str(f['ParentImage'] ?? f['ParentProcessName'])),
-      ...opt('parentCommandLine', str(f['ParentCommandLine'])),
-      ...opt('user', str(f['User'])),
-      ...opt('integrityLevel', str(f['IntegrityLevel'])),
-      ...opt('hashes', str(f['Hashes'])),
-      ...opt('processGuid', str(f['ProcessGuid'])),
-      ...opt('processId', pid),
-      ...opt('parentProcessId', num(f['ParentProcessId'] ?? f['ProcessId'])),
-      ...(at > 0 ? { started: new Date(at).toISOString() } : {}),
-    };
-    const host = hostOf(e);
-    if (guid !== undefined) this.byGuid.set(`${host}|${guid}`, { ctx, at });
-    if (pid !== undefined) {
-      const key = `${host}|${pid}`;
-      const list = this.byPid.get(key) ?? [];
-      list.push({ ctx, at });
-      this.byPid.set(key, list);
+  addEntry(entry: ContextEntry): void {
+    for (const key of keysOf(entry)) {
+      const list = this.byKey.get(key);
+      if (list === undefined) this.byKey.set(key, [entry]);
+      else list.push(entry);
     }
+    this.queue.push(entry);
+    if (this.size > this.capacity) this.evictOldest();
   }
 
-  private addDns(e: Event): void {
-    const f = e.fields;
-    const guid = guidKey(f['ProcessGuid']);
-    const query = str(f['QueryName']);
-    if (guid === undefined || query === undefined) return;
-    // QueryResults: "type:  5 cname.example;::ffff:203.0.113.7;198.51.100.2;"
-    const answers = new Set((str(f['QueryResults']) ?? '').split(';').map((a) => a.trim().replace(/^::ffff:/i, '').toLowerCase()).filter((a) => a !== ''));
-    const key = `${hostOf(e)}|${guid}`;
-    const list = this.dns.get(key) ?? [];
-    list.push({ query, answers });
-    this.dns.set(key, list);
+  private evictOldest(): void {
+    const entry = this.queue[this.head] as ContextEntry;
+    this.queue[this.head++] = undefined as unknown as ContextEntry;
+    if (this.head > 65536 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    for (const key of keysOf(entry)) {
+      const list = this.byKey.get(key);
+      // Entries leave in input order, so the oldest of its key is at the front.
+      if (list !== undefined && list[0] === entry) {
+        if (list.length === 1) this.byKey.delete(key);
+        else list.shift();
+      }
+      this.evicted.add(key);
+    }
+    this.evictedAny = true;
+    this.options.evict?.(entry);
   }
 
-  /** The creating process of an event: by GUID, else by PID on the same host, the latest start not after the event (PID reuse). */
+  /** Entries of a key still in memory, oldest first. */
+  readonly lookup: EntryLookup = (key) => this.byKey.get(key);
+
+  /** Whether some entry of the key may have been evicted. */
+  mayHaveEvicted(key: string): boolean {
+    return this.evictedAny && this.evicted.has(key);
+  }
+
+  /** The creating process of an event, from the entries in memory. */
   processOf(e: Event): ProcessContext | undefined {
-    const host = hostOf(e);
-    const guid = guidKey(e.fields['ProcessGuid']);
-    if (guid !== undefined) {
-      const hit = this.byGuid.get(`${host}|${guid}`);
-      if (hit !== undefined) return { ...hit.ctx, matchedBy: 'guid' };
-    }
-    const pid = num(e.fields['ProcessId']);
-    if (pid === undefined) return undefined;
-    const candidates = this.byPid.get(`${host}|${pid}`);
-    if (candidates === undefined) return undefined;
-    const at = eventTime(e);
-    let best: Started | undefined;
-    for (const c of candidates) if (c.at <= at && (best === undefined || c.at > best.at)) best = c;
-    return best === undefined ? undefined : { ...best.ctx, matchedBy: 'pid' };
+    return resolveContext(contextQueryOf(e), this.lookup).process;
   }
 
-  /** The domain the same process resolved to the event's destination IP, if any. */
+  /** The domain the same process resolved to the event's destination IP, from the entries in memory. */
   domainOf(e: Event): string | undefined {
-    const guid = guidKey(e.fields['ProcessGuid']);
-    const ip = str(e.fields['DestinationIp'])?.toLowerCase().replace(/^::ffff:/, '');
-    if (guid === undefined || ip === undefined) return undefined;
-    const list = this.dns.get(`${hostOf(e)}|${guid}`);
-    return list?.find((d) => d.answers.has(ip))?.query;
+    return resolveContext(contextQueryOf(e), this.lookup).domain;
   }
+
+  /**
+   * The context of a query if it is already final whatever entries come later or were spilled:
+   * a process found by GUID and a domain found, each in a key nothing was evicted from. Else undefined.
+   */
+  resolveNow(q: ContextQuery): ResolvedContext | undefined {
+    if (q.guidKey === undefined && q.namesProcess) return undefined;
+    if (q.guidKey !== undefined && (this.byKey.get(q.guidKey) === undefined || this.mayHaveEvicted(q.guidKey))) return undefined;
+    if (q.dnsKey !== undefined && q.ip !== undefined) {
+      const list = this.byKey.get(q.dnsKey);
+      if (list === undefined || this.mayHaveEvicted(q.dnsKey)) return undefined;
+      if (!list.some((d) => d.kind === 'dns' && d.answers.includes(q.ip as string))) return undefined;
+    }
+    return resolveContext(q, this.lookup);
+  }
+}
+
+export function keysOf(entry: ContextEntry): string[] {
+  if (entry.kind === 'dns') return [entry.key];
+  const keys: string[] = [];
+  if (entry.guidKey !== undefined) keys.push(entry.guidKey);
+  if (entry.pidKey !== undefined) keys.push(entry.pidKey);
+  return keys;
 }
 
 function opt<K extends string, V>(key: K, value: V | undefined): { [k in K]?: V } {

@@ -1,0 +1,24 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
+import type { SigmaFilter, SigmaRule } from '../rule/model.js';
+import { BatchBuilder, runChunkTask, type ChunkTask } from './match-task.js';
+import { RuleSet } from './rule-set.js';
+
+/** Worker side of a parallel hunt: compiles the rules it is given, then reads and matches the chunk runs it is sent. */
+export interface HuntWorkerData {
+  readonly rules: readonly SigmaRule[];
+  readonly filters: readonly SigmaFilter[];
+}
+
+const data = workerData as HuntWorkerData;
+const ruleSet = RuleSet.compile(data.rules, { filters: data.filters, logsource: resolveWindowsLogsource });
+const builder = new BatchBuilder(ruleSet);
+
+parentPort?.on('message', (m: { seq: number; task: ChunkTask }) => {
+  try {
+    parentPort?.postMessage({ seq: m.seq, result: runChunkTask(m.task, builder) });
+  } catch (e) {
+    parentPort?.postMessage({ seq: m.seq, error: (e as Error).stack ?? String(e) });
+  }
+});
+parentPort?.postMessage({ ready: ruleSet.rules.length });

@@ -1,0 +1,89 @@
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// Events may hold bigints (64-bit EVTX values), which JSON cannot carry as such.
+const replacer = (_: string, v: unknown) => (typeof v === 'bigint' ? { $bigint: v.toString() } : v);
+const reviver = (_: string, v: unknown) =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as { $bigint?: unknown }).$bigint === 'string' && Object.keys(v).length === 1 ? BigInt((v as { $bigint: string }).$bigint) : v;
+
+/** A temporary folder for a hunt's spill files, removed by `dispose`. */
+export class SpillDir {
+  private dir: string | undefined;
+  private n = 0;
+  constructor(private readonly parent = tmpdir()) {}
+  file(name: string): SpillFile {
+    this.dir ??= mkdtempSync(join(this.parent, 'sigmatch-'));
+    return new SpillFile(join(this.dir, `${this.n++}-${name}.jsonl`));
+  }
+  get used(): boolean {
+    return this.dir !== undefined;
+  }
+  dispose(): void {
+    if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = undefined;
+  }
+}
+
+/** An append-only file of JSON values, one per line, read back in order. */
+export class SpillFile {
+  private fd: number | undefined;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  count = 0;
+
+  constructor(readonly path: string) {}
+
+  append(value: unknown): void {
+    const line = JSON.stringify(value, replacer) + '\n';
+    this.pending.push(line);
+    this.pendingBytes += line.length;
+    this.count++;
+    if (this.pendingBytes > 1 << 20) this.flush();
+  }
+
+  flush(): void {
+    if (this.pending.length === 0) return;
+    this.fd ??= openSync(this.path, 'w');
+    writeSync(this.fd, this.pending.join(''));
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  /** The values in the order they were appended. */
+  *read<T>(): Generator<T> {
+    this.flush();
+    if (this.fd === undefined) return;
+    const fd = openSync(this.path, 'r');
+    try {
+      let buf = Buffer.allocUnsafe(1 << 20);
+      let pos = 0;
+      for (;;) {
+        const n = readSync(fd, buf, 0, buf.length, pos);
+        if (n === 0) break;
+        const lastNl = buf.lastIndexOf(10, n - 1);
+        if (lastNl < 0) {
+          if (n < buf.length) throw new Error(`spill file ${this.path} ends inside a line`);
+          // A line longer than the buffer: read it again with room for it.
+          buf = Buffer.allocUnsafe(buf.length * 2);
+          continue;
+        }
+        pos += lastNl + 1;
+        const text = buf.toString('utf8', 0, lastNl + 1);
+        let start = 0;
+        for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', start)) {
+          yield JSON.parse(text.slice(start, i), reviver) as T;
+          start = i + 1;
+        }
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  close(): void {
+    this.flush();
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
