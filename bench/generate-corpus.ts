@@ -1,5 +1,5 @@
 import type { WriterEvent } from '../src/formats/evtx/write-evtx.js';
-import { dnsQuery, fileCreate, networkConnect, processCreate, sysmonGuid, type ProcessSpec } from './sysmon-events.js';
+import { dnsQuery, fileCreate, imageLoad, networkConnect, processCreate, registrySet, securityLogon, securityProcessCreate, sysmonGuid, type ProcessSpec } from './sysmon-events.js';
 
 /** A small seeded PRNG (mulberry32), so corpora are the same on every run. */
 export function rng(seed: number): () => number {
@@ -21,41 +21,109 @@ const IMAGES = [
 ];
 const DOMAINS = ['www.example.com', 'login.microsoftonline.com', 'cdn.office.net', 'update.googleapis.com', 'teams.microsoft.com', 'fileshare.corp.example'];
 
+/** The twelve utilities of the built-in rule pack, as their images sit on disk. */
+export const UTILITIES = [
+  'C:\\Windows\\System32\\cmstp.exe', 'C:\\Windows\\Microsoft.NET\\Framework64\\v2.0.50727\\ieexec.exe', 'C:\\Windows\\System32\\odbcconf.exe',
+  'C:\\Program Files (x86)\\Windows Kits\\10\\Debuggers\\x64\\cdb.exe', 'C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\Microsoft.Workflow.Compiler.exe',
+  'C:\\Tools\\Sysinternals\\bginfo.exe', 'C:\\Program Files (x86)\\Microsoft Visual Studio\\2019\\Community\\MSBuild\\Current\\Bin\\Roslyn\\csi.exe',
+  'C:\\Users\\alice\\.dnx\\runtimes\\dnx-clr-win-x86.1.0.0\\bin\\dnx.exe', 'C:\\Program Files (x86)\\Microsoft SDKs\\F#\\10.1\\Framework\\v4.0\\fsi.exe',
+  'C:\\Windows\\System32\\iexpress.exe', 'C:\\Program Files\\dotnet\\rcsi.exe', 'C:\\Windows\\System32\\xwizard.exe',
+];
+
+/** Destinations in every local range the pack filters out: a lookalike connection that must not alert. */
+const LOCAL_DESTINATIONS = ['127.0.0.1', '10.1.2.3', '172.16.0.1', '172.31.255.254', '192.168.1.20', '169.254.10.10', '::1', 'fe80::1c2d:3e4f:5a6b:7c8d', 'fc00::10', 'fdff:ffff::1'];
+
+export type InjectedKind = 'attack' | 'local-destination' | 'inbound' | 'namesake' | 'no-network';
+
+/** One injected scenario: the record id of its network event (or process creation) and whether the pack must alert. */
+export interface Injected {
+  readonly record: number;
+  readonly kind: InjectedKind;
+  readonly utility: string;
+  readonly host: string;
+  readonly alert: boolean;
+}
+
+export interface GenerateOptions {
+  /** One injected scenario every this many events (0: none). */
+  readonly injectEvery?: number;
+  /** Receives each injected scenario as it is written. */
+  readonly truth?: (i: Injected) => void;
+}
+
 /**
- * Realistic Sysmon traffic for `count` events on a few hosts: process creations followed by the
- * processes' DNS queries, connections and file writes, in time order.
+ * Realistic Windows traffic for `count` events on 20 hosts, in time order: Sysmon process creations followed by
+ * the processes' DNS queries, connections, file writes, registry writes and image loads, and Security logons and
+ * process creations (4624, 4688). With `injectEvery`, scenarios with the twelve utilities are written at known
+ * record ids: real attacks (a public IPv4 or IPv6 destination, initiated) and lookalikes that must not alert.
  */
-export function* generateEvents(count: number, seed = 42): Generator<WriterEvent> {
+export function* generateEvents(count: number, seed = 42, options: GenerateOptions = {}): Generator<WriterEvent> {
   const r = rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
   let clock = Date.parse('2026-01-05T08:00:00Z');
   const live: Array<{ p: ProcessSpec; host: string }> = [];
   let n = 0;
-  for (let i = 0; i < count; i++) {
+  let record = 0;
+  const injectEvery = options.injectEvery ?? 0;
+  const newProcess = (image: string, commandLine: string, parent: ProcessSpec | undefined, user = pick(['CORP\\alice', 'CORP\\bob', 'NT AUTHORITY\\SYSTEM'])): ProcessSpec => {
+    n++;
+    return { guid: sysmonGuid(7, n), pid: 1000 + ((n * 4) % 60000), image, commandLine, user, ...(parent !== undefined ? { parent } : {}) };
+  };
+  const stamp = () => {
     clock += Math.floor(r() * 400);
-    const time = new Date(clock).toISOString().replace('Z', `${String(Math.floor(r() * 9999)).padStart(4, '0')}Z`);
+    return new Date(clock).toISOString().replace('Z', `${String(Math.floor(r() * 9999)).padStart(4, '0')}Z`);
+  };
+  const publicIp = () => `${52 + Math.floor(r() * 100)}.${Math.floor(r() * 255)}.${Math.floor(r() * 255)}.${1 + Math.floor(r() * 254)}`;
+  while (record < count) {
+    if (injectEvery > 0 && record > 0 && record % injectEvery === 0 && record + 3 <= count) {
+      // An injected scenario: the utility starts from cmd.exe, then (maybe) connects.
+      const host = `WS${String(1 + Math.floor(r() * 20)).padStart(2, '0')}.corp.example`;
+      const roll = r();
+      const kind: InjectedKind = roll < 0.5 ? 'attack' : roll < 0.65 ? 'local-destination' : roll < 0.8 ? 'inbound' : roll < 0.9 ? 'namesake' : 'no-network';
+      const real = pick(UTILITIES);
+      const name = real.split('\\').pop() as string;
+      const image = kind === 'namesake' ? `C:\\Tools\\not${name}` : real;
+      const cmd = newProcess('C:\\Windows\\System32\\cmd.exe', `cmd.exe /c ${name}`, undefined, 'CORP\\alice');
+      const p = newProcess(image, `${name} /s C:\\Users\\alice\\AppData\\Local\\Temp\\${Math.floor(r() * 1e6).toString(36)}.inf`, cmd, 'CORP\\alice');
+      yield processCreate(stamp(), host, p);
+      record++;
+      if (kind === 'no-network') {
+        options.truth?.({ record, kind, utility: name, host, alert: false });
+        continue;
+      }
+      const dst = kind === 'local-destination' ? pick(LOCAL_DESTINATIONS) : r() < 0.25 ? `2001:db8:${Math.floor(r() * 65535).toString(16)}::${Math.floor(r() * 65535).toString(16)}` : publicIp();
+      yield networkConnect(stamp(), host, p, dst, pick([443, 80, 8443]), { initiated: kind !== 'inbound' });
+      record++;
+      options.truth?.({ record, kind, utility: name, host, alert: kind === 'attack' });
+      continue;
+    }
+    const time = stamp();
     const host = `WS${String(1 + Math.floor(r() * 20)).padStart(2, '0')}.corp.example`;
     const roll = r();
-    if (live.length < 5 || roll < 0.15) {
-      n++;
+    record++;
+    if (live.length < 5 || roll < 0.12) {
       const image = pick(IMAGES);
       const parent = live.length > 0 ? pick(live).p : undefined;
-      const p: ProcessSpec = {
-        guid: sysmonGuid(7, n),
-        pid: 1000 + ((n * 4) % 60000),
-        image,
-        commandLine: `"${image}" ${pick(['--type=renderer', '-k netsvcs -p', '/c dir', '-nop -enc SQBFAFgA', '--profile=default', ''])} ${n}`,
-        user: pick(['CORP\\alice', 'CORP\\bob', 'NT AUTHORITY\\SYSTEM']),
-        ...(parent !== undefined ? { parent } : {}),
-      };
+      const p = newProcess(image, `"${image}" ${pick(['--type=renderer', '-k netsvcs -p', '/c dir', '-nop -enc SQBFAFgA', '--profile=default', ''])} ${n + 1}`, parent);
       live.push({ p, host });
       if (live.length > 500) live.shift();
       yield processCreate(time, host, p);
       continue;
     }
+    if (roll < 0.16) {
+      const parent = pick(live).p;
+      yield securityProcessCreate(time, host, newProcess(pick(IMAGES), `${pick(['whoami', 'ipconfig /all', 'net use', 'tasklist /v'])}`, parent));
+      continue;
+    }
+    if (roll < 0.2) {
+      yield securityLogon(time, host, pick(['CORP\\alice', 'CORP\\bob', 'CORP\\svc_backup']), pick([2, 3, 10]), r() < 0.5 ? '-' : `10.20.${Math.floor(r() * 255)}.${Math.floor(r() * 255)}`);
+      continue;
+    }
     const { p, host: h } = pick(live);
-    if (roll < 0.55) yield networkConnect(time, h, p, r() < 0.3 ? `10.20.${Math.floor(r() * 255)}.${Math.floor(r() * 255)}` : `${52 + Math.floor(r() * 100)}.${Math.floor(r() * 255)}.${Math.floor(r() * 255)}.${Math.floor(r() * 255)}`, pick([443, 80, 445, 8080]));
-    else if (roll < 0.75) yield dnsQuery(time, h, p, pick(DOMAINS), [`52.${Math.floor(r() * 255)}.${Math.floor(r() * 255)}.${Math.floor(r() * 255)}`]);
-    else yield fileCreate(time, h, p, `C:\\Users\\alice\\AppData\\Local\\Temp\\${Math.floor(r() * 1e9).toString(36)}.tmp`);
+    if (roll < 0.5) yield networkConnect(time, h, p, r() < 0.3 ? `10.20.${Math.floor(r() * 255)}.${Math.floor(r() * 255)}` : publicIp(), pick([443, 80, 445, 8080]));
+    else if (roll < 0.65) yield dnsQuery(time, h, p, pick(DOMAINS), [`52.${Math.floor(r() * 255)}.${Math.floor(r() * 255)}.${Math.floor(r() * 255)}`]);
+    else if (roll < 0.78) yield fileCreate(time, h, p, `C:\\Users\\alice\\AppData\\Local\\Temp\\${Math.floor(r() * 1e9).toString(36)}.tmp`);
+    else if (roll < 0.89) yield registrySet(time, h, p, pick(['HKU\\S-1-5-21-1013\\Software\\Microsoft\\Office\\16.0\\Common\\General\\ShownFileFmtPrompt', 'HKLM\\System\\CurrentControlSet\\Services\\bam\\State\\UserSettings\\S-1-5-21-1013\\\\Device\\HarddiskVolume3\\Windows\\explorer.exe', 'HKU\\S-1-5-21-1013\\Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\RecentDocs\\.docx']), pick(['DWORD (0x00000001)', 'Binary Data', 'QWORD (0x01db2a3c-0x4d5e6f70)']));
+    else yield imageLoad(time, h, p, pick(['C:\\Windows\\System32\\kernel32.dll', 'C:\\Windows\\System32\\ntdll.dll', 'C:\\Windows\\System32\\wininet.dll', 'C:\\Windows\\System32\\crypt32.dll', 'C:\\Windows\\System32\\amsi.dll']));
   }
 }

@@ -1,48 +1,88 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readEvtxFile } from '../src/formats/evtx/read-evtx.js';
 import { readEvtxParallel } from '../src/formats/evtx/read-evtx-parallel.js';
 import { writeEvtxFile } from '../src/formats/evtx/write-evtx.js';
-import { generateEvents } from './generate-corpus.js';
+import { generateEvents, type Injected } from './generate-corpus.js';
 
 /**
- * `npm run bench [-- --size 200MB] [--results FILE]`: EVTX read throughput of our reader (events,
- * XML dump, worker threads) next to Debian's evtxexport on the same files, in one run.
+ * `npm run bench [-- --size 1GB --read-size 200MB --memory-sizes 1GB,5GB --results FILE]`, in one run:
+ * - reading (issue "Read Windows event logs"): our reader to events (1 thread, all cores), our XML dump,
+ *   Debian's evtxexport, on a generated corpus and the largest corpus files;
+ * - hunting (issue "Fast and bounded at scale"): the built-in pack and every SigmaHQ rule that loads, events/s as
+ *   the rule count grows, worker threads against the main thread alone, a JSONL input, peak memory at each
+ *   memory size, and the pack's alerts against the generator's ground truth.
  */
-const { values } = parseArgs({ options: { size: { type: 'string', default: '200MB' }, results: { type: 'string' }, corpus: { type: 'string', default: '../shared/corpus' } } });
-const mb = Number(/^(\d+)MB$/i.exec(values.size ?? '')?.[1] ?? NaN);
-if (Number.isNaN(mb)) throw new Error('--size takes a number of megabytes, e.g. 200MB');
+const { values } = parseArgs({
+  options: {
+    size: { type: 'string', default: '1GB' },
+    'read-size': { type: 'string', default: '200MB' },
+    'memory-sizes': { type: 'string' },
+    'rule-counts': { type: 'string', default: '1,10,100,1000' },
+    results: { type: 'string' },
+    corpus: { type: 'string', default: '../shared/corpus' },
+  },
+});
+
+function bytesOf(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)(MB|GB)$/i.exec(s.trim());
+  if (m === null) throw new Error(`sizes are written like 200MB or 1GB, got '${s}'`);
+  return Number(m[1]) * (m[2]?.toUpperCase() === 'GB' ? 1e9 : 1e6);
+}
+const label = (b: number) => (b >= 1e9 ? `${+(b / 1e9).toFixed(2)}GB` : `${+(b / 1e6).toFixed(1)}MB`);
+
+const huntSize = bytesOf(values.size ?? '1GB');
+const readSize = bytesOf(values['read-size'] ?? '200MB');
+const memorySizes = (values['memory-sizes'] ?? `${label(huntSize)},${label(huntSize * 5)}`).split(',').map(bytesOf);
+const ruleCounts = (values['rule-counts'] ?? '').split(',').filter((x) => x !== '').map(Number);
+const sigmahq = join(values.corpus ?? '', 'sigmahq/rules');
+const INJECT_EVERY = 2000;
+const cli = resolve('dist/src/cli/main.js');
 
 mkdirSync('bench/out', { recursive: true });
-const big = join('bench/out', `sysmon-${mb}MB.evtx`);
-if (!existsSync(big) || Math.abs(statSync(big).size - mb * 1e6) > mb * 1e5) {
-  const t0 = Date.now();
-  // About 930 bytes per event in our files.
-  const w = writeEvtxFile(big, generateEvents(Math.round((mb * 1e6) / 930)));
-  process.stderr.write(`generated ${big}: ${w.records} records, ${(w.bytes / 1e6).toFixed(0)} MB in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+
+/** A seeded corpus of about `bytes` bytes with its ground truth (one JSON line per injected scenario). */
+function corpus(bytes: number): { file: string; truth: Injected[] } {
+  const file = join('bench/out', `corpus-${label(bytes)}.evtx`);
+  const truthFile = `${file}.truth.jsonl`;
+  if (!existsSync(file) || !existsSync(truthFile)) {
+    const t0 = Date.now();
+    const truth: string[] = [];
+    // About 900 bytes per event in our files; small corpora get scenarios more often, so a smoke run checks some.
+    const events = Math.round(bytes / 900);
+    const injectEvery = Math.max(50, Math.min(INJECT_EVERY, Math.floor(events / 40)));
+    const w = writeEvtxFile(file, generateEvents(events, 42, { injectEvery, truth: (i) => truth.push(JSON.stringify(i)) }));
+    writeFileSync(truthFile, truth.join('\n') + '\n');
+    process.stderr.write(`generated ${file}: ${w.records} records, ${(w.bytes / 1e6).toFixed(0)} MB, ${truth.length} injected scenarios in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  }
+  const truth = readFileSync(truthFile, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Injected);
+  return { file, truth };
 }
 
-interface Row { file: string; what: string; mb: number; records: number; seconds: number }
-const rows: Row[] = [];
+// ---------------------------------------------------------------- reading
+
+interface ReadRow { file: string; what: string; mb: number; records: number; seconds: number }
+const readRows: ReadRow[] = [];
 const sizeMb = (f: string) => statSync(f).size / 1e6;
 
 async function timeIt(file: string, what: string, run: () => Promise<number> | number) {
   const t0 = process.hrtime.bigint();
   const records = await run();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  rows.push({ file, what, mb: sizeMb(file), records, seconds });
+  readRows.push({ file, what, mb: sizeMb(file), records, seconds });
   process.stderr.write(`${what.padEnd(34)} ${file}: ${records} records, ${seconds.toFixed(2)} s\n`);
 }
 
-const files = [big];
+const readCorpus = corpus(readSize).file;
+const readFiles = [readCorpus];
 for (const f of ['evtx/evtx-rs-samples/security.evtx', 'evtx/evtx-rs-samples/2-vss_0-Microsoft-Windows-RemoteDesktopServices-RdpCoreTS%4Operational.evtx']) {
   const p = join(values.corpus ?? '', f);
-  if (existsSync(p)) files.push(p);
+  if (existsSync(p)) readFiles.push(p);
 }
-for (const file of files) {
+for (const file of readFiles) {
   await timeIt(file, 'sigmatch read → events (1 thread)', async () => {
     let n = 0;
     for await (const it of readEvtxFile(file)) if (it.kind === 'record') n++;
@@ -50,7 +90,7 @@ for (const file of files) {
   });
   await timeIt(file, 'sigmatch dump --format xml (CLI)', () => {
     // The real command, output to /dev/null, counted from its own summary line.
-    const r = spawnSync('sh', ['-c', `node dist/src/cli/main.js dump --format xml "$1" 2>&1 >/dev/null | tail -1`, 'sh', file], { encoding: 'utf8' });
+    const r = spawnSync('sh', ['-c', `node "$2" dump --format xml "$1" 2>&1 >/dev/null | tail -1`, 'sh', file, cli], { encoding: 'utf8' });
     return Number(/^(\d+) events/.exec(r.stdout.trim())?.[1] ?? 0);
   });
   await timeIt(file, `sigmatch read → events (${availableParallelism()} workers)`, async () => {
@@ -64,19 +104,145 @@ for (const file of files) {
   });
 }
 
+// ---------------------------------------------------------------- hunting
+
+interface HuntRun { events: number; seconds: number; eventsPerSecond: number; peakMb: number; alerts: number; rulesLoaded: number; stdout: string }
+
+/** Runs the real `sigmatch hunt` command and reads its summary. */
+function hunt(args: readonly string[], keepOutput = false): HuntRun {
+  const out = keepOutput ? join('bench/out', 'alerts.jsonl') : '/dev/null';
+  const r = spawnSync('node', [cli, 'hunt', '--format', 'jsonl', '--output', out, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const err = r.stderr;
+  const read = /Read (\d+) events .* in ([\d.]+) s \((\d+) events\/s/.exec(err);
+  const peak = /Peak memory: (\d+) MB/.exec(err);
+  const alerts = /Alerts: (\d+)/.exec(err);
+  const loaded = /Rules: (\d+) loaded/.exec(err);
+  if (read === null || peak === null || alerts === null || (r.status !== 0 && r.status !== 1)) throw new Error(`hunt ${args.join(' ')} failed (exit ${r.status}):\n${err.slice(-2000)}`);
+  const run = {
+    events: Number(read[1]),
+    seconds: Number(read[2]),
+    eventsPerSecond: Number(read[3]),
+    peakMb: Number(peak[1]),
+    alerts: Number(alerts[1]),
+    rulesLoaded: Number(loaded?.[1] ?? 0),
+    stdout: keepOutput ? readFileSync(out, 'utf8') : '',
+  };
+  process.stderr.write(`hunt ${args.join(' ')}: ${run.events} events, ${run.rulesLoaded} rules, ${run.alerts} alerts, ${run.seconds} s, ${run.eventsPerSecond} events/s, ${run.peakMb} MB\n`);
+  return run;
+}
+
+/** A folder of the first n SigmaHQ Windows rule files (sorted by path), linked from the corpus. */
+function ruleSubset(n: number): string {
+  const all: string[] = [];
+  const walk = (p: string) => (statSync(p).isDirectory() ? readdirSync(p).sort().forEach((e) => walk(join(p, e))) : p.endsWith('.yml') && all.push(p));
+  walk(join(sigmahq, 'windows'));
+  const dir = join('bench/out', `rules-${n}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  // Spread over the whole tree, so every category is represented.
+  const step = all.length / Math.min(n, all.length);
+  for (let i = 0; i < Math.min(n, all.length); i++) {
+    const src = all[Math.floor(i * step)] as string;
+    symlinkSync(resolve(src), join(dir, `${i}-${src.split('/').pop()}`));
+  }
+  return dir;
+}
+
+const { file: huntCorpus, truth } = corpus(huntSize);
+const huntRows: string[] = [];
+const row = (what: string, r: HuntRun, note = '') =>
+  huntRows.push(`| ${what} | ${r.rulesLoaded} | ${r.events} | ${r.seconds.toFixed(1)} | ${r.eventsPerSecond} | ${r.alerts} | ${r.peakMb} | ${note} |`);
+
+// (a) the built-in pack, against the ground truth; workers and the main thread alone must agree.
+const pack = hunt([huntCorpus], true);
+const alerted = new Map<number, string>();
+for (const line of pack.stdout.split('\n')) {
+  if (line === '') continue;
+  const a = JSON.parse(line) as { log: { record: number }; process: { name: string } };
+  alerted.set(a.log.record, a.process.name);
+}
+const expected = truth.filter((t) => t.alert);
+const missed = expected.filter((t) => alerted.get(t.record)?.toLowerCase() !== t.utility.toLowerCase());
+const extra = [...alerted.keys()].filter((rec) => !expected.some((t) => t.record === rec));
+const truthNote = `ground truth: ${expected.length} attacks, ${truth.length - expected.length} lookalikes; missed ${missed.length}, extra ${extra.length}`;
+row(`built-in pack, ${availableParallelism()} worker threads`, pack, truthNote);
+const packMain = hunt(['--threads', '0', huntCorpus], true);
+row('built-in pack, main thread only', packMain, packMain.stdout === pack.stdout ? 'same alerts as with workers' : '**alerts differ from the worker run**');
+
+// (b) every SigmaHQ rule that loads.
+const all = existsSync(sigmahq) ? hunt(['--rules', sigmahq, huntCorpus]) : undefined;
+if (all !== undefined) row(`all SigmaHQ rules, ${availableParallelism()} worker threads`, all);
+const allMain = existsSync(sigmahq) ? hunt(['--threads', '0', '--rules', sigmahq, huntCorpus]) : undefined;
+if (allMain !== undefined) row('all SigmaHQ rules, main thread only', allMain);
+
+// Events/s as the rule count grows.
+const scaling: Array<{ n: string; run: HuntRun }> = [];
+if (existsSync(sigmahq)) {
+  for (const n of ruleCounts) scaling.push({ n: String(n), run: hunt(['--rules', ruleSubset(n), huntCorpus]) });
+  if (all !== undefined) scaling.push({ n: 'all', run: all });
+}
+
+// JSONL input: the read-size corpus dumped by our own CLI.
+const jsonl = join('bench/out', `corpus-${label(readSize)}.jsonl`);
+if (!existsSync(jsonl)) spawnSync('sh', ['-c', `node "$2" dump --format jsonl "$1" > "$3" 2>/dev/null`, 'sh', readCorpus, cli, jsonl]);
+const jsonlRun = existsSync(sigmahq) ? hunt(['--rules', sigmahq, jsonl]) : hunt([jsonl]);
+row(`JSONL input (${label(statSync(jsonl).size)}), ${existsSync(sigmahq) ? 'all SigmaHQ rules' : 'built-in pack'}`, jsonlRun, 'JSON is read on the main thread');
+
+// Peak memory at each memory size, with the built-in pack (and every SigmaHQ rule).
+const memory: Array<{ size: number; pack: HuntRun; all?: HuntRun }> = [];
+for (const size of memorySizes) {
+  const { file } = corpus(size);
+  const p = size === huntSize ? pack : hunt([file]);
+  const a = existsSync(sigmahq) ? (size === huntSize && all !== undefined ? all : hunt(['--rules', sigmahq, file])) : undefined;
+  memory.push({ size, pack: p, ...(a !== undefined ? { all: a } : {}) });
+}
+
+// ---------------------------------------------------------------- report
+
 const lines = [
   '# Benchmark results',
   '',
-  `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}. Command: \`npm run bench -- --size ${mb}MB\` (one run; machines here are noisy).`,
+  `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}. One run; machines here are noisy, so compare ratios within this run.`,
+  '',
+  `Command: \`npm run bench -- --size ${label(huntSize)} --read-size ${label(readSize)} --memory-sizes ${memorySizes.map(label).join(',')}\``,
+  '',
+  '## Reading EVTX',
   '',
   '| file | what | MB | records | seconds | MB/s | records/s | vs evtxexport |',
   '|---|---|---:|---:|---:|---:|---:|---:|',
 ];
-for (const r of rows) {
-  const ref = rows.find((x) => x.file === r.file && x.what.startsWith('evtxexport'));
+for (const r of readRows) {
+  const ref = readRows.find((x) => x.file === r.file && x.what.startsWith('evtxexport'));
   const ratio = ref === undefined ? '' : `${(ref.seconds / r.seconds).toFixed(2)}×`;
   lines.push(`| ${r.file.split('/').pop()} | ${r.what} | ${r.mb.toFixed(1)} | ${r.records} | ${r.seconds.toFixed(2)} | ${(r.mb / r.seconds).toFixed(1)} | ${Math.round(r.records / r.seconds)} | ${ratio} |`);
 }
+lines.push(
+  '',
+  `## Hunting (${huntCorpus.split('/').pop()}, ${label(statSync(huntCorpus).size)})`,
+  '',
+  'Seconds and events/s are the hunt\'s own, from the first input byte to the last alert resolved (rule loading excluded, worker start-up included); peak memory is the whole process\'s resident set.',
+  '',
+  '| run | rules | events | seconds | events/s | alerts | peak MB | note |',
+  '|---|---:|---:|---:|---:|---:|---:|---|',
+  ...huntRows,
+);
+if (scaling.length > 0) {
+  const one = scaling[0]?.run.eventsPerSecond ?? 1;
+  lines.push('', '### Events/s as the rule count grows (worker threads)', '', '| rules asked | rules loaded | events/s | vs the smallest set |', '|---:|---:|---:|---:|');
+  for (const s of scaling) lines.push(`| ${s.n} | ${s.run.rulesLoaded} | ${s.run.eventsPerSecond} | ${((100 * s.run.eventsPerSecond) / one).toFixed(0)}% |`);
+}
+lines.push('', '### Peak memory as the input grows', '', '| corpus | events | built-in pack: peak MB | all SigmaHQ rules: peak MB |', '|---|---:|---:|---:|');
+for (const m of memory) lines.push(`| ${label(m.size)} | ${m.pack.events} | ${m.pack.peakMb} | ${m.all?.peakMb ?? '—'} |`);
+if (memory.length >= 2) {
+  const [a, b] = [memory[0], memory[memory.length - 1]] as [(typeof memory)[0], (typeof memory)[0]];
+  lines.push('', `Largest vs smallest: built-in pack ${((100 * b.pack.peakMb) / a.pack.peakMb - 100).toFixed(0)}%${a.all && b.all ? `, all SigmaHQ rules ${((100 * b.all.peakMb) / a.all.peakMb - 100).toFixed(0)}%` : ''} (goal: within +20%, under 1,024 MB).`);
+}
+lines.push('', `Built-in pack, ${truthNote}.`);
+if (missed.length > 0 || extra.length > 0) lines.push('', `Missed records: ${missed.map((m) => m.record).join(', ') || 'none'}; extra records: ${extra.join(', ') || 'none'}.`);
 const out = lines.join('\n') + '\n';
 process.stdout.write(out);
 if (values.results !== undefined) writeFileSync(values.results, out);
+if (missed.length > 0 || extra.length > 0 || packMain.stdout !== pack.stdout) {
+  process.stderr.write('bench: the built-in pack missed or added alerts, or the modes disagree\n');
+  process.exitCode = 1;
+}

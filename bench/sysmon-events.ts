@@ -121,3 +121,104 @@ export function sysmonGuid(hostTag: number, n: number): string {
   const h = (x: number, w: number) => x.toString(16).toUpperCase().padStart(w, '0');
   return `{${h(0x0197231e + hostTag, 8)}-${h(n & 0xffff, 4)}-693F-${h((n >>> 16) & 0xffff, 4)}-000000000D00}`;
 }
+
+export function registrySet(time: string, host: string, p: ProcessSpec, key: string, details: string): WriterEvent {
+  return sysmonEnvelope(13, time, host, [
+    ['RuleName', '-'],
+    ['EventType', 'SetValue'],
+    ['UtcTime', utc(time)],
+    ['ProcessGuid', guid(p.guid)],
+    ['ProcessId', p.pid],
+    ['Image', p.image],
+    ['TargetObject', key],
+    ['Details', details],
+    ['User', p.user],
+  ]);
+}
+
+export function imageLoad(time: string, host: string, p: ProcessSpec, dll: string): WriterEvent {
+  const name = dll.split('\\').pop() ?? '';
+  return sysmonEnvelope(7, time, host, [
+    ['RuleName', '-'],
+    ['UtcTime', utc(time)],
+    ['ProcessGuid', guid(p.guid)],
+    ['ProcessId', p.pid],
+    ['Image', p.image],
+    ['ImageLoaded', dll],
+    ['FileVersion', '10.0.19041.1'],
+    ['Description', name],
+    ['Product', 'Microsoft® Windows® Operating System'],
+    ['Company', 'Microsoft Corporation'],
+    ['OriginalFileName', name],
+    ['Hashes', 'SHA256=9F2B4C1D0E3A5B6C7D8E9F0A1B2C3D4E5F6A7B8C9D0E1F2A3B4C5D6E7F8A9B0C'],
+    ['Signed', 'true'],
+    ['Signature', 'Microsoft Windows'],
+    ['SignatureStatus', 'Valid'],
+    ['User', p.user],
+  ]);
+}
+
+const SECURITY_GUID = '{54849625-5478-4994-A5BA-3E3B0328C30D}';
+
+function securityEnvelope(eventId: number, time: string, host: string, data: ReadonlyArray<readonly [string, WriterValue]>): WriterEvent {
+  return {
+    provider: 'Microsoft-Windows-Security-Auditing',
+    providerGuid: SECURITY_GUID,
+    eventId,
+    version: eventId === 4688 ? 2 : 2,
+    level: 0,
+    task: eventId === 4624 ? 12544 : 13312,
+    time,
+    processId: 644,
+    threadId: 712,
+    channel: 'Security',
+    computer: host,
+    data,
+  };
+}
+
+export function securityLogon(time: string, host: string, user: string, logonType: number, ip: string): WriterEvent {
+  const [domain, name] = user.includes('\\') ? (user.split('\\') as [string, string]) : ['CORP', user];
+  return securityEnvelope(4624, time, host, [
+    ['SubjectUserSid', { type: 'sid', value: 'S-1-5-18' }],
+    ['SubjectUserName', `${host.split('.')[0] ?? host}$`],
+    ['SubjectDomainName', 'CORP'],
+    ['SubjectLogonId', { type: 'hex64', value: '0x3e7' }],
+    ['TargetUserSid', { type: 'sid', value: 'S-1-5-21-3623811015-3361044348-30300820-1013' }],
+    ['TargetUserName', name],
+    ['TargetDomainName', domain],
+    ['TargetLogonId', { type: 'hex64', value: '0x8d2f31' }],
+    ['LogonType', logonType],
+    ['LogonProcessName', 'User32 '],
+    ['AuthenticationPackageName', 'Negotiate'],
+    ['WorkstationName', host.split('.')[0] ?? host],
+    ['LogonGuid', guid('{00000000-0000-0000-0000-000000000000}')],
+    ['TransmittedServices', '-'],
+    ['LmPackageName', '-'],
+    ['KeyLength', 0],
+    ['ProcessId', { type: 'hex64', value: '0x2a8' }],
+    ['ProcessName', 'C:\\Windows\\System32\\svchost.exe'],
+    ['IpAddress', ip],
+    ['IpPort', '0'],
+  ]);
+}
+
+export function securityProcessCreate(time: string, host: string, p: ProcessSpec): WriterEvent {
+  return securityEnvelope(4688, time, host, [
+    ['SubjectUserSid', { type: 'sid', value: 'S-1-5-21-3623811015-3361044348-30300820-1013' }],
+    ['SubjectUserName', p.user.split('\\').pop() ?? p.user],
+    ['SubjectDomainName', 'CORP'],
+    ['SubjectLogonId', { type: 'hex64', value: '0x8d2f31' }],
+    ['NewProcessId', { type: 'hex64', value: `0x${p.pid.toString(16)}` }],
+    ['NewProcessName', p.image],
+    ['TokenElevationType', '%%1938'],
+    ['ProcessId', { type: 'hex64', value: `0x${(p.parent?.pid ?? 4).toString(16)}` }],
+    ['CommandLine', p.commandLine],
+    ['TargetUserSid', { type: 'sid', value: 'S-1-0-0' }],
+    ['TargetUserName', '-'],
+    ['TargetDomainName', '-'],
+    ['TargetLogonId', { type: 'hex64', value: '0x0' }],
+    ['ParentProcessName', p.parent?.image ?? 'C:\\Windows\\explorer.exe'],
+    ['MandatoryLabel', { type: 'sid', value: 'S-1-16-8192' }],
+  ]);
+}

@@ -95,7 +95,9 @@ export const hunt: CommandSpec = {
     if (files.length === 0) throw new UsageError(`no input files found in ${positionals.join(', ')}`);
     const problems: string[] = missing.map((m) => `${m}: error input-missing: no such file or folder`);
     // --threads N: N worker threads read and match EVTX chunks; 0 does everything on the main thread.
-    const threads = values.threads === undefined ? availableParallelism() : nonNegativeInt('--threads', values.threads);
+    // By default small inputs stay on the main thread: starting workers (each compiles the rules) costs more.
+    const evtxBytes = await evtxInputBytes(files);
+    const threads = values.threads !== undefined ? nonNegativeInt('--threads', values.threads) : evtxBytes >= 16e6 ? availableParallelism() : 0;
     const limits: HuntLimits = {
       contextEntries: values['context-limit'] === undefined ? undefined : positiveInt('--context-limit', values['context-limit']),
       pendingAlerts: values['pending-limit'] === undefined ? undefined : positiveInt('--pending-limit', values['pending-limit']),
@@ -178,6 +180,12 @@ export const hunt: CommandSpec = {
     return session.counts.total > 0 ? 1 : 0;
   },
 };
+
+async function evtxInputBytes(files: readonly string[]): Promise<number> {
+  let n = 0;
+  for (const f of files) if ((await detectFormat(f).catch(() => undefined)) === 'evtx') n += statSync(f).size;
+  return n;
+}
 
 function nonNegativeInt(name: string, v: string): number {
   const n = Number(v);
@@ -276,6 +284,7 @@ function renderSummary(s: {
   const lines: string[] = [];
   const mb = s.totalBytes / 1e6;
   lines.push(`Read ${s.events} events from ${s.files} files (${mb.toFixed(1)} MB) in ${s.seconds.toFixed(1)} s (${Math.round(s.events / Math.max(s.seconds, 0.001))} events/s, ${s.threads === 0 ? 'main thread only' : `${s.threads} worker thread${s.threads === 1 ? '' : 's'}`}), ${s.problems.length} problems`);
+  lines.push(`Peak memory: ${Math.round(process.resourceUsage().maxRSS / 1024)} MB resident`);
   lines.push(`Rules: ${s.loaded} loaded, ${s.notLoaded.length} not loaded${s.collection.diagnostics.some((d) => d.severity === 'error') ? `, ${s.collection.diagnostics.filter((d) => d.severity === 'error').length} rule errors` : ''}`);
   const reasons = new Map<string, number>();
   for (const n of s.notLoaded) reasons.set(n.reason.replace(/logsource \{[^}]*\}: /, ''), (reasons.get(n.reason.replace(/logsource \{[^}]*\}: /, '')) ?? 0) + 1);

@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { generateEvents, type Injected } from '../../bench/generate-corpus.js';
+import { writeEvtxFile } from '../../src/formats/evtx/write-evtx.js';
+import { CORPUS, corpusAvailable } from '../helpers.js';
+import { sigmatch } from './run-cli.js';
+
+const has = corpusAvailable();
+let dir: string;
+let files: string[];
+const truth: Injected[] = [];
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sigmatch-modes-'));
+  // One generated stream split over two files: context for an alert in the second file sits in the first.
+  const all = [...generateEvents(9000, 11, { injectEvery: 120, truth: (i) => truth.push(i) })];
+  files = [join(dir, 'a.evtx'), join(dir, 'b.evtx')];
+  writeEvtxFile(files[0]!, all.slice(0, 4500));
+  writeEvtxFile(files[1]!, all.slice(4500));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const alertsOf = (stdout: string) => stdout.split('\n').filter((l) => l !== '');
+
+describe.skipIf(!has)('hunt gives the same alerts in every mode', () => {
+  const rules = () => ['--rules', 'rules', '--rules', join(CORPUS, 'sigmahq/rules/windows/process_creation'), '--rules', join(CORPUS, 'sigmahq/rules/windows/network_connection')];
+
+  test('main thread, one and two worker threads, and tiny memory bounds that force every spill path', () => {
+    const run = (extra: string[]) => {
+      const r = sigmatch(['hunt', '--quiet', '--format', 'jsonl', ...rules(), ...extra, ...files]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(1);
+      return r.stdout;
+    };
+    const main = run(['--threads', '0']);
+    expect(alertsOf(main).length).toBeGreaterThan(100);
+    expect(run(['--threads', '1'])).toBe(main);
+    expect(run(['--threads', '2'])).toBe(main);
+    expect(run(['--threads', '2', '--context-limit', '40', '--pending-limit', '7', '--sort-limit', '4000'])).toBe(main);
+    expect(run(['--threads', '0', '--context-limit', '1', '--pending-limit', '1', '--sort-limit', '1'])).toBe(main);
+  });
+
+  test('a rule subset gives exactly the full run\'s alerts of those rules', () => {
+    const full = alertsOf(sigmatch(['hunt', '--quiet', '--format', 'jsonl', '--threads', '2', ...rules(), ...files]).stdout);
+    const pack = alertsOf(sigmatch(['hunt', '--quiet', '--format', 'jsonl', '--threads', '2', ...files]).stdout);
+    const packIds = new Set(pack.map((l) => (JSON.parse(l) as { rule: { id: string } }).rule.id));
+    expect(packIds.size).toBeGreaterThan(3);
+    expect(full.filter((l) => packIds.has((JSON.parse(l) as { rule: { id: string } }).rule.id))).toEqual(pack);
+  });
+
+  test('the built-in pack finds every injected attack and none of the lookalikes, with its process story', () => {
+    const r = sigmatch(['hunt', '--quiet', '--format', 'jsonl', '--threads', '2', '--context-limit', '30', ...files]);
+    const alerts = alertsOf(r.stdout).map((l) => JSON.parse(l) as { log: { record: number; file: { path: string } }; process: { name: string; parent?: { executable: string }; context: string } });
+    const attacks = truth.filter((t) => t.alert);
+    expect(attacks.length).toBeGreaterThan(15);
+    expect(truth.filter((t) => !t.alert).length).toBeGreaterThan(15);
+    // Record ids restart in the second file: compare (file, record).
+    const key = (file: string, record: number) => `${file.endsWith('b.evtx') ? 'b' : 'a'}:${record}`;
+    const expected = attacks.map((t) => (t.record <= 4500 ? key('a', t.record) : key('b.evtx', t.record - 4500))).sort();
+    expect(alerts.map((a) => key(a.log.file.path, a.log.record)).sort()).toEqual(expected);
+    for (const a of alerts) {
+      expect(a.process.parent?.executable).toBe('C:\\Windows\\System32\\cmd.exe');
+      expect(a.process.context).toBe('found by guid');
+    }
+  });
+});

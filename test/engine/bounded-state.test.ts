@@ -1,0 +1,88 @@
+import { describe, expect, test } from 'vitest';
+import { AlertSorter } from '../../src/engine/alert-sorter.js';
+import { contextQueryOf, ProcessIndex, resolveContext, type ContextEntry } from '../../src/engine/process-context.js';
+import { SpillDir } from '../../src/engine/spill.js';
+import { ev } from '../helpers.js';
+
+const proc = (host: string, guid: string, pid: number, at: number, image: string): ContextEntry => ({
+  kind: 'process',
+  guidKey: `g|${host}|${guid}`,
+  pidKey: `p|${host}|${pid}`,
+  at,
+  ctx: { image, processId: pid },
+});
+
+describe('spill files', () => {
+  test('values come back in order, bigints and long lines included', () => {
+    const dir = new SpillDir();
+    try {
+      const f = dir.file('t');
+      const long = 'x'.repeat(3 << 20);
+      const values = [{ a: 1n << 63n, s: 'é\n"' }, { long }, [1, 'two', null], { $bigint: 'not alone', other: 1 }];
+      for (const v of values) f.append(v);
+      expect([...f.read()]).toEqual(values);
+      expect(f.count).toBe(4);
+    } finally {
+      dir.dispose();
+    }
+  });
+});
+
+describe('alert sorter', () => {
+  test('spilled sorted runs merge to the same order as one in-memory sort, ties in arrival order', () => {
+    const rows: Array<[number, number, string]> = [];
+    for (let i = 0; i < 500; i++) rows.push([(i * 7919) % 97, i, `alert ${i}`]);
+    const dir = new SpillDir();
+    try {
+      const small = new AlertSorter(dir, 300);
+      const big = new AlertSorter(dir);
+      for (const [t, s, x] of rows) {
+        small.add(t, s, x);
+        big.add(t, s, x);
+      }
+      expect(small.spilledRuns).toBeGreaterThan(10);
+      expect(big.spilledRuns).toBe(0);
+      const expected = [...rows].sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((r) => r[2]);
+      expect([...small.drain()]).toEqual(expected);
+      expect([...big.drain()]).toEqual(expected);
+    } finally {
+      dir.dispose();
+    }
+  });
+});
+
+describe('bounded process index', () => {
+  test('holds at most its capacity and hands the oldest entries to evict, in input order', () => {
+    const evicted: ContextEntry[] = [];
+    const index = new ProcessIndex({ capacity: 3, evict: (e) => evicted.push(e) });
+    const entries = [1, 2, 3, 4, 5].map((i) => proc('ws1', `guid-${i}`, 100 + i, i * 1000, `p${i}.exe`));
+    for (const e of entries) index.addEntry(e);
+    expect(index.size).toBe(3);
+    expect(evicted).toEqual(entries.slice(0, 2));
+    expect(index.spilled).toBe(true);
+  });
+
+  test('an answer is final only when found by GUID in a key nothing was evicted from', () => {
+    const index = new ProcessIndex({ capacity: 2 });
+    index.addEntry(proc('ws1', 'aaaa', 10, 1000, 'old.exe'));
+    index.addEntry(proc('ws1', 'bbbb', 11, 2000, 'b.exe'));
+    index.addEntry(proc('ws1', 'cccc', 12, 3000, 'c.exe'));
+    const q = (guid: string, pid: number) => contextQueryOf(ev({ Computer: 'WS1', ProcessGuid: `{${guid.toUpperCase()}}`, ProcessId: pid, UtcTime: '2026-01-01 00:00:05.000' }));
+    expect(index.resolveNow(q('cccc', 12))?.process?.image).toBe('c.exe');
+    // aaaa left memory: not final, even though a lookup in memory alone finds nothing.
+    expect(index.resolveNow(q('aaaa', 10))).toBeUndefined();
+    // Unknown GUID: the creation may still come.
+    expect(index.resolveNow(q('dddd', 13))).toBeUndefined();
+  });
+
+  test('PID fallback takes the latest start not after the event, across spilled and in-memory entries', () => {
+    const a = proc('ws1', 'x1', 77, Date.parse('2026-01-01T00:00:01Z'), 'first.exe');
+    const b = proc('ws1', 'x2', 77, Date.parse('2026-01-01T00:00:03Z'), 'second.exe');
+    const c = proc('ws1', 'x3', 77, Date.parse('2026-01-01T00:00:09Z'), 'later.exe');
+    const spilled = new Map([[a.pidKey as string, [a, b]]]);
+    const memory = new Map([[c.pidKey as string, [c]]]);
+    const lookup = (k: string) => [...(spilled.get(k) ?? []), ...(memory.get(k) ?? [])];
+    const q = contextQueryOf(ev({ Computer: 'ws1', ProcessId: 77, UtcTime: '2026-01-01 00:00:05.000' }));
+    expect(resolveContext(q, lookup).process).toMatchObject({ image: 'second.exe', matchedBy: 'pid' });
+  });
+});
