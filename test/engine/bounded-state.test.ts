@@ -4,7 +4,7 @@ import { contextQueryOf, ProcessIndex, resolveContext, type ContextEntry } from 
 import { SpillDir } from '../../src/engine/spill.js';
 import { ev } from '../helpers.js';
 
-const proc = (host: string, guid: string, pid: number, at: number, image: string): ContextEntry => ({
+const proc = (host: string, guid: string, pid: number, at: number, image: string): Extract<ContextEntry, { kind: 'process' }> => ({
   kind: 'process',
   guidKey: `g|${host}|${guid}`,
   pidKey: `p|${host}|${pid}`,
