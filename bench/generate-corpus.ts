@@ -73,7 +73,11 @@ export function* generateEvents(count: number, seed = 42, options: GenerateOptio
     clock += Math.floor(r() * 400);
     return new Date(clock).toISOString().replace('Z', `${String(Math.floor(r() * 9999)).padStart(4, '0')}Z`);
   };
-  const publicIp = () => `${52 + Math.floor(r() * 100)}.${Math.floor(r() * 255)}.${Math.floor(r() * 255)}.${1 + Math.floor(r() * 254)}`;
+  // 52-151 but never 127 (loopback, which the pack rightly filters out).
+  const publicIp = () => {
+    const first = 52 + Math.floor(r() * 100);
+    return `${first === 127 ? 128 : first}.${Math.floor(r() * 255)}.${Math.floor(r() * 255)}.${1 + Math.floor(r() * 254)}`;
+  };
   while (record < count) {
     if (injectEvery > 0 && record > 0 && record % injectEvery === 0 && record + 3 <= count) {
       // An injected scenario: the utility starts from cmd.exe, then (maybe) connects.
