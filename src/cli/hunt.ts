@@ -96,7 +96,10 @@ export const hunt: CommandSpec = {
     const problems: string[] = missing.map((m) => `${m}: error input-missing: no such file or folder`);
     // --threads N: N worker threads read and match EVTX chunks; 0 does everything on the main thread.
     // By default small inputs stay on the main thread: starting workers (each compiles the rules) costs more.
-    const evtxBytes = await evtxInputBytes(files);
+    const recover = values.recover === true;
+    const sizes = files.map((f) => statSync(f).size);
+    const units = await planUnits(files, sizes, recover);
+    const evtxBytes = units.reduce((n, u) => n + (u.kind === 'chunks' ? u.bytes : 0), 0);
     const threads = values.threads !== undefined ? nonNegativeInt('--threads', values.threads) : evtxBytes >= 16e6 ? availableParallelism() : 0;
     const limits: HuntLimits = {
       contextEntries: values['context-limit'] === undefined ? undefined : positiveInt('--context-limit', values['context-limit']),
@@ -112,13 +115,10 @@ export const hunt: CommandSpec = {
       spill,
       limits,
     );
-    const sizes = files.map((f) => statSync(f).size);
     const totalBytes = sizes.reduce((n, s) => n + s, 0);
     const started = Date.now();
     const progress = new Progress(io, !values.quiet && io.interactive);
     const builder = new BatchBuilder(ruleSet);
-    const recover = values.recover === true;
-    const units = await planUnits(files, recover);
     const pool = threads > 0 && units.some((u) => u.kind === 'chunks') ? await MatchPool.start(threads, chosen, collection.filters, ruleSet.rules.length) : undefined;
     let bytesDone = 0;
     const tick = (fileIndex: number) => progress.update(fileIndex, files.length, session.events, bytesDone, started, session.alerts);
@@ -181,12 +181,6 @@ export const hunt: CommandSpec = {
   },
 };
 
-async function evtxInputBytes(files: readonly string[]): Promise<number> {
-  let n = 0;
-  for (const f of files) if ((await detectFormat(f).catch(() => undefined)) === 'evtx') n += statSync(f).size;
-  return n;
-}
-
 function nonNegativeInt(name: string, v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} takes a whole number, got '${v}'`);
@@ -237,10 +231,10 @@ type Unit =
 
 const CHUNKS_PER_TASK = 4;
 
-async function planUnits(files: readonly string[], recover: boolean): Promise<Unit[]> {
+async function planUnits(files: readonly string[], sizes: readonly number[], recover: boolean): Promise<Unit[]> {
   const units: Unit[] = [];
   for (const [fileIndex, file] of files.entries()) {
-    const size = statSync(file).size;
+    const size = sizes[fileIndex] ?? 0;
     // Carving with --recover skips records already read from earlier chunks: that needs one reader per file.
     if (recover || (await detectFormat(file).catch(() => undefined)) !== 'evtx') {
       units.push({ kind: 'file', file, fileIndex, bytes: size });

@@ -1,6 +1,6 @@
 import type { CompiledRule } from '../compile/compile-rule.js';
 import type { Event } from '../event/event.js';
-import { contextQueryOf, resolveContext, type ProcessContext, type ProcessIndex, type ResolvedContext } from './process-context.js';
+import type { ProcessContext, ResolvedContext } from './process-context.js';
 
 export interface Alert {
   readonly rule: CompiledRule['rule'];
@@ -23,8 +23,3 @@ export function makeAlert(rule: CompiledRule['rule'], event: Event, namesProcess
   };
 }
 
-/** Fills in the process story and resolved domain of an alert from an index holding every entry. */
-export function enrichAlert(rule: CompiledRule['rule'], event: Event, index: ProcessIndex): Alert {
-  const q = contextQueryOf(event);
-  return makeAlert(rule, event, q.namesProcess, resolveContext(q, index.lookup));
-}

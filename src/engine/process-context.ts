@@ -218,11 +218,6 @@ export class ProcessIndex {
     return this.evictedAny;
   }
 
-  add(e: Event): void {
-    const entry = contextEntryOf(e);
-    if (entry !== undefined) this.addEntry(entry);
-  }
-
   addEntry(entry: ContextEntry): void {
     for (const key of keysOf(entry)) {
       const list = this.byKey.get(key);
@@ -259,16 +254,6 @@ export class ProcessIndex {
   /** Whether some entry of the key may have been evicted. */
   mayHaveEvicted(key: string): boolean {
     return this.evictedAny && this.evicted.has(key);
-  }
-
-  /** The creating process of an event, from the entries in memory. */
-  processOf(e: Event): ProcessContext | undefined {
-    return resolveContext(contextQueryOf(e), this.lookup).process;
-  }
-
-  /** The domain the same process resolved to the event's destination IP, from the entries in memory. */
-  domainOf(e: Event): string | undefined {
-    return resolveContext(contextQueryOf(e), this.lookup).domain;
   }
 
   /**
