@@ -85,7 +85,8 @@ for (const f of ['evtx/evtx-rs-samples/security.evtx', 'evtx/evtx-rs-samples/2-v
 for (const file of readFiles) {
   await timeIt(file, 'sigmatch read → events (1 thread)', async () => {
     let n = 0;
-    for await (const it of readEvtxFile(file)) if (it.kind === 'record') n++;
+    // Each record's event is built (fields flattened), as a consumer of the reader gets it.
+    for (const it of readEvtxFile(file)) if (it.kind === 'record' && it.event.fields['EventID'] !== undefined) n++;
     return n;
   });
   await timeIt(file, 'sigmatch dump --format xml (CLI)', () => {

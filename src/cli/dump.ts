@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import { fieldsToXml } from '../formats/evtx/fields-to-xml.js';
 import { renderXml } from '../formats/evtx/xml-tree.js';
-import { formatInputProblem } from '../formats/input-item.js';
-import { listInputs, readInput } from '../formats/read-input.js';
+import { formatInputProblem, type InputItem } from '../formats/input-item.js';
+import { detectFormat, evtxInputItems, listInputs, readInput } from '../formats/read-input.js';
 import type { CommandSpec } from './command.js';
+import { OutputBuffer } from './output-buffer.js';
 import { UsageError } from './usage-error.js';
 
 export const dump: CommandSpec = {
@@ -25,32 +26,31 @@ export const dump: CommandSpec = {
       io.err(`${m}: error input-missing: no such file or folder\n`);
       problems++;
     }
-    // Output is batched into ~1 MB writes: one write per event costs more than rendering it.
-    let pending = '';
-    const emit = (text: string) => {
-      pending += text;
-      if (pending.length >= 1 << 20) {
-        io.out(pending);
-        pending = '';
+    // Output is batched into 1 MiB writes: one write per event costs more than rendering it.
+    const output = new OutputBuffer((bytes) => io.out(bytes));
+    const emit = (text: string) => output.write(text);
+    const handle = (item: InputItem) => {
+      if (item.kind === 'problem') {
+        problems++;
+        io.err(formatInputProblem(item.problem) + '\n');
+        return;
+      }
+      events++;
+      if (format === 'xml') emit((item.xml?.() ?? renderXml(fieldsToXml(item.event.fields))) + '\n');
+      else {
+        const ev = item.event;
+        const source = { ...ev.source };
+        emit(JSON.stringify({ ...(ev.timestamp !== undefined ? { '@timestamp': new Date(ev.timestamp).toISOString() } : {}), '@source': source, ...ev.fields }) + '\n');
       }
     };
+    const recover = values.recover === true;
     for (const file of files) {
-      for await (const item of readInput(file, { recover: values.recover === true })) {
-        if (item.kind === 'problem') {
-          problems++;
-          io.err(formatInputProblem(item.problem) + '\n');
-          continue;
-        }
-        events++;
-        if (format === 'xml') emit(renderXml(item.tree ?? fieldsToXml(item.event.fields)) + '\n');
-        else {
-          const ev = item.event;
-          const source = { ...ev.source };
-          emit(JSON.stringify({ ...(ev.timestamp !== undefined ? { '@timestamp': new Date(ev.timestamp).toISOString() } : {}), '@source': source, ...ev.fields }) + '\n');
-        }
-      }
+      // EVTX is read synchronously, chunk by chunk; other formats through the common reader.
+      const evtx = await detectFormat(file).then((f) => f === 'evtx', () => false);
+      if (evtx) for (const item of evtxInputItems(file, { recover })) handle(item);
+      else for await (const item of readInput(file, { recover })) handle(item);
     }
-    if (pending !== '') io.out(pending);
+    output.flush();
     io.err(`${events} events from ${files.length} files, ${problems} problems\n`);
     return missing.length > 0 && files.length === 0 ? 2 : 0;
   },

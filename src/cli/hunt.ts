@@ -20,6 +20,7 @@ import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
 import { LEVELS, type Level, type SigmaRule } from '../rule/model.js';
 import { loadRules } from '../rule/load-rules.js';
 import type { CommandIO, CommandSpec } from './command.js';
+import { OutputBuffer } from './output-buffer.js';
 import { parsePlaceholders } from './placeholders.js';
 import { UsageError } from './usage-error.js';
 
@@ -195,30 +196,18 @@ function positiveInt(name: string, v: string): number {
 
 /** Writes the alert output in large pieces, to stdout or a file. */
 class Output {
-  private parts: string[] = [];
-  private size = 0;
   private readonly fd: number | undefined;
-  constructor(
-    path: string | undefined,
-    private readonly io: CommandIO,
-  ) {
-    this.fd = path === undefined ? undefined : openSync(path, 'w');
+  private readonly buffer: OutputBuffer;
+  constructor(path: string | undefined, io: CommandIO) {
+    const fd = path === undefined ? undefined : openSync(path, 'w');
+    this.fd = fd;
+    this.buffer = new OutputBuffer(fd === undefined ? (bytes) => io.out(bytes) : (bytes) => writeSync(fd, bytes));
   }
   write(text: string): void {
-    this.parts.push(text);
-    this.size += text.length;
-    if (this.size > 1 << 20) this.flush();
-  }
-  private flush(): void {
-    if (this.parts.length === 0) return;
-    const text = this.parts.join('');
-    if (this.fd !== undefined) writeSync(this.fd, text);
-    else this.io.out(text);
-    this.parts = [];
-    this.size = 0;
+    this.buffer.write(text);
   }
   close(): void {
-    this.flush();
+    this.buffer.flush();
     if (this.fd !== undefined) closeSync(this.fd);
   }
 }

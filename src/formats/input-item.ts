@@ -1,5 +1,4 @@
 import type { Event } from '../event/event.js';
-import type { XmlElement } from './evtx/xml-tree.js';
 
 /** A problem found while reading an input, with its place: byte offset and chunk for EVTX, line:column for text. */
 export interface InputProblem {
@@ -15,8 +14,8 @@ export interface InputProblem {
 }
 
 export type InputItem =
-  /** `tree` is the event's XML element, for EVTX and XML inputs. */
-  | { readonly kind: 'event'; readonly event: Event; readonly tree?: XmlElement } | { readonly kind: 'problem'; readonly problem: InputProblem };
+  /** `xml` renders the event's own XML, for EVTX and XML inputs. */
+  | { readonly kind: 'event'; readonly event: Event; readonly xml?: () => string } | { readonly kind: 'problem'; readonly problem: InputProblem };
 
 /** "file:line:col" or "file @offset chunk N record R" for a problem. */
 export function formatInputProblem(p: InputProblem): string {

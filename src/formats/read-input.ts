@@ -1,6 +1,7 @@
 import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readEvtxFile } from './evtx/read-evtx.js';
+import type { Event } from '../event/event.js';
+import { readEvtxFile, type EvtxItem } from './evtx/read-evtx.js';
 import type { InputItem } from './input-item.js';
 import { readJsonFile } from './json/read-json.js';
 import { readXmlText } from './xml/read-xml.js';
@@ -64,17 +65,30 @@ export async function* readInput(path: string, options: ReadInputOptions = {}): 
     return;
   }
   if (format === 'evtx') {
-    for await (const item of readEvtxFile(path, options)) {
-      // Pass the lazy item through: its event is flattened only if someone reads it.
-      if (item.kind === 'record') {
-        const it = item;
-        yield { kind: 'event', get event() { return it.event; }, tree: item.record.root };
-      }
-      else yield { kind: 'problem', problem: { ...item.problem, file: path } };
-    }
+    yield* evtxInputItems(path, options);
   } else if (format === 'json') {
     yield* readJsonFile(path);
   } else {
     yield* readXmlText(await readFile(path, 'utf8'), path);
+  }
+}
+
+/** The items of an EVTX file, read synchronously (dump uses it directly: no asynchronous hop per record). */
+export function* evtxInputItems(path: string, options: ReadInputOptions = {}): Generator<InputItem> {
+  for (const item of readEvtxFile(path, options)) {
+    if (item.kind === 'record') yield new EvtxEventItem(item);
+    else yield { kind: 'problem', problem: { ...item.problem, file: path } };
+  }
+}
+
+/** Passes the lazy record through: its event is flattened only if someone reads it (see RecordItem). */
+class EvtxEventItem {
+  readonly kind = 'event';
+  constructor(private readonly item: Extract<EvtxItem, { kind: 'record' }>) {}
+  get event(): Event {
+    return this.item.event;
+  }
+  xml(): string {
+    return this.item.record.xml();
   }
 }

@@ -64,7 +64,7 @@ describe('XML events', () => {
   test('EVTX → XML text → our XML reader gives the same fields', () => {
     const buf = writeEvtxBuffer([sysmonEvent(3, [['Image', 'C:\\a <b> & "c".exe'], ['DestinationPort', { type: 'uint16', value: 443 }]])]);
     const rec = [...readEvtxBuffer(buf, 'x')].find((i) => i.kind === 'record') as any;
-    const xml = `<Events>\n${renderXml(rec.record.root)}\n${renderXml(rec.record.root)}\n</Events>`;
+    const xml = `<Events>\n${rec.record.xml()}\n${rec.record.xml()}\n</Events>`;
     const evs = events(readXmlText(xml, 'f.xml'));
     expect(evs.length).toBe(2);
     expect(evs[0].fields).toMatchObject({ EventID: 3, Image: 'C:\\a <b> & "c".exe', DestinationPort: '443', Computer: 'WS01.corp.local' });

@@ -1,4 +1,5 @@
 import { ByteReader, FormatError } from './byte-reader.js';
+import { CompiledTemplate } from './compiled-template.js';
 import { readSubstitution, type SubstitutionValue } from './values.js';
 import { isElement, type XmlElement, type XmlValue } from './xml-tree.js';
 
@@ -16,6 +17,7 @@ const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"'
 export class ChunkContext {
   readonly names = new Map<number, string>();
   readonly templates = new Map<number, readonly BinXmlNode[]>();
+  private readonly compiledTemplates = new Map<readonly BinXmlNode[], CompiledTemplate | null>();
 
   constructor(
     readonly buf: Buffer,
@@ -42,6 +44,16 @@ export class ChunkContext {
     const name = at.utf16(at.u16());
     this.names.set(offset, name);
     return name;
+  }
+
+  /** A template body compiled for flattening and rendering without element trees (null when it does not compile). */
+  compiled(template: readonly BinXmlNode[]): CompiledTemplate | null {
+    let c = this.compiledTemplates.get(template);
+    if (c === undefined) {
+      c = CompiledTemplate.compile(template);
+      this.compiledTemplates.set(template, c);
+    }
+    return c;
   }
 
   /** Parses a BinXML stream in [start, end) into nodes. */

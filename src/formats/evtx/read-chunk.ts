@@ -1,23 +1,50 @@
 import { crc32 } from 'node:zlib';
-import { ChunkContext, instantiate } from './binxml.js';
+import type { FieldValue } from '../../event/event.js';
+import { ChunkContext, instantiate, type BinXmlNode } from './binxml.js';
+import { CompiledTemplate, type Bound, type ResolveFragment } from './compiled-template.js';
+import { flattenEvent } from './flatten-event.js';
 import { FormatError, OutOfBounds } from './byte-reader.js';
 import { CHUNK_SIZE } from './file-header.js';
 import { filetimeToIso } from './values.js';
-import { isElement, type XmlElement } from './xml-tree.js';
+import { isElement, renderXml, type XmlElement } from './xml-tree.js';
 
 const CHUNK_MAGIC = Buffer.from('ElfChnk\0', 'latin1');
 const RECORD_MAGIC = 0x00002a2a;
 const RECORD_SIGNATURE = Buffer.from([0x2a, 0x2a, 0, 0]);
 
-export interface EvtxRecord {
-  readonly id: number;
-  /** The record header's write time, ISO-8601. */
-  readonly written: string;
-  readonly chunk: number;
-  /** File offset of the record. */
-  readonly offset: number;
-  readonly root: XmlElement;
-  readonly recovered: boolean;
+/**
+ * One decoded record. A record of a compiled template keeps only its bound substitution values and is
+ * flattened and rendered from them; any other (arrays, templateless forwarded events, unusual shapes) is
+ * instantiated into its element tree while being read.
+ */
+export class EvtxRecord {
+  constructor(
+    readonly id: number,
+    /** The record header's write time, ISO-8601. */
+    readonly written: string,
+    readonly chunk: number,
+    /** File offset of the record. */
+    readonly offset: number,
+    readonly recovered: boolean,
+    private readonly body: XmlElement | Bound,
+  ) {}
+
+  /** Sigma fields of the record (see flattenEvent). */
+  fields(): { [name: string]: FieldValue } {
+    const body = this.body;
+    return 'template' in body ? CompiledTemplate.fields(body) : flattenEvent(body);
+  }
+
+  /** The record as Windows event XML (see renderXml). */
+  xml(): string {
+    const body = this.body;
+    return 'template' in body ? CompiledTemplate.xml(body) : renderXml(body);
+  }
+
+  /** Whether the record is read through its compiled template. */
+  get compiled(): boolean {
+    return 'template' in this.body;
+  }
 }
 
 /** A problem in the file: what, and where (file offset, chunk index, record id when known). */
@@ -42,6 +69,8 @@ export interface ChunkOptions {
   readonly recover?: boolean;
   /** Record ids already read, so carved copies of live records are not returned twice. */
   readonly seen?: Set<number>;
+  /** Read records through compiled templates (default); false builds every record's element tree (the reference path). */
+  readonly compile?: boolean;
 }
 
 /**
@@ -116,7 +145,7 @@ export function readChunk(chunk: Buffer, index: number, fileOffset: number, opti
       pos = next;
       continue;
     }
-    const rec = parseRecord(ctx, chunk, pos, size, id, index, fileOffset, false);
+    const rec = parseRecord(ctx, chunk, pos, size, id, index, fileOffset, false, options.compile !== false);
     if ('code' in rec) problems.push(rec);
     else {
       records.push(rec);
@@ -137,19 +166,36 @@ function parseRecord(
   index: number,
   fileOffset: number,
   recovered: boolean,
+  compile: boolean,
 ): EvtxRecord | EvtxProblem {
   const written = filetimeToIso(chunk.readBigUInt64LE(pos + 16));
   try {
     const nodes = ctx.parse(pos + 24, pos + size - 4, false);
+    if (compile) {
+      const bound = bindFragment(ctx, nodes, true, 0);
+      if (bound !== null) return new EvtxRecord(id, written, index, fileOffset + pos, recovered, bound);
+    }
     const tree = instantiate(ctx, nodes, []);
     const root = tree.find(isElement);
     if (root === undefined) throw new FormatError('record holds no element');
-    return { id, written, chunk: index, offset: fileOffset + pos, root, recovered };
+    return new EvtxRecord(id, written, index, fileOffset + pos, recovered, root);
   } catch (e) {
     // Whatever corrupt bytes make the decoder trip over, the record is reported and reading goes on.
     const why = e instanceof FormatError || e instanceof OutOfBounds ? e.message : `malformed data (${e instanceof Error ? e.message : String(e)})`;
     return { code: 'evtx-record-binxml', severity: 'error', message: `record ${id} cannot be decoded: ${why}`, offset: fileOffset + pos, chunk: index, record: id };
   }
+}
+
+/**
+ * Binds parsed BinXML (a record's body, or embedded BinXML) to its compiled template: one template instance,
+ * or literal elements (compiled on the spot). Null when the element tree is needed.
+ */
+function bindFragment(ctx: ChunkContext, nodes: readonly BinXmlNode[], asRecord: boolean, depth: number): Bound | null {
+  const resolve: ResolveFragment = (value, d) => (value.binxml === undefined ? null : bindFragment(ctx, ctx.parse(value.binxml.start, value.binxml.end, false, d), false, d));
+  const only = nodes.length === 1 ? nodes[0] : undefined;
+  if (only !== undefined && only.k === 'inst') return ctx.compiled(only.template)?.bind(only.values, asRecord, resolve, depth) ?? null;
+  if (nodes.some((n) => n.k === 'inst')) return null;
+  return CompiledTemplate.compile(nodes)?.bind([], asRecord, resolve, depth) ?? null;
 }
 
 /** Scans slack space for record signatures whose size and trailing copy agree and whose BinXML starts well. */
@@ -172,7 +218,7 @@ function carve(chunk: Buffer, index: number, fileOffset: number, from: number, r
     }
     const id = Number(chunk.readBigUInt64LE(at + 8));
     if (options.seen?.has(id) !== true) {
-      const rec = parseRecord(context, chunk, at, size, id, index, fileOffset, true);
+      const rec = parseRecord(context, chunk, at, size, id, index, fileOffset, true, options.compile !== false);
       if ('code' in rec) problems.push({ ...rec, severity: 'warning', message: `recovered ${rec.message}` });
       else {
         records.push(rec);

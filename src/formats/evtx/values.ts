@@ -19,20 +19,44 @@ const FILETIME_EPOCH_DIFF = 116444736000000000n;
 /** `YYYY-MM-DDTHH:MM:SS.fffffffZ` from FILETIME ticks (100 ns since 1601), as Windows renders it. */
 export function filetimeToIso(ticks: bigint): string {
   const unix100ns = ticks - FILETIME_EPOCH_DIFF;
-  const ms = unix100ns / 10000n;
-  const d = new Date(Number(ms));
-  if (Number.isNaN(d.getTime())) return `FILETIME(${ticks})`;
+  // Floor division: before 1970 the second is the one below (BigInt division truncates toward zero).
   const frac = ((unix100ns % 10000000n) + 10000000n) % 10000000n;
+  const seconds = (unix100ns - frac) / 10000000n;
+  const d = new Date(Number(seconds) * 1000);
+  if (Number.isNaN(d.getTime())) return `FILETIME(${ticks})`;
   return `${d.toISOString().slice(0, 19)}.${frac.toString().padStart(7, '0')}Z`;
 }
 
+/** Seconds from 1601 to 1970. */
+const EPOCH_SECONDS = 11644473600;
+let lastSecond = -1;
+let lastPrefix = '';
+
+/**
+ * filetimeToIso from the two 32-bit halves, without BigInt: ticks = hi·2³² + lo = (hi·429)·10⁷ + (hi·4967296 + lo),
+ * where the second term stays exact in a double for hi < 10⁹ (dates before the year 2961). Consecutive records
+ * share their second, so its rendering is remembered.
+ */
+export function filetimeToIsoParts(lo: number, hi: number): string {
+  if (hi >= 1e9) return filetimeToIso((BigInt(hi) << 32n) | BigInt(lo));
+  const b = hi * 4967296 + lo;
+  const frac = b % 1e7;
+  const seconds = hi * 429 + (b - frac) / 1e7 - EPOCH_SECONDS;
+  if (seconds !== lastSecond) {
+    const d = new Date(seconds * 1000);
+    if (Number.isNaN(d.getTime())) return filetimeToIso((BigInt(hi) << 32n) | BigInt(lo));
+    lastPrefix = d.toISOString().slice(0, 19);
+    lastSecond = seconds;
+  }
+  return `${lastPrefix}.${String(frac).padStart(7, '0')}Z`;
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
+
+/** `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}`: the first three groups little-endian, the rest in byte order. */
 function guid(b: Buffer): string {
-  const hex = (n: number, w: number) => n.toString(16).toUpperCase().padStart(w, '0');
-  const d1 = hex(b.readUInt32LE(0), 8);
-  const d2 = hex(b.readUInt16LE(4), 4);
-  const d3 = hex(b.readUInt16LE(6), 4);
-  const rest = b.subarray(8, 16).toString('hex').toUpperCase();
-  return `{${d1}-${d2}-${d3}-${rest.slice(0, 4)}-${rest.slice(4)}}`;
+  const h = (i: number) => HEX[b[i] as number] as string;
+  return `{${h(3)}${h(2)}${h(1)}${h(0)}-${h(5)}${h(4)}-${h(7)}${h(6)}-${h(8)}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}}`;
 }
 
 function sid(r: ByteReader): string {
@@ -106,8 +130,10 @@ function scalar(type: number, r: ByteReader, size: number): XmlValue {
       return v(guid(r.bytes(16)));
     case 0x10:
       return size === 8 ? v(`0x${r.u64().toString(16)}`) : v(`0x${r.u32().toString(16)}`);
-    case 0x11:
-      return v(filetimeToIso(r.u64()));
+    case 0x11: {
+      const lo = r.u32();
+      return v(filetimeToIsoParts(lo, r.u32()));
+    }
     case 0x12: {
       const [year, month, , day, hour, minute, second, ms] = [r.u16(), r.u16(), r.u16(), r.u16(), r.u16(), r.u16(), r.u16(), r.u16()];
       const p = (n: number, w = 2) => String(n).padStart(w, '0');

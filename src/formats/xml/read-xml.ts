@@ -1,5 +1,6 @@
 import type { Event } from '../../event/event.js';
 import { flattenEvent } from '../evtx/flatten-event.js';
+import { renderXml } from '../evtx/xml-tree.js';
 import { lineColOf } from '../../diagnostics.js';
 import type { InputItem } from '../input-item.js';
 import { parseXmlElement, XmlSyntaxError } from './parse-xml.js';
@@ -20,7 +21,7 @@ export function* readXmlText(text: string, file: string): Generator<InputItem> {
       const line = lineColOf(text, at).line;
       const t = Date.parse(String(fields['TimeCreated'] ?? ''));
       const event: Event = { fields, source: { file, line }, ...(Number.isNaN(t) ? {} : { timestamp: t }) };
-      yield { kind: 'event', event, tree: element };
+      yield { kind: 'event', event, xml: () => renderXml(element) };
     } catch (e) {
       if (!(e instanceof XmlSyntaxError)) throw e;
       const pos = lineColOf(text, e.offset);
