@@ -123,16 +123,43 @@ export class AhoCorasick {
     return this.outputs.length;
   }
 
-  /** Calls hit(pattern, end) for every occurrence; end is the index just past the match. */
-  scan(text: string, hit: (pattern: number, end: number) => void): void {
+  private hits = new Int32Array(64);
+
+  /**
+   * Every occurrence as (pattern, end) pairs in a buffer reused by the next call (valid until then); returns
+   * the number of pairs. No callback: the hot path of the prefilter allocates nothing per value.
+   */
+  scanAll(text: string): { readonly count: number; readonly hits: Int32Array } {
     const { classOf, width, delta, outputs } = this;
+    let hits = this.hits;
+    let n = 0;
     let s = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       const k = classOf[c] as number;
       s = k === NON_ASCII ? this.wideStep(s, c) : (delta[s * width + k] as number);
       const out = outputs[s];
-      if (out !== undefined) for (const p of out) hit(p, i + 1);
+      if (out === undefined) continue;
+      for (const p of out) {
+        if (n + 2 > hits.length) {
+          const grown = new Int32Array(hits.length * 2);
+          grown.set(hits);
+          this.hits = hits = grown;
+        }
+        hits[n++] = p;
+        hits[n++] = i + 1;
+      }
     }
+    this.result.count = n >> 1;
+    this.result.hits = hits;
+    return this.result;
+  }
+
+  private readonly result = { count: 0, hits: this.hits };
+
+  /** Calls hit(pattern, end) for every occurrence; end is the index just past the match. */
+  scan(text: string, hit: (pattern: number, end: number) => void): void {
+    const { count, hits } = this.scanAll(text);
+    for (let h = 0; h < count; h++) hit(hits[2 * h] as number, hits[2 * h + 1] as number);
   }
 }

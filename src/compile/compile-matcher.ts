@@ -143,7 +143,8 @@ function stringPredicate(test: ValueTest): ((s: string) => boolean) | undefined 
     }
     case 'regex': {
       const re = RE2JS.compile(test.source, regexFlagBits(test.flags));
-      return (s) => re.matcher(s).find();
+      // test() searches on the lazy DFA without capture groups; matcher().find() would track them.
+      return (s) => re.test(s);
     }
     case 'cidr':
       return cidrMatcher(test.cidr);

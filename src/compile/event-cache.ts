@@ -14,61 +14,111 @@ export function fieldSlot(name: string): number {
 
 /**
  * What the compiled matchers read an event through: each field is looked up, stringified and
- * lower-cased at most once per event, however many rules test it.
+ * lower-cased at most once per event, however many rules test it. A rule set keeps one cache and
+ * resets it for each event: per-field entries live in slot-indexed arrays stamped with the event's
+ * generation, so matching an event allocates no maps.
  */
 export class EventCache {
-  private readonly values = new Map<string, FieldValue | undefined>();
-  private readonly strs = new Map<string, readonly string[]>();
-  private readonly lowers = new Map<string, readonly string[]>();
-  private readonly lowerSlots: Array<readonly string[] | undefined> = [];
-  private readonly stringSlots: Array<readonly string[] | undefined> = [];
+  private gen = 1;
+  private valueGen = new Uint32Array(64);
+  private stringGen = new Uint32Array(64);
+  private lowerGen = new Uint32Array(64);
+  private readonly valueSlots: Array<FieldValue | undefined> = [];
+  private readonly stringSlots: Array<readonly string[]> = [];
+  private readonly lowerSlots: Array<readonly string[]> = [];
   private everything: readonly string[] | undefined;
   private everythingLower: readonly string[] | undefined;
 
-  constructor(readonly event: Event) {}
+  constructor(private current: Event) {
+    this.fill(64);
+  }
+
+  get event(): Event {
+    return this.current;
+  }
+
+  /** Starts over with another event. */
+  reset(event: Event): void {
+    this.current = event;
+    this.everything = undefined;
+    this.everythingLower = undefined;
+    if (++this.gen === 0xffffffff) {
+      this.valueGen.fill(0);
+      this.stringGen.fill(0);
+      this.lowerGen.fill(0);
+      this.gen = 1;
+    }
+  }
+
+  private ensure(slot: number): void {
+    if (slot < this.valueGen.length) return;
+    let size = this.valueGen.length;
+    while (size <= slot) size *= 2;
+    const grow = (a: Uint32Array) => {
+      const b = new Uint32Array(size);
+      b.set(a);
+      return b;
+    };
+    this.valueGen = grow(this.valueGen);
+    this.stringGen = grow(this.stringGen);
+    this.lowerGen = grow(this.lowerGen);
+    this.fill(size);
+  }
+
+  /** Keeps the slot arrays dense (no holes: V8 would turn a sparse array into a dictionary). */
+  private fill(size: number): void {
+    while (this.valueSlots.length < size) {
+      this.valueSlots.push(undefined);
+      this.stringSlots.push(EMPTY);
+      this.lowerSlots.push(EMPTY);
+    }
+  }
 
   value(field: string): FieldValue | undefined {
-    if (this.values.has(field)) return this.values.get(field);
-    const v = lookupField(this.event, field);
-    this.values.set(field, v);
-    return v;
+    return this.valueAt(fieldSlot(field), field);
   }
 
   strings(field: string): readonly string[] {
-    let s = this.strs.get(field);
-    if (s === undefined) {
-      const v = this.value(field);
-      s = v === undefined || v === null ? EMPTY : typeof v === 'string' ? [v] : stringsOf(v);
-      this.strs.set(field, s);
-    }
-    return s;
+    return this.stringsAt(fieldSlot(field), field);
   }
 
   lower(field: string): readonly string[] {
-    let s = this.lowers.get(field);
-    if (s === undefined) {
-      const raw = this.strings(field);
-      s = raw.length === 0 ? EMPTY : raw.length === 1 ? [(raw[0] as string).toLowerCase()] : raw.map((x) => x.toLowerCase());
-      this.lowers.set(field, s);
-    }
+    return this.lowerAt(fieldSlot(field), field);
+  }
+
+  private valueAt(slot: number, field: string): FieldValue | undefined {
+    this.ensure(slot);
+    if (this.valueGen[slot] === this.gen) return this.valueSlots[slot];
+    const v = lookupField(this.current, field);
+    this.valueSlots[slot] = v;
+    this.valueGen[slot] = this.gen;
+    return v;
+  }
+
+  /** `strings(field)` through the field's slot (see fieldSlot). */
+  stringsAt(slot: number, field: string): readonly string[] {
+    this.ensure(slot);
+    if (this.stringGen[slot] === this.gen) return this.stringSlots[slot] as readonly string[];
+    const v = this.valueAt(slot, field);
+    const s = v === undefined || v === null ? EMPTY : typeof v === 'string' ? [v] : stringsOf(v);
+    this.stringSlots[slot] = s;
+    this.stringGen[slot] = this.gen;
     return s;
   }
 
   /** `lower(field)` through the field's slot: the hot path of compiled matchers. */
   lowerAt(slot: number, field: string): readonly string[] {
-    let s = this.lowerSlots[slot];
-    if (s === undefined) this.lowerSlots[slot] = s = this.lower(field);
-    return s;
-  }
-
-  stringsAt(slot: number, field: string): readonly string[] {
-    let s = this.stringSlots[slot];
-    if (s === undefined) this.stringSlots[slot] = s = this.strings(field);
+    this.ensure(slot);
+    if (this.lowerGen[slot] === this.gen) return this.lowerSlots[slot] as readonly string[];
+    const raw = this.stringsAt(slot, field);
+    const s = raw.length === 0 ? EMPTY : raw.length === 1 ? [(raw[0] as string).toLowerCase()] : raw.map((x) => x.toLowerCase());
+    this.lowerSlots[slot] = s;
+    this.lowerGen[slot] = this.gen;
     return s;
   }
 
   allStrings(): readonly string[] {
-    if (this.everything === undefined) this.everything = [...eventStrings(this.event)];
+    if (this.everything === undefined) this.everything = [...eventStrings(this.current)];
     return this.everything;
   }
 

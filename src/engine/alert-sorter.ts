@@ -1,6 +1,8 @@
 import type { SpillDir, SpillFile } from './spill.js';
 
 type Row = [time: number, seq: number, text: string];
+/** In memory the text is kept as UTF-8 bytes: exact to account for, off the JS heap, and never a rope of pieces. */
+type MemRow = [time: number, seq: number, bytes: Buffer];
 
 const before = (a: Row, b: Row) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
 
@@ -9,7 +11,7 @@ const before = (a: Row, b: Row) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1])
  * `limitBytes` of text is sorted in memory; beyond it, sorted runs go to spill files and are merged at the end.
  */
 export class AlertSorter {
-  private rows: Row[] = [];
+  private rows: MemRow[] = [];
   private bytes = 0;
   private readonly runs: SpillFile[] = [];
 
@@ -19,8 +21,9 @@ export class AlertSorter {
   ) {}
 
   add(time: number, seq: number, text: string): void {
-    this.rows.push([time, seq, text]);
-    this.bytes += text.length + 32;
+    const bytes = Buffer.from(text, 'utf8');
+    this.rows.push([time, seq, bytes]);
+    this.bytes += bytes.length + 96;
     if (this.bytes > this.limitBytes) this.flushRun();
   }
 
@@ -31,7 +34,7 @@ export class AlertSorter {
   private flushRun(): void {
     this.sortRows();
     const run = this.spill.file('alerts');
-    for (const r of this.rows) run.append(r);
+    for (const r of this.rows) run.append([r[0], r[1], r[2].toString('utf8')] satisfies Row);
     run.flush();
     this.runs.push(run);
     this.rows = [];
@@ -47,11 +50,12 @@ export class AlertSorter {
   *drain(): Generator<string> {
     this.sortRows();
     if (this.runs.length === 0) {
-      for (const r of this.rows) yield r[2];
+      for (const r of this.rows) yield r[2].toString('utf8');
       this.rows = [];
       return;
     }
-    const sources: Array<Iterator<Row>> = [...this.runs.map((f) => f.read<Row>()), this.rows[Symbol.iterator]()];
+    const memory = this.rows.map((r): Row => [r[0], r[1], r[2].toString('utf8')]);
+    const sources: Array<Iterator<Row>> = [...this.runs.map((f) => f.read<Row>()), memory[Symbol.iterator]()];
     const heads: Array<Row | undefined> = sources.map((s) => s.next().value as Row | undefined);
     for (;;) {
       let best = -1;

@@ -14,7 +14,7 @@ export interface MatchBatch {
 }
 
 export interface HuntLimits {
-  /** Process starts and DNS answers held in memory; older ones spill to disk (default 200,000). */
+  /** Process starts and DNS answers held in memory; older ones spill to disk (default 50,000). */
   readonly contextEntries?: number | undefined;
   /** Alerts waiting for their context held in memory; more spill to disk (default 20,000). */
   readonly pendingAlerts?: number | undefined;
@@ -62,7 +62,7 @@ export class HuntSession {
     this.pendingLimit = limits.pendingAlerts ?? 20_000;
     this.sorter = new AlertSorter(spill, limits.sortBytes ?? 64 << 20);
     this.index = new ProcessIndex({
-      capacity: limits.contextEntries ?? 200_000,
+      capacity: limits.contextEntries ?? 50_000,
       evict: (entry) => (this.contextSpill ??= this.spill.file('context')).append(entry),
     });
   }

@@ -71,8 +71,10 @@ export class Prefilter {
     }
   }
 
-  /** The rules of the bucket that may match the event, in bucket order. */
-  candidates(cache: EventCache): CompiledRule[] {
+  private readonly out: CompiledRule[] = [];
+
+  /** The rules of the bucket that may match the event, in bucket order; the array is reused by the next call. */
+  candidates(cache: EventCache): readonly CompiledRule[] {
     const serial = ++this.serial === 0xffffffff ? this.reset() : this.serial;
     const marks = this.marks;
     for (const scan of this.scans) {
@@ -84,16 +86,20 @@ export class Prefilter {
         if (ac === undefined) continue;
         const entries = scan.entries;
         const lengths = ac.lengths;
-        ac.scan(s, (p, end) => {
+        const { count, hits } = ac.scanAll(s);
+        for (let h = 0; h < count; h++) {
+          const p = hits[2 * h] as number;
+          const end = hits[2 * h + 1] as number;
           const list = entries[p] as number[];
           for (let i = 0; i < list.length; i += 2) {
             const kind = list[i + 1];
             if (kind === CONTAINS || (kind === PREFIX ? end === lengths[p] : end === s.length)) marks[list[i] as number] = serial;
           }
-        });
+        }
       }
     }
-    const out: CompiledRule[] = [];
+    const out = this.out;
+    out.length = 0;
     const { rules, always } = this;
     for (let r = 0; r < rules.length; r++) if (always[r] === 1 || marks[r] === serial) out.push(rules[r] as CompiledRule);
     return out;

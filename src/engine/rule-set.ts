@@ -55,11 +55,14 @@ export class RuleSet {
   }
 
   private index: RuleIndex | undefined;
+  private cache: EventCache | undefined;
 
   /** The rules that match the event, in rule-set order. Only rules whose logsource can cover the event are tried. */
   match(event: Event): CompiledRule[] {
     this.index ??= new RuleIndex(this.rules);
-    const cache = new EventCache(event);
+    // One cache for every event (reset, not reallocated): matching is not reentrant.
+    const cache = (this.cache ??= new EventCache(event));
+    cache.reset(event);
     const out: CompiledRule[] = [];
     for (const r of this.index.candidates(event, cache)) if (r.matcher(cache)) out.push(r);
     return out;
