@@ -35,9 +35,14 @@ export function cidrMatcher(cidr: string): (value: string) => boolean {
     return (value) => {
       let v = ipv4ToInt(value);
       if (v < 0) {
-        const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(value.trim());
-        if (mapped === null) return false;
-        v = ipv4ToInt(mapped[1] as string);
+        // Surrounding white space is tolerated, as the reference interpreter does.
+        const text = value.trim();
+        v = ipv4ToInt(text);
+        if (v < 0) {
+          const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(text);
+          if (mapped === null) return false;
+          v = ipv4ToInt(mapped[1] as string);
+        }
       }
       return v >= start && v < start + size;
     };

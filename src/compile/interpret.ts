@@ -109,18 +109,19 @@ function globToRegExp(parts: readonly StrPart[]): RegExp {
   return new RegExp(`^${body}$`, 'u');
 }
 
-/** Decimal dotted-quad IPv4 (what Windows writes), IPv4-mapped IPv6, or IPv6 text inside the network. */
+/**
+ * Decimal dotted-quad IPv4 (what Windows writes) or IPv4-mapped IPv6 inside an IPv4 network;
+ * IPv6 text (embedded dotted forms included, zone index ignored) inside an IPv6 network.
+ */
 function inNetwork(cidr: string, text: string): boolean {
   const [net, bits] = ipaddr.parseCIDR(cidr);
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(text);
-  const v4text = mapped !== null ? (mapped[1] as string) : text;
-  const octets = v4text.split('.');
-  if (octets.length === 4) {
-    if (net.kind() !== 'ipv4' || !octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255)) return false;
-    const addr = new ipaddr.IPv4(octets.map(Number));
-    return addr.match(net, bits);
+  if (net.kind() === 'ipv4') {
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(text);
+    const octets = (mapped !== null ? (mapped[1] as string) : text).split('.');
+    if (octets.length !== 4 || !octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255)) return false;
+    return new ipaddr.IPv4(octets.map(Number)).match(net, bits);
   }
-  if (net.kind() !== 'ipv6' || !text.includes(':')) return false;
+  if (!text.includes(':')) return false;
   const bare = text.replace(/%.*$/, '');
   return ipaddr.IPv6.isValid(bare) && ipaddr.IPv6.parse(bare).match(net, bits);
 }

@@ -9,7 +9,7 @@ import type { FieldValue } from '../../src/event/event.js';
 import { ev, load, ruleYaml } from '../helpers.js';
 
 const FIELDS = ['A', 'B', 'C'];
-const ATOMS = ['a', 'b', 'ab', 'AB', 'x\\y', '1', '10', '-f', '/f', '10.0.0.1', '8.8.8.8', 'fe80::1', ' ', 'é', 'İ'];
+const ATOMS = ['a', 'b', 'ab', 'AB', 'x\\y', '1', '10', '-f', '/f', '10.0.0.1', '8.8.8.8', 'fe80::1', '::ffff:', '%1', ' ', 'é', 'İ'];
 
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const strValue = fc.array(fc.constantFrom(...ATOMS, '*', '?'), { minLength: 1, maxLength: 3 }).map((xs) => xs.join(''));
@@ -20,7 +20,7 @@ const item = fc.oneof(
     ({ f, m, v }) => `${f}${m}:\n${v.map((x) => `    - ${quote(x)}`).join('\n')}`,
   ),
   fc.record({ f: fc.constantFrom(...FIELDS), re: fc.constantFrom('^a', 'b$', 'a.?b', '\\d+', '(?i)AB', 'x\\\\y') }).map(({ f, re }) => `${f}|re: ${quote(re)}`),
-  fc.record({ f: fc.constantFrom(...FIELDS), c: fc.constantFrom('10.0.0.0/8', '8.8.0.0/16', 'fe80::/10') }).map(({ f, c }) => `${f}|cidr: ${quote(c)}`),
+  fc.record({ f: fc.constantFrom(...FIELDS), c: fc.constantFrom('10.0.0.0/8', '8.8.0.0/16', 'fe80::/10', '::ffff:0:0/96') }).map(({ f, c }) => `${f}|cidr: ${quote(c)}`),
   fc.record({ f: fc.constantFrom(...FIELDS), n: fc.constantFrom(1, 10) }).map(({ f, n }) => `${f}: ${n}`),
   fc.record({ f: fc.constantFrom(...FIELDS), op: fc.constantFrom('gt', 'lte'), n: fc.constantFrom(1, 5) }).map(({ f, op, n }) => `${f}|${op}: ${n}`),
   fc.constantFrom(...FIELDS).map((f) => `${f}: null`),

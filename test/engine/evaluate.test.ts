@@ -31,6 +31,9 @@ describe('the mission rule', () => {
     ['fe80::1', false],
     ['fd00::5', false],
     ['::ffff:10.0.0.1', false],
+    // Padding around the address (seen in hand-exported CSV/JSON) is tolerated on both sides of the filter.
+    ['8.8.8.8 ', true],
+    [' 10.0.0.1', false],
   ])('destination %s alerts: %s', (ip, expected) => {
     expect(matches(CMSTP, { ...base, DestinationIp: ip })).toBe(expected);
   });
