@@ -32,3 +32,14 @@ export type { LogsourceCondition, LogsourceResolution } from './pipeline/logsour
 export { resolveWindowsLogsource } from './pipeline/windows-logsources.js';
 export { explain } from './engine/explain.js';
 export type { Explanation, DetectionExplanation, ItemExplanation } from './engine/explain.js';
+export type { InputItem, InputProblem } from './formats/input-item.js';
+export { formatInputProblem } from './formats/input-item.js';
+export type { InputFormat, ReadInputOptions } from './formats/read-input.js';
+export { detectFormat, readInput } from './formats/read-input.js';
+export type { EvtxItem, EvtxReadOptions } from './formats/evtx/read-evtx.js';
+export { readEvtxBuffer, readEvtxFile } from './formats/evtx/read-evtx.js';
+export type { EvtxProblem } from './formats/evtx/read-chunk.js';
+export type { MappedItem, ParallelItem, ParallelOptions } from './formats/evtx/read-evtx-parallel.js';
+export { mapEvtxParallel, readEvtxParallel } from './formats/evtx/read-evtx-parallel.js';
+export type { WriterEvent } from './formats/evtx/write-evtx.js';
+export { EvtxWriter, writeEvtxBuffer, writeEvtxFile } from './formats/evtx/write-evtx.js';

@@ -14,7 +14,7 @@ test('bench smoke: a small run prints both tables; readers agree, the pack meets
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const readRows = out.split('\n').filter((l) => l.startsWith('| corpus-2MB.evtx'));
-  expect(readRows).toHaveLength(4);
+  expect(readRows).toHaveLength(5);
   const counts = readRows.map((r) => Number(r.split('|')[4]));
   expect(new Set(counts).size).toBe(1);
   expect(counts[0]).toBeGreaterThan(1000);

@@ -76,6 +76,9 @@ export class CompiledTemplate {
   private readonly fragmentSlots: ReadonlySet<number>;
   /** Substitution indices the template reads. */
   private readonly used: readonly number[];
+  /** Render programs, built on first use: the record's root, and the top level as an embedded fragment by indent. */
+  private rootProgram: readonly Instr[] | undefined;
+  private readonly fragmentPrograms = new Map<string, readonly Instr[]>();
 
   private constructor(private readonly top: ReadonlyArray<CElement | Part>) {
     const elements = top.filter(isElement);
@@ -141,14 +144,22 @@ export class CompiledTemplate {
 
   /** A bound record as XML text, exactly as renderXml prints its element tree. */
   static xml(b: Bound): string {
-    return renderElement(b.template.root as CElement, '', b);
+    const t = b.template;
+    t.rootProgram ??= new ProgramBuilder().element(t.root as CElement, '').done();
+    return run(t.rootProgram, b);
   }
 
   /** Renders the top level of an embedded fragment as children of a mixed-content element. */
   static renderFragment(b: Bound, indent: string): string {
-    let s = '';
-    for (const c of b.template.top) s += renderChild(c, indent, b);
-    return s;
+    const t = b.template;
+    let p = t.fragmentPrograms.get(indent);
+    if (p === undefined) {
+      const builder = new ProgramBuilder();
+      for (const c of t.top) builder.child(c, indent);
+      p = builder.done();
+      t.fragmentPrograms.set(indent, p);
+    }
+    return run(p, b);
   }
 
   static fragmentOps(b: Bound): readonly Op[] {
@@ -308,30 +319,82 @@ function joinText(parts: readonly Part[], values: readonly SubstitutionValue[]):
   return s;
 }
 
-// Rendering concatenates strings: V8 builds a rope and flattens it once, when the text is written out.
-function renderElement(el: CElement, indent: string, b: Bound): string {
-  const values = b.values;
-  let s = indent + '<' + el.name;
-  for (const a of el.attrs) {
-    if (a.optionalOnly && allEmpty(a.parts, values)) continue;
-    s += ' ' + a.name + '="' + escapeXml(joinText(a.parts, values), true) + '"';
+/**
+ * A render program: literal text (adjacent pieces merged at compile time, escaping done) and the few steps
+ * that depend on a record's values. Rendering concatenates strings: V8 builds a rope and flattens it once,
+ * when the text is written out.
+ */
+type Instr =
+  | string
+  /** An attribute with substitutions: ` name="…"`, dropped when optional and empty. */
+  | { readonly k: 'attr'; readonly prefix: string; readonly parts: readonly Part[]; readonly optionalOnly: boolean }
+  /** The end of a leaf element's start tag with substituted content: `/>` when it has none, else `>text</name>`. */
+  | { readonly k: 'leaf'; readonly parts: readonly Part[]; readonly close: string }
+  /** A substitution among mixed content: its embedded fragment, or its text on a line of its own. */
+  | { readonly k: 'sub'; readonly index: number; readonly indent: string };
+
+class ProgramBuilder {
+  private readonly out: Instr[] = [];
+  private text = '';
+
+  private emit(i: Instr): void {
+    if (this.text !== '') this.out.push(this.text);
+    this.text = '';
+    this.out.push(i);
   }
-  if (!el.hasElements) {
-    if (itemCount(el.parts, values) === 0) return s + '/>';
-    return s + '>' + escapeXml(joinText(el.parts, values)) + '</' + el.name + '>';
+
+  done(): Instr[] {
+    if (this.text !== '') this.out.push(this.text);
+    this.text = '';
+    return this.out;
   }
-  s += '>\n';
-  const inner = indent + '  ';
-  for (const c of el.children) s += renderChild(c, inner, b);
-  return s + indent + '</' + el.name + '>';
+
+  // Mirrors renderXml (xml-tree.ts): two-space indent, one child per line, leaves on one line.
+  element(el: CElement, indent: string): this {
+    this.text += indent + '<' + el.name;
+    for (const a of el.attrs) {
+      if (a.parts.every((p) => typeof p === 'string')) this.text += ' ' + a.name + '="' + escapeXml(a.parts.join(''), true) + '"';
+      else this.emit({ k: 'attr', prefix: ' ' + a.name + '="', parts: a.parts, optionalOnly: a.optionalOnly });
+    }
+    if (!el.hasElements) {
+      if (el.parts.length === 0) this.text += '/>';
+      else if (el.parts.every((p) => typeof p === 'string')) this.text += '>' + escapeXml(el.parts.join('')) + '</' + el.name + '>';
+      else this.emit({ k: 'leaf', parts: el.parts, close: '</' + el.name + '>' });
+      return this;
+    }
+    this.text += '>\n';
+    const inner = indent + '  ';
+    for (const c of el.children) this.child(c, inner);
+    this.text += indent + '</' + el.name + '>';
+    return this;
+  }
+
+  child(c: CElement | Part, indent: string): void {
+    if (isElement(c)) {
+      this.element(c, indent);
+      this.text += '\n';
+    } else if (typeof c === 'string') this.text += indent + escapeXml(c) + '\n';
+    else this.emit({ k: 'sub', index: c, indent });
+  }
 }
 
-/** One child of mixed content: an element, literal text, or a substitution's item or embedded fragment, one per line. */
-function renderChild(c: CElement | Part, indent: string, b: Bound): string {
-  if (isElement(c)) return renderElement(c, indent, b) + '\n';
-  if (typeof c === 'string') return indent + escapeXml(c) + '\n';
-  const nested = b.nested?.[c];
-  if (nested !== undefined) return CompiledTemplate.renderFragment(nested, indent);
-  const item: XmlValue | undefined = b.values[c]?.items[0];
-  return item === undefined ? '' : indent + escapeXml(item.text) + '\n';
+function run(program: readonly Instr[], b: Bound): string {
+  const values = b.values;
+  let s = '';
+  for (const i of program) {
+    if (typeof i === 'string') s += i;
+    else if (i.k === 'attr') {
+      if (!(i.optionalOnly && allEmpty(i.parts, values))) s += i.prefix + escapeXml(joinText(i.parts, values), true) + '"';
+    } else if (i.k === 'leaf') {
+      s += itemCount(i.parts, values) === 0 ? '/>' : '>' + escapeXml(joinText(i.parts, values)) + i.close;
+    } else {
+      const nested = b.nested?.[i.index];
+      if (nested !== undefined) s += CompiledTemplate.renderFragment(nested, i.indent);
+      else {
+        const item: XmlValue | undefined = values[i.index]?.items[0];
+        if (item !== undefined) s += i.indent + escapeXml(item.text) + '\n';
+      }
+    }
+  }
+  return s;
 }

@@ -55,6 +55,8 @@ export interface EvtxProblem {
   readonly offset: number;
   readonly chunk: number;
   readonly record?: number;
+  /** About a record carved from slack space (--recover), not a live one. */
+  readonly recovered?: boolean;
 }
 
 export interface ChunkResult {
@@ -219,7 +221,7 @@ function carve(chunk: Buffer, index: number, fileOffset: number, from: number, r
     const id = Number(chunk.readBigUInt64LE(at + 8));
     if (options.seen?.has(id) !== true) {
       const rec = parseRecord(context, chunk, at, size, id, index, fileOffset, true, options.compile !== false);
-      if ('code' in rec) problems.push({ ...rec, severity: 'warning', message: `recovered ${rec.message}` });
+      if ('code' in rec) problems.push({ ...rec, severity: 'warning', message: `recovered ${rec.message}`, recovered: true });
       else {
         records.push(rec);
         options.seen?.add(id);
