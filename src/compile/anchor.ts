@@ -73,7 +73,11 @@ function fieldLiteral(field: string, test: ValueTest): Scored | undefined {
   switch (test.kind) {
     case 'eq':
       // Case-sensitive tests read the raw values; lower-casing is not exact enough to anchor on them.
-      return test.cased ? undefined : { literals: [{ field, kind: 'eq', value: test.value }], cost: 0.001 };
+      return test.cased ? undefined : { literals: [{ field, kind: 'eq', value: test.value }], cost: eqCost(field, test.value) };
+    case 'regex': {
+      const literal = regexLiteral(test.source, test.flags);
+      return literal === undefined ? undefined : { literals: [{ field, kind: 'contains', value: literal }], cost: literalCost(literal, 'contains') };
+    }
     case 'prefix':
     case 'suffix':
     case 'contains':
@@ -95,4 +99,86 @@ function literalCost(value: string, kind: 'prefix' | 'suffix' | 'contains'): num
   const n = value.length;
   const base = n >= 6 ? 0.005 : n >= 4 ? 0.02 : n === 3 ? 0.1 : 0.4;
   return kind === 'contains' ? base * 2 : base;
+}
+
+/** Fields with few distinct values (flags, protocols, vendors): equality on them says little about an event. */
+const LOW_CARDINALITY = new Set(['initiated', 'sourceisipv6', 'destinationisipv6', 'protocol', 'integritylevel', 'company', 'product', 'signed', 'signaturestatus', 'signature', 'logontype', 'eventtype', 'provider_name', 'channel', 'level', 'task', 'opcode', 'keywords', 'elevatedtoken', 'impersonationlevel', 'status', 'failurereason', 'state']);
+
+function eqCost(field: string, value: string): number {
+  if (LOW_CARDINALITY.has(field.toLowerCase()) || value.length <= 2 || value === 'true' || value === 'false') return 0.5;
+  return 0.001;
+}
+
+/** Escapes that stand for one class of characters (or an assertion) and take no argument. */
+const CLASS_ESCAPES = new Set(['d', 'D', 's', 'S', 'w', 'W', 'b', 'B', 'A', 'z', 'n', 't', 'r', 'f', 'v']);
+const REPEAT = /^\{\d+(,\d*)?\}/;
+
+/**
+ * The longest run of literal ASCII text every match of the regex contains, lower-cased, or undefined.
+ * Conservative: only a top level without alternation is read; groups, classes, dots, anchors and anything
+ * quantified end a run; an escape or a brace it does not know gives up. A case-insensitive regex also ends
+ * runs at 's', whose case-fold orbit includes 'ſ' (U+017F), which lower-casing does not turn into 's'.
+ */
+export function regexLiteral(source: string, flags: string): string | undefined {
+  const insensitive = flags.includes('i') || /\(\?[a-zA-Z-]*i/.test(source);
+  let best = '';
+  let run = '';
+  const end = () => {
+    if (run.length > best.length) best = run;
+    run = '';
+  };
+  const literal = (c: string) => {
+    const code = c.charCodeAt(0);
+    if (code < 0x20 || code > 0x7e || (insensitive && (c === 's' || c === 'S'))) end();
+    else run += c;
+  };
+  let depth = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i] as string;
+    if (c === '\\') {
+      const e = source[++i];
+      if (e === undefined) return undefined;
+      if (/[A-Za-z0-9]/.test(e)) {
+        // \d, \s, \b ... match a class or nothing; \x41, \p{L}, \Q, back-references: not read.
+        if (!CLASS_ESCAPES.has(e)) return undefined;
+        if (depth === 0) end();
+      } else if (depth === 0) literal(e);
+      continue;
+    }
+    if (c === '[') {
+      // Skip the class: a ']' right after '[' or '[^' is literal; escapes inside are skipped whole.
+      let j = i + 1;
+      if (source[j] === '^') j++;
+      if (source[j] === ']') j++;
+      while (j < source.length && source[j] !== ']') j += source[j] === '\\' ? 2 : 1;
+      if (j >= source.length) return undefined;
+      i = j;
+      if (depth === 0) end();
+      continue;
+    }
+    if (c === '(') {
+      if (depth++ === 0) end();
+      continue;
+    }
+    if (c === ')') {
+      if (depth-- === 0) return undefined;
+      continue;
+    }
+    if (depth > 0) continue;
+    if (c === '|') return undefined;
+    if (c === '.' || c === '^' || c === '$') end();
+    else if (c === '*' || c === '+' || c === '?' || c === '{') {
+      if (c === '{') {
+        const m = REPEAT.exec(source.slice(i));
+        if (m === null) return undefined;
+        i += m[0].length - 1;
+      }
+      // The character before a quantifier is not required as written (runs are ASCII: one code unit).
+      run = run.slice(0, -1);
+      end();
+    } else literal(c);
+  }
+  if (depth !== 0) return undefined;
+  end();
+  return best.length >= 3 ? best.toLowerCase() : undefined;
 }

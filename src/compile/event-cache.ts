@@ -16,7 +16,8 @@ export function fieldSlot(name: string): number {
  * What the compiled matchers read an event through: each field is looked up, stringified and
  * lower-cased at most once per event, however many rules test it. A rule set keeps one cache and
  * resets it for each event: per-field entries live in slot-indexed arrays stamped with the event's
- * generation, so matching an event allocates no maps.
+ * generation, so matching an event allocates no maps. Returned arrays are valid until the next reset: a
+ * single-valued field's array is refilled in place for the next event.
  */
 export class EventCache {
   private gen = 1;
@@ -26,6 +27,9 @@ export class EventCache {
   private readonly valueSlots: Array<FieldValue | undefined> = [];
   private readonly stringSlots: Array<readonly string[]> = [];
   private readonly lowerSlots: Array<readonly string[]> = [];
+  /** Per slot, a one-element array refilled for each event: most fields hold one string. */
+  private readonly stringOne: string[][] = [];
+  private readonly lowerOne: string[][] = [];
   private everything: readonly string[] | undefined;
   private everythingLower: readonly string[] | undefined;
 
@@ -71,6 +75,8 @@ export class EventCache {
       this.valueSlots.push(undefined);
       this.stringSlots.push(EMPTY);
       this.lowerSlots.push(EMPTY);
+      this.stringOne.push(['']);
+      this.lowerOne.push(['']);
     }
   }
 
@@ -100,7 +106,13 @@ export class EventCache {
     this.ensure(slot);
     if (this.stringGen[slot] === this.gen) return this.stringSlots[slot] as readonly string[];
     const v = this.valueAt(slot, field);
-    const s = v === undefined || v === null ? EMPTY : typeof v === 'string' ? [v] : stringsOf(v);
+    let s: readonly string[];
+    if (v === undefined || v === null) s = EMPTY;
+    else if (typeof v === 'string') {
+      const one = this.stringOne[slot] as string[];
+      one[0] = v;
+      s = one;
+    } else s = stringsOf(v);
     this.stringSlots[slot] = s;
     this.stringGen[slot] = this.gen;
     return s;
@@ -111,7 +123,13 @@ export class EventCache {
     this.ensure(slot);
     if (this.lowerGen[slot] === this.gen) return this.lowerSlots[slot] as readonly string[];
     const raw = this.stringsAt(slot, field);
-    const s = raw.length === 0 ? EMPTY : raw.length === 1 ? [(raw[0] as string).toLowerCase()] : raw.map((x) => x.toLowerCase());
+    let s: readonly string[];
+    if (raw.length === 0) s = EMPTY;
+    else if (raw.length === 1) {
+      const one = this.lowerOne[slot] as string[];
+      one[0] = (raw[0] as string).toLowerCase();
+      s = one;
+    } else s = raw.map((x) => x.toLowerCase());
     this.lowerSlots[slot] = s;
     this.lowerGen[slot] = this.gen;
     return s;

@@ -1,12 +1,14 @@
 import { anchorOf, type Anchor } from '../compile/anchor.js';
 import type { CompiledRule } from '../compile/compile-rule.js';
 import type { EventCache } from '../compile/event-cache.js';
+import { requiredEventIds } from '../compile/event-ids.js';
+import { numberOf } from '../compile/field-values.js';
 import type { Event } from '../event/event.js';
 import { Prefilter, type AutomatonCache } from './prefilter.js';
 
 /**
- * Rules bucketed by the channel and event ID their pipeline logsource condition requires, so an event
- * meets only the rules that can apply to it. Rules without such a condition are tried on every event.
+ * Rules bucketed by the channel and event ID their pipeline logsource condition requires (narrowed by the
+ * event IDs their detection requires), so an event meets only the rules that can apply to it. Rules without such a condition are tried on every event.
  * Within a bucket, a multi-pattern prefilter drops the rules whose literal anchor does not hold.
  * Candidate lists keep rule-set order, so results do not depend on the index.
  */
@@ -24,24 +26,30 @@ export class RuleIndex {
   ) {
     this.anchors = options.prefilter === false ? rules.map(() => undefined) : rules.map((r) => anchorOf(r.ir));
     rules.forEach((r, i) => {
+      const required = requiredEventIds(r.ir);
       if (r.logsource === undefined) {
-        this.everywhere.push(i);
+        if (required === undefined) this.everywhere.push(i);
+        else for (const id of required) this.addKey(`*|${id}`, i);
         return;
       }
       const keys = new Set<string>();
       for (const { channels, eventIds } of r.logsource) {
+        // The logsource's IDs and those the detection requires must both hold; an empty intersection never matches.
+        const ids = eventIds === undefined ? required : required === undefined ? eventIds : eventIds.filter((id) => required.has(id));
         for (const c of channels) {
           const channel = c.toLowerCase();
-          if (eventIds === undefined) keys.add(`${channel}|*`);
-          else for (const id of eventIds) keys.add(`${channel}|${id}`);
+          if (ids === undefined) keys.add(`${channel}|*`);
+          else for (const id of ids) keys.add(`${channel}|${id}`);
         }
       }
-      for (const k of keys) {
-        const list = this.byKey.get(k) ?? [];
-        list.push(i);
-        this.byKey.set(k, list);
-      }
+      for (const k of keys) this.addKey(k, i);
     });
+  }
+
+  private addKey(key: string, rule: number): void {
+    const list = this.byKey.get(key) ?? [];
+    list.push(rule);
+    this.byKey.set(key, list);
   }
 
   /** The rules that may match the event (a superset of those that do), in rule-set order. */
@@ -56,8 +64,13 @@ export class RuleIndex {
     let list = this.merged.get(key);
     if (list === undefined) {
       const ids = new Set([...(this.byKey.get(key) ?? []), ...(this.byKey.get(`${channel}|*`) ?? []), ...this.everywhere]);
-      // An EventID written as text ("4688") must find the numeric bucket too.
-      if (typeof eid === 'string' && /^\d+$/.test(eid)) for (const i of this.byKey.get(`${channel}|${Number(eid)}`) ?? []) ids.add(i);
+      // Numeric buckets hold the rules of that event ID whatever the event's EventID is written as: 4688,
+      // "4688" or " 4688" are all the number a rule's EventID test compares with.
+      const n = typeof eid === 'number' ? eid : typeof eid === 'string' ? numberOf(eid) : NaN;
+      if (Number.isInteger(n)) {
+        for (const i of this.byKey.get(`${channel}|${n}`) ?? []) ids.add(i);
+        for (const i of this.byKey.get(`*|${n}`) ?? []) ids.add(i);
+      }
       const sorted = [...ids].sort((a, b) => a - b);
       const listKey = sorted.join(',');
       list = this.byRuleList.get(listKey);

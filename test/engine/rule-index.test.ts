@@ -3,14 +3,15 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { generateEvents } from '../../bench/generate-corpus.js';
 import { EventCache } from '../../src/compile/event-cache.js';
+import { RuleIndex } from '../../src/engine/rule-index.js';
 import { RuleSet } from '../../src/engine/rule-set.js';
-import type { Event } from '../../src/event/event.js';
+import type { Event, FieldValue } from '../../src/event/event.js';
 import { readEvtxBuffer } from '../../src/formats/evtx/read-evtx.js';
 import { writeEvtxBuffer } from '../../src/formats/evtx/write-evtx.js';
 import { normalizeWindowsEvent } from '../../src/pipeline/normalize-event.js';
 import { resolveWindowsLogsource } from '../../src/pipeline/windows-logsources.js';
 import { loadRules } from '../../src/rule/load-rules.js';
-import { CORPUS, corpusAvailable } from '../helpers.js';
+import { CORPUS, corpusAvailable, ev, load } from '../helpers.js';
 
 const has = corpusAvailable();
 
@@ -36,5 +37,45 @@ describe.skipIf(!has)('the rule index never changes what matches', () => {
       hits += indexed.length;
     }
     expect(hits).toBeGreaterThan(150);
+  });
+});
+
+describe('event IDs a detection requires narrow its buckets', () => {
+  const rule = (logsource: string, detection: string) =>
+    load(`title: T\nid: 0b2b3a9e-6a52-4c3e-9a4a-3b1f3f0d6c12\nlogsource:\n${logsource}\ndetection:\n${detection}\nlevel: low\n`).rules[0]!;
+  const sysmonAny = '    product: windows\n    service: sysmon';
+  const set = RuleSet.compile(
+    [
+      rule(sysmonAny, '    sel:\n        EventID: 16\n    condition: sel'),
+      rule(sysmonAny, "    sel:\n        EventID:\n            - 4\n            - '16'\n    filter:\n        EventID: 4\n    condition: sel and not filter"),
+      rule('    product: windows\n    category: process_creation', '    sel:\n        EventID: 3\n    condition: sel'),
+    ],
+    { logsource: resolveWindowsLogsource },
+  );
+  const index = new RuleIndex(set.rules);
+  const candidates = (fields: Record<string, FieldValue>) => {
+    const e = ev({ Channel: 'Microsoft-Windows-Sysmon/Operational', ...fields });
+    return index.candidates(e, new EventCache(e)).map((r) => set.rules.indexOf(r));
+  };
+
+  test('a rule for any Sysmon event that asks for EventID 16 meets only event 16, however it is written', () => {
+    expect(candidates({ EventID: 16 })).toEqual([0, 1]);
+    expect(candidates({ EventID: '16' })).toEqual([0, 1]);
+    expect(candidates({ EventID: ' 16' })).toEqual([0, 1]);
+    expect(candidates({ EventID: 4 })).toEqual([1]);
+    expect(candidates({ EventID: 1 })).toEqual([]);
+  });
+
+  test('a detection EventID outside its logsource IDs can never match and is never tried', () => {
+    expect(candidates({ EventID: 3 })).toEqual([]);
+    expect(candidates({ EventID: 1 })).toEqual([]);
+  });
+
+  test('matching agrees with trying every rule', () => {
+    for (const id of [16, '16', ' 16', 4, 1, 3, '0x10']) {
+      const e = ev({ Channel: 'Microsoft-Windows-Sysmon/Operational', EventID: id });
+      const cache = new EventCache(e);
+      expect(set.match(e).map((r) => set.rules.indexOf(r))).toEqual(set.rules.flatMap((r, i) => (r.matcher(cache) ? [i] : [])));
+    }
   });
 });
