@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { SigmaFilter, SigmaRule } from '../rule/model.js';
 import type { HuntWorkerData } from './hunt-worker.js';
 import type { ChunkTask, TaskResult } from './match-task.js';
+import { prepareWorkerIsolates } from './worker-isolates.js';
 
 /**
  * Semi-space size of each worker's young generation, in MB, by the number of rules. Matching keeps a few MB
@@ -49,6 +50,7 @@ export class MatchPool {
 
   static async start(threads: number, rules: readonly SigmaRule[], filters: readonly SigmaFilter[], expectedRules: number): Promise<MatchPool> {
     const data: HuntWorkerData = { rules, filters };
+    prepareWorkerIsolates();
     const workers = Array.from({ length: threads }, () => new Worker(new URL('./hunt-worker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 3 * youngSemiSpaceMb(expectedRules) } }));
     await Promise.all(
       workers.map(

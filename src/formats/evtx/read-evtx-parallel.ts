@@ -7,6 +7,7 @@ import type { ChunkJob, EvtxWorkerData, JobReply, WorkerItem } from './evtx-work
 import { chunkCountFromSize, FILE_HEADER_SIZE } from './file-header.js';
 import { headerProblems } from './read-evtx.js';
 import type { EvtxProblem } from './read-chunk.js';
+import { prepareWorkerIsolates } from '../../engine/worker-isolates.js';
 
 export type ParallelItem = { readonly kind: 'event'; readonly event: Event } | { readonly kind: 'problem'; readonly problem: EvtxProblem };
 
@@ -55,6 +56,7 @@ async function* runParallel(path: string, options: ParallelOptions, data: EvtxWo
   const batch = options.batch ?? 16;
   const recover = options.recover === true;
   const fh = await open(path, 'r');
+  prepareWorkerIsolates();
   const workers = Array.from({ length: n }, () => new Worker(new URL('./evtx-worker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 96 } }));
   try {
     const { size } = await fh.stat();
