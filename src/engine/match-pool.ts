@@ -7,13 +7,14 @@ import { prepareWorkerIsolates } from './worker-isolates.js';
 /**
  * Semi-space size of each worker's young generation, in MB, by the number of rules. Matching keeps a few MB
  * of short-lived objects (an event's fields, its lower-cased values, hits) alive at any moment, and more the
- * more rules test an event; with a small young generation they are copied and promoted at every scavenge.
- * Measured on the 200 MB benchmark corpus (2 workers): every SigmaHQ rule ran at 19,400 events/s with 16 MB
- * and 29,400 with 128 MB (peak RSS 930 → 1,076 MB); the built-in pack runs as fast with 16 MB (85,700
- * events/s) and its peak RSS is 265 MB instead of about 700.
+ * more rules test an event; with a small young generation more of them are copied at every scavenge.
+ * Measured on the 200 MB benchmark corpus (2 workers, every SigmaHQ rule, V8's allocation-site pretenuring
+ * off as the CLI sets it): 28,100 events/s with 16 MB (peak RSS 649 MB), 28,500 with 32 MB (715 MB), 30,600
+ * with 128 MB (1,142 MB). With pretenuring on, 16 MB had cost a third of the throughput. The built-in pack
+ * runs as fast with 16 MB.
  */
 export function youngSemiSpaceMb(rules: number): number {
-  return rules >= 500 ? 128 : 16;
+  return rules >= 500 ? 32 : 16;
 }
 
 type Reply = { seq: number; result?: TaskResult; error?: string } | { ready: number };
