@@ -49,6 +49,27 @@ describe('alert sorter', () => {
       dir.dispose();
     }
   });
+  test('runs larger than the read block, rows cut by it and a row longer than it come back intact', () => {
+    const rows: Array<[number, number, string]> = [];
+    for (let i = 0; i < 3000; i++) {
+      // Lengths vary so rows straddle the 1 MiB block ends at many offsets; some text is multi-byte UTF-8.
+      const len = 100 + ((i * 2654435761) % 1400);
+      rows.push([((i * 31) % 53) - 20.5, i, `${i} é漢字 `.padEnd(len, String.fromCharCode(97 + (i % 26)))]);
+    }
+    rows.push([3, 3000, 'long '.repeat(300_000)]);
+    const dir = new SpillDir();
+    try {
+      const sorter = new AlertSorter(dir, 3 << 20);
+      for (const [t, s, x] of rows) sorter.add(t, s, x);
+      expect(sorter.spilledRuns).toBeGreaterThanOrEqual(1);
+      const expected = [...rows].sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((r) => r[2]);
+      const got = [...sorter.drain()];
+      expect(got.length).toBe(expected.length);
+      expect(got).toEqual(expected);
+    } finally {
+      dir.dispose();
+    }
+  });
 });
 
 describe('bounded process index', () => {
