@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { SigmaFilter, SigmaRule } from '../rule/model.js';
 import type { HuntWorkerData } from './hunt-worker.js';
 import type { ChunkTask, TaskResult } from './match-task.js';
-import { prepareWorkerIsolates } from './worker-isolates.js';
+import { prepareWorkerIsolates } from '../formats/evtx/worker-isolates.js';
 
 /**
  * Semi-space size of each worker's young generation, in MB, by the number of rules. Matching keeps a few MB

@@ -7,7 +7,7 @@ import type { ChunkJob, EvtxWorkerData, JobReply, WorkerItem } from './evtx-work
 import { chunkCountFromSize, FILE_HEADER_SIZE } from './file-header.js';
 import { headerProblems } from './read-evtx.js';
 import type { EvtxProblem } from './read-chunk.js';
-import { prepareWorkerIsolates } from '../../engine/worker-isolates.js';
+import { prepareWorkerIsolates } from './worker-isolates.js';
 
 export type ParallelItem = { readonly kind: 'event'; readonly event: Event } | { readonly kind: 'problem'; readonly problem: EvtxProblem };
 
