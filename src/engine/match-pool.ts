@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { SigmaFilter, SigmaRule } from '../rule/model.js';
 import type { HuntWorkerData } from './hunt-worker.js';
 import type { ChunkTask, TaskResult } from './match-task.js';
-import { prepareWorkerIsolates } from '../formats/evtx/worker-isolates.js';
+import { OrderedReplies, prepareWorkerIsolates } from '../formats/evtx/workers.js';
 
 /**
  * Semi-space size of each worker's young generation, in MB, by the number of rules. Matching keeps a few MB
@@ -24,29 +24,10 @@ type Reply = { seq: number; result?: TaskResult; error?: string } | { ready: num
  * back in task order; at most two tasks per worker are in flight, so memory stays bounded.
  */
 export class MatchPool {
-  private readonly results = new Map<number, { result?: TaskResult; error?: string }>();
-  private waiter: (() => void) | undefined;
-  private failure: Error | undefined;
+  private readonly replies: OrderedReplies<{ seq: number; result?: TaskResult; error?: string }>;
 
   private constructor(private readonly workers: Worker[]) {
-    for (const w of workers) {
-      w.on('message', (m: Reply) => {
-        if ('seq' in m) {
-          this.results.set(m.seq, m);
-          this.wake();
-        }
-      });
-      w.on('error', (e) => {
-        this.failure = e;
-        this.wake();
-      });
-    }
-  }
-
-  private wake(): void {
-    const w = this.waiter;
-    this.waiter = undefined;
-    w?.();
+    this.replies = new OrderedReplies(workers);
   }
 
   static async start(threads: number, rules: readonly SigmaRule[], filters: readonly SigmaFilter[], expectedRules: number): Promise<MatchPool> {
@@ -83,12 +64,7 @@ export class MatchPool {
     };
     while (sent < tasks.length && sent < 2 * this.workers.length) send();
     for (let seq = 0; seq < tasks.length; seq++) {
-      while (!this.results.has(seq)) {
-        if (this.failure !== undefined) throw this.failure;
-        await new Promise<void>((resolve) => (this.waiter = resolve));
-      }
-      const m = this.results.get(seq) as { result?: TaskResult; error?: string };
-      this.results.delete(seq);
+      const m = await this.replies.take(seq);
       if (m.error !== undefined) throw new Error(`worker failed on ${tasks[seq]?.file}: ${m.error}`);
       if (sent < tasks.length) send();
       yield m.result as TaskResult;

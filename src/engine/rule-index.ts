@@ -8,7 +8,8 @@ import { Prefilter, type AutomatonCache } from './prefilter.js';
 
 /**
  * Rules bucketed by the channel and event ID their pipeline logsource condition requires (narrowed by the
- * event IDs their detection requires), so an event meets only the rules that can apply to it. Rules without such a condition are tried on every event.
+ * event IDs their detection requires), so an event meets only the rules that can apply to it. Rules
+ * without such a condition are tried on every event.
  * Within a bucket, a multi-pattern prefilter drops the rules whose literal anchor does not hold.
  * Candidate lists keep rule-set order, so results do not depend on the index.
  */

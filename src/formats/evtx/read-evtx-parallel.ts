@@ -7,7 +7,7 @@ import type { ChunkJob, EvtxWorkerData, JobReply, WorkerItem } from './evtx-work
 import { chunkCountFromSize, FILE_HEADER_SIZE } from './file-header.js';
 import { headerProblems } from './read-evtx.js';
 import type { EvtxProblem } from './read-chunk.js';
-import { prepareWorkerIsolates } from './worker-isolates.js';
+import { OrderedReplies, prepareWorkerIsolates } from './workers.js';
 
 export type ParallelItem = { readonly kind: 'event'; readonly event: Event } | { readonly kind: 'problem'; readonly problem: EvtxProblem };
 
@@ -58,6 +58,8 @@ async function* runParallel(path: string, options: ParallelOptions, data: EvtxWo
   const fh = await open(path, 'r');
   prepareWorkerIsolates();
   const workers = Array.from({ length: n }, () => new Worker(new URL('./evtx-worker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 96 } }));
+  // Listening from the start: a worker whose map module fails to load reports it while the header is read.
+  const replies = new OrderedReplies<JobReply>(workers);
   try {
     const { size } = await fh.stat();
     const head = Buffer.alloc(Math.min(size, FILE_HEADER_SIZE));
@@ -66,24 +68,6 @@ async function* runParallel(path: string, options: ParallelOptions, data: EvtxWo
     for (const problem of problems) yield { kind: 'problem', problem };
     if (fatal) return;
     const total = chunkCountFromSize(size);
-    const results = new Map<number, JobReply>();
-    let waiter: (() => void) | undefined;
-    let failure: Error | undefined;
-    const wake = () => {
-      const w = waiter;
-      waiter = undefined;
-      w?.();
-    };
-    for (const w of workers) {
-      w.on('message', (m: JobReply) => {
-        results.set(m.seq, m);
-        wake();
-      });
-      w.on('error', (e) => {
-        failure = e;
-        wake();
-      });
-    }
     let nextChunk = 0;
     let sent = 0;
     const send = () => {
@@ -97,12 +81,7 @@ async function* runParallel(path: string, options: ParallelOptions, data: EvtxWo
     const seen = recover ? new Set<number>() : undefined;
     while (sent < 2 * n && nextChunk < total) send();
     for (let seq = 0; seq < sent; seq++) {
-      while (!results.has(seq)) {
-        if (failure !== undefined) throw failure;
-        await new Promise<void>((resolve) => (waiter = resolve));
-      }
-      const reply = results.get(seq) as JobReply;
-      results.delete(seq);
+      const reply = await replies.take(seq);
       if (reply.error !== undefined) throw new Error(`EVTX worker failed on ${path}: ${reply.error}`);
       if (nextChunk < total) send();
       for (const it of reply.items) {
