@@ -14,7 +14,7 @@ import { headerProblems } from '../formats/evtx/read-evtx.js';
 import { formatInputProblem, type InputProblem } from '../formats/input-item.js';
 import { detectFormat, listInputs, readInput } from '../formats/read-input.js';
 import { alertToCsv, csvHeader } from '../output/write-csv.js';
-import { alertToEcs } from '../output/write-jsonl.js';
+import { alertToEcsLine } from '../output/write-jsonl.js';
 import { alertToLine } from '../output/write-table.js';
 import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
 import { LEVELS, type Level, type SigmaRule } from '../rule/model.js';
@@ -108,7 +108,7 @@ export const hunt: CommandSpec = {
       sortBytes: values['sort-limit'] === undefined ? undefined : positiveInt('--sort-limit', values['sort-limit']),
     };
     const color = io.color && values.output === undefined;
-    const render = format === 'table' ? (a: Alert) => alertToLine(a, color) + '\n' : format === 'jsonl' ? (a: Alert) => JSON.stringify(alertToEcs(a)) + '\n' : alertToCsv;
+    const render = format === 'table' ? (a: Alert) => alertToLine(a, color) + '\n' : format === 'jsonl' ? alertToEcsLine : alertToCsv;
     const spill = new SpillDir();
     const session = new HuntSession(
       ruleSet.rules.map((r) => r.rule),
@@ -119,8 +119,10 @@ export const hunt: CommandSpec = {
     const totalBytes = sizes.reduce((n, s) => n + s, 0);
     const started = Date.now();
     const progress = new Progress(io, !values.quiet && io.interactive);
-    const builder = new BatchBuilder(ruleSet);
-    const pool = threads > 0 && units.some((u) => u.kind === 'chunks') ? await MatchPool.start(threads, chosen, collection.filters, ruleSet.rules.length) : undefined;
+    // ECS output shows every field of the event: its JSON text is made where the event was read.
+    const eventJson = format === 'jsonl';
+    const builder = new BatchBuilder(ruleSet, { eventJson });
+    const pool = threads > 0 && units.some((u) => u.kind === 'chunks') ? await MatchPool.start(threads, chosen, collection.filters, ruleSet.rules.length, { eventJson }) : undefined;
     let bytesDone = 0;
     const tick = (fileIndex: number) => progress.update(fileIndex, files.length, session.events, bytesDone, started, session.alerts);
     try {

@@ -1,16 +1,15 @@
 import type { Event } from '../event/event.js';
 import type { SigmaRule } from '../rule/model.js';
-import { makeAlert, type Alert } from './alert.js';
+import { makeAlert, type Alert, type Hit } from './alert.js';
 import { AlertSorter } from './alert-sorter.js';
-import { contextQueryOf, keysOf, ProcessIndex, resolveContext, type ContextEntry, type ContextQuery } from './process-context.js';
-import type { SpillDir, SpillFile } from './spill.js';
+import { contextQueryOf, keysOf, ProcessIndex, resolveContext, type ContextEntry, type ContextQuery, type EntryLookup } from './process-context.js';
+import { parseSpilled, spilledJson, type SpillDir, type SpillFile } from './spill.js';
 
 /** What reading and matching one piece of input produced, in input order: it may come from a worker thread. */
 export interface MatchBatch {
   readonly events: number;
   readonly context: readonly ContextEntry[];
-  /** Rule index (into the rule list both sides compiled) and the normalized event. */
-  readonly hits: ReadonlyArray<{ readonly rule: number; readonly event: Event }>;
+  readonly hits: readonly Hit[];
 }
 
 export interface HuntLimits {
@@ -22,10 +21,16 @@ export interface HuntLimits {
   readonly sortBytes?: number | undefined;
 }
 
-interface Pending {
+interface Pending extends Hit {
   readonly seq: number;
-  readonly rule: number;
-  readonly event: Event;
+}
+
+/** A pending alert as a line of a spill file: its JSON, then a tab and the event's JSON text, if it has one. */
+const pendingLine = (p: Pending) => (p.eventJson === undefined ? spilledJson([p.seq, p.rule, p.event]) : `${spilledJson([p.seq, p.rule, p.event])}\t${p.eventJson}`);
+function parsePending(line: string): Pending {
+  const tab = line.indexOf('\t');
+  const [seq, rule, event] = parseSpilled<[number, number, Event]>(tab < 0 ? line : line.slice(0, tab));
+  return tab < 0 ? { seq, rule, event } : { seq, rule, event, eventJson: line.slice(tab + 1) };
 }
 
 export interface AlertCounts {
@@ -52,6 +57,8 @@ export class HuntSession {
   private readonly pendingSpills: SpillFile[] = [];
   private readonly sorter: AlertSorter;
   private readonly pendingLimit: number;
+  /** Most context keys looked up in one pass over the spilled context when the pending alerts are resolved. */
+  private readonly roundKeys: number;
 
   constructor(
     private readonly rules: readonly SigmaRule[],
@@ -60,10 +67,11 @@ export class HuntSession {
     limits: HuntLimits = {},
   ) {
     this.pendingLimit = limits.pendingAlerts ?? 20_000;
+    this.roundKeys = 10 * this.pendingLimit;
     this.sorter = new AlertSorter(spill, limits.sortBytes ?? 64 << 20);
     this.index = new ProcessIndex({
       capacity: limits.contextEntries ?? 50_000,
-      evict: (entry) => (this.contextSpill ??= this.spill.file('context')).append(entry),
+      evict: (entry) => (this.contextSpill ??= this.spill.file('context')).appendLine(`${JSON.stringify(keysOf(entry))}\t${spilledJson(entry)}`),
     });
   }
 
@@ -75,13 +83,13 @@ export class HuntSession {
       const q = contextQueryOf(hit.event);
       const now = this.index.resolveNow(q);
       if (now !== undefined) {
-        this.emit(seq, hit.rule, hit.event, q, now);
+        this.emit(seq, hit, q, now);
         continue;
       }
-      this.pending.push({ seq, rule: hit.rule, event: hit.event });
+      this.pending.push({ ...hit, seq });
       if (this.pending.length >= this.pendingLimit) {
         const file = this.spill.file('pending');
-        for (const p of this.pending) file.append(p);
+        for (const p of this.pending) file.appendLine(pendingLine(p));
         file.flush();
         this.pendingSpills.push(file);
         this.pending = [];
@@ -95,55 +103,82 @@ export class HuntSession {
 
   /** Resolves the alerts still waiting for context, then yields every rendered alert in time order. */
   *finish(): Generator<string> {
-    const batches: Array<Iterable<Pending>> = [...this.pendingSpills.map((f) => f.read<Pending>()), this.pending];
-    let batch: Pending[] = [];
-    for (const source of batches) {
-      for (const p of source) {
-        batch.push(p);
-        if (batch.length >= this.pendingLimit) {
-          this.resolveBatch(batch);
-          batch = [];
+    if (this.contextSpill === undefined) {
+      for (const p of this.pendingFrom(0)) {
+        const q = contextQueryOf(p.event);
+        this.emit(p.seq, p, q, resolveContext(q, this.index.lookup));
+      }
+    } else {
+      // In rounds of pending alerts that look up at most roundKeys keys: one pass over the pending alerts
+      // collects the keys, one pass over the spilled context finds their entries, a second pass over the
+      // same pending alerts resolves and renders them. Memory holds a round's keys and entries, not its alerts.
+      const total = this.pendingSpills.reduce((n, f) => n + f.count, 0) + this.pending.length;
+      for (let first = 0; first < total; ) {
+        const wanted = new Set<string>();
+        let end = first;
+        for (const p of this.pendingFrom(first)) {
+          if (wanted.size >= this.roundKeys) break;
+          const q = contextQueryOf(p.event);
+          for (const k of [q.guidKey, q.pidKey, q.dnsKey]) if (k !== undefined) wanted.add(k);
+          end++;
         }
+        const lookup = this.withSpilled(wanted);
+        let n = first;
+        for (const p of this.pendingFrom(first)) {
+          if (n++ === end) break;
+          const q = contextQueryOf(p.event);
+          this.emit(p.seq, p, q, resolveContext(q, lookup));
+        }
+        first = end;
       }
     }
-    this.resolveBatch(batch);
     this.pending = [];
     yield* this.sorter.drain();
   }
 
-  private resolveBatch(batch: readonly Pending[]): void {
-    if (batch.length === 0) return;
-    const queries = batch.map((p) => contextQueryOf(p.event));
-    let lookup = this.index.lookup;
-    if (this.contextSpill !== undefined) {
-      // Entries that left memory are older than those in it: for each key, spilled ones come first.
-      const wanted = new Set<string>();
-      for (const q of queries) for (const k of [q.guidKey, q.pidKey, q.dnsKey]) if (k !== undefined) wanted.add(k);
-      const spilled = new Map<string, ContextEntry[]>();
-      for (const entry of this.contextSpill.read<ContextEntry>()) {
-        for (const k of keysOf(entry)) {
-          if (!wanted.has(k)) continue;
-          const list = spilled.get(k);
-          if (list === undefined) spilled.set(k, [entry]);
-          else list.push(entry);
-        }
+  /** The pending alerts in the order they were found (spilled ones first), from the n-th on. */
+  private *pendingFrom(n: number): Generator<Pending> {
+    for (const file of this.pendingSpills) {
+      if (n >= file.count) {
+        n -= file.count;
+        continue;
       }
-      const memory = this.index.lookup;
-      lookup = (key) => {
-        const old = spilled.get(key);
-        const now = memory(key);
-        return old === undefined ? now : now === undefined ? old : [...old, ...now];
-      };
+      for (const line of file.lines()) if (n > 0) n--;
+      else yield parsePending(line);
     }
-    batch.forEach((p, i) => {
-      const q = queries[i] as ContextQuery;
-      this.emit(p.seq, p.rule, p.event, q, resolveContext(q, lookup));
-    });
+    for (let i = n; i < this.pending.length; i++) yield this.pending[i] as Pending;
   }
 
-  private emit(seq: number, ruleIndex: number, event: Event, q: ContextQuery, resolved: ReturnType<typeof resolveContext>): void {
-    const rule = this.rules[ruleIndex] as SigmaRule;
-    const alert = makeAlert(rule, event, q.namesProcess, resolved);
+  /** A lookup over spilled and in-memory context for the wanted keys, from one pass over the spill file. */
+  private withSpilled(wanted: ReadonlySet<string>): EntryLookup {
+    const spilled = new Map<string, ContextEntry[]>();
+    for (const line of (this.contextSpill as SpillFile).lines()) {
+      // Each line is the entry's keys (a JSON array), a tab, then the entry: most entries are wanted by no
+      // alert and are never parsed.
+      const tab = line.indexOf('\t');
+      const keys = JSON.parse(line.slice(0, tab)) as string[];
+      let entry: ContextEntry | undefined;
+      for (const k of keys) {
+        if (!wanted.has(k)) continue;
+        entry ??= parseSpilled<ContextEntry>(line.slice(tab + 1));
+        const list = spilled.get(k);
+        if (list === undefined) spilled.set(k, [entry]);
+        else list.push(entry);
+      }
+    }
+    // Entries that left memory are older than those in it: for each key, spilled ones come first.
+    const memory = this.index.lookup;
+    return (key) => {
+      const old = spilled.get(key);
+      const now = memory(key);
+      return old === undefined ? now : now === undefined ? old : [...old, ...now];
+    };
+  }
+
+  private emit(seq: number, hit: Hit, q: ContextQuery, resolved: ReturnType<typeof resolveContext>): void {
+    const rule = this.rules[hit.rule] as SigmaRule;
+    const event = hit.event;
+    const alert = makeAlert(rule, event, q.namesProcess, resolved, hit.eventJson);
     const c = this.counts;
     c.total++;
     bump(c.byLevel, rule.level ?? 'informational');

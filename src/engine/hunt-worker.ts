@@ -8,11 +8,13 @@ import { RuleSet } from './rule-set.js';
 export interface HuntWorkerData {
   readonly rules: readonly SigmaRule[];
   readonly filters: readonly SigmaFilter[];
+  /** Hits carry their event's JSON text (see BatchBuilder). */
+  readonly eventJson: boolean;
 }
 
 const data = workerData as HuntWorkerData;
 const ruleSet = RuleSet.compile(data.rules, { filters: data.filters, logsource: resolveWindowsLogsource });
-const builder = new BatchBuilder(ruleSet);
+const builder = new BatchBuilder(ruleSet, { eventJson: data.eventJson });
 
 parentPort?.on('message', (m: { seq: number; task: ChunkTask }) => {
   try {

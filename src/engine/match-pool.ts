@@ -30,8 +30,8 @@ export class MatchPool {
     this.replies = new OrderedReplies(workers);
   }
 
-  static async start(threads: number, rules: readonly SigmaRule[], filters: readonly SigmaFilter[], expectedRules: number): Promise<MatchPool> {
-    const data: HuntWorkerData = { rules, filters };
+  static async start(threads: number, rules: readonly SigmaRule[], filters: readonly SigmaFilter[], expectedRules: number, options: { readonly eventJson?: boolean } = {}): Promise<MatchPool> {
+    const data: HuntWorkerData = { rules, filters, eventJson: options.eventJson === true };
     prepareWorkerIsolates();
     const workers = Array.from({ length: threads }, () => new Worker(new URL('./hunt-worker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 3 * youngSemiSpaceMb(expectedRules) } }));
     await Promise.all(

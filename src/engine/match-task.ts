@@ -5,6 +5,7 @@ import { readChunk } from '../formats/evtx/read-chunk.js';
 import { recordToEvent } from '../formats/evtx/read-evtx.js';
 import type { InputProblem } from '../formats/input-item.js';
 import { normalizeWindowsEvent } from '../pipeline/normalize-event.js';
+import { makeHit, type Hit } from './alert.js';
 import type { MatchBatch } from './hunt-session.js';
 import { contextEntryOf, type ContextEntry } from './process-context.js';
 import type { RuleSet } from './rule-set.js';
@@ -25,10 +26,14 @@ export interface TaskResult extends MatchBatch {
 export class BatchBuilder {
   private events = 0;
   private context: ContextEntry[] = [];
-  private hits: Array<{ rule: number; event: Event }> = [];
+  private hits: Hit[] = [];
   private readonly ruleIndex: Map<object, number>;
 
-  constructor(private readonly ruleSet: RuleSet) {
+  /** With `eventJson`, each hit carries its event's fields as JSON text (for outputs that show them). */
+  constructor(
+    private readonly ruleSet: RuleSet,
+    private readonly options: { readonly eventJson?: boolean } = {},
+  ) {
     this.ruleIndex = new Map(ruleSet.rules.map((r, i) => [r, i]));
   }
 
@@ -37,7 +42,12 @@ export class BatchBuilder {
     const ev = normalizeWindowsEvent(raw);
     const entry = contextEntryOf(ev);
     if (entry !== undefined) this.context.push(entry);
-    for (const m of this.ruleSet.match(ev)) this.hits.push({ rule: this.ruleIndex.get(m) as number, event: ev });
+    const matched = this.ruleSet.match(ev);
+    if (matched.length === 0) return;
+    // One slimmed event and JSON text for all the rules an event matched.
+    const first = makeHit(this.ruleIndex.get(matched[0] as object) as number, ev, this.options.eventJson === true);
+    this.hits.push(first);
+    for (let i = 1; i < matched.length; i++) this.hits.push({ ...first, rule: this.ruleIndex.get(matched[i] as object) as number });
   }
 
   get size(): number {

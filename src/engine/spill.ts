@@ -7,6 +7,16 @@ const replacer = (_: string, v: unknown) => (typeof v === 'bigint' ? { $bigint: 
 const reviver = (_: string, v: unknown) =>
   v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as { $bigint?: unknown }).$bigint === 'string' && Object.keys(v).length === 1 ? BigInt((v as { $bigint: string }).$bigint) : v;
 
+/** JSON text as `append` writes it (bigints included) for values written with `appendLine`. */
+export function spilledJson(value: unknown): string {
+  return JSON.stringify(value, replacer);
+}
+
+/** A value from a line `append` (or `appendLine(spilledJson(v))`) wrote. */
+export function parseSpilled<T>(line: string): T {
+  return JSON.parse(line, reviver) as T;
+}
+
 /** A temporary folder for a hunt's spill files, removed by `dispose`. */
 export class SpillDir {
   private dir: string | undefined;
@@ -35,9 +45,13 @@ export class SpillFile {
   constructor(readonly path: string) {}
 
   append(value: unknown): void {
-    const line = JSON.stringify(value, replacer) + '\n';
-    this.pending.push(line);
-    this.pendingBytes += line.length;
+    this.appendLine(JSON.stringify(value, replacer));
+  }
+
+  /** Appends one line of text (without its newline; it must not contain one). */
+  appendLine(line: string): void {
+    this.pending.push(line, '\n');
+    this.pendingBytes += line.length + 1;
     this.count++;
     if (this.pendingBytes > 1 << 20) this.flush();
   }
@@ -52,6 +66,11 @@ export class SpillFile {
 
   /** The values in the order they were appended. */
   *read<T>(): Generator<T> {
+    for (const line of this.lines()) yield parseSpilled<T>(line);
+  }
+
+  /** The lines in the order they were appended, without their newlines. */
+  *lines(): Generator<string> {
     this.flush();
     if (this.fd === undefined) return;
     const fd = openSync(this.path, 'r');
@@ -72,7 +91,7 @@ export class SpillFile {
         const text = buf.toString('utf8', 0, lastNl + 1);
         let start = 0;
         for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', start)) {
-          yield JSON.parse(text.slice(start, i), reviver) as T;
+          yield text.slice(start, i);
           start = i + 1;
         }
       }

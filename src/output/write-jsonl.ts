@@ -32,3 +32,13 @@ export function alertToEcs(a: Alert): object {
     sigmatch: { event: a.event.fields },
   });
 }
+
+/** One alert as a line of ECS JSON; the event's fields come from `eventJson` when the alert carries it. */
+export function alertToEcsLine(a: Alert): string {
+  const doc = alertToEcs(a) as { sigmatch: unknown };
+  if (a.eventJson === undefined) return JSON.stringify(doc) + '\n';
+  // `sigmatch` is the document's last key: its text is the event's JSON, rendered where the event was read.
+  doc.sigmatch = undefined;
+  const head = JSON.stringify(doc);
+  return `${head.slice(0, -1)},"sigmatch":{"event":${a.eventJson}}}\n`;
+}

@@ -42,6 +42,24 @@ describe.skipIf(!has)('hunt gives the same alerts in every mode', () => {
     expect(run(['--threads', '0', '--context-limit', '1', '--pending-limit', '1', '--sort-limit', '1'])).toBe(main);
   });
 
+  test('table and CSV output (hits without the event\'s JSON text) agree in every mode too', () => {
+    for (const format of ['csv', 'table']) {
+      const run = (extra: string[]) => sigmatch(['hunt', '--quiet', '--format', format, ...rules(), ...extra, ...files]).stdout;
+      const main = run(['--threads', '0']);
+      expect(alertsOf(main).length).toBeGreaterThan(100);
+      expect(run(['--threads', '2', '--context-limit', '40', '--pending-limit', '7', '--sort-limit', '4000'])).toBe(main);
+      expect(run(['--threads', '0', '--context-limit', '1', '--pending-limit', '1', '--sort-limit', '1'])).toBe(main);
+    }
+  });
+
+  test('ECS alerts carry every field of their event, not only those alerts show', () => {
+    const r = sigmatch(['hunt', '--quiet', '--format', 'jsonl', '--threads', '2', '--pending-limit', '3', ...rules(), ...files]);
+    const events = alertsOf(r.stdout).map((l) => (JSON.parse(l) as { sigmatch: { event: Record<string, unknown> } }).sigmatch.event);
+    const network = events.filter((e) => e['EventID'] === 3);
+    expect(network.length).toBeGreaterThan(10);
+    for (const e of network) for (const k of ['Channel', 'Protocol', 'SourceIp', 'DestinationIp', 'Image']) expect(e).toHaveProperty(k);
+  });
+
   test('a rule subset gives exactly the full run\'s alerts of those rules', () => {
     const full = alertsOf(sigmatch(['hunt', '--quiet', '--format', 'jsonl', '--threads', '2', ...rules(), ...files]).stdout);
     const pack = alertsOf(sigmatch(['hunt', '--quiet', '--format', 'jsonl', '--threads', '2', ...files]).stdout);
