@@ -170,7 +170,7 @@ export const hunt: CommandSpec = {
       const out = new Output(values.output, io);
       if (format === 'csv') out.write(csvHeader());
       // Context is resolved once every input is read: the creation event may come later or from another file.
-      for (const text of session.finish()) out.write(text);
+      for (const bytes of session.finish()) out.writeBytes(bytes);
       const summary = renderSummary({ files: files.length, totalBytes, events: session.events, problems, collection, loaded: ruleSet.rules.length, notLoaded, counts: session.counts, seconds: (Date.now() - started) / 1000, threads: pool === undefined ? 0 : threads });
       for (const d of ruleErrors) io.err(formatDiagnostic(d, collection.sources, false) + '\n');
       for (const p of problems.slice(0, 50)) io.err(p + '\n');
@@ -207,6 +207,9 @@ class Output {
   }
   write(text: string): void {
     this.buffer.write(text);
+  }
+  writeBytes(bytes: Uint8Array): void {
+    this.buffer.writeBytes(bytes);
   }
   close(): void {
     this.buffer.flush();

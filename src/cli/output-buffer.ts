@@ -21,6 +21,19 @@ export class OutputBuffer {
     this.pos += this.buf.write(text, this.pos, 'utf8');
   }
 
+  /** Bytes as they are (already encoded text). */
+  writeBytes(bytes: Uint8Array): void {
+    if (bytes.length > OutputBuffer.SIZE - this.pos) {
+      this.flush();
+      if (bytes.length > OutputBuffer.SIZE) {
+        this.sink(Buffer.from(bytes));
+        return;
+      }
+    }
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
   flush(): void {
     if (this.pos === 0) return;
     // A fresh buffer after each write: the sink may hold on to the bytes it was given.

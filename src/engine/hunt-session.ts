@@ -2,13 +2,13 @@ import type { Event } from '../event/event.js';
 import type { SigmaRule } from '../rule/model.js';
 import { makeAlert, type Alert, type Hit } from './alert.js';
 import { AlertSorter } from './alert-sorter.js';
-import { contextQueryOf, keysOf, ProcessIndex, resolveContext, type ContextEntry, type ContextQuery, type EntryLookup } from './process-context.js';
+import { contextQueryOf, keysOfLine, ProcessIndex, resolveContext, unpackLine, type ContextEntry, type ContextQuery, type EntryLookup, type PackedEntry } from './process-context.js';
 import { parseSpilled, spilledJson, type SpillDir, type SpillFile } from './spill.js';
 
 /** What reading and matching one piece of input produced, in input order: it may come from a worker thread. */
 export interface MatchBatch {
   readonly events: number;
-  readonly context: readonly ContextEntry[];
+  readonly context: readonly PackedEntry[];
   readonly hits: readonly Hit[];
 }
 
@@ -40,6 +40,12 @@ export interface AlertCounts {
   readonly byHost: Map<string, number>;
 }
 
+const addKeys = (to: Set<string>, q: ContextQuery) => {
+  if (q.guidKey !== undefined) to.add(q.guidKey);
+  if (q.pidKey !== undefined) to.add(q.pidKey);
+  if (q.dnsKey !== undefined) to.add(q.dnsKey);
+};
+
 const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 
 /**
@@ -59,6 +65,8 @@ export class HuntSession {
   private readonly pendingLimit: number;
   /** Most context keys looked up in one pass over the spilled context when the pending alerts are resolved. */
   private readonly roundKeys: number;
+  /** The keys the pending alerts look up, while there are at most roundKeys of them. */
+  private wanted: Set<string> | undefined = new Set();
 
   constructor(
     private readonly rules: readonly SigmaRule[],
@@ -71,7 +79,7 @@ export class HuntSession {
     this.sorter = new AlertSorter(spill, limits.sortBytes ?? 64 << 20);
     this.index = new ProcessIndex({
       capacity: limits.contextEntries ?? 50_000,
-      evict: (entry) => (this.contextSpill ??= this.spill.file('context')).appendLine(`${JSON.stringify(keysOf(entry))}\t${spilledJson(entry)}`),
+      evict: (entry) => (this.contextSpill ??= this.spill.file('context')).appendLine(entry.line),
     });
   }
 
@@ -87,6 +95,10 @@ export class HuntSession {
         continue;
       }
       this.pending.push({ ...hit, seq });
+      if (this.wanted !== undefined) {
+        addKeys(this.wanted, q);
+        if (this.wanted.size > this.roundKeys) this.wanted = undefined;
+      }
       if (this.pending.length >= this.pendingLimit) {
         const file = this.spill.file('pending');
         for (const p of this.pending) file.appendLine(pendingLine(p));
@@ -101,38 +113,39 @@ export class HuntSession {
     return this.seq;
   }
 
-  /** Resolves the alerts still waiting for context, then yields every rendered alert in time order. */
-  *finish(): Generator<string> {
-    if (this.contextSpill === undefined) {
-      for (const p of this.pendingFrom(0)) {
+  /** Resolves the alerts still waiting for context, then yields every rendered alert (UTF-8) in time order. */
+  *finish(): Generator<Uint8Array> {
+    // In rounds of pending alerts that look up at most roundKeys keys: one pass over the pending alerts
+    // collects the keys, one pass over the spilled context finds their entries, a second pass over the
+    // same pending alerts resolves and renders them. Memory holds a round's keys and entries, not its alerts.
+    // Usually there is one round, whose keys were collected as the alerts were put aside.
+    const total = this.pendingSpills.reduce((n, f) => n + f.count, 0) + this.pending.length;
+    for (let first = 0; first < total; ) {
+      let end = total;
+      let lookup = this.index.lookup;
+      if (this.contextSpill !== undefined) {
+        let wanted = first === 0 ? this.wanted : undefined;
+        if (wanted === undefined) {
+          wanted = new Set<string>();
+          end = first;
+          for (const p of this.pendingFrom(first)) {
+            if (wanted.size >= this.roundKeys) break;
+            addKeys(wanted, contextQueryOf(p.event));
+            end++;
+          }
+        }
+        lookup = this.withSpilled(wanted);
+      }
+      let n = first;
+      for (const p of this.pendingFrom(first)) {
+        if (n++ === end) break;
         const q = contextQueryOf(p.event);
-        this.emit(p.seq, p, q, resolveContext(q, this.index.lookup));
+        this.emit(p.seq, p, q, resolveContext(q, lookup));
       }
-    } else {
-      // In rounds of pending alerts that look up at most roundKeys keys: one pass over the pending alerts
-      // collects the keys, one pass over the spilled context finds their entries, a second pass over the
-      // same pending alerts resolves and renders them. Memory holds a round's keys and entries, not its alerts.
-      const total = this.pendingSpills.reduce((n, f) => n + f.count, 0) + this.pending.length;
-      for (let first = 0; first < total; ) {
-        const wanted = new Set<string>();
-        let end = first;
-        for (const p of this.pendingFrom(first)) {
-          if (wanted.size >= this.roundKeys) break;
-          const q = contextQueryOf(p.event);
-          for (const k of [q.guidKey, q.pidKey, q.dnsKey]) if (k !== undefined) wanted.add(k);
-          end++;
-        }
-        const lookup = this.withSpilled(wanted);
-        let n = first;
-        for (const p of this.pendingFrom(first)) {
-          if (n++ === end) break;
-          const q = contextQueryOf(p.event);
-          this.emit(p.seq, p, q, resolveContext(q, lookup));
-        }
-        first = end;
-      }
+      first = end;
     }
     this.pending = [];
+    this.wanted = undefined;
     yield* this.sorter.drain();
   }
 
@@ -153,14 +166,11 @@ export class HuntSession {
   private withSpilled(wanted: ReadonlySet<string>): EntryLookup {
     const spilled = new Map<string, ContextEntry[]>();
     for (const line of (this.contextSpill as SpillFile).lines()) {
-      // Each line is the entry's keys (a JSON array), a tab, then the entry: most entries are wanted by no
-      // alert and are never parsed.
-      const tab = line.indexOf('\t');
-      const keys = JSON.parse(line.slice(0, tab)) as string[];
+      // Lines of packed entries: most entries are wanted by no alert and are never parsed.
       let entry: ContextEntry | undefined;
-      for (const k of keys) {
+      for (const k of keysOfLine(line)) {
         if (!wanted.has(k)) continue;
-        entry ??= parseSpilled<ContextEntry>(line.slice(tab + 1));
+        entry ??= unpackLine(line);
         const list = spilled.get(k);
         if (list === undefined) spilled.set(k, [entry]);
         else list.push(entry);

@@ -189,7 +189,7 @@ class Bloom {
 export interface ProcessIndexOptions {
   /** Most entries held in memory; the oldest beyond it go to `evict` (default: unbounded). */
   readonly capacity?: number;
-  readonly evict?: (entry: ContextEntry) => void;
+  readonly evict?: (entry: PackedEntry) => void;
 }
 
 /**
@@ -198,12 +198,14 @@ export interface ProcessIndexOptions {
  * tell whether its answer is final or must wait for the spilled entries.
  */
 export class ProcessIndex {
-  private readonly byKey = new Map<string, ContextEntry[]>();
-  private queue: ContextEntry[] = [];
+  private readonly byKey = new Map<string, PackedEntry[]>();
+  private queue: PackedEntry[] = [];
   private head = 0;
   private readonly evicted = new Bloom(23);
   private evictedAny = false;
   private readonly capacity: number;
+  /** Entries already parsed for a lookup. */
+  private readonly parsed = new WeakMap<PackedEntry, ContextEntry>();
 
   constructor(private readonly options: ProcessIndexOptions = {}) {
     this.capacity = options.capacity ?? Number.POSITIVE_INFINITY;
@@ -218,8 +220,8 @@ export class ProcessIndex {
     return this.evictedAny;
   }
 
-  addEntry(entry: ContextEntry): void {
-    for (const key of keysOf(entry)) {
+  addEntry(entry: PackedEntry): void {
+    for (const key of entry.keys) {
       const list = this.byKey.get(key);
       if (list === undefined) this.byKey.set(key, [entry]);
       else list.push(entry);
@@ -229,13 +231,13 @@ export class ProcessIndex {
   }
 
   private evictOldest(): void {
-    const entry = this.queue[this.head] as ContextEntry;
-    this.queue[this.head++] = undefined as unknown as ContextEntry;
+    const entry = this.queue[this.head] as PackedEntry;
+    this.queue[this.head++] = undefined as unknown as PackedEntry;
     if (this.head > 65536 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
-    for (const key of keysOf(entry)) {
+    for (const key of entry.keys) {
       const list = this.byKey.get(key);
       // Entries leave in input order, so the oldest of its key is at the front.
       if (list !== undefined && list[0] === entry) {
@@ -248,8 +250,14 @@ export class ProcessIndex {
     this.options.evict?.(entry);
   }
 
+  private unpack(p: PackedEntry): ContextEntry {
+    let e = this.parsed.get(p);
+    if (e === undefined) this.parsed.set(p, (e = unpackLine(p.line)));
+    return e;
+  }
+
   /** Entries of a key still in memory, oldest first. */
-  readonly lookup: EntryLookup = (key) => this.byKey.get(key);
+  readonly lookup: EntryLookup = (key) => this.byKey.get(key)?.map((p) => this.unpack(p));
 
   /** Whether some entry of the key may have been evicted. */
   mayHaveEvicted(key: string): boolean {
@@ -264,12 +272,36 @@ export class ProcessIndex {
     if (q.guidKey === undefined && q.namesProcess) return undefined;
     if (q.guidKey !== undefined && (this.byKey.get(q.guidKey) === undefined || this.mayHaveEvicted(q.guidKey))) return undefined;
     if (q.dnsKey !== undefined && q.ip !== undefined) {
-      const list = this.byKey.get(q.dnsKey);
+      const list = this.lookup(q.dnsKey);
       if (list === undefined || this.mayHaveEvicted(q.dnsKey)) return undefined;
       if (!list.some((d) => d.kind === 'dns' && d.answers.includes(q.ip as string))) return undefined;
     }
     return resolveContext(q, this.lookup);
   }
+}
+
+/**
+ * A context entry as it crosses threads, sits in the index and spills to disk: its keys in the clear, and one
+ * line of text (the keys as JSON, a tab, the entry as JSON) that is cloned, held and written as one string
+ * and parsed only when an alert looks the entry up.
+ */
+export interface PackedEntry {
+  readonly keys: readonly string[];
+  readonly line: string;
+}
+
+export function packEntry(entry: ContextEntry): PackedEntry {
+  const keys = keysOf(entry);
+  return { keys, line: `${JSON.stringify(keys)}\t${JSON.stringify(entry)}` };
+}
+
+/** The keys of a packed entry's line, without parsing the entry. */
+export function keysOfLine(line: string): string[] {
+  return JSON.parse(line.slice(0, line.indexOf('\t'))) as string[];
+}
+
+export function unpackLine(line: string): ContextEntry {
+  return JSON.parse(line.slice(line.indexOf('\t') + 1)) as ContextEntry;
 }
 
 export function keysOf(entry: ContextEntry): string[] {

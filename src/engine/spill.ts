@@ -23,8 +23,12 @@ export class SpillDir {
   private n = 0;
   constructor(private readonly parent = tmpdir()) {}
   file(name: string): SpillFile {
+    return new SpillFile(this.path(`${name}.jsonl`));
+  }
+  /** A fresh file name in the folder, for spill files of other formats. */
+  path(name: string): string {
     this.dir ??= mkdtempSync(join(this.parent, 'sigmatch-'));
-    return new SpillFile(join(this.dir, `${this.n++}-${name}.jsonl`));
+    return join(this.dir, `${this.n++}-${name}`);
   }
   get used(): boolean {
     return this.dir !== undefined;

@@ -39,6 +39,8 @@ describe.skipIf(!has)('hunt gives the same alerts in every mode', () => {
     expect(run(['--threads', '1'])).toBe(main);
     expect(run(['--threads', '2'])).toBe(main);
     expect(run(['--threads', '2', '--context-limit', '40', '--pending-limit', '7', '--sort-limit', '4000'])).toBe(main);
+    // Context spilled, pending alerts in memory: one resolving round with the keys collected as they came.
+    expect(run(['--threads', '2', '--context-limit', '40'])).toBe(main);
     expect(run(['--threads', '0', '--context-limit', '1', '--pending-limit', '1', '--sort-limit', '1'])).toBe(main);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { AlertSorter } from '../../src/engine/alert-sorter.js';
-import { contextQueryOf, ProcessIndex, resolveContext, type ContextEntry } from '../../src/engine/process-context.js';
+import { contextQueryOf, packEntry, ProcessIndex, resolveContext, unpackLine, type ContextEntry } from '../../src/engine/process-context.js';
 import { SpillDir } from '../../src/engine/spill.js';
 import { ev } from '../helpers.js';
 
@@ -28,6 +28,8 @@ describe('spill files', () => {
   });
 });
 
+const texts = (rows: Iterable<Uint8Array>) => [...rows].map((b) => Buffer.from(b).toString('utf8'));
+
 describe('alert sorter', () => {
   test('spilled sorted runs merge to the same order as one in-memory sort, ties in arrival order', () => {
     const rows: Array<[number, number, string]> = [];
@@ -43,8 +45,8 @@ describe('alert sorter', () => {
       expect(small.spilledRuns).toBeGreaterThan(10);
       expect(big.spilledRuns).toBe(0);
       const expected = [...rows].sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((r) => r[2]);
-      expect([...small.drain()]).toEqual(expected);
-      expect([...big.drain()]).toEqual(expected);
+      expect(texts(small.drain())).toEqual(expected);
+      expect(texts(big.drain())).toEqual(expected);
     } finally {
       dir.dispose();
     }
@@ -63,7 +65,7 @@ describe('alert sorter', () => {
       for (const [t, s, x] of rows) sorter.add(t, s, x);
       expect(sorter.spilledRuns).toBeGreaterThanOrEqual(1);
       const expected = [...rows].sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((r) => r[2]);
-      const got = [...sorter.drain()];
+      const got = texts(sorter.drain());
       expect(got.length).toBe(expected.length);
       expect(got).toEqual(expected);
     } finally {
@@ -75,9 +77,9 @@ describe('alert sorter', () => {
 describe('bounded process index', () => {
   test('holds at most its capacity and hands the oldest entries to evict, in input order', () => {
     const evicted: ContextEntry[] = [];
-    const index = new ProcessIndex({ capacity: 3, evict: (e) => evicted.push(e) });
+    const index = new ProcessIndex({ capacity: 3, evict: (e) => evicted.push(unpackLine(e.line)) });
     const entries = [1, 2, 3, 4, 5].map((i) => proc('ws1', `guid-${i}`, 100 + i, i * 1000, `p${i}.exe`));
-    for (const e of entries) index.addEntry(e);
+    for (const e of entries) index.addEntry(packEntry(e));
     expect(index.size).toBe(3);
     expect(evicted).toEqual(entries.slice(0, 2));
     expect(index.spilled).toBe(true);
@@ -85,9 +87,9 @@ describe('bounded process index', () => {
 
   test('an answer is final only when found by GUID in a key nothing was evicted from', () => {
     const index = new ProcessIndex({ capacity: 2 });
-    index.addEntry(proc('ws1', 'aaaa', 10, 1000, 'old.exe'));
-    index.addEntry(proc('ws1', 'bbbb', 11, 2000, 'b.exe'));
-    index.addEntry(proc('ws1', 'cccc', 12, 3000, 'c.exe'));
+    index.addEntry(packEntry(proc('ws1', 'aaaa', 10, 1000, 'old.exe')));
+    index.addEntry(packEntry(proc('ws1', 'bbbb', 11, 2000, 'b.exe')));
+    index.addEntry(packEntry(proc('ws1', 'cccc', 12, 3000, 'c.exe')));
     const q = (guid: string, pid: number) => contextQueryOf(ev({ Computer: 'WS1', ProcessGuid: `{${guid.toUpperCase()}}`, ProcessId: pid, UtcTime: '2026-01-01 00:00:05.000' }));
     expect(index.resolveNow(q('cccc', 12))?.process?.image).toBe('c.exe');
     // aaaa left memory: not final, even though a lookup in memory alone finds nothing.
