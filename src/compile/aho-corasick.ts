@@ -16,6 +16,8 @@ export class AhoCorasick {
   private readonly wide = new Map<number, Map<number, number>>();
   /** Per state, the patterns ending there (own and via suffix links), or undefined. */
   private readonly outputs: Array<readonly number[] | undefined>;
+  /** Per state, 1 when some pattern ends there: a typed-array test on the hot path before `outputs`. */
+  private readonly hasOutput: Uint8Array;
   readonly lengths: readonly number[];
 
   constructor(patterns: readonly string[]) {
@@ -102,6 +104,7 @@ export class AhoCorasick {
     this.delta = delta;
     this.fail = fail;
     this.outputs = outputs;
+    this.hasOutput = Uint8Array.from(outputs, (o) => (o === undefined ? 0 : 1));
     this.lengths = patterns.map((p) => p.length);
   }
 
@@ -130,7 +133,7 @@ export class AhoCorasick {
    * the number of pairs. No callback: the hot path of the prefilter allocates nothing per value.
    */
   scanAll(text: string): { readonly count: number; readonly hits: Int32Array } {
-    const { classOf, width, delta, outputs } = this;
+    const { classOf, width, delta, outputs, hasOutput } = this;
     let hits = this.hits;
     let n = 0;
     let s = 0;
@@ -138,9 +141,8 @@ export class AhoCorasick {
       const c = text.charCodeAt(i);
       const k = classOf[c] as number;
       s = k === NON_ASCII ? this.wideStep(s, c) : (delta[s * width + k] as number);
-      const out = outputs[s];
-      if (out === undefined) continue;
-      for (const p of out) {
+      if (hasOutput[s] === 0) continue;
+      for (const p of outputs[s] as readonly number[]) {
         if (n + 2 > hits.length) {
           const grown = new Int32Array(hits.length * 2);
           grown.set(hits);

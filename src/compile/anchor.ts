@@ -1,11 +1,14 @@
 import { isWildcard } from '../modifiers/value-pattern.js';
 import type { MatchNode, ValueTest } from './ir.js';
 
-/** A literal test on one field's lower-cased values. */
+/**
+ * A literal test on one field's lower-cased values; `num` holds when a value read as a number (numberOf)
+ * is the number written in `value`.
+ */
 export interface AnchorLiteral {
   readonly field: string;
-  readonly kind: 'eq' | 'prefix' | 'suffix' | 'contains';
-  /** Lower-case, non-empty for prefix/suffix/contains. */
+  readonly kind: 'eq' | 'prefix' | 'suffix' | 'contains' | 'num';
+  /** Lower-case, non-empty for prefix/suffix/contains; a finite number's text for num. */
   readonly value: string;
 }
 
@@ -78,6 +81,9 @@ function fieldLiteral(field: string, test: ValueTest): Scored | undefined {
       const literal = regexLiteral(test.source, test.flags);
       return literal === undefined ? undefined : { literals: [{ field, kind: 'contains', value: literal }], cost: literalCost(literal, 'contains') };
     }
+    case 'numeq':
+      // numberOf of a value's string form is the number numeq compares (String() round-trips finite numbers).
+      return Number.isFinite(test.value) ? { literals: [{ field, kind: 'num', value: String(test.value) }], cost: numCost(field) } : undefined;
     case 'prefix':
     case 'suffix':
     case 'contains':
@@ -95,8 +101,21 @@ function fieldLiteral(field: string, test: ValueTest): Scored | undefined {
   }
 }
 
+/**
+ * Path pieces most Windows events contain somewhere: a literal inside one of them says little about an
+ * event, however long it is (`c:\users\` is on most file events), so another test of the rule is a
+ * better anchor when there is one.
+ */
+const COMMON_TEXT = [
+  'c:\\windows\\system32\\', 'c:\\windows\\syswow64\\', 'c:\\windows\\winsxs\\', 'c:\\program files (x86)\\', 'c:\\program files\\',
+  'c:\\programdata\\', 'c:\\users\\', '\\appdata\\local\\temp\\', '\\appdata\\roaming\\microsoft\\windows\\',
+  '\\software\\microsoft\\windows\\currentversion\\', 'hklm\\system\\currentcontrolset\\services\\', 'hklm\\software\\microsoft\\',
+  'hku\\', 'dword (0x00000000)', 'dword (0x00000001)',
+];
+
 function literalCost(value: string, kind: 'prefix' | 'suffix' | 'contains'): number {
   const n = value.length;
+  if (COMMON_TEXT.some((c) => c.includes(value))) return 0.3;
   const base = n >= 6 ? 0.005 : n >= 4 ? 0.02 : n === 3 ? 0.1 : 0.4;
   return kind === 'contains' ? base * 2 : base;
 }
@@ -106,7 +125,14 @@ const LOW_CARDINALITY = new Set(['initiated', 'sourceisipv6', 'destinationisipv6
 
 function eqCost(field: string, value: string): number {
   if (LOW_CARDINALITY.has(field.toLowerCase()) || value.length <= 2 || value === 'true' || value === 'false') return 0.5;
+  if (COMMON_TEXT.includes(value)) return 0.3;
   return 0.001;
+}
+
+/** Numeric equality: selective (ports, codes) unless on a flag-like field or the event ID, which the index buckets by. */
+function numCost(field: string): number {
+  const f = field.toLowerCase();
+  return LOW_CARDINALITY.has(f) || f === 'eventid' ? 0.5 : 0.002;
 }
 
 /** Escapes that stand for one class of characters (or an assertion) and take no argument. */

@@ -2,6 +2,7 @@ import { AhoCorasick } from '../compile/aho-corasick.js';
 import type { Anchor } from '../compile/anchor.js';
 import type { CompiledRule } from '../compile/compile-rule.js';
 import { fieldSlot, type EventCache } from '../compile/event-cache.js';
+import { numberOf } from '../compile/field-values.js';
 
 const CONTAINS = 0;
 const PREFIX = 1;
@@ -12,6 +13,8 @@ interface FieldScan {
   readonly slot: number;
   /** Lower-cased value → rules (local indices) whose anchor holds on equality. */
   readonly eq: Map<string, number[]>;
+  /** Number → rules whose anchor holds when a value reads as that number; undefined when none. */
+  readonly num: Map<number, number[]> | undefined;
   readonly ac: AhoCorasick | undefined;
   /** Per automaton pattern: pairs of (rule, position kind). */
   readonly entries: Array<Array<number>>;
@@ -39,7 +42,7 @@ export class Prefilter {
   ) {
     this.always = new Uint8Array(rules.length);
     this.marks = new Uint32Array(rules.length);
-    const byField = new Map<string, { eq: Map<string, number[]>; patterns: Map<string, number[]> }>();
+    const byField = new Map<string, { eq: Map<string, number[]>; num: Map<number, number[]>; patterns: Map<string, number[]> }>();
     anchors.forEach((anchor, r) => {
       if (anchor === undefined) {
         this.always[r] = 1;
@@ -47,8 +50,13 @@ export class Prefilter {
       }
       for (const lit of anchor) {
         let f = byField.get(lit.field);
-        if (f === undefined) byField.set(lit.field, (f = { eq: new Map(), patterns: new Map() }));
-        if (lit.kind === 'eq') {
+        if (f === undefined) byField.set(lit.field, (f = { eq: new Map(), num: new Map(), patterns: new Map() }));
+        if (lit.kind === 'num') {
+          const n = Number(lit.value);
+          const list = f.num.get(n) ?? [];
+          if (list[list.length - 1] !== r) list.push(r);
+          f.num.set(n, list);
+        } else if (lit.kind === 'eq') {
           const list = f.eq.get(lit.value) ?? [];
           if (list[list.length - 1] !== r) list.push(r);
           f.eq.set(lit.value, list);
@@ -59,7 +67,7 @@ export class Prefilter {
         }
       }
     });
-    for (const [field, { eq, patterns }] of byField) {
+    for (const [field, { eq, num, patterns }] of byField) {
       const keys = [...patterns.keys()].sort();
       let ac: AhoCorasick | undefined;
       if (keys.length > 0) {
@@ -67,21 +75,41 @@ export class Prefilter {
         ac = automata.get(cacheKey);
         if (ac === undefined) automata.set(cacheKey, (ac = new AhoCorasick(keys)));
       }
-      this.scans.push({ field, slot: fieldSlot(field), eq, ac, entries: keys.map((k) => patterns.get(k) as number[]) });
+      this.scans.push({ field, slot: fieldSlot(field), eq, num: num.size > 0 ? num : undefined, ac, entries: keys.map((k) => patterns.get(k) as number[]) });
     }
   }
 
   private readonly out: CompiledRule[] = [];
+  /** Rules marked for the current event, in marking order (each once). */
+  private marked = new Int32Array(64);
+  private markedCount = 0;
+  /** The always-tried rules, in bucket order. */
+  private alwaysList: Int32Array | undefined;
+
+  private mark(r: number, serial: number): void {
+    if (this.marks[r] === serial) return;
+    this.marks[r] = serial;
+    if (this.markedCount === this.marked.length) {
+      const grown = new Int32Array(this.marked.length * 2);
+      grown.set(this.marked);
+      this.marked = grown;
+    }
+    this.marked[this.markedCount++] = r;
+  }
 
   /** The rules of the bucket that may match the event, in bucket order; the array is reused by the next call. */
   candidates(cache: EventCache): readonly CompiledRule[] {
     const serial = ++this.serial === 0xffffffff ? this.reset() : this.serial;
-    const marks = this.marks;
+    this.markedCount = 0;
     for (const scan of this.scans) {
       const values = cache.lowerAt(scan.slot, scan.field);
       for (const s of values) {
         const rs = scan.eq.get(s);
-        if (rs !== undefined) for (const r of rs) marks[r] = serial;
+        if (rs !== undefined) for (const r of rs) this.mark(r, serial);
+        if (scan.num !== undefined) {
+          const ns = scan.num.get(numberOf(s));
+          if (ns !== undefined) for (const r of ns) this.mark(r, serial);
+        }
         const ac = scan.ac;
         if (ac === undefined) continue;
         const entries = scan.entries;
@@ -93,15 +121,24 @@ export class Prefilter {
           const list = entries[p] as number[];
           for (let i = 0; i < list.length; i += 2) {
             const kind = list[i + 1];
-            if (kind === CONTAINS || (kind === PREFIX ? end === lengths[p] : end === s.length)) marks[list[i] as number] = serial;
+            if (kind === CONTAINS || (kind === PREFIX ? end === lengths[p] : end === s.length)) this.mark(list[i] as number, serial);
           }
         }
       }
     }
+    // Merge the marked rules (sorted; a few per event) with the always-tried ones, both in bucket order,
+    // instead of walking the whole bucket.
     const out = this.out;
     out.length = 0;
-    const { rules, always } = this;
-    for (let r = 0; r < rules.length; r++) if (always[r] === 1 || marks[r] === serial) out.push(rules[r] as CompiledRule);
+    const rules = this.rules;
+    const marked = this.marked.subarray(0, this.markedCount).sort();
+    const always = (this.alwaysList ??= Int32Array.from(this.always.reduce<number[]>((l, a, r) => (a === 1 ? [...l, r] : l), [])));
+    let i = 0;
+    let j = 0;
+    while (i < marked.length || j < always.length) {
+      const r = j >= always.length || (i < marked.length && (marked[i] as number) < (always[j] as number)) ? (marked[i++] as number) : (always[j++] as number);
+      out.push(rules[r] as CompiledRule);
+    }
     return out;
   }
 

@@ -58,7 +58,28 @@ export class RuleIndex {
     return this.prefilterFor(event).candidates(cache);
   }
 
+  /** Prefilters by the raw Channel value, then the raw EventID value: no key text is built per event. */
+  private readonly byRaw = new Map<string | number | undefined, Map<string | number | undefined, Prefilter>>();
+  private rawEntries = 0;
+
   private prefilterFor(event: Event): Prefilter {
+    const ch = event.fields['Channel'];
+    const id = event.fields['EventID'];
+    const cacheable = (ch === undefined || typeof ch === 'string' || typeof ch === 'number') && (id === undefined || typeof id === 'string' || typeof id === 'number');
+    if (!cacheable) return this.prefilterByKey(event);
+    let byId = this.byRaw.get(ch);
+    let p = byId?.get(id);
+    if (p !== undefined) return p;
+    p = this.prefilterByKey(event);
+    if (this.rawEntries < 10000) {
+      if (byId === undefined) this.byRaw.set(ch, (byId = new Map()));
+      byId.set(id, p);
+      this.rawEntries++;
+    }
+    return p;
+  }
+
+  private prefilterByKey(event: Event): Prefilter {
     const channel = String(event.fields['Channel'] ?? '').toLowerCase();
     const eid = event.fields['EventID'];
     const key = `${channel}|${typeof eid === 'number' ? eid : String(eid ?? '')}`;

@@ -52,10 +52,11 @@ describe('event IDs a detection requires narrow its buckets', () => {
     ],
     { logsource: resolveWindowsLogsource },
   );
-  const index = new RuleIndex(set.rules);
-  const candidates = (fields: Record<string, FieldValue>) => {
+  // Buckets alone (the literal prefilter off): which rules an event's channel and ID let it meet.
+  const index = new RuleIndex(set.rules, { prefilter: false });
+  const candidates = (fields: Record<string, FieldValue>, by = index) => {
     const e = ev({ Channel: 'Microsoft-Windows-Sysmon/Operational', ...fields });
-    return index.candidates(e, new EventCache(e)).map((r) => set.rules.indexOf(r));
+    return by.candidates(e, new EventCache(e)).map((r) => set.rules.indexOf(r));
   };
 
   test('a rule for any Sysmon event that asks for EventID 16 meets only event 16, however it is written', () => {
@@ -64,6 +65,15 @@ describe('event IDs a detection requires narrow its buckets', () => {
     expect(candidates({ EventID: ' 16' })).toEqual([0, 1]);
     expect(candidates({ EventID: 4 })).toEqual([1]);
     expect(candidates({ EventID: 1 })).toEqual([]);
+    // With the prefilter, numeric equality is an anchor too: rule 1 asks for the number 4 or the text '16',
+    // so ' 16' (neither) cannot match it and it is not tried; '16' and 16 still are.
+    const full = new RuleIndex(set.rules);
+    expect(candidates({ EventID: ' 16' }, full)).toEqual([0]);
+    const e = ev({ Channel: 'Microsoft-Windows-Sysmon/Operational', EventID: ' 16' });
+    expect(set.rules[1]!.matcher(new EventCache(e))).toBe(false);
+    expect(candidates({ EventID: '16' }, full)).toEqual([0, 1]);
+    expect(candidates({ EventID: 16 }, full)).toEqual([0, 1]);
+    expect(candidates({ EventID: 4 }, full)).toEqual([1]);
   });
 
   test('a detection EventID outside its logsource IDs can never match and is never tried', () => {
@@ -76,6 +86,31 @@ describe('event IDs a detection requires narrow its buckets', () => {
       const e = ev({ Channel: 'Microsoft-Windows-Sysmon/Operational', EventID: id });
       const cache = new EventCache(e);
       expect(set.match(e).map((r) => set.rules.indexOf(r))).toEqual(set.rules.flatMap((r, i) => (r.matcher(cache) ? [i] : [])));
+    }
+  });
+});
+
+describe('numeric equality as a prefilter anchor', () => {
+  const rule = (detection: string) =>
+    load(`title: T\nid: 0b2b3a9e-6a52-4c3e-9a4a-3b1f3f0d6c13\nlogsource:\n    product: windows\n    category: network_connection\ndetection:\n${detection}\nlevel: low\n`).rules[0]!;
+  const set = RuleSet.compile(
+    [
+      rule('    sel:\n        Initiated: \'true\'\n        DestinationPort:\n            - 3389\n            - 5985\n    condition: sel'),
+      rule('    sel:\n        DestinationPort: 88\n    filter:\n        Image|endswith: \\lsass.exe\n    condition: sel and not filter'),
+    ],
+    { logsource: resolveWindowsLogsource },
+  );
+  const index = new RuleIndex(set.rules);
+
+  test('every way a value can be that number is found, and other values are not tried', () => {
+    const forms: FieldValue[] = [3389, '3389', ' 3389 ', '03389', '3389.0', '3.389e3', ['80', '3389'], 88, '88', 3389n, '443', 'x3389', null];
+    for (const port of forms) {
+      const e = normalizeWindowsEvent(ev({ Channel: 'Microsoft-Windows-Sysmon/Operational', EventID: 3, Initiated: 'true', Image: 'C:\\x.exe', DestinationPort: port }));
+      const cache = new EventCache(e);
+      const brute = set.rules.flatMap((r, i) => (r.matcher(cache) ? [i] : []));
+      const tried = index.candidates(e, cache).map((r) => set.rules.indexOf(r));
+      // Never a match left out; and with a number in the anchor, nothing else is tried.
+      expect(tried).toEqual(brute);
     }
   });
 });
