@@ -17,17 +17,42 @@ export function youngSemiSpaceMb(rules: number): number {
   return rules >= 500 ? 32 : 16;
 }
 
+/** Results, per worker, that may wait to be taken in task order. */
+const RESULTS_PER_WORKER = 4;
+
 type Reply = { seq: number; result?: TaskResult; error?: string } | { ready: number };
 
 /**
  * Worker threads that each compile the rule set once, then read and match EVTX chunk runs. Results come
- * back in task order; at most two tasks per worker are in flight, so memory stays bounded.
+ * back in task order. A task goes to the least busy worker as soon as one has room (at most two in flight
+ * each), not in turn: a worker that is ahead keeps working while the next result in order is still being
+ * made elsewhere. At most RESULTS_PER_WORKER results per worker wait to be taken, so memory stays bounded.
  */
 export class MatchPool {
   private readonly replies: OrderedReplies<{ seq: number; result?: TaskResult; error?: string }>;
+  /** Tasks sent to each worker and not answered yet. */
+  private readonly busy: number[];
+  private current: { readonly tasks: readonly ChunkTask[]; sent: number; taken: number } | undefined;
 
   private constructor(private readonly workers: Worker[]) {
-    this.replies = new OrderedReplies(workers);
+    this.busy = workers.map(() => 0);
+    this.replies = new OrderedReplies(workers, (w) => {
+      this.busy[w] = (this.busy[w] as number) - 1;
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    const run = this.current;
+    if (run === undefined) return;
+    while (run.sent < run.tasks.length && run.sent - run.taken < RESULTS_PER_WORKER * this.workers.length) {
+      let w = 0;
+      for (let i = 1; i < this.busy.length; i++) if ((this.busy[i] as number) < (this.busy[w] as number)) w = i;
+      if ((this.busy[w] as number) >= 2) return;
+      (this.workers[w] as Worker).postMessage({ seq: run.sent, task: run.tasks[run.sent] });
+      this.busy[w] = (this.busy[w] as number) + 1;
+      run.sent++;
+    }
   }
 
   static async start(threads: number, rules: readonly SigmaRule[], filters: readonly SigmaFilter[], expectedRules: number, options: { readonly eventJson?: boolean } = {}): Promise<MatchPool> {
@@ -56,18 +81,19 @@ export class MatchPool {
 
   /** Runs the tasks; yields their results in task order. */
   async *run(tasks: readonly ChunkTask[]): AsyncGenerator<TaskResult> {
-    let sent = 0;
-    const send = () => {
-      const task = tasks[sent] as ChunkTask;
-      (this.workers[sent % this.workers.length] as Worker).postMessage({ seq: sent, task });
-      sent++;
-    };
-    while (sent < tasks.length && sent < 2 * this.workers.length) send();
-    for (let seq = 0; seq < tasks.length; seq++) {
-      const m = await this.replies.take(seq);
-      if (m.error !== undefined) throw new Error(`worker failed on ${tasks[seq]?.file}: ${m.error}`);
-      if (sent < tasks.length) send();
-      yield m.result as TaskResult;
+    const run = { tasks, sent: 0, taken: 0 };
+    this.current = run;
+    try {
+      this.dispatch();
+      for (let seq = 0; seq < tasks.length; seq++) {
+        const m = await this.replies.take(seq);
+        run.taken++;
+        this.dispatch();
+        if (m.error !== undefined) throw new Error(`worker failed on ${tasks[seq]?.file}: ${m.error}`);
+        yield m.result as TaskResult;
+      }
+    } finally {
+      this.current = undefined;
     }
   }
 

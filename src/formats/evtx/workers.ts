@@ -27,18 +27,20 @@ export class OrderedReplies<R extends { readonly seq: number }> {
   private waiter: (() => void) | undefined;
   private failure: Error | undefined;
 
-  constructor(workers: readonly Worker[]) {
-    for (const w of workers) {
+  /** `onReply` hears of every reply as it comes (in any order), with the index of the worker that sent it. */
+  constructor(workers: readonly Worker[], onReply?: (worker: number) => void) {
+    workers.forEach((w, i) => {
       w.on('message', (m: unknown) => {
         if (typeof m !== 'object' || m === null || !('seq' in m)) return;
         this.replies.set((m as R).seq, m as R);
+        onReply?.(i);
         this.wake();
       });
       w.on('error', (e: Error) => {
         this.failure = e;
         this.wake();
       });
-    }
+    });
   }
 
   /** The reply to job `seq`, once it has come. */
