@@ -2,13 +2,18 @@ import type { Event } from '../event/event.js';
 import type { SigmaRule } from '../rule/model.js';
 import { makeAlert, type Alert, type Hit } from './alert.js';
 import { AlertSorter } from './alert-sorter.js';
-import { contextQueryOf, keysOfLine, ProcessIndex, resolveContext, unpackLine, type ContextEntry, type ContextQuery, type EntryLookup, type PackedEntry } from './process-context.js';
+import { contextQueryOf, keysOfLine, ProcessIndex, resolveContext, unpackLine, type ContextEntry, type ContextQuery, type EntryLookup } from './process-context.js';
 import { parseSpilled, spilledJson, type SpillDir, type SpillFile } from './spill.js';
 
 /** What reading and matching one piece of input produced, in input order: it may come from a worker thread. */
 export interface MatchBatch {
   readonly events: number;
-  readonly context: readonly PackedEntry[];
+  /**
+   * The context entries' packed lines (see packEntry), joined by newlines: one string crosses threads in
+   * one copy, and on this side it is one large object the entries are slices of, never copied by the
+   * young-generation collector.
+   */
+  readonly context: string;
   readonly hits: readonly Hit[];
 }
 
@@ -85,7 +90,7 @@ export class HuntSession {
 
   add(batch: MatchBatch): void {
     this.events += batch.events;
-    for (const entry of batch.context) this.index.addEntry(entry);
+    if (batch.context !== '') for (const line of batch.context.split('\n')) this.index.addEntry({ keys: keysOfLine(line), line });
     for (const hit of batch.hits) {
       const seq = this.seq++;
       const q = contextQueryOf(hit.event);

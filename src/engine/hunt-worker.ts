@@ -1,3 +1,4 @@
+import { deserialize } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
 import type { SigmaFilter, SigmaRule } from '../rule/model.js';
@@ -6,14 +7,18 @@ import { RuleSet } from './rule-set.js';
 
 /** Worker side of a parallel hunt: compiles the rules it is given, then reads and matches the chunk runs it is sent. */
 export interface HuntWorkerData {
-  readonly rules: readonly SigmaRule[];
-  readonly filters: readonly SigmaFilter[];
+  /**
+   * The rules and filters ({ rules, filters }) serialized once (v8.serialize) into shared memory, which
+   * every worker reads instead of getting its own copy made by the main thread.
+   */
+  readonly rules: SharedArrayBuffer;
   /** Hits carry their event's JSON text (see BatchBuilder). */
   readonly eventJson: boolean;
 }
 
 const data = workerData as HuntWorkerData;
-const ruleSet = RuleSet.compile(data.rules, { filters: data.filters, logsource: resolveWindowsLogsource });
+const { rules, filters } = deserialize(new Uint8Array(data.rules)) as { rules: readonly SigmaRule[]; filters: readonly SigmaFilter[] };
+const ruleSet = RuleSet.compile(rules, { filters, logsource: resolveWindowsLogsource });
 const builder = new BatchBuilder(ruleSet, { eventJson: data.eventJson });
 
 parentPort?.on('message', (m: { seq: number; task: ChunkTask }) => {

@@ -1,3 +1,4 @@
+import { serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { SigmaFilter, SigmaRule } from '../rule/model.js';
 import type { HuntWorkerData } from './hunt-worker.js';
@@ -56,7 +57,10 @@ export class MatchPool {
   }
 
   static async start(threads: number, rules: readonly SigmaRule[], filters: readonly SigmaFilter[], expectedRules: number, options: { readonly eventJson?: boolean } = {}): Promise<MatchPool> {
-    const data: HuntWorkerData = { rules, filters, eventJson: options.eventJson === true };
+    const bytes = serialize({ rules, filters });
+    const shared = new SharedArrayBuffer(bytes.length);
+    new Uint8Array(shared).set(bytes);
+    const data: HuntWorkerData = { rules: shared, eventJson: options.eventJson === true };
     prepareWorkerIsolates();
     const workers = Array.from({ length: threads }, () => new Worker(new URL('./hunt-worker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 3 * youngSemiSpaceMb(expectedRules) } }));
     await Promise.all(

@@ -7,7 +7,7 @@ import type { InputProblem } from '../formats/input-item.js';
 import { normalizeWindowsEvent } from '../pipeline/normalize-event.js';
 import { makeHit, type Hit } from './alert.js';
 import type { MatchBatch } from './hunt-session.js';
-import { contextEntryOf, packEntry, type PackedEntry } from './process-context.js';
+import { contextEntryOf, packEntry } from './process-context.js';
 import type { RuleSet } from './rule-set.js';
 
 /** A run of chunks of one EVTX file, read and matched as one unit (in a worker thread or not). */
@@ -25,7 +25,7 @@ export interface TaskResult extends MatchBatch {
 /** Collects events into a match batch: normalizes, extracts process context, matches. */
 export class BatchBuilder {
   private events = 0;
-  private context: PackedEntry[] = [];
+  private context: string[] = [];
   private hits: Hit[] = [];
   private readonly ruleIndex: Map<object, number>;
 
@@ -41,7 +41,7 @@ export class BatchBuilder {
     this.events++;
     const ev = normalizeWindowsEvent(raw);
     const entry = contextEntryOf(ev);
-    if (entry !== undefined) this.context.push(packEntry(entry));
+    if (entry !== undefined) this.context.push(packEntry(entry).line);
     const matched = this.ruleSet.match(ev);
     if (matched.length === 0) return;
     // One slimmed event and JSON text for all the rules an event matched.
@@ -55,7 +55,7 @@ export class BatchBuilder {
   }
 
   take(): MatchBatch {
-    const batch = { events: this.events, context: this.context, hits: this.hits };
+    const batch = { events: this.events, context: this.context.join('\n'), hits: this.hits };
     this.events = 0;
     this.context = [];
     this.hits = [];
