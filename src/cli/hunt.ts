@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync, write } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -172,13 +172,17 @@ export const hunt: CommandSpec = {
       const out = new Output(values.output, io);
       if (format === 'csv') out.write(csvHeader());
       // Context is resolved once every input is read: the creation event may come later or from another file.
-      for (const bytes of session.finish()) out.writeBytes(bytes);
+      for (const bytes of session.finish()) {
+        out.writeBytes(bytes);
+        if (out.backlogged) await out.ready();
+      }
+      // Written and closed before the summary: its time covers the whole output.
+      await out.close();
       const summary = renderSummary({ files: files.length, totalBytes, events: session.events, problems, collection, loaded: ruleSet.rules.length, notLoaded, counts: session.counts, seconds: (Date.now() - started) / 1000, threads: pool === undefined ? 0 : threads });
       for (const d of ruleErrors) io.err(formatDiagnostic(d, collection.sources, false) + '\n');
       for (const p of problems.slice(0, 50)) io.err(p + '\n');
       if (problems.length > 50) io.err(`... and ${problems.length - 50} more problems\n`);
       if (!values.quiet) io.err(summary);
-      out.close();
     } finally {
       spill.dispose();
     }
@@ -198,24 +202,72 @@ function positiveInt(name: string, v: string): number {
   return n;
 }
 
-/** Writes the alert output in large pieces, to stdout or a file. */
+/**
+ * Writes the alert output in large pieces, to stdout or a file. A file is written by libuv's threads
+ * (positioned writes) while this thread goes on merging and rendering; at most BACKLOG bytes wait.
+ */
 class Output {
+  private static readonly BACKLOG = 32 << 20;
   private readonly fd: number | undefined;
   private readonly buffer: OutputBuffer;
-  constructor(path: string | undefined, io: CommandIO) {
+  private position = 0;
+  private waiting = 0;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly path: string | undefined,
+    io: CommandIO,
+  ) {
     const fd = path === undefined ? undefined : openSync(path, 'w');
     this.fd = fd;
-    this.buffer = new OutputBuffer(fd === undefined ? (bytes) => io.out(bytes) : (bytes) => writeSync(fd, bytes));
+    this.buffer = new OutputBuffer(fd === undefined ? (bytes) => io.out(bytes) : (bytes) => this.writeAt(fd, bytes, this.advance(bytes.length)));
   }
+
+  private advance(n: number): number {
+    const at = this.position;
+    this.position += n;
+    this.waiting += n;
+    return at;
+  }
+
+  private writeAt(fd: number, bytes: Uint8Array, at: number): void {
+    write(fd, bytes, 0, bytes.length, at, (err, written) => {
+      if (err !== null) this.failure ??= err;
+      // A short write (rare on files): the rest goes after it.
+      else if (written < bytes.length) return this.writeAt(fd, bytes.subarray(written), at + written);
+      this.waiting -= bytes.length;
+      if (this.waiting <= Output.BACKLOG || this.failure !== undefined) this.wake?.();
+    });
+  }
+
   write(text: string): void {
     this.buffer.write(text);
   }
+
   writeBytes(bytes: Uint8Array): void {
     this.buffer.writeBytes(bytes);
   }
-  close(): void {
+
+  /** Resolves once the bytes waiting to be written are few enough (at once when they are). */
+  async ready(limit = Output.BACKLOG): Promise<void> {
+    while (this.waiting > limit && this.failure === undefined) await new Promise<void>((resolve) => (this.wake = resolve));
+    this.wake = undefined;
+    const f = this.failure as NodeJS.ErrnoException | undefined;
+    if (f !== undefined) throw Object.assign(new Error(`cannot write ${this.path}: ${f.message}`), { code: f.code, syscall: f.syscall });
+  }
+
+  get backlogged(): boolean {
+    return this.waiting > Output.BACKLOG;
+  }
+
+  async close(): Promise<void> {
     this.buffer.flush();
-    if (this.fd !== undefined) closeSync(this.fd);
+    try {
+      await this.ready(0);
+    } finally {
+      if (this.fd !== undefined) closeSync(this.fd);
+    }
   }
 }
 

@@ -38,6 +38,12 @@ export async function main(argv: string[]): Promise<number> {
       io.err(`sigmatch ${name}: ${e.message}\nusage: ${command.usage}\n`);
       return 2;
     }
+    const sys = e as NodeJS.ErrnoException;
+    if (e instanceof Error && typeof sys.code === 'string' && typeof sys.syscall === 'string') {
+      // The system refused (no space, no permission...): not a bug, and no stack trace.
+      io.err(`sigmatch ${name}: ${e.message}\n`);
+      return 74;
+    }
     io.err(`sigmatch: internal error (a bug, please report it):\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return 70;
   }

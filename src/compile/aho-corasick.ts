@@ -7,8 +7,10 @@ const NON_ASCII = 255;
  * pattern characters take a slower sparse path through the failure links, so the table stays narrow.
  */
 export class AhoCorasick {
-  /** Code unit → column (0: in no pattern; NON_ASCII: a non-ASCII character of some pattern). */
+  /** ASCII code → column (0: in no pattern). A non-ASCII code unit of some pattern (wideChars) takes NON_ASCII. */
   private readonly classOf: Uint8Array;
+  /** The non-ASCII characters some pattern has (they take the sparse path). */
+  private readonly wideChars = new Set<number>();
   private readonly width: number;
   private readonly delta: Int32Array | Uint16Array;
   private readonly fail: Int32Array;
@@ -21,13 +23,14 @@ export class AhoCorasick {
   readonly lengths: readonly number[];
 
   constructor(patterns: readonly string[]) {
-    const classOf = new Uint8Array(65536);
+    const classOf = new Uint8Array(128);
     let width = 1;
     for (const p of patterns) {
       if (p === '') throw new Error('Aho-Corasick patterns must not be empty');
       for (let i = 0; i < p.length; i++) {
         const c = p.charCodeAt(i);
-        if (classOf[c] === 0) classOf[c] = c < 128 ? width++ : NON_ASCII;
+        if (c >= 128) this.wideChars.add(c);
+        else if (classOf[c] === 0) classOf[c] = width++;
       }
     }
 
@@ -133,13 +136,13 @@ export class AhoCorasick {
    * the number of pairs. No callback: the hot path of the prefilter allocates nothing per value.
    */
   scanAll(text: string): { readonly count: number; readonly hits: Int32Array } {
-    const { classOf, width, delta, outputs, hasOutput } = this;
+    const { classOf, width, delta, outputs, hasOutput, wideChars } = this;
     let hits = this.hits;
     let n = 0;
     let s = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      const k = classOf[c] as number;
+      const k = c < 128 ? (classOf[c] as number) : wideChars.has(c) ? NON_ASCII : 0;
       s = k === NON_ASCII ? this.wideStep(s, c) : (delta[s * width + k] as number);
       if (hasOutput[s] === 0) continue;
       for (const p of outputs[s] as readonly number[]) {

@@ -1,5 +1,6 @@
 import { RE2JS } from 're2js';
 import { regexFlagBits } from '../modifiers/re.js';
+import { AhoCorasick } from './aho-corasick.js';
 import { cidrMatcher } from './cidr-matcher.js';
 import { fieldSlot, type EventCache } from './event-cache.js';
 import { timeOf } from '../event/event-time.js';
@@ -85,9 +86,21 @@ export function compileMatcher(node: MatchNode): Matcher {
   }
 }
 
-/** Folds `field == a or field == b or ...` (same field, same casing) into one Set lookup. */
+/** Kinds of case-folded substring tests an OR group folds into one scan. */
+const CONTAINS = 0;
+const PREFIX = 1;
+const SUFFIX = 2;
+/** From this many substring tests on one field, an OR group scans with Aho-Corasick instead of testing each. */
+const AUTOMATON_FROM = 6;
+
+/**
+ * Folds OR groups on one field: `field == a or field == b ...` (same casing) into one Set lookup, and
+ * case-folded `contains`/`startswith`/`endswith` tests into one pass over the field's lower-cased values
+ * (one Aho-Corasick scan for large groups), instead of a closure and a cache lookup per test.
+ */
 function mergeEqualities(children: readonly MatchNode[]): Array<MatchNode | Matcher> {
   const groups = new Map<string, Set<string>>();
+  const literals = new Map<string, Array<{ kind: number; value: string; node: MatchNode }>>();
   const rest: Array<MatchNode | Matcher> = [];
   for (const ch of children) {
     const n = ch.kind === 'item' && !ch.origin.negate ? ch.child : ch;
@@ -96,7 +109,15 @@ function mergeEqualities(children: readonly MatchNode[]): Array<MatchNode | Matc
       let set = groups.get(key);
       if (set === undefined) groups.set(key, (set = new Set()));
       set.add(n.test.value);
+    } else if (n.kind === 'field' && (n.test.kind === 'contains' || n.test.kind === 'prefix' || n.test.kind === 'suffix') && !n.test.cased && n.test.value !== '') {
+      let list = literals.get(n.field);
+      if (list === undefined) literals.set(n.field, (list = []));
+      list.push({ kind: n.test.kind === 'contains' ? CONTAINS : n.test.kind === 'prefix' ? PREFIX : SUFFIX, value: n.test.value, node: ch });
     } else rest.push(ch);
+  }
+  for (const [field, list] of literals) {
+    if (list.length === 1) rest.unshift((list[0] as { node: MatchNode }).node);
+    else rest.unshift(anyLiteral(field, list));
   }
   for (const [key, set] of groups) {
     const cased = key[0] === 'C';
@@ -112,6 +133,50 @@ function mergeEqualities(children: readonly MatchNode[]): Array<MatchNode | Matc
     });
   }
   return rest;
+}
+
+/** Whether some lower-cased value of the field contains, starts or ends with one of the (lower-case) literals. */
+function anyLiteral(field: string, list: ReadonlyArray<{ readonly kind: number; readonly value: string }>): Matcher {
+  const slot = fieldSlot(field);
+  if (list.length < AUTOMATON_FROM) {
+    const kinds = list.map((l) => l.kind);
+    const values = list.map((l) => l.value);
+    return (c) => {
+      for (const s of c.lowerAt(slot, field))
+        for (let i = 0; i < values.length; i++) {
+          const v = values[i] as string;
+          const k = kinds[i];
+          if (k === CONTAINS ? s.includes(v) : k === PREFIX ? s.startsWith(v) : s.endsWith(v)) return true;
+        }
+      return false;
+    };
+  }
+  // One automaton over the distinct literals; per literal, which kinds ask for it.
+  const byValue = new Map<string, number>();
+  for (const l of list) byValue.set(l.value, (byValue.get(l.value) ?? 0) | (1 << l.kind));
+  const patterns = [...byValue.keys()];
+  const kindBits = patterns.map((p) => byValue.get(p) as number);
+  // Built on first use: most rules of a large set never meet an event their prefilter lets through.
+  let ac: AhoCorasick | undefined;
+  let lengths: readonly number[] = [];
+  return (c) => {
+    const values = c.lowerAt(slot, field);
+    if (values.length === 0) return false;
+    if (ac === undefined) {
+      ac = new AhoCorasick(patterns);
+      lengths = ac.lengths;
+    }
+    for (const s of values) {
+      const { count, hits } = ac.scanAll(s);
+      for (let h = 0; h < count; h++) {
+        const p = hits[2 * h] as number;
+        const end = hits[2 * h + 1] as number;
+        const bits = kindBits[p] as number;
+        if ((bits & (1 << CONTAINS)) !== 0 || ((bits & (1 << PREFIX)) !== 0 && end === lengths[p]) || ((bits & (1 << SUFFIX)) !== 0 && end === s.length)) return true;
+      }
+    }
+    return false;
+  };
 }
 
 function isCaseFolded(test: ValueTest): boolean {

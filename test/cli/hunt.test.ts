@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -94,6 +94,22 @@ describe('sigmatch hunt with the built-in pack', () => {
     expect(sigmatch(['hunt', '--min-level', 'critical', 'examples/']).code).toBe(0);
     expect(sigmatch(['hunt', '--format', 'yaml', 'examples/']).code).toBe(2);
     expect(sigmatch(['hunt', '/nonexistent/path']).code).toBe(2);
+  });
+
+  test('--output to a file: the same alerts as stdout; a write the system refuses is a clear error, no stack trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sigmatch-out-'));
+    try {
+      const file = join(dir, 'alerts.jsonl');
+      expect(sigmatch(['hunt', '--format', 'jsonl', '--output', file, 'examples/']).code).toBe(1);
+      expect(readFileSync(file, 'utf8')).toBe(sigmatch(['hunt', '--format', 'jsonl', 'examples/']).stdout);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // Linux's /dev/full refuses every write with ENOSPC, like a full disk.
+    const r = sigmatch(['hunt', '--format', 'jsonl', '--output', '/dev/full', 'examples/']);
+    expect(r.code).toBe(74);
+    expect(r.stderr).toContain('cannot write /dev/full: ENOSPC');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
   test('rules whose logsource no pipeline knows are reported in the summary', () => {

@@ -19,6 +19,10 @@ const item = fc.oneof(
   fc.record({ f: fc.constantFrom(...FIELDS), m: fc.constantFrom('', '|contains', '|startswith', '|endswith', '|contains|all', '|cased', '|windash|contains', '|neq'), v: fc.array(strValue, { minLength: 1, maxLength: 3 }) }).map(
     ({ f, m, v }) => `${f}${m}:\n${v.map((x) => `    - ${quote(x)}`).join('\n')}`,
   ),
+  // Long lists of substring tests on one field: compiled as one Aho-Corasick scan.
+  fc.record({ f: fc.constantFrom(...FIELDS), m: fc.constantFrom('|contains', '|startswith', '|endswith', '|windash|contains'), v: fc.array(strValue, { minLength: 6, maxLength: 9 }) }).map(
+    ({ f, m, v }) => `${f}${m}:\n${v.map((x) => `    - ${quote(x)}`).join('\n')}`,
+  ),
   fc.record({ f: fc.constantFrom(...FIELDS), re: fc.constantFrom('^a', 'b$', 'a.?b', '\\d+', '(?i)AB', 'x\\\\y') }).map(({ f, re }) => `${f}|re: ${quote(re)}`),
   fc.record({ f: fc.constantFrom(...FIELDS), c: fc.constantFrom('10.0.0.0/8', '8.8.0.0/16', 'fe80::/10', '::ffff:0:0/96') }).map(({ f, c }) => `${f}|cidr: ${quote(c)}`),
   fc.record({ f: fc.constantFrom(...FIELDS), n: fc.constantFrom(1, 10) }).map(({ f, n }) => `${f}: ${n}`),
