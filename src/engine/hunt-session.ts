@@ -80,7 +80,7 @@ export class HuntSession {
     limits: HuntLimits = {},
   ) {
     this.pendingLimit = limits.pendingAlerts ?? 20_000;
-    this.roundKeys = 10 * this.pendingLimit;
+    this.roundKeys = 5 * this.pendingLimit;
     this.sorter = new AlertSorter(spill, limits.sortBytes ?? 64 << 20);
     this.index = new ProcessIndex({
       capacity: limits.contextEntries ?? 50_000,
