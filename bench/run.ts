@@ -239,7 +239,10 @@ lines.push(
 if (scaling.length > 0) {
   const one = scaling[0]?.run.eventsPerSecond ?? 1;
   lines.push('', '### Events/s as the rule count grows (worker threads)', '', '| rules asked | rules loaded | events/s | vs the smallest set |', '|---:|---:|---:|---:|');
-  for (const s of scaling) lines.push(`| ${s.n} | ${s.run.rulesLoaded} | ${s.run.eventsPerSecond} | ${((100 * s.run.eventsPerSecond) / one).toFixed(0)}% |`);
+  for (const s of scaling) lines.push(`| ${s.n} | ${s.run.rulesLoaded} | ${s.run.eventsPerSecond} | ${((100 * s.run.eventsPerSecond) / one).toFixed(1)}% |`);
+  const allRules = scaling.find((s) => s.n === 'all');
+  // One decimal, and the goal said outright: a rounded 40% must not read as met.
+  if (allRules !== undefined) lines.push('', `All rules at ${((100 * allRules.run.eventsPerSecond) / one).toFixed(1)}% of the smallest set's throughput (goal: at least 40%).`);
 }
 lines.push('', '### Peak memory as the input grows', '', '| corpus | events | built-in pack: peak MB | all SigmaHQ rules: peak MB |', '|---|---:|---:|---:|');
 for (const m of memory) lines.push(`| ${label(m.size)} | ${m.pack.events} | ${m.pack.peakMb} | ${m.all?.peakMb ?? '—'} |`);

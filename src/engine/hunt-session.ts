@@ -123,7 +123,7 @@ export class HuntSession {
     // In rounds of pending alerts that look up at most roundKeys keys: one pass over the pending alerts
     // collects the keys, one pass over the spilled context finds their entries, a second pass over the
     // same pending alerts resolves and renders them. Memory holds a round's keys and entries, not its alerts.
-    // Usually there is one round, whose keys were collected as the alerts were put aside.
+    // When all their keys fit one round, the keys were collected as the alerts were put aside (no first pass).
     const total = this.pendingSpills.reduce((n, f) => n + f.count, 0) + this.pending.length;
     for (let first = 0; first < total; ) {
       let end = total;

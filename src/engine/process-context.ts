@@ -69,27 +69,29 @@ function processEntry(e: Event, guid: string | undefined, pid: number | undefine
   const f = e.fields;
   const at = eventTime(e);
   const image = str(f['Image'] ?? f['NewProcessName']);
-  const ctx: Omit<ProcessContext, 'matchedBy'> = {
-    ...(image !== undefined ? { image } : {}),
-    ...opt('commandLine', str(f['CommandLine'])),
-    ...opt('parentImage', str(f['ParentImage'] ?? f['ParentProcessName'])),
-    ...opt('parentCommandLine', str(f['ParentCommandLine'])),
-    ...opt('user', str(f['User'])),
-    ...opt('integrityLevel', str(f['IntegrityLevel'])),
-    ...opt('hashes', str(f['Hashes'])),
-    ...opt('processGuid', str(f['ProcessGuid'])),
-    ...opt('processId', pid),
-    ...opt('parentProcessId', num(f['ParentProcessId'] ?? f['ProcessId'])),
-    ...(at > 0 ? { started: new Date(at).toISOString() } : {}),
-  };
+  // Absent values stay undefined: the entry crosses threads and spills as JSON, which leaves them out (and
+  // one object literal of fixed shape is much cheaper per event than a spread per optional field).
+  const ctx = {
+    image,
+    commandLine: str(f['CommandLine']),
+    parentImage: str(f['ParentImage'] ?? f['ParentProcessName']),
+    parentCommandLine: str(f['ParentCommandLine']),
+    user: str(f['User']),
+    integrityLevel: str(f['IntegrityLevel']),
+    hashes: str(f['Hashes']),
+    processGuid: str(f['ProcessGuid']),
+    processId: pid,
+    parentProcessId: num(f['ParentProcessId'] ?? f['ProcessId']),
+    started: at > 0 ? new Date(at).toISOString() : undefined,
+  } as Omit<ProcessContext, 'matchedBy'>;
   const host = hostOf(e);
   return {
     kind: 'process',
-    ...(guid !== undefined ? { guidKey: `g|${host}|${guid}` } : {}),
-    ...(pid !== undefined ? { pidKey: `p|${host}|${pid}` } : {}),
+    guidKey: guid !== undefined ? `g|${host}|${guid}` : undefined,
+    pidKey: pid !== undefined ? `p|${host}|${pid}` : undefined,
     at,
     ctx,
-  };
+  } as ContextEntry;
 }
 
 /** The keys an event's context is looked up by. */
@@ -108,12 +110,16 @@ export function contextQueryOf(e: Event): ContextQuery {
   const guid = guidOf(e.fields['ProcessGuid']);
   const pid = num(e.fields['ProcessId']);
   const ip = str(e.fields['DestinationIp'])?.toLowerCase().replace(/^::ffff:/, '');
+  // One object of fixed shape (absent keys undefined): made for every alert on the main thread.
+  const dns = guid !== undefined && ip !== undefined;
   return {
-    ...(guid !== undefined ? { guidKey: `g|${host}|${guid}`, ...(ip !== undefined ? { dnsKey: `d|${host}|${guid}`, ip } : {}) } : {}),
-    ...(pid !== undefined ? { pidKey: `p|${host}|${pid}` } : {}),
+    guidKey: guid !== undefined ? `g|${host}|${guid}` : undefined,
+    pidKey: pid !== undefined ? `p|${host}|${pid}` : undefined,
+    dnsKey: dns ? `d|${host}|${guid}` : undefined,
+    ip: dns ? ip : undefined,
     at: eventTime(e),
     namesProcess: e.fields['ProcessGuid'] !== undefined || e.fields['ProcessId'] !== undefined,
-  };
+  } as ContextQuery;
 }
 
 export interface ResolvedContext {
