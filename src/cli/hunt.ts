@@ -233,10 +233,14 @@ class Output {
 
   private writeAt(fd: number, bytes: Uint8Array, at: number): void {
     write(fd, bytes, 0, bytes.length, at, (err, written) => {
-      if (err !== null) this.failure ??= err;
-      // A short write (rare on files): the rest goes after it.
-      else if (written < bytes.length) return this.writeAt(fd, bytes.subarray(written), at + written);
-      this.waiting -= bytes.length;
+      if (err !== null) {
+        this.failure ??= err;
+        this.waiting -= bytes.length;
+      } else {
+        this.waiting -= written;
+        // A short write (rare on files): the rest, still counted as waiting, goes after it.
+        if (written < bytes.length) return this.writeAt(fd, bytes.subarray(written), at + written);
+      }
       if (this.waiting <= Output.BACKLOG || this.failure !== undefined) this.wake?.();
     });
   }
