@@ -2,7 +2,7 @@ import type { Event } from '../event/event.js';
 import type { SigmaRule } from '../rule/model.js';
 import { makeAlert, type Alert, type Hit } from './alert.js';
 import { AlertSorter } from './alert-sorter.js';
-import { contextQueryOf, keysOfLine, ProcessIndex, resolveContext, unpackLine, type ContextEntry, type ContextQuery, type EntryLookup } from './process-context.js';
+import { contextQueryOf, keysOfLine, ProcessIndex, resolveContext, resolveDomain, unpackLine, withDomain, type ContextEntry, type ContextQuery, type EntryLookup, type ProcessContext, type ResolvedContext } from './process-context.js';
 import { parseSpilled, spilledJson, type SpillDir, type SpillFile } from './spill.js';
 
 /** What reading and matching one piece of input produced, in input order: it may come from a worker thread. */
@@ -28,14 +28,24 @@ export interface HuntLimits {
 
 interface Pending extends Hit {
   readonly seq: number;
+  /** The process, when it was already final as the alert was put aside (only its domain was not). */
+  readonly process?: ProcessContext;
 }
 
 /** A pending alert as a line of a spill file: its JSON, then a tab and the event's JSON text, if it has one. */
-const pendingLine = (p: Pending) => (p.eventJson === undefined ? spilledJson([p.seq, p.rule, p.event]) : `${spilledJson([p.seq, p.rule, p.event])}\t${p.eventJson}`);
+function pendingLine(p: Pending): string {
+  const json = spilledJson(p.process === undefined ? [p.seq, p.rule, p.event] : [p.seq, p.rule, p.event, p.process]);
+  return p.eventJson === undefined ? json : `${json}\t${p.eventJson}`;
+}
 function parsePending(line: string): Pending {
   const tab = line.indexOf('\t');
-  const [seq, rule, event] = parseSpilled<[number, number, Event]>(tab < 0 ? line : line.slice(0, tab));
-  return tab < 0 ? { seq, rule, event } : { seq, rule, event, eventJson: line.slice(tab + 1) };
+  const [seq, rule, event, process] = parseSpilled<[number, number, Event, ProcessContext?]>(tab < 0 ? line : line.slice(0, tab));
+  return { seq, rule, event, ...(tab < 0 ? {} : { eventJson: line.slice(tab + 1) }), ...(process !== undefined ? { process } : {}) };
+}
+
+/** Resolves a pending alert: its domain alone when its process was already final. */
+function resolvePending(p: Pending, q: ContextQuery, lookup: EntryLookup): ResolvedContext {
+  return p.process !== undefined ? withDomain(p.process, resolveDomain(q, lookup)) : resolveContext(q, lookup);
 }
 
 export interface AlertCounts {
@@ -45,9 +55,10 @@ export interface AlertCounts {
   readonly byHost: Map<string, number>;
 }
 
-const addKeys = (to: Set<string>, q: ContextQuery) => {
-  if (q.guidKey !== undefined) to.add(q.guidKey);
-  if (q.pidKey !== undefined) to.add(q.pidKey);
+/** The keys a pending alert will look up: only the DNS key when its process is already known. */
+const addKeys = (to: Set<string>, q: ContextQuery, processKnown: boolean) => {
+  if (q.guidKey !== undefined && !processKnown) to.add(q.guidKey);
+  if (q.pidKey !== undefined && !processKnown) to.add(q.pidKey);
   if (q.dnsKey !== undefined) to.add(q.dnsKey);
 };
 
@@ -99,9 +110,11 @@ export class HuntSession {
         this.emit(seq, hit, q, now);
         continue;
       }
-      this.pending.push({ ...hit, seq });
+      // Pending for its domain only (a DNS answer may still come): its process is kept as found now.
+      const process = this.index.processNow(q);
+      this.pending.push(process === undefined ? { ...hit, seq } : { ...hit, seq, process });
       if (this.wanted !== undefined) {
-        addKeys(this.wanted, q);
+        addKeys(this.wanted, q, process !== undefined);
         if (this.wanted.size > this.roundKeys) this.wanted = undefined;
       }
       if (this.pending.length >= this.pendingLimit) {
@@ -135,7 +148,7 @@ export class HuntSession {
           end = first;
           for (const p of this.pendingFrom(first)) {
             if (wanted.size >= this.roundKeys) break;
-            addKeys(wanted, contextQueryOf(p.event));
+            addKeys(wanted, contextQueryOf(p.event), p.process !== undefined);
             end++;
           }
         }
@@ -145,7 +158,7 @@ export class HuntSession {
       for (const p of this.pendingFrom(first)) {
         if (n++ === end) break;
         const q = contextQueryOf(p.event);
-        this.emit(p.seq, p, q, resolveContext(q, lookup));
+        this.emit(p.seq, p, q, resolvePending(p, q, lookup));
       }
       first = end;
     }

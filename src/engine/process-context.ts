@@ -144,15 +144,17 @@ export function resolveContext(q: ContextQuery, lookup: EntryLookup): ResolvedCo
     for (const c of lookup(q.pidKey) ?? []) if (c.kind === 'process' && c.at <= q.at && (best === undefined || c.at > best.at)) best = c;
     if (best !== undefined) process = { ...best.ctx, matchedBy: 'pid' };
   }
-  let domain: string | undefined;
-  if (q.dnsKey !== undefined && q.ip !== undefined) {
-    for (const d of lookup(q.dnsKey) ?? []) {
-      if (d.kind === 'dns' && d.answers.includes(q.ip)) {
-        domain = d.query;
-        break;
-      }
-    }
-  }
+  return withDomain(process, resolveDomain(q, lookup));
+}
+
+/** The domain part of resolveContext alone: the first DNS answer of the process that resolved the IP. */
+export function resolveDomain(q: ContextQuery, lookup: EntryLookup): string | undefined {
+  if (q.dnsKey === undefined || q.ip === undefined) return undefined;
+  for (const d of lookup(q.dnsKey) ?? []) if (d.kind === 'dns' && d.answers.includes(q.ip)) return d.query;
+  return undefined;
+}
+
+export function withDomain(process: ProcessContext | undefined, domain: string | undefined): ResolvedContext {
   return { ...(process !== undefined ? { process } : {}), ...(domain !== undefined ? { domain } : {}) };
 }
 
@@ -268,6 +270,13 @@ export class ProcessIndex {
   /** Whether some entry of the key may have been evicted. */
   mayHaveEvicted(key: string): boolean {
     return this.evictedAny && this.evicted.has(key);
+  }
+
+  /** The process part of a query when it is already final (found by GUID in a key nothing was evicted from). */
+  processNow(q: ContextQuery): ProcessContext | undefined {
+    if (q.guidKey === undefined || this.mayHaveEvicted(q.guidKey)) return undefined;
+    const first = this.lookup(q.guidKey)?.[0];
+    return first?.kind === 'process' ? { ...first.ctx, matchedBy: 'guid' } : undefined;
   }
 
   /**

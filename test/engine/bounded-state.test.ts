@@ -98,6 +98,19 @@ describe('bounded process index', () => {
     expect(index.resolveNow(q('dddd', 13))).toBeUndefined();
   });
 
+  test('the process part alone is final once found by GUID in a key nothing was evicted from', () => {
+    const index = new ProcessIndex({ capacity: 2 });
+    index.addEntry(packEntry(proc('ws1', 'aaaa', 10, 1000, 'old.exe')));
+    index.addEntry(packEntry(proc('ws1', 'bbbb', 11, 2000, 'b.exe')));
+    index.addEntry(packEntry(proc('ws1', 'cccc', 12, 3000, 'c.exe')));
+    const q = (guid: string) => contextQueryOf(ev({ Computer: 'WS1', ProcessGuid: `{${guid.toUpperCase()}}`, ProcessId: 1, DestinationIp: '203.0.113.9', UtcTime: '2026-01-01 00:00:05.000' }));
+    // No DNS answer yet: the whole context is not final, its process is.
+    expect(index.resolveNow(q('cccc'))).toBeUndefined();
+    expect(index.processNow(q('cccc'))).toMatchObject({ image: 'c.exe', matchedBy: 'guid' });
+    expect(index.processNow(q('aaaa'))).toBeUndefined();
+    expect(index.processNow(q('dddd'))).toBeUndefined();
+  });
+
   test('PID fallback takes the latest start not after the event, across spilled and in-memory entries', () => {
     const a = proc('ws1', 'x1', 77, Date.parse('2026-01-01T00:00:01Z'), 'first.exe');
     const b = proc('ws1', 'x2', 77, Date.parse('2026-01-01T00:00:03Z'), 'second.exe');
