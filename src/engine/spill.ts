@@ -7,12 +7,12 @@ const replacer = (_: string, v: unknown) => (typeof v === 'bigint' ? { $bigint: 
 const reviver = (_: string, v: unknown) =>
   v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as { $bigint?: unknown }).$bigint === 'string' && Object.keys(v).length === 1 ? BigInt((v as { $bigint: string }).$bigint) : v;
 
-/** JSON text as `append` writes it (bigints included) for values written with `appendLine`. */
+/** A value as one line of JSON text for `appendLine` (bigints included, which JSON alone cannot carry). */
 export function spilledJson(value: unknown): string {
   return JSON.stringify(value, replacer);
 }
 
-/** A value from a line `append` (or `appendLine(spilledJson(v))`) wrote. */
+/** The value of a line written as `appendLine(spilledJson(value))`. */
 export function parseSpilled<T>(line: string): T {
   return JSON.parse(line, reviver) as T;
 }
@@ -39,7 +39,7 @@ export class SpillDir {
   }
 }
 
-/** An append-only file of JSON values, one per line, read back in order. */
+/** An append-only file of lines of text (JSON, or packed lines that start with JSON), read back in order. */
 export class SpillFile {
   private fd: number | undefined;
   private pending: string[] = [];
@@ -47,10 +47,6 @@ export class SpillFile {
   count = 0;
 
   constructor(readonly path: string) {}
-
-  append(value: unknown): void {
-    this.appendLine(JSON.stringify(value, replacer));
-  }
 
   /** Appends one line of text (without its newline; it must not contain one). */
   appendLine(line: string): void {
@@ -66,11 +62,6 @@ export class SpillFile {
     writeSync(this.fd, this.pending.join(''));
     this.pending = [];
     this.pendingBytes = 0;
-  }
-
-  /** The values in the order they were appended. */
-  *read<T>(): Generator<T> {
-    for (const line of this.lines()) yield parseSpilled<T>(line);
   }
 
   /** The lines in the order they were appended, without their newlines. */

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { AlertSorter } from '../../src/engine/alert-sorter.js';
 import { contextQueryOf, packEntry, ProcessIndex, resolveContext, unpackLine, type ContextEntry } from '../../src/engine/process-context.js';
-import { SpillDir } from '../../src/engine/spill.js';
+import { parseSpilled, SpillDir, spilledJson } from '../../src/engine/spill.js';
 import { ev } from '../helpers.js';
 
 const proc = (host: string, guid: string, pid: number, at: number, image: string): Extract<ContextEntry, { kind: 'process' }> => ({
@@ -19,8 +19,8 @@ describe('spill files', () => {
       const f = dir.file('t');
       const long = 'x'.repeat(3 << 20);
       const values = [{ a: 1n << 63n, s: 'é\n"' }, { long }, [1, 'two', null], { $bigint: 'not alone', other: 1 }];
-      for (const v of values) f.append(v);
-      expect([...f.read()]).toEqual(values);
+      for (const v of values) f.appendLine(spilledJson(v));
+      expect([...f.lines()].map((l) => parseSpilled(l))).toEqual(values);
       expect(f.count).toBe(4);
     } finally {
       dir.dispose();
