@@ -1,5 +1,15 @@
 const NON_ASCII = 255;
 
+/** Where a literal must sit in a text: anywhere, at its start, or at its end. */
+export const LITERAL_CONTAINS = 0;
+export const LITERAL_PREFIX = 1;
+export const LITERAL_SUFFIX = 2;
+
+/** Whether a literal of `length` that a scan found ending at `end`, in a text of `textLength`, sits as `kind` asks. */
+export function literalHolds(kind: number, end: number, length: number, textLength: number): boolean {
+  return kind === LITERAL_CONTAINS || (kind === LITERAL_PREFIX ? end === length : end === textLength);
+}
+
 /**
  * Aho-Corasick multi-pattern search compiled to a dense automaton: one table lookup per character of the
  * scanned text, whatever the number of patterns. The table has a column per ASCII character that occurs in

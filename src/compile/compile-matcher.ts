@@ -1,6 +1,6 @@
 import { RE2JS } from 're2js';
 import { regexFlagBits } from '../modifiers/re.js';
-import { AhoCorasick } from './aho-corasick.js';
+import { AhoCorasick, LITERAL_CONTAINS, LITERAL_PREFIX, LITERAL_SUFFIX, literalHolds } from './aho-corasick.js';
 import { cidrMatcher } from './cidr-matcher.js';
 import { fieldSlot, type EventCache } from './event-cache.js';
 import { timeOf } from '../event/event-time.js';
@@ -86,10 +86,6 @@ export function compileMatcher(node: MatchNode): Matcher {
   }
 }
 
-/** Kinds of case-folded substring tests an OR group folds into one scan. */
-const CONTAINS = 0;
-const PREFIX = 1;
-const SUFFIX = 2;
 /** From this many substring tests on one field, an OR group scans with Aho-Corasick instead of testing each. */
 const AUTOMATON_FROM = 6;
 
@@ -112,7 +108,7 @@ function mergeEqualities(children: readonly MatchNode[]): Array<MatchNode | Matc
     } else if (n.kind === 'field' && (n.test.kind === 'contains' || n.test.kind === 'prefix' || n.test.kind === 'suffix') && !n.test.cased && n.test.value !== '') {
       let list = literals.get(n.field);
       if (list === undefined) literals.set(n.field, (list = []));
-      list.push({ kind: n.test.kind === 'contains' ? CONTAINS : n.test.kind === 'prefix' ? PREFIX : SUFFIX, value: n.test.value, node: ch });
+      list.push({ kind: n.test.kind === 'contains' ? LITERAL_CONTAINS : n.test.kind === 'prefix' ? LITERAL_PREFIX : LITERAL_SUFFIX, value: n.test.value, node: ch });
     } else rest.push(ch);
   }
   for (const [field, list] of literals) {
@@ -146,7 +142,7 @@ function anyLiteral(field: string, list: ReadonlyArray<{ readonly kind: number; 
         for (let i = 0; i < values.length; i++) {
           const v = values[i] as string;
           const k = kinds[i];
-          if (k === CONTAINS ? s.includes(v) : k === PREFIX ? s.startsWith(v) : s.endsWith(v)) return true;
+          if (k === LITERAL_CONTAINS ? s.includes(v) : k === LITERAL_PREFIX ? s.startsWith(v) : s.endsWith(v)) return true;
         }
       return false;
     };
@@ -172,7 +168,7 @@ function anyLiteral(field: string, list: ReadonlyArray<{ readonly kind: number; 
         const p = hits[2 * h] as number;
         const end = hits[2 * h + 1] as number;
         const bits = kindBits[p] as number;
-        if ((bits & (1 << CONTAINS)) !== 0 || ((bits & (1 << PREFIX)) !== 0 && end === lengths[p]) || ((bits & (1 << SUFFIX)) !== 0 && end === s.length)) return true;
+        for (let k = LITERAL_CONTAINS; k <= LITERAL_SUFFIX; k++) if ((bits & (1 << k)) !== 0 && literalHolds(k, end, lengths[p] as number, s.length)) return true;
       }
     }
     return false;

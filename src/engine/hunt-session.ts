@@ -105,13 +105,13 @@ export class HuntSession {
     for (const hit of batch.hits) {
       const seq = this.seq++;
       const q = contextQueryOf(hit.event);
-      const now = this.index.resolveNow(q);
+      const process = this.index.processNow(q);
+      const now = this.index.resolveNow(q, process);
       if (now !== undefined) {
         this.emit(seq, hit, q, now);
         continue;
       }
-      // Pending for its domain only (a DNS answer may still come): its process is kept as found now.
-      const process = this.index.processNow(q);
+      // Pending for its domain only (a DNS answer may still come) when its process is already final: kept.
       this.pending.push(process === undefined ? { ...hit, seq } : { ...hit, seq, process });
       if (this.wanted !== undefined) {
         addKeys(this.wanted, q, process !== undefined);

@@ -1,12 +1,9 @@
-import { AhoCorasick } from '../compile/aho-corasick.js';
+import { AhoCorasick, LITERAL_CONTAINS, LITERAL_PREFIX, LITERAL_SUFFIX, literalHolds } from '../compile/aho-corasick.js';
 import type { Anchor } from '../compile/anchor.js';
 import type { CompiledRule } from '../compile/compile-rule.js';
 import { fieldSlot, type EventCache } from '../compile/event-cache.js';
 import { numberOf } from '../compile/field-values.js';
 
-const CONTAINS = 0;
-const PREFIX = 1;
-const SUFFIX = 2;
 
 interface FieldScan {
   readonly field: string;
@@ -62,7 +59,7 @@ export class Prefilter {
           f.eq.set(lit.value, list);
         } else {
           const list = f.patterns.get(lit.value) ?? [];
-          list.push(r, lit.kind === 'contains' ? CONTAINS : lit.kind === 'prefix' ? PREFIX : SUFFIX);
+          list.push(r, lit.kind === 'contains' ? LITERAL_CONTAINS : lit.kind === 'prefix' ? LITERAL_PREFIX : LITERAL_SUFFIX);
           f.patterns.set(lit.value, list);
         }
       }
@@ -120,8 +117,7 @@ export class Prefilter {
           const end = hits[2 * h + 1] as number;
           const list = entries[p] as number[];
           for (let i = 0; i < list.length; i += 2) {
-            const kind = list[i + 1];
-            if (kind === CONTAINS || (kind === PREFIX ? end === lengths[p] : end === s.length)) this.mark(list[i] as number, serial);
+            if (literalHolds(list[i + 1] as number, end, lengths[p] as number, s.length)) this.mark(list[i] as number, serial);
           }
         }
       }

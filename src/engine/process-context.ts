@@ -282,16 +282,17 @@ export class ProcessIndex {
   /**
    * The context of a query if it is already final whatever entries come later or were spilled:
    * a process found by GUID and a domain found, each in a key nothing was evicted from. Else undefined.
+   * `process` is processNow(q), when the caller has it already.
    */
-  resolveNow(q: ContextQuery): ResolvedContext | undefined {
-    if (q.guidKey === undefined && q.namesProcess) return undefined;
-    if (q.guidKey !== undefined && (this.byKey.get(q.guidKey) === undefined || this.mayHaveEvicted(q.guidKey))) return undefined;
+  resolveNow(q: ContextQuery, process = this.processNow(q)): ResolvedContext | undefined {
+    if (q.guidKey === undefined ? q.namesProcess : process === undefined) return undefined;
+    let domain: string | undefined;
     if (q.dnsKey !== undefined && q.ip !== undefined) {
-      const list = this.lookup(q.dnsKey);
-      if (list === undefined || this.mayHaveEvicted(q.dnsKey)) return undefined;
-      if (!list.some((d) => d.kind === 'dns' && d.answers.includes(q.ip as string))) return undefined;
+      if (this.mayHaveEvicted(q.dnsKey)) return undefined;
+      domain = resolveDomain(q, this.lookup);
+      if (domain === undefined) return undefined;
     }
-    return resolveContext(q, this.lookup);
+    return withDomain(process, domain);
   }
 }
 
@@ -325,8 +326,4 @@ export function keysOf(entry: ContextEntry): string[] {
   if (entry.guidKey !== undefined) keys.push(entry.guidKey);
   if (entry.pidKey !== undefined) keys.push(entry.pidKey);
   return keys;
-}
-
-function opt<K extends string, V>(key: K, value: V | undefined): { [k in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [k in K]?: V };
 }
