@@ -122,9 +122,7 @@ export const hunt: CommandSpec = {
     // ECS output shows every field of the event: its JSON text is made where the event was read.
     const eventJson = format === 'jsonl';
     const builder = new BatchBuilder(ruleSet, { eventJson });
-    // Workers get the rules that compiled here, filters applied: nothing to skip or filter again.
-    const compiledRules = ruleSet.rules.map((r) => r.rule);
-    const pool = threads > 0 && units.some((u) => u.kind === 'chunks') ? await MatchPool.start(threads, compiledRules, [], ruleSet.rules.length, { eventJson }) : undefined;
+    const pool = threads > 0 && units.some((u) => u.kind === 'chunks') ? await MatchPool.start(threads, ruleSet.rules.map((r) => r.rule), { eventJson }) : undefined;
     let bytesDone = 0;
     const tick = (fileIndex: number) => progress.update(fileIndex, files.length, session.events, bytesDone, started, session.alerts);
     try {

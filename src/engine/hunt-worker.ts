@@ -1,15 +1,15 @@
 import { deserialize } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
-import type { SigmaFilter, SigmaRule } from '../rule/model.js';
+import type { SigmaRule } from '../rule/model.js';
 import { BatchBuilder, runChunkTask, type ChunkTask } from './match-task.js';
 import { RuleSet } from './rule-set.js';
 
 /** Worker side of a parallel hunt: compiles the rules it is given, then reads and matches the chunk runs it is sent. */
 export interface HuntWorkerData {
   /**
-   * The rules and filters ({ rules, filters }) serialized once (v8.serialize) into shared memory, which
-   * every worker reads instead of getting its own copy made by the main thread.
+   * The rules that compiled on the main thread, filters applied, serialized once (v8.serialize) into shared
+   * memory, which every worker reads instead of getting its own copy made by the main thread.
    */
   readonly rules: SharedArrayBuffer;
   /** Hits carry their event's JSON text (see BatchBuilder). */
@@ -17,8 +17,8 @@ export interface HuntWorkerData {
 }
 
 const data = workerData as HuntWorkerData;
-const { rules, filters } = deserialize(new Uint8Array(data.rules)) as { rules: readonly SigmaRule[]; filters: readonly SigmaFilter[] };
-const ruleSet = RuleSet.compile(rules, { filters, logsource: resolveWindowsLogsource });
+const rules = deserialize(new Uint8Array(data.rules)) as readonly SigmaRule[];
+const ruleSet = RuleSet.compile(rules, { logsource: resolveWindowsLogsource });
 const builder = new BatchBuilder(ruleSet, { eventJson: data.eventJson });
 
 parentPort?.on('message', (m: { seq: number; task: ChunkTask }) => {

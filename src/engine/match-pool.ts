@@ -1,6 +1,6 @@
 import { serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import type { SigmaFilter, SigmaRule } from '../rule/model.js';
+import type { SigmaRule } from '../rule/model.js';
 import type { HuntWorkerData } from './hunt-worker.js';
 import type { ChunkTask, TaskResult } from './match-task.js';
 import { OrderedReplies, prepareWorkerIsolates } from '../formats/evtx/workers.js';
@@ -56,8 +56,10 @@ export class MatchPool {
     }
   }
 
-  static async start(threads: number, rules: readonly SigmaRule[], filters: readonly SigmaFilter[], expectedRules: number, options: { readonly eventJson?: boolean } = {}): Promise<MatchPool> {
-    const bytes = serialize({ rules, filters });
+  /** `rules` are those that compiled on the calling thread, filters already applied (see RuleSet.compile). */
+  static async start(threads: number, rules: readonly SigmaRule[], options: { readonly eventJson?: boolean } = {}): Promise<MatchPool> {
+    const expectedRules = rules.length;
+    const bytes = serialize(rules);
     const shared = new SharedArrayBuffer(bytes.length);
     new Uint8Array(shared).set(bytes);
     const data: HuntWorkerData = { rules: shared, eventJson: options.eventJson === true };
