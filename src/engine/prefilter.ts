@@ -27,7 +27,8 @@ export type AutomatonCache = Map<string, AhoCorasick>;
  * The candidates keep the bucket's order; a rule left out cannot match (its anchor does not hold).
  */
 export class Prefilter {
-  private readonly always: Uint8Array;
+  /** The rules without an anchor (always tried), in bucket order. */
+  private readonly always: Int32Array;
   private readonly marks: Uint32Array;
   private serial = 0;
   private readonly scans: FieldScan[] = [];
@@ -37,12 +38,12 @@ export class Prefilter {
     anchors: ReadonlyArray<Anchor | undefined>,
     automata: AutomatonCache,
   ) {
-    this.always = new Uint8Array(rules.length);
+    const always: number[] = [];
     this.marks = new Uint32Array(rules.length);
     const byField = new Map<string, { eq: Map<string, number[]>; num: Map<number, number[]>; patterns: Map<string, number[]> }>();
     anchors.forEach((anchor, r) => {
       if (anchor === undefined) {
-        this.always[r] = 1;
+        always.push(r);
         return;
       }
       for (const lit of anchor) {
@@ -64,6 +65,7 @@ export class Prefilter {
         }
       }
     });
+    this.always = Int32Array.from(always);
     for (const [field, { eq, num, patterns }] of byField) {
       const keys = [...patterns.keys()].sort();
       let ac: AhoCorasick | undefined;
@@ -80,8 +82,6 @@ export class Prefilter {
   /** Rules marked for the current event, in marking order (each once). */
   private marked = new Int32Array(64);
   private markedCount = 0;
-  /** The always-tried rules, in bucket order. */
-  private alwaysList: Int32Array | undefined;
 
   private mark(r: number, serial: number): void {
     if (this.marks[r] === serial) return;
@@ -128,7 +128,7 @@ export class Prefilter {
     out.length = 0;
     const rules = this.rules;
     const marked = this.marked.subarray(0, this.markedCount).sort();
-    const always = (this.alwaysList ??= Int32Array.from(this.always.reduce<number[]>((l, a, r) => (a === 1 ? [...l, r] : l), [])));
+    const always = this.always;
     let i = 0;
     let j = 0;
     while (i < marked.length || j < always.length) {
@@ -138,12 +138,6 @@ export class Prefilter {
     return out;
   }
 
-  /** How many rules are always tried (no anchor), for diagnostics and benchmarks. */
-  get unanchored(): number {
-    let n = 0;
-    for (const a of this.always) n += a;
-    return n;
-  }
 
   private reset(): number {
     this.marks.fill(0);
