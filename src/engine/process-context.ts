@@ -1,4 +1,4 @@
-import type { Event, FieldValue } from '../event/event.js';
+import { holdsValue, type Event, type FieldValue } from '../event/event.js';
 import { timeOf } from '../event/event-time.js';
 
 /** The process behind an event, from its process-creation event (Sysmon 1 or Security 4688). */
@@ -39,7 +39,7 @@ const guidOf = (v: FieldValue | undefined): string | undefined => {
   return s === undefined || s === '' ? undefined : s.replace(/[{}]/g, '').toLowerCase();
 };
 const hostOf = (e: Event): string => String(e.fields['Computer'] ?? '').toLowerCase();
-const isSysmon = (e: Event) => String(e.fields['Channel'] ?? '').toLowerCase() === 'microsoft-windows-sysmon/operational';
+const isSysmon = (e: Event) => holdsValue(e.fields['Channel'], 'microsoft-windows-sysmon/operational');
 
 /** Time of the event in ms; Sysmon's UtcTime is preferred over TimeCreated for a process start. */
 function eventTime(e: Event): number {
@@ -52,9 +52,9 @@ function eventTime(e: Event): number {
 export function contextEntryOf(e: Event): ContextEntry | undefined {
   const f = e.fields;
   const eid = f['EventID'];
-  if (eid === 1 && isSysmon(e)) return processEntry(e, guidOf(f['ProcessGuid']), num(f['ProcessId']));
-  if (eid === 4688 && String(f['Channel'] ?? '').toLowerCase() === 'security') return processEntry(e, undefined, num(f['NewProcessId'] ?? f['ProcessId']));
-  if (eid === 22 && isSysmon(e)) {
+  if (holdsValue(eid, 1) && isSysmon(e)) return processEntry(e, guidOf(f['ProcessGuid']), num(f['ProcessId']));
+  if (holdsValue(eid, 4688) && holdsValue(f['Channel'], 'security')) return processEntry(e, undefined, num(f['NewProcessId'] ?? f['ProcessId']));
+  if (holdsValue(eid, 22) && isSysmon(e)) {
     const guid = guidOf(f['ProcessGuid']);
     const query = str(f['QueryName']);
     if (guid === undefined || query === undefined) return undefined;

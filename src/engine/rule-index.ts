@@ -2,21 +2,29 @@ import { anchorOf, type Anchor } from '../compile/anchor.js';
 import type { CompiledRule } from '../compile/compile-rule.js';
 import type { EventCache } from '../compile/event-cache.js';
 import { requiredEventIds } from '../compile/event-ids.js';
-import { numberOf } from '../compile/field-values.js';
-import type { Event } from '../event/event.js';
+import { numberOf, scalarsOf, stringsOf } from '../compile/field-values.js';
+import type { Event, FieldValue } from '../event/event.js';
 import { Prefilter, type AutomatonCache } from './prefilter.js';
 
 /**
  * Rules bucketed by the channel and event ID their pipeline logsource condition requires (narrowed by the
  * event IDs their detection requires), so an event meets only the rules that can apply to it. Rules
  * without such a condition are tried on every event.
+ * An event meets the rules of every bucket any of its values selects: each Channel value with each EventID
+ * value, as the matcher reads multi-valued fields (any value may satisfy an item). The detection's event IDs
+ * narrow a bucket only for events with one EventID value: with several, `EventID: 1` in the detection and
+ * the logsource's 4104 can each hold by another value, so those events use buckets from the logsource alone.
  * Within a bucket, a multi-pattern prefilter drops the rules whose literal anchor does not hold.
  * Candidate lists keep rule-set order, so results do not depend on the index.
  */
 export class RuleIndex {
+  /** Buckets for events with at most one EventID value (logsource IDs narrowed by the detection's). */
   private readonly byKey = new Map<string, number[]>();
   private readonly everywhere: number[] = [];
-  private readonly merged = new Map<string, Prefilter>();
+  /** Buckets for events with several EventID values: from the logsource alone. */
+  private readonly wideByKey = new Map<string, number[]>();
+  private readonly wideEverywhere: number[] = [];
+  private readonly merged = new Map<string, Selection>();
   private readonly byRuleList = new Map<string, Prefilter>();
   private readonly anchors: ReadonlyArray<Anchor | undefined>;
   private readonly automata: AutomatonCache = new Map();
@@ -29,48 +37,72 @@ export class RuleIndex {
     rules.forEach((r, i) => {
       const required = requiredEventIds(r.ir);
       if (r.logsource === undefined) {
+        this.wideEverywhere.push(i);
         if (required === undefined) this.everywhere.push(i);
-        else for (const id of required) this.addKey(`*|${id}`, i);
+        else for (const id of required) add(this.byKey, `*|${id}`, i);
         return;
       }
       const keys = new Set<string>();
+      const wide = new Set<string>();
       for (const { channels, eventIds } of r.logsource) {
-        // The logsource's IDs and those the detection requires must both hold; an empty intersection never matches.
+        // The logsource's IDs and those the detection requires must both hold on a single-valued EventID;
+        // an empty intersection never matches one.
         const ids = eventIds === undefined ? required : required === undefined ? eventIds : eventIds.filter((id) => required.has(id));
         for (const c of channels) {
           const channel = c.toLowerCase();
           if (ids === undefined) keys.add(`${channel}|*`);
           else for (const id of ids) keys.add(`${channel}|${id}`);
+          if (eventIds === undefined) wide.add(`${channel}|*`);
+          else for (const id of eventIds) wide.add(`${channel}|${id}`);
         }
       }
-      for (const k of keys) this.addKey(k, i);
+      for (const k of keys) add(this.byKey, k, i);
+      for (const k of wide) add(this.wideByKey, k, i);
     });
-  }
-
-  private addKey(key: string, rule: number): void {
-    const list = this.byKey.get(key) ?? [];
-    list.push(rule);
-    this.byKey.set(key, list);
   }
 
   /** The rules that may match the event (a superset of those that do), in rule-set order. */
   candidates(event: Event, cache: EventCache): readonly CompiledRule[] {
-    return this.prefilterFor(event).candidates(cache);
+    const selection = this.selectionFor(event);
+    if (!selection.bucketed) this.noteUnselected(selection.key);
+    return selection.prefilter.candidates(cache);
   }
 
-  /** Prefilters by the raw Channel value, then the raw EventID value: no key text is built per event. */
-  private readonly byRaw = new Map<string | number | undefined, Map<string | number | undefined, Prefilter>>();
+  /** Events whose Channel and EventID values selected no bucket: only rules without a logsource met them. */
+  private unselectedCount = 0;
+  private readonly unselectedKeys = new Map<string, number>();
+
+  private noteUnselected(key: string): void {
+    this.unselectedCount++;
+    const n = this.unselectedKeys.get(key);
+    if (n !== undefined) this.unselectedKeys.set(key, n + 1);
+    else if (this.unselectedKeys.size < 1000) this.unselectedKeys.set(key, 1);
+  }
+
+  /**
+   * How many events no bucket selected (so no logsource-bound rule was tried on them), by their
+   * `channel|eventid` key (the first 1,000 distinct keys); counting starts over after each call.
+   */
+  takeUnselected(): { readonly count: number; readonly byKey: ReadonlyMap<string, number> } {
+    const out = { count: this.unselectedCount, byKey: new Map(this.unselectedKeys) };
+    this.unselectedCount = 0;
+    this.unselectedKeys.clear();
+    return out;
+  }
+
+  /** Selections by the raw Channel value, then the raw EventID value: no key text is built per event. */
+  private readonly byRaw = new Map<string | number | undefined, Map<string | number | undefined, Selection>>();
   private rawEntries = 0;
 
-  private prefilterFor(event: Event): Prefilter {
+  private selectionFor(event: Event): Selection {
     const ch = event.fields['Channel'];
     const id = event.fields['EventID'];
     const cacheable = (ch === undefined || typeof ch === 'string' || typeof ch === 'number') && (id === undefined || typeof id === 'string' || typeof id === 'number');
-    if (!cacheable) return this.prefilterByKey(event);
+    if (!cacheable) return this.selectionByValues(ch, id);
     let byId = this.byRaw.get(ch);
     let p = byId?.get(id);
     if (p !== undefined) return p;
-    p = this.prefilterByKey(event);
+    p = this.selectionByValues(ch, id);
     if (this.rawEntries < 10000) {
       if (byId === undefined) this.byRaw.set(ch, (byId = new Map()));
       byId.set(id, p);
@@ -79,33 +111,63 @@ export class RuleIndex {
     return p;
   }
 
-  private prefilterByKey(event: Event): Prefilter {
-    const channel = String(event.fields['Channel'] ?? '').toLowerCase();
-    const eid = event.fields['EventID'];
-    const key = `${channel}|${typeof eid === 'number' ? eid : String(eid ?? '')}`;
-    let list = this.merged.get(key);
-    if (list === undefined) {
-      const ids = new Set([...(this.byKey.get(key) ?? []), ...(this.byKey.get(`${channel}|*`) ?? []), ...this.everywhere]);
-      // Numeric buckets hold the rules of that event ID whatever the event's EventID is written as: 4688,
-      // "4688" or " 4688" are all the number a rule's EventID test compares with.
-      const n = typeof eid === 'number' ? eid : typeof eid === 'string' ? numberOf(eid) : NaN;
-      if (Number.isInteger(n)) {
-        for (const i of this.byKey.get(`${channel}|${n}`) ?? []) ids.add(i);
-        for (const i of this.byKey.get(`*|${n}`) ?? []) ids.add(i);
-      }
-      const sorted = [...ids].sort((a, b) => a - b);
-      const listKey = sorted.join(',');
-      list = this.byRuleList.get(listKey);
-      if (list === undefined) {
-        list = new Prefilter(
-          sorted.map((i) => this.rules[i] as CompiledRule),
-          sorted.map((i) => this.anchors[i]),
-          this.automata,
-        );
-        this.byRuleList.set(listKey, list);
-      }
-      if (this.merged.size < 10000) this.merged.set(key, list);
+  /**
+   * The rules of every bucket any of the event's values selects: each Channel value with each EventID value,
+   * as the matcher reads them (any value of a multi-valued field may satisfy an item, so a System 104 event
+   * whose UserData names the cleared log has two Channel values and meets the rules of both channels).
+   */
+  private selectionByValues(ch: FieldValue | undefined, eid: FieldValue | undefined): Selection {
+    const channels = [...new Set(stringsOf(ch).map((c) => c.toLowerCase()))];
+    const ids = scalarsOf(eid);
+    const key = `${channels.join('\u0001')}|${ids.map((v) => (typeof v === 'number' ? v : String(v))).join('\u0001')}`;
+    let selection = this.merged.get(key);
+    if (selection !== undefined) return selection;
+    const several = ids.length > 1;
+    const byKey = several ? this.wideByKey : this.byKey;
+    const rules = new Set(several ? this.wideEverywhere : this.everywhere);
+    let bucketed = false;
+    const take = (k: string) => {
+      const list = byKey.get(k);
+      if (list === undefined) return;
+      bucketed = true;
+      for (const i of list) rules.add(i);
+    };
+    // Numeric buckets hold the rules of that event ID whatever the event's EventID is written as: 4688,
+    // "4688" or " 4688" are all the number a rule's EventID test compares with.
+    const numbers = ids.map((v) => numberOf(v)).filter((n) => Number.isInteger(n));
+    for (const channel of channels.length === 0 ? [''] : channels) {
+      take(`${channel}|*`);
+      for (const v of ids) take(`${channel}|${typeof v === 'number' ? v : String(v)}`);
+      for (const n of numbers) take(`${channel}|${n}`);
     }
-    return list;
+    for (const n of numbers) take(`*|${n}`);
+    const sorted = [...rules].sort((a, b) => a - b);
+    const listKey = sorted.join(',');
+    let prefilter = this.byRuleList.get(listKey);
+    if (prefilter === undefined) {
+      prefilter = new Prefilter(
+        sorted.map((i) => this.rules[i] as CompiledRule),
+        sorted.map((i) => this.anchors[i]),
+        this.automata,
+      );
+      this.byRuleList.set(listKey, prefilter);
+    }
+    selection = { prefilter, bucketed, key: `${channels.join(',') || '(no channel)'}|${ids.map(String).join(',') || '(no event id)'}` };
+    if (this.merged.size < 10000) this.merged.set(key, selection);
+    return selection;
   }
+}
+
+function add(map: Map<string, number[]>, key: string, rule: number): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [rule]);
+  else list.push(rule);
+}
+
+interface Selection {
+  readonly prefilter: Prefilter;
+  /** Whether any bucket (a logsource's channel and event ID) selected the event. */
+  readonly bucketed: boolean;
+  /** The event's channel and event ID values, for the unselected-events report. */
+  readonly key: string;
 }

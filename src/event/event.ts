@@ -128,9 +128,34 @@ function flattenData(data: { readonly [k: string]: FieldValue }, out: { [k: stri
       // UserData: provider-specific element wrapping the fields; flatten by leaf name.
       flattenData(v, out);
     } else if (isObject(v)) {
-      out[k] = v['#text'] as FieldValue;
+      addValue(out, k, v['#text'] as FieldValue);
     } else {
-      out[k] = v;
+      addValue(out, k, v);
     }
   }
+}
+
+/**
+ * Sets a field, or adds a value to it when the event already has one: a name that both the System section and
+ * the event's data carry (System 104's `UserData/LogFileCleared/Channel` beside `System/Channel`) holds both
+ * values, System's first, as the EVTX and XML readers give them. A rule item matches if any value does.
+ */
+export function addValue(out: { [k: string]: FieldValue }, key: string, value: FieldValue): void {
+  const prev = out[key];
+  if (prev === undefined) out[key] = value;
+  else if (Array.isArray(prev)) out[key] = [...prev, ...(Array.isArray(value) ? value : [value])];
+  else out[key] = [prev, ...(Array.isArray(value) ? value : [value])];
+}
+
+/**
+ * Whether a field holds a value: the field's value itself or any element of an array of values, as a rule
+ * item reads it. A number also matches its decimal text; text compares case-insensitively (`want` lower-case).
+ */
+export function holdsValue(v: FieldValue | undefined, want: string | number): boolean {
+  if (v === want) return true;
+  if (typeof v === 'string') return typeof want === 'number' ? v.trim() === String(want) : v.toLowerCase() === want;
+  if (Array.isArray(v)) {
+    for (const x of v) if (holdsValue(x as FieldValue, want)) return true;
+  }
+  return false;
 }

@@ -1,4 +1,4 @@
-import type { Event, FieldValue } from '../event/event.js';
+import { holdsValue, type Event, type FieldValue } from '../event/event.js';
 
 const INTEGRITY: Record<string, string> = { 'S-1-16-4096': 'Low', 'S-1-16-8192': 'Medium', 'S-1-16-8448': 'Medium', 'S-1-16-12288': 'High', 'S-1-16-16384': 'System' };
 
@@ -11,7 +11,7 @@ const INTEGRITY: Record<string, string> = { 'S-1-16-4096': 'Low', 'S-1-16-8192':
 export function normalizeWindowsEvent(event: Event): Event {
   const f = event.fields;
   const extra: { [k: string]: FieldValue } = {};
-  if (f['EventID'] === 4688 && String(f['Channel']).toLowerCase() === 'security') {
+  if (holdsValue(f['EventID'], 4688) && holdsValue(f['Channel'], 'security')) {
     const map: Record<string, string> = { NewProcessName: 'Image', ParentProcessName: 'ParentImage', NewProcessId: 'ProcessId' };
     for (const [from, to] of Object.entries(map)) if (f[from] !== undefined && f[to] === undefined) extra[to] = f[from] as FieldValue;
     if (typeof extra['ProcessId'] === 'string' && /^0x[0-9a-f]+$/i.test(extra['ProcessId'])) extra['ProcessId'] = parseInt(extra['ProcessId'], 16);

@@ -21,6 +21,11 @@ export interface WriterEvent {
   readonly computer: string;
   readonly userSid?: string;
   readonly data: ReadonlyArray<readonly [string, WriterValue]>;
+  /**
+   * Written as `<UserData><element xmlns=…><name>value</name>…</element></UserData>` instead of EventData
+   * (`data` is then ignored): the shape of provider-specific events such as System 104, "log cleared".
+   */
+  readonly userData?: { readonly element: string; readonly xmlns?: string; readonly fields: ReadonlyArray<readonly [string, WriterValue]> };
 }
 
 const CHUNK_END_MARGIN = 64;
@@ -106,9 +111,13 @@ function templateFor(e: WriterEvent, id: number): { key: string; root: TemplateE
     el('Computer', sub(e.computer)),
     el('Security', undefined, [['UserID', sub(e.userSid === undefined ? null : { type: 'sid', value: e.userSid })]]),
   ];
-  const data = e.data.map(([name, v]) => el('Data', sub(v), [['Name', { literal: name }]]));
-  const root = el('Event', undefined, [['xmlns', { literal: XMLNS }]], [el('System', undefined, [], system), el('EventData', undefined, [], data)]);
-  const key = `${e.provider}|${e.eventId}|${e.data.map(([n]) => n).join(',')}`;
+  const u = e.userData;
+  const payload =
+    u === undefined
+      ? el('EventData', undefined, [], e.data.map(([name, v]) => el('Data', sub(v), [['Name', { literal: name }]])))
+      : el('UserData', undefined, [], [el(u.element, undefined, u.xmlns === undefined ? [] : [['xmlns', { literal: u.xmlns }]], u.fields.map(([name, v]) => el(name, sub(v))))]);
+  const root = el('Event', undefined, [['xmlns', { literal: XMLNS }]], [el('System', undefined, [], system), payload]);
+  const key = u === undefined ? `${e.provider}|${e.eventId}|${e.data.map(([n]) => n).join(',')}` : `${e.provider}|${e.eventId}|U:${u.element}|${u.fields.map(([n]) => n).join(',')}`;
   return { key, root, values };
 }
 

@@ -1,10 +1,20 @@
-import { flattenEvtxJson, type FieldValue } from '../../event/event.js';
+import { addValue, flattenEvtxJson, type FieldValue } from '../../event/event.js';
 
 type Obj = { readonly [k: string]: FieldValue };
 
 function isObj(v: FieldValue | undefined): v is Obj {
   return v !== null && v !== undefined && typeof v === 'object' && !Array.isArray(v);
 }
+
+/** winlog.* System fields and their Sigma names. */
+const WINLOG_SYSTEM: ReadonlyArray<readonly [string, string]> = [
+  ['event_id', 'EventID'],
+  ['channel', 'Channel'],
+  ['computer_name', 'Computer'],
+  ['provider_name', 'Provider_Name'],
+  ['record_id', 'EventRecordID'],
+  ['provider_guid', 'Provider_Guid'],
+];
 
 /**
  * One JSON record as Sigma fields, whatever exported it: the evtx_dump shape (Event.System/EventData),
@@ -20,14 +30,21 @@ export function normalizeJsonRecord(obj: Obj): { fields: { [k: string]: FieldVal
   const winlog = obj['winlog'];
   if (isObj(winlog)) {
     const fields: { [k: string]: FieldValue } = { ...obj };
-    const data = winlog['event_data'];
-    if (isObj(data)) Object.assign(fields, data);
-    const user = winlog['user_data'];
-    if (isObj(user)) Object.assign(fields, user);
-    const map: Record<string, string> = { event_id: 'EventID', channel: 'Channel', computer_name: 'Computer', provider_name: 'Provider_Name', record_id: 'EventRecordID', provider_guid: 'Provider_Guid' };
-    for (const [from, to] of Object.entries(map)) {
+    // The System fields first, then the event's data: a name both carry (System 104's user_data.Channel, the
+    // cleared log, beside winlog.channel) holds both values, System's first, as in the EVTX reader.
+    const system = new Set<string>();
+    for (const [from, to] of WINLOG_SYSTEM) {
       const v = winlog[from];
-      if (v !== undefined && fields[to] === undefined) fields[to] = from === 'event_id' && typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+      if (v === undefined || fields[to] !== undefined) continue;
+      fields[to] = from === 'event_id' && typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+      system.add(to);
+    }
+    for (const section of [winlog['event_data'], winlog['user_data']]) {
+      if (!isObj(section)) continue;
+      for (const [k, v] of Object.entries(section)) {
+        if (system.has(k)) addValue(fields, k, v);
+        else fields[k] = v;
+      }
     }
     const host = obj['host'];
     if (fields['Computer'] === undefined && isObj(host) && typeof host['name'] === 'string') fields['Computer'] = host['name'];
