@@ -67,4 +67,13 @@ export class RuleSet {
     for (const r of this.index.candidates(event, cache)) if (r.matcher(cache)) out.push(r);
     return out;
   }
+
+  /**
+   * Events matched since the last call whose Channel and EventID values selected no rule's logsource (only
+   * rules without one were tried on them), by `channel|eventid`: a hunt reports them so that events the
+   * rules never see are visible, not silent.
+   */
+  takeUnselected(): { readonly count: number; readonly byKey: ReadonlyMap<string, number> } {
+    return this.index?.takeUnselected() ?? { count: 0, byKey: new Map() };
+  }
 }
