@@ -243,3 +243,13 @@ test('writer round trip: UserData fields are flattened by leaf name beside the S
   expect(it.event.fields['Channel']).toEqual(['System', 'Windows PowerShell']);
   expect(it.event.fields['EventID']).toBe(104);
 });
+
+test('repeated EventData names become one multi-valued field, in the order written', () => {
+  const [it] = [
+    ...readEvtxBuffer(
+      writeEvtxBuffer([{ provider: 'P', eventId: 7, time: '2026-03-12T09:00:00.0000000Z', channel: 'Application', computer: 'h', data: [['Path', 'a'], ['Other', 'x'], ['Path', 'b']] }]),
+      'x.evtx',
+    ),
+  ];
+  expect(it?.kind === 'record' && it.event.fields['Path']).toEqual(['a', 'b']);
+});
