@@ -1,29 +1,39 @@
-import { parseArgs } from 'node:util';
 import { formatDiagnostic, lineColOf, type Diagnostic } from '../diagnostics.js';
 import { checkRuleFields } from '../pipeline/check-fields.js';
 import { loadRules } from '../rule/load-rules.js';
 import { parsePlaceholders } from './placeholders.js';
 import type { CommandSpec } from './command.js';
-import { UsageError } from './usage-error.js';
+import { choiceOption, examples, noCacheOption, repeatable, ruleCache } from './option-values.js';
+
+interface CheckOptions {
+  readonly format: 'text' | 'json';
+  readonly quiet?: true;
+  readonly placeholder?: string[];
+  /** False with --no-cache. */
+  readonly cache: boolean;
+}
 
 export const check: CommandSpec = {
   summary: 'lint Sigma rule files and folders',
-  usage: 'sigmatch check PATH... [--format text|json] [--quiet] [--placeholder NAME=VALUE[,VALUE]]',
-  run(argv, io) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        format: { type: 'string', default: 'text' },
-        quiet: { type: 'boolean', default: false },
-        placeholder: { type: 'string', multiple: true },
-      },
-    });
-    if (positionals.length === 0) throw new UsageError('check needs at least one rule file or folder');
-    if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json, got '${values.format}'`);
+  define: (command) =>
+    command
+      .argument('<path...>', 'rule files and folders (folders recursively: every .yml and .yaml file)')
+      .addOption(choiceOption('--format <format>', 'report format', ['text', 'json'], 'text'))
+      .option('--quiet', 'show errors only, no warnings (default: off)')
+      .addOption(repeatable('--placeholder <name=values>', 'values for %NAME% under |expand, comma-separated; repeatable (default: none, a warning)'))
+      .addOption(noCacheOption())
+      .addHelpText(
+        'after',
+        examples([
+          ['sigmatch check rules/', 'lint the built-in pack'],
+          ['sigmatch check --format json --quiet sigma/rules', 'errors only, as one JSON document'],
+        ]),
+      ),
+  run(positionals, options, io) {
+    const values = options as CheckOptions;
     const placeholders = parsePlaceholders(values.placeholder);
     // Linting does not need placeholder values: an unresolved one is a warning here, an error at hunt time.
-    const loaded = loadRules(positionals, { placeholders, lint: true });
+    const loaded = loadRules(positionals, { placeholders, lint: true, ...ruleCache(values.cache) });
     const collection = { ...loaded, diagnostics: [...loaded.diagnostics, ...loaded.rules.flatMap(checkRuleFields)] };
     const shown = values.quiet ? collection.diagnostics.filter((d) => d.severity === 'error') : collection.diagnostics;
     const errors = collection.diagnostics.filter((d) => d.severity === 'error');

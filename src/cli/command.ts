@@ -1,3 +1,5 @@
+import type { Command, OptionValues } from 'commander';
+
 /** Where a command writes; the only place output goes. */
 export interface CommandIO {
   readonly out: (text: string | Uint8Array) => void;
@@ -9,7 +11,8 @@ export interface CommandIO {
 
 export interface CommandSpec {
   readonly summary: string;
-  readonly usage: string;
-  /** Returns the exit code. */
-  readonly run: (argv: string[], io: CommandIO) => number | Promise<number>;
+  /** Declares the command's arguments and options (each with its meaning and default) and its help examples. */
+  readonly define: (command: Command) => Command;
+  /** Runs with the paths and the option values commander parsed (validated by `define`'s parsers). Returns the exit code. */
+  readonly run: (paths: string[], options: OptionValues, io: CommandIO) => number | Promise<number>;
 }

@@ -1,24 +1,27 @@
-import { parseArgs } from 'node:util';
 import { fieldsToXml } from '../formats/evtx/fields-to-xml.js';
 import { renderXml } from '../formats/evtx/xml-tree.js';
 import { formatInputProblem, type InputItem } from '../formats/input-item.js';
 import { detectFormat, evtxInputItems, listInputs, readInput } from '../formats/read-input.js';
 import type { CommandSpec } from './command.js';
+import { choiceOption, examples } from './option-values.js';
 import { OutputBuffer } from './output-buffer.js';
-import { UsageError } from './usage-error.js';
 
 export const dump: CommandSpec = {
   summary: 'print the events of EVTX, JSON or XML logs',
-  usage: 'sigmatch dump FILE... [--format jsonl|xml] [--recover]',
-  async run(argv, io) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { format: { type: 'string', default: 'jsonl' }, recover: { type: 'boolean', default: false } },
-    });
-    if (positionals.length === 0) throw new UsageError('dump needs at least one input file or folder');
-    const format = values.format;
-    if (format !== 'jsonl' && format !== 'xml') throw new UsageError(`--format must be jsonl or xml, got '${format}'`);
+  define: (command) =>
+    command
+      .argument('<path...>', 'log files and folders (EVTX, JSON, XML; format detected from content)')
+      .addOption(choiceOption('--format <format>', 'event output format', ['jsonl', 'xml'], 'jsonl'))
+      .option('--recover', 'also carve records from EVTX slack space (default: off)')
+      .addHelpText(
+        'after',
+        examples([
+          ['sigmatch dump examples/ws01-sysmon.evtx', 'every event as one JSON line'],
+          ['sigmatch dump --format xml --recover Security.evtx', 'events as XML, with records carved from slack space'],
+        ]),
+      ),
+  async run(positionals, options, io) {
+    const { format, recover } = options as { readonly format: 'jsonl' | 'xml'; readonly recover?: true };
     const { files, missing } = await listInputs(positionals);
     let problems = 0;
     let events = 0;
@@ -43,12 +46,11 @@ export const dump: CommandSpec = {
         emit(JSON.stringify({ ...(ev.timestamp !== undefined ? { '@timestamp': new Date(ev.timestamp).toISOString() } : {}), '@source': source, ...ev.fields }) + '\n');
       }
     };
-    const recover = values.recover === true;
     for (const file of files) {
       // EVTX is read synchronously, chunk by chunk; other formats through the common reader.
       const evtx = await detectFormat(file).then((f) => f === 'evtx', () => false);
-      if (evtx) for (const item of evtxInputItems(file, { recover })) handle(item);
-      else for await (const item of readInput(file, { recover })) handle(item);
+      if (evtx) for (const item of evtxInputItems(file, { recover: recover === true })) handle(item);
+      else for await (const item of readInput(file, { recover: recover === true })) handle(item);
     }
     output.flush();
     io.err(`${events} events from ${files.length} files, ${problems} problems\n`);

@@ -1,7 +1,5 @@
-import { closeSync, existsSync, openSync, readSync, statSync, write } from 'node:fs';
+import { closeSync, openSync, readSync, statSync, write } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { formatDiagnostic } from '../diagnostics.js';
 import type { Alert } from '../engine/alert.js';
 import { HuntSession, type AlertCounts, type HuntLimits } from '../engine/hunt-session.js';
@@ -20,16 +18,17 @@ import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
 import { LEVELS, type Level, type SigmaRule } from '../rule/model.js';
 import { loadRules } from '../rule/load-rules.js';
 import type { CommandIO, CommandSpec } from './command.js';
+import { defineHuntOptions, type HuntOptions } from './hunt-options.js';
+import { ruleCache } from './option-values.js';
 import { OutputBuffer } from './output-buffer.js';
+import { packagePath } from './package-path.js';
 import { parsePlaceholders } from './placeholders.js';
 import { UsageError } from './usage-error.js';
 
 /** The built-in rule pack, next to the package (dist/src/cli → rules, or src/cli → rules). */
 export function builtinRulesDir(): string {
-  for (const rel of ['../../../rules', '../../rules']) {
-    const p = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(p) && statSync(p).isDirectory()) return p;
-  }
+  const p = packagePath('rules');
+  if (p !== undefined && statSync(p).isDirectory()) return p;
   throw new Error('the built-in rule pack (rules/) is missing from the installation');
 }
 
@@ -51,36 +50,14 @@ const split = (v: string | undefined) => (v === undefined ? undefined : v.split(
 
 export const hunt: CommandSpec = {
   summary: 'hunt logs (EVTX, JSON, XML; files and folders) with Sigma rules',
-  usage: 'sigmatch hunt PATH... [--rules PATH]... [--min-level LEVEL] [--status LIST] [--tags LIST] [--format table|jsonl|csv] [--output FILE] [--recover] [--placeholder NAME=VALUES] [--threads N] [--quiet]',
-  async run(argv, io) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        rules: { type: 'string', multiple: true },
-        'min-level': { type: 'string', default: 'informational' },
-        status: { type: 'string' },
-        tags: { type: 'string' },
-        format: { type: 'string', default: 'table' },
-        output: { type: 'string' },
-        recover: { type: 'boolean', default: false },
-        placeholder: { type: 'string', multiple: true },
-        quiet: { type: 'boolean', default: false },
-        threads: { type: 'string' },
-        'context-limit': { type: 'string' },
-        'pending-limit': { type: 'string' },
-        'sort-limit': { type: 'string' },
-      },
-    });
-    if (positionals.length === 0) throw new UsageError('hunt needs at least one log file or folder');
+  define: defineHuntOptions,
+  async run(positionals, options, io) {
+    const values = options as HuntOptions;
     const format = values.format;
-    if (format !== 'table' && format !== 'jsonl' && format !== 'csv') throw new UsageError(`--format must be table, jsonl or csv, got '${format}'`);
-    const minLevel = values['min-level'] as Level;
-    if (!LEVELS.includes(minLevel)) throw new UsageError(`--min-level must be one of ${LEVELS.join(', ')}`);
-    const selection: Selection = { minLevel, statuses: split(values.status), tags: split(values.tags) };
+    const selection: Selection = { minLevel: values.minLevel, statuses: split(values.status), tags: split(values.tags) };
 
     const rulePaths = values.rules ?? [builtinRulesDir()];
-    const collection = loadRules(rulePaths, { placeholders: parsePlaceholders(values.placeholder) });
+    const collection = loadRules(rulePaths, { placeholders: parsePlaceholders(values.placeholder), ...ruleCache(values.cache) });
     const ruleErrors = collection.diagnostics.filter((d) => d.severity === 'error');
     if (collection.files === 0 && ruleErrors.length > 0) throw new UsageError(ruleErrors.map((d) => d.message).join('; '));
     const notLoaded: Array<{ title: string; reason: string }> = [];
@@ -101,11 +78,11 @@ export const hunt: CommandSpec = {
     const sizes = files.map((f) => statSync(f).size);
     const units = await planUnits(files, sizes, recover);
     const evtxBytes = units.reduce((n, u) => n + (u.kind === 'chunks' ? u.bytes : 0), 0);
-    const threads = values.threads !== undefined ? nonNegativeInt('--threads', values.threads) : evtxBytes >= 16e6 ? availableParallelism() : 0;
+    const threads = values.threads ?? (evtxBytes >= 16e6 ? availableParallelism() : 0);
     const limits: HuntLimits = {
-      contextEntries: values['context-limit'] === undefined ? undefined : positiveInt('--context-limit', values['context-limit']),
-      pendingAlerts: values['pending-limit'] === undefined ? undefined : positiveInt('--pending-limit', values['pending-limit']),
-      sortBytes: values['sort-limit'] === undefined ? undefined : positiveInt('--sort-limit', values['sort-limit']),
+      contextEntries: values.contextLimit,
+      pendingAlerts: values.pendingLimit,
+      sortBytes: values.sortLimit,
     };
     const color = io.color && values.output === undefined;
     const render = format === 'table' ? (a: Alert) => alertToLine(a, color) + '\n' : format === 'jsonl' ? alertToEcsLine : alertToCsv;
@@ -187,18 +164,6 @@ export const hunt: CommandSpec = {
     return session.counts.total > 0 ? 1 : 0;
   },
 };
-
-function nonNegativeInt(name: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} takes a whole number, got '${v}'`);
-  return n;
-}
-
-function positiveInt(name: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} takes a positive whole number, got '${v}'`);
-  return n;
-}
 
 /**
  * Writes the alert output in large pieces, to stdout or a file. A file is written by libuv's threads

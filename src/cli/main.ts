@@ -1,15 +1,15 @@
 #!/usr/bin/env node
 import { setFlagsFromString } from 'node:v8';
-import { COMMANDS } from './commands.js';
+import { CommanderError } from 'commander';
 import type { CommandIO } from './command.js';
+import { COMMANDS } from './commands.js';
+import { cliProgram } from './program.js';
 import { UsageError } from './usage-error.js';
 
-function help(): string {
-  const lines = Object.entries(COMMANDS).map(([name, spec]) => `  ${name.padEnd(8)} ${spec.summary}\n           ${spec.usage}`);
-  return `sigmatch: Sigma detection engine and threat-hunting tool\n\nUsage: sigmatch COMMAND [options]\n\n${lines.join('\n')}\n`;
-}
-
-/** Maps every outcome to an exit code, in one place: usage errors 2, bugs 70 with a stack trace. */
+/**
+ * Maps every outcome to an exit code, in one place: help and version 0, usage errors 2 (one line and a
+ * pointer to the help), a write the system refused 74, bugs 70 with a stack trace.
+ */
 export async function main(argv: string[]): Promise<number> {
   const io: CommandIO = {
     out: (t) => process.stdout.write(t),
@@ -17,31 +17,23 @@ export async function main(argv: string[]): Promise<number> {
     interactive: process.stderr.isTTY === true,
     color: process.stderr.isTTY === true && process.env['NO_COLOR'] === undefined,
   };
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.out(help());
-    return name === undefined ? 2 : 0;
-  }
-  if (name === '--version') {
-    io.out('sigmatch 0.1.0\n');
-    return 0;
-  }
-  const command = (COMMANDS as Record<string, (typeof COMMANDS)[keyof typeof COMMANDS]>)[name];
-  if (command === undefined) {
-    io.err(`sigmatch: unknown command '${name}'\n\n${help()}`);
-    return 2;
-  }
+  const name = argv[0] !== undefined && Object.hasOwn(COMMANDS, argv[0]) ? `sigmatch ${argv[0]}` : 'sigmatch';
+  let code = 0;
   try {
-    return await command.run(rest, io);
+    await cliProgram(io, (c) => (code = c)).parseAsync(argv, { from: 'user' });
+    return code;
   } catch (e) {
-    if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
-      io.err(`sigmatch ${name}: ${e.message}\nusage: ${command.usage}\n`);
+    if (e instanceof CommanderError && e.code === 'commander.help') return argv.length === 0 ? 2 : 0; // help already written
+    if (e instanceof CommanderError && e.exitCode === 0) return 0; // --help or --version, already written
+    if (e instanceof CommanderError || e instanceof UsageError) {
+      const message = e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').replace(/\.$/, '');
+      io.err(`${name}: ${message}; see '${name} --help'\n`);
       return 2;
     }
     const sys = e as NodeJS.ErrnoException;
     if (e instanceof Error && typeof sys.code === 'string' && typeof sys.syscall === 'string') {
       // The system refused (no space, no permission...): not a bug, and no stack trace.
-      io.err(`sigmatch ${name}: ${e.message}\n`);
+      io.err(`${name}: ${e.message}\n`);
       return 74;
     }
     io.err(`sigmatch: internal error (a bug, please report it):\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

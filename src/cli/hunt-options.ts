@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { LEVELS, type Level } from '../rule/model.js';
+import { choiceOption, examples, intOption, noCacheOption, repeatable } from './option-values.js';
+
+/** The hunt's options as commander parses them (validated: choices and numbers are checked while parsing). */
+export interface HuntOptions {
+  readonly rules?: string[];
+  readonly minLevel: Level;
+  readonly status?: string;
+  readonly tags?: string;
+  readonly format: 'table' | 'jsonl' | 'csv';
+  readonly output?: string;
+  readonly recover?: true;
+  readonly placeholder?: string[];
+  readonly quiet?: true;
+  readonly threads?: number;
+  readonly contextLimit?: number;
+  readonly pendingLimit?: number;
+  readonly sortLimit?: number;
+  /** False with --no-cache. */
+  readonly cache: boolean;
+}
+
+export function defineHuntOptions(command: Command): Command {
+  return command
+    .argument('<path...>', 'log files and folders: EVTX, JSON, XML (detected from content), folders recursively')
+    .addOption(repeatable('--rules <path>', 'rule file or folder, repeatable; Sigma filters found there apply (default: the built-in pack)'))
+    .addOption(choiceOption('--min-level <level>', 'lowest rule level to load', LEVELS, 'informational'))
+    .option('--status <list>', 'rule statuses to load, comma-separated (default: all but deprecated and unsupported)')
+    .option('--tags <list>', 'load only rules with one of these tags, comma-separated (default: any tag)')
+    .addOption(choiceOption('--format <format>', 'alert output format; jsonl writes ECS documents', ['table', 'jsonl', 'csv'], 'table'))
+    .option('--output <file>', 'write alerts to this file (default: stdout)')
+    .option('--recover', 'also carve records from EVTX slack space (default: off)')
+    .addOption(repeatable('--placeholder <name=values>', 'values for %NAME% under |expand, comma-separated; repeatable (default: none)'))
+    .option('--quiet', 'no progress bar and no summary (default: off)')
+    .addOption(intOption('--threads <n>', 'EVTX worker threads; 0: all on the main thread (default: one per core from 16 MB of EVTX, else 0)', 0))
+    .addOption(intOption('--context-limit <n>', 'process starts and DNS answers held in memory before spilling to disk (default: 50000)', 1))
+    .addOption(intOption('--pending-limit <n>', 'alerts awaiting their process context held in memory before spilling (default: 20000)', 1))
+    .addOption(intOption('--sort-limit <bytes>', 'alert bytes sorted in memory before sorted runs spill to disk (default: 64 MiB)', 1))
+    .addOption(noCacheOption())
+    .addHelpText(
+      'after',
+      examples([
+        ['sigmatch hunt examples/', 'the built-in pack over the shipped example log'],
+        ['sigmatch hunt --rules sigma/rules --min-level high --format jsonl --output alerts.jsonl logs/', 'SigmaHQ rules of level high and up, ECS to a file'],
+        ['sigmatch hunt --threads 0 --quiet Security.evtx', 'on the main thread, alerts only'],
+      ]),
+    );
+}
