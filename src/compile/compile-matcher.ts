@@ -203,9 +203,13 @@ function stringPredicate(test: ValueTest): ((s: string) => boolean) | undefined 
       return (s) => globMatch(parts, s);
     }
     case 'regex': {
-      const re = RE2JS.compile(test.source, regexFlagBits(test.flags));
+      const { source, flags } = test;
+      // Compiled on first use: most rules' regexes never meet a value (the prefilter or an earlier test
+      // decides first), and compiling every SigmaHQ regex up front was a tenth of loading the rules. The
+      // pattern was checked when the rule was read (regex-invalid, regex-unsupported).
+      let re: RE2JS | undefined;
       // test() searches on the lazy DFA without capture groups; matcher().find() would track them.
-      return (s) => re.test(s);
+      return (s) => (re ??= RE2JS.compile(source, regexFlagBits(flags))).test(s);
     }
     case 'cidr':
       return cidrMatcher(test.cidr);

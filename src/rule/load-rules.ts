@@ -4,6 +4,18 @@ import { error, type Diagnostic } from '../diagnostics.js';
 import { checkCollection } from './check-collection.js';
 import type { SigmaCorrelation, SigmaDocument, SigmaFilter, SigmaRule } from './model.js';
 import { parseRuleFile, type RuleFileOptions } from './parse-rule-file.js';
+import { RuleCache, textHash, type CachedRuleFile } from './rule-cache.js';
+
+export interface LoadRulesOptions extends RuleFileOptions {
+  /**
+   * Reuse and keep parsed rules in the parsed-rule cache (see RuleCache): an unchanged file is not parsed
+   * again. Default false for the library (nothing is written to the user's cache folder unasked); the
+   * CLI turns it on unless `--no-cache`. The result is the same either way.
+   */
+  readonly cache?: boolean;
+  /** The cache folder; default `$XDG_CACHE_HOME/sigmatch` (`~/.cache/sigmatch`). */
+  readonly cacheDir?: string;
+}
 
 export interface RuleCollection {
   readonly rules: readonly SigmaRule[];
@@ -14,11 +26,30 @@ export interface RuleCollection {
   readonly sources: ReadonlyMap<string, string>;
   readonly files: number;
   readonly documents: number;
+  /** Files whose parse came from the parsed-rule cache (0 without `cache`). */
+  readonly cachedFiles?: number;
 }
 
 /** Every .yml/.yaml file under the given files and folders, sorted, recursively. */
 export function listRuleFiles(paths: readonly string[], diagnostics: Diagnostic[]): string[] {
   const out: string[] = [];
+  const walkDir = (dir: string) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      diagnostics.push(error('file-unreadable', `cannot read '${dir}': ${(e as Error).message}`));
+      return;
+    }
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const p = join(dir, e.name);
+      // The entry's type from the listing; a link (or an unknown type) is followed as stat does.
+      if (e.isDirectory()) walkDir(p);
+      else if (e.isFile()) {
+        if (/\.ya?ml$/i.test(p)) out.push(p);
+      } else walk(p, false);
+    }
+  };
   const walk = (p: string, explicit: boolean) => {
     let st;
     try {
@@ -27,16 +58,15 @@ export function listRuleFiles(paths: readonly string[], diagnostics: Diagnostic[
       diagnostics.push(error('file-unreadable', `cannot read '${p}': no such file or folder`));
       return;
     }
-    if (st.isDirectory()) {
-      for (const e of readdirSync(p).sort()) walk(join(p, e), false);
-    } else if (explicit || /\.ya?ml$/i.test(p)) out.push(p);
+    if (st.isDirectory()) walkDir(p);
+    else if (explicit || /\.ya?ml$/i.test(p)) out.push(p);
   };
   for (const p of paths) walk(p, true);
   return out;
 }
 
 /** Reads rule files and folders into one collection with its diagnostics. Never throws on user input. */
-export function loadRules(paths: readonly string[], options: RuleFileOptions = {}): RuleCollection {
+export function loadRules(paths: readonly string[], options: LoadRulesOptions = {}): RuleCollection {
   const diagnostics: Diagnostic[] = [];
   const texts: Array<{ file: string; text: string }> = [];
   for (const file of listRuleFiles(paths, diagnostics)) {
@@ -46,7 +76,7 @@ export function loadRules(paths: readonly string[], options: RuleFileOptions = {
       diagnostics.push(error('file-unreadable', `cannot read '${file}': ${(e as Error).message}`));
     }
   }
-  return parseTexts(texts, options, diagnostics);
+  return parseTexts(texts, options, diagnostics, options.cache === true ? paths : undefined);
 }
 
 /** A collection from rule texts already in memory (tests, the library API). */
@@ -54,18 +84,42 @@ export function loadRuleTexts(texts: ReadonlyArray<{ file: string; text: string 
   return parseTexts(texts, options, []);
 }
 
-function parseTexts(texts: ReadonlyArray<{ file: string; text: string }>, options: RuleFileOptions, diagnostics: Diagnostic[]): RuleCollection {
+/**
+ * Parses every text into one collection. With `cachePaths` (the paths the texts were listed from), a file
+ * whose text is unchanged since the last run takes its parse from the parsed-rule cache, and the cache is
+ * rewritten when a file was parsed, added or is gone.
+ */
+function parseTexts(texts: ReadonlyArray<{ file: string; text: string }>, options: LoadRulesOptions, diagnostics: Diagnostic[], cachePaths?: readonly string[]): RuleCollection {
+  const fileOptions: RuleFileOptions = { ...(options.placeholders !== undefined ? { placeholders: options.placeholders } : {}), ...(options.lint !== undefined ? { lint: options.lint } : {}) };
+  const cache = cachePaths === undefined ? undefined : new RuleCache(cachePaths, fileOptions, options.cacheDir);
+  const cached = cache?.read() ?? new Map<string, CachedRuleFile>();
   const sources = new Map<string, string>();
   const documents: SigmaDocument[] = [];
+  const entries: CachedRuleFile[] = [];
+  const used = new Set<string>();
   let count = 0;
+  let hits = 0;
+  let changed = false;
   for (const { file, text } of texts) {
     sources.set(file, text);
-    const parsed = parseRuleFile(file, text, options);
-    documents.push(...parsed.documents);
-    diagnostics.push(...parsed.diagnostics);
-    count += parsed.documentCount;
+    const hash = cache === undefined ? '' : textHash(text);
+    let entry = cached.get(file);
+    if (entry !== undefined && entry.hash === hash) hits++;
+    else {
+      const parsed = parseRuleFile(file, text, fileOptions);
+      entry = { file, hash, documents: parsed.documents, diagnostics: parsed.diagnostics, documentCount: parsed.documentCount };
+      changed = true;
+    }
+    used.add(file);
+    entries.push(entry);
+    for (const d of entry.documents) documents.push(d);
+    for (const d of entry.diagnostics) diagnostics.push(d);
+    count += entry.documentCount;
   }
-  return collect(documents, diagnostics, sources, texts.length, count);
+  // A file gone since the last run drops out of the pack too.
+  if (cache !== undefined && (changed || used.size !== cached.size)) cache.write(entries);
+  const collection = collect(documents, diagnostics, sources, texts.length, count);
+  return cache === undefined ? collection : { ...collection, cachedFiles: hits };
 }
 
 function collect(documents: SigmaDocument[], diagnostics: Diagnostic[], sources: Map<string, string>, files: number, count: number): RuleCollection {

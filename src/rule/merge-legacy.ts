@@ -1,4 +1,5 @@
-import { isMap, YAMLMap, type Node } from 'yaml';
+import type { Node, YAMLMap } from 'yaml';
+import { yaml } from './yaml-lib.js';
 
 /**
  * Deep merge of two YAML maps for the deprecated `action: global/repeat` collections.
@@ -11,7 +12,7 @@ export function mergeMaps(base: YAMLMap, winner: YAMLMap): YAMLMap {
     const key = keyText(pair.key);
     const existing = out.items.find((p) => keyText(p.key) === key);
     const value = pair.value as Node | null;
-    if (existing !== undefined && isMap(existing.value) && isMap(value)) {
+    if (existing !== undefined && yaml().isMap(existing.value) && yaml().isMap(value)) {
       existing.value = mergeMaps(existing.value, value);
     } else if (existing !== undefined) {
       existing.value = value === null ? null : (value as Node).clone();

@@ -1,4 +1,4 @@
-import { parseAllDocuments, type Document, type YAMLMap } from 'yaml';
+import type { Document, YAMLMap } from 'yaml';
 import { error, warning, type Diagnostic, type Span } from '../diagnostics.js';
 import type { SigmaDocument } from './model.js';
 import { mergeMaps, withoutKey } from './merge-legacy.js';
@@ -6,6 +6,7 @@ import { parseCorrelation } from './parse-correlation.js';
 import type { DetectionOptions } from './parse-detection.js';
 import { parseFilter } from './parse-filter.js';
 import { parseRule } from './parse-rule.js';
+import { yaml } from './yaml-lib.js';
 import { NodeReader } from './yaml-nodes.js';
 
 export interface RuleFileOptions {
@@ -37,7 +38,7 @@ export function parseRuleFile(file: string, text: string, options: RuleFileOptio
     placeholders: options.placeholders ?? new Map(),
     keepUnresolvedPlaceholders: options.lint === true,
   };
-  const parsed = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, strict: false });
+  const parsed = yaml().parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, strict: false });
   const docs: Document[] = Array.isArray(parsed) ? parsed : [];
   let global: YAMLMap | null = null;
   let previousRule: YAMLMap | null = null;

@@ -1,4 +1,5 @@
-import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+import type { Document, Node, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { yaml } from './yaml-lib.js';
 import type { Span } from '../diagnostics.js';
 
 /** Reading YAML nodes with their positions, so every diagnostic can point at its place. */
@@ -16,42 +17,48 @@ export class NodeReader {
 
   resolve(node: unknown): Node | null {
     if (node === null || node === undefined) return null;
-    if (isAlias(node)) return (node.resolve(this.doc) as Node | undefined) ?? null;
+    if (yaml().isAlias(node)) return (node.resolve(this.doc) as Node | undefined) ?? null;
     return node as Node;
   }
 
   asMap(node: unknown): YAMLMap | null {
     const n = this.resolve(node);
-    return isMap(n) ? n : null;
+    return yaml().isMap(n) ? (n as YAMLMap) : null;
   }
 
   asSeq(node: unknown): YAMLSeq | null {
     const n = this.resolve(node);
-    return isSeq(n) ? n : null;
+    return yaml().isSeq(n) ? (n as YAMLSeq) : null;
   }
 
   asScalar(node: unknown): Scalar | null {
     const n = this.resolve(node);
-    return isScalar(n) ? n : null;
+    return yaml().isScalar(n) ? (n as Scalar) : null;
   }
 
   /** The map's entries with string keys, in order, with each key's node for positions. */
   entries(map: YAMLMap): Array<{ key: string; keyNode: Node | null; value: Node | null }> {
     return map.items.map((pair) => {
       const keyNode = this.resolve(pair.key);
-      const keyScalar = isScalar(keyNode) ? keyNode : null;
-      const key = keyScalar === null ? String(pair.key) : String(keyScalar.value);
-      return { key, keyNode, value: this.resolve(pair.value) };
+      return { key: this.keyText(pair.key, keyNode), keyNode, value: this.resolve(pair.value) };
     });
   }
 
+  private keyText(key: unknown, keyNode: Node | null): string {
+    return yaml().isScalar(keyNode) ? String((keyNode as Scalar).value) : String(key);
+  }
+
+  /** The value of the first entry with this key (as entries() reads keys, without building them all). */
   get(map: YAMLMap, key: string): Node | null {
-    for (const e of this.entries(map)) if (e.key === key) return e.value;
+    for (const pair of map.items) if (this.keyText(pair.key, this.resolve(pair.key)) === key) return this.resolve(pair.value);
     return null;
   }
 
   keyNode(map: YAMLMap, key: string): Node | null {
-    for (const e of this.entries(map)) if (e.key === key) return e.keyNode;
+    for (const pair of map.items) {
+      const keyNode = this.resolve(pair.key);
+      if (this.keyText(pair.key, keyNode) === key) return keyNode;
+    }
     return null;
   }
 

@@ -1,0 +1,173 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { type Dirent, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deserialize, serialize } from 'node:v8';
+import type { ParsedRuleFile, RuleFileOptions } from './parse-rule-file.js';
+
+/** What the cache keeps of one parsed rule file: the parse without the text, and the text's SHA-1 (its key). */
+export type CachedRuleFile = Omit<ParsedRuleFile, 'text'> & { readonly hash: string };
+
+/**
+ * The parsed-rule cache: one pack file per rule-path list and options, under
+ * `$XDG_CACHE_HOME/sigmatch` (default `~/.cache/sigmatch`). An entry is used only for the same path with
+ * the same text (SHA-1) and the same sigmatch build (version plus the size and time of every module of
+ * this installation), so a changed, added or deleted rule file is always parsed from its text. A pack is
+ * written to a temporary file and renamed into place, so concurrent runs each see a whole pack (the last
+ * writer wins); a pack that is truncated, corrupt or of another build is ignored and rewritten.
+ */
+export class RuleCache {
+  private readonly path: string;
+  private readonly key: string;
+
+  constructor(
+    paths: readonly string[],
+    options: RuleFileOptions,
+    readonly dir: string = defaultCacheDir(),
+  ) {
+    const placeholders = [...(options.placeholders ?? new Map<string, readonly string[]>())].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    this.key = JSON.stringify({ build: buildStamp(), lint: options.lint === true, placeholders, paths: paths.map((p) => resolve(p)) });
+    this.path = join(dir, `rules-${createHash('sha1').update(this.key).digest('hex').slice(0, 20)}.bin`);
+  }
+
+  /** The cached entries by file; empty when there is no usable pack. Never throws. */
+  read(): Map<string, CachedRuleFile> {
+    const out = new Map<string, CachedRuleFile>();
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(this.path);
+    } catch {
+      return out;
+    }
+    try {
+      const entries = decodePack(bytes, this.key);
+      if (entries !== undefined) for (const e of entries) out.set(e.file, e);
+    } catch {
+      out.clear();
+    }
+    return out;
+  }
+
+  /** Replaces the pack with these entries (atomically); a cache that cannot be written is left alone. */
+  write(entries: readonly CachedRuleFile[]): void {
+    const tmp = `${this.path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      writeFileSync(tmp, encodePack(entries, this.key));
+      renameSync(tmp, this.path);
+    } catch {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // Never written.
+      }
+    }
+  }
+
+  /** The pack's file (tests). */
+  get file(): string {
+    return this.path;
+  }
+}
+
+/** The text's hash as the cache compares it. */
+export function textHash(text: string): string {
+  return createHash('sha1').update(text).digest('base64');
+}
+
+export function defaultCacheDir(): string {
+  const xdg = process.env['XDG_CACHE_HOME'];
+  // The XDG spec: a relative path is invalid and is ignored.
+  const base = xdg !== undefined && xdg !== '' && isAbsolute(xdg) ? xdg : join(homedir(), '.cache');
+  return join(base, 'sigmatch');
+}
+
+// Pack layout: MAGIC, u32 key length, key (UTF-8), u32 payload length, SHA-1 of the payload (20 bytes),
+// payload (v8 serialization of the entries: Maps, undefined and every number kept as they are).
+const MAGIC = Buffer.from('sigmatch rules\u0000\u0001', 'latin1');
+
+function encodePack(entries: readonly CachedRuleFile[], key: string): Buffer {
+  const keyBytes = Buffer.from(key, 'utf8');
+  const payload = serialize(entries);
+  const head = Buffer.alloc(MAGIC.length + 4 + keyBytes.length + 4 + 20);
+  let at = MAGIC.copy(head, 0);
+  at = head.writeUInt32LE(keyBytes.length, at);
+  at += keyBytes.copy(head, at);
+  at = head.writeUInt32LE(payload.length, at);
+  createHash('sha1').update(payload).digest().copy(head, at);
+  return Buffer.concat([head, payload]);
+}
+
+function decodePack(bytes: Buffer, key: string): CachedRuleFile[] | undefined {
+  if (bytes.length < MAGIC.length + 28 || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+  let at = MAGIC.length;
+  const keyLength = bytes.readUInt32LE(at);
+  at += 4;
+  if (at + keyLength + 24 > bytes.length || bytes.toString('utf8', at, at + keyLength) !== key) return undefined;
+  at += keyLength;
+  const payloadLength = bytes.readUInt32LE(at);
+  at += 4;
+  const sum = bytes.subarray(at, at + 20);
+  at += 20;
+  if (at + payloadLength !== bytes.length) return undefined;
+  const payload = bytes.subarray(at);
+  if (!createHash('sha1').update(payload).digest().equals(sum)) return undefined;
+  const entries: unknown = deserialize(payload);
+  if (!Array.isArray(entries) || !entries.every(isEntry)) return undefined;
+  return entries as CachedRuleFile[];
+}
+
+function isEntry(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const x = e as Record<string, unknown>;
+  return typeof x['file'] === 'string' && typeof x['hash'] === 'string' && Array.isArray(x['documents']) && Array.isArray(x['diagnostics']) && typeof x['documentCount'] === 'number';
+}
+
+let stamp: string | undefined;
+
+/**
+ * This build of sigmatch: the package version and the size and modification time of every module below
+ * the source root (dist/src or src), so a rebuilt or edited parser never reads a pack of another build.
+ */
+function buildStamp(): string {
+  if (stamp !== undefined) return stamp;
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const parts: string[] = [packageVersion()];
+  const walk = (dir: string) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const name = e.name;
+      const p = join(dir, name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(js|ts|mjs|cjs)$/.test(name) && !name.endsWith('.d.ts')) {
+        try {
+          const st = statSync(p);
+          parts.push(`${p.slice(root.length)}:${st.size}:${st.mtimeMs}`);
+        } catch {
+          parts.push(`${p}:?`);
+        }
+      }
+    }
+  };
+  walk(root);
+  stamp = createHash('sha1').update(parts.join('\n')).digest('base64');
+  return stamp;
+}
+
+function packageVersion(): string {
+  for (const up of ['../../', '../../../']) {
+    try {
+      const pkg = JSON.parse(readFileSync(fileURLToPath(new URL(up + 'package.json', import.meta.url)), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'sigmatch') return String(pkg.version);
+    } catch {
+      // Not at this level.
+    }
+  }
+  return 'unknown';
+}

@@ -1,0 +1,226 @@
+import { spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { formatDiagnostic } from '../../src/diagnostics.js';
+import { RuleSet } from '../../src/engine/rule-set.js';
+import { eventFromObject, type Event } from '../../src/event/event.js';
+import { loadRules, type LoadRulesOptions, type RuleCollection } from '../../src/rule/load-rules.js';
+import type { DetectionNode, SigmaRule } from '../../src/rule/model.js';
+import { RuleCache } from '../../src/rule/rule-cache.js';
+import { CORPUS, corpusAvailable } from '../helpers.js';
+
+const SIGMAHQ = join(CORPUS, 'sigmahq');
+const has = corpusAvailable();
+const ROOT = resolve(__dirname, '../..');
+const temps: string[] = [];
+const temp = (prefix: string) => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
+
+// A few hundred real rules, with what makes parsing differ: legacy collections, unsupported rules,
+// placeholders, and ordinary rules of two categories.
+const SUBSET = has
+  ? ['rules/windows/network_connection', 'rules/windows/registry/registry_set', 'rules-placeholder', 'unsupported', 'deprecated'].map((d) => join(SIGMAHQ, d))
+  : [];
+
+/** Everything a caller sees of a collection, diagnostics as printed (line:column). */
+function observable(c: RuleCollection) {
+  return {
+    rules: c.rules,
+    filters: c.filters,
+    correlations: c.correlations,
+    diagnostics: c.diagnostics,
+    printed: c.diagnostics.map((d) => formatDiagnostic(d, c.sources)),
+    files: c.files,
+    documents: c.documents,
+  };
+}
+
+/** One event per rule, made of the first value of each of its items: events that match some rules. */
+function eventsFor(rules: readonly SigmaRule[]): Event[] {
+  const events: Event[] = [];
+  const fields = (n: DetectionNode, out: Record<string, string>) => {
+    if (n.kind === 'item') {
+      const w = n.item.written[0];
+      if (n.item.field !== null && w !== undefined) out[n.item.field] = w.replace(/^\*|\*$/g, '');
+    } else for (const i of n.items) fields(i, out);
+  };
+  for (const r of rules) {
+    const out: Record<string, string> = {};
+    for (const d of r.detections.values()) fields(d.node, out);
+    events.push(eventFromObject(out));
+  }
+  return events;
+}
+
+function matches(c: RuleCollection, events: readonly Event[]): string[][] {
+  // The detections alone: the events carry no channel, which the Windows logsources would ask for.
+  const set = RuleSet.compile(c.rules, { filters: c.filters });
+  return events.map((e) => set.match(e).map((r) => `${r.rule.file}#${r.rule.title}`));
+}
+
+describe.skipIf(!has)('the parsed-rule cache over real SigmaHQ rules', () => {
+  test.each<[string, LoadRulesOptions]>([
+    ['hunt options', { placeholders: new Map([['Admins_Workstations', ['ws1', 'ws2']]]) }],
+    ['check options (lint)', { lint: true }],
+  ])('%s: the same rules, diagnostics and matches without, with a cold and with a warm cache', (_, options) => {
+    const cacheDir = temp('sigmatch-cache-');
+    const plain = loadRules(SUBSET, options);
+    const cold = loadRules(SUBSET, { ...options, cache: true, cacheDir });
+    const warm = loadRules(SUBSET, { ...options, cache: true, cacheDir });
+    expect(plain.files).toBeGreaterThan(400);
+    expect(plain.diagnostics.length).toBeGreaterThan(50);
+    expect(cold.cachedFiles).toBe(0);
+    expect(warm.cachedFiles).toBe(warm.files);
+    const reference = observable(plain);
+    expect(observable(cold)).toStrictEqual(reference);
+    expect(observable(warm)).toStrictEqual(reference);
+    const events = eventsFor(plain.rules);
+    const expected = matches(plain, events);
+    expect(expected.flat().length).toBeGreaterThan(100);
+    expect(matches(warm, events)).toStrictEqual(expected);
+  });
+});
+
+const RULE = (title: string, image: string) => `title: ${title}
+id: 0b2b3a9e-6a52-4c3e-9a4a-3b1f3f0d6c${String([...title].reduce((n, c) => n + c.charCodeAt(0), 0) % 100).padStart(2, '0')}
+logsource:
+    category: process_creation
+    product: windows
+detection:
+    selection:
+        Image|endswith: '${image}'
+    condition: selection
+level: high
+`;
+
+describe('the parsed-rule cache never serves a stale rule', () => {
+  test('a changed, an added and a deleted file are picked up', () => {
+    const dir = temp('sigmatch-rules-');
+    const cacheDir = temp('sigmatch-cache-');
+    const a = join(dir, 'a.yml');
+    writeFileSync(a, RULE('Rule A', '\\a.exe'));
+    writeFileSync(join(dir, 'b.yml'), RULE('Rule B', '\\b.exe'));
+    const load = () => loadRules([dir], { cache: true, cacheDir });
+    expect(load().rules.map((r) => r.title)).toEqual(['Rule A', 'Rule B']);
+    expect(load().cachedFiles).toBe(2);
+
+    // Same size, new content: the text is the key, not the size or the time.
+    writeFileSync(a, RULE('Rule X', '\\x.exe'));
+    const changed = load();
+    expect(changed.rules.map((r) => r.title)).toEqual(['Rule X', 'Rule B']);
+    expect(changed.cachedFiles).toBe(1);
+
+    writeFileSync(join(dir, 'c.yml'), RULE('Rule C', '\\c.exe'));
+    expect(load().rules.map((r) => r.title)).toEqual(['Rule X', 'Rule B', 'Rule C']);
+
+    unlinkSync(join(dir, 'b.yml'));
+    const deleted = load();
+    expect(deleted.rules.map((r) => r.title)).toEqual(['Rule X', 'Rule C']);
+    expect(deleted.cachedFiles).toBe(2);
+    // An error in a changed file is reported with its place, as without the cache.
+    writeFileSync(a, 'title: Broken\nlogsource: {product: windows}\ndetection:\n    sel:\n        Image|nosuch: x\n    condition: sel\n');
+    const broken = load();
+    const plain = loadRules([dir]);
+    expect(broken.diagnostics.map((d) => formatDiagnostic(d, broken.sources))).toStrictEqual(plain.diagnostics.map((d) => formatDiagnostic(d, plain.sources)));
+    expect(broken.diagnostics.some((d) => d.severity === 'error')).toBe(true);
+  });
+
+  test('other options or another folder never share a pack', () => {
+    const dir = temp('sigmatch-rules-');
+    const cacheDir = temp('sigmatch-cache-');
+    writeFileSync(join(dir, 'p.yml'), RULE('Placeholder', '%Tools%').replace("'%Tools%'", "'%Tools%'\n        CommandLine|expand: '%Tools%'"));
+    const hunt = loadRules([dir], { cache: true, cacheDir });
+    const lint = loadRules([dir], { cache: true, cacheDir, lint: true });
+    const valued = loadRules([dir], { cache: true, cacheDir, placeholders: new Map([['Tools', ['psexec']]]) });
+    expect(lint.cachedFiles).toBe(0);
+    expect(valued.cachedFiles).toBe(0);
+    expect(hunt.rules.length).toBe(0);
+    expect(lint.rules.length).toBe(1);
+    expect(valued.rules.length).toBe(1);
+    expect(hunt.diagnostics.map((d) => d.code)).toStrictEqual(loadRules([dir]).diagnostics.map((d) => d.code));
+  });
+});
+
+describe('a damaged cache is rebuilt, never a crash', () => {
+  const dir = temp('sigmatch-rules-');
+  writeFileSync(join(dir, 'a.yml'), RULE('Rule A', '\\a.exe'));
+  writeFileSync(join(dir, 'b.yml'), RULE('Rule B', '\\b.exe'));
+  const reference = observable(loadRules([dir]));
+
+  test.each<[string, (file: string) => void]>([
+    ['truncated', (f) => truncateSync(f, Math.floor(readFileSync(f).length / 2))],
+    ['empty', (f) => truncateSync(f, 0)],
+    ['one byte of the payload flipped', (f) => {
+      const b = readFileSync(f);
+      b[b.length - 10] = (b[b.length - 10] ?? 0) ^ 0xff;
+      writeFileSync(f, b);
+    }],
+    ['garbage', (f) => writeFileSync(f, 'not a cache at all\n'.repeat(100))],
+    ['a pack of another build (its key changed)', (f) => {
+      const b = readFileSync(f);
+      const at = b.indexOf('"build":"') + 9;
+      b[at] = (b[at] ?? 0) === 0x41 ? 0x42 : 0x41;
+      writeFileSync(f, b);
+    }],
+  ])('%s', (_, damage) => {
+    const cacheDir = temp('sigmatch-cache-');
+    const first = loadRules([dir], { cache: true, cacheDir });
+    expect(observable(first)).toStrictEqual(reference);
+    const pack = new RuleCache([dir], {}, cacheDir).file;
+    damage(pack);
+    const rebuilt = loadRules([dir], { cache: true, cacheDir });
+    expect(observable(rebuilt)).toStrictEqual(reference);
+    expect(rebuilt.cachedFiles).toBe(0);
+    // ... and the rebuilt pack serves the next run.
+    const after = loadRules([dir], { cache: true, cacheDir });
+    expect(after.cachedFiles).toBe(2);
+    expect(observable(after)).toStrictEqual(reference);
+  });
+
+  test('a cache folder that cannot be written: rules load, nothing is kept', () => {
+    const blocker = join(temp('sigmatch-cache-'), 'file');
+    writeFileSync(blocker, 'a file where the cache folder would be');
+    const c = loadRules([dir], { cache: true, cacheDir: join(blocker, 'sigmatch') });
+    expect(observable(c)).toStrictEqual(reference);
+    expect(loadRules([dir], { cache: true, cacheDir: join(blocker, 'sigmatch') }).cachedFiles).toBe(0);
+  });
+});
+
+describe.skipIf(!has)('two loads at once', () => {
+  test('two processes filling one cache both succeed, and the pack is whole afterwards', async () => {
+    const dir = temp('sigmatch-rules-');
+    cpSync(join(SIGMAHQ, 'rules/windows/registry/registry_set'), join(dir, 'registry_set'), { recursive: true });
+    cpSync(join(SIGMAHQ, 'rules/windows/network_connection'), join(dir, 'network_connection'), { recursive: true });
+    const xdg = temp('sigmatch-xdg-');
+    const script = `import { loadRules } from ${JSON.stringify(join(ROOT, 'src/rule/load-rules.ts'))};
+const c = loadRules([${JSON.stringify(dir)}], { cache: true });
+console.log(JSON.stringify({ files: c.files, rules: c.rules.length, diagnostics: c.diagnostics.length }));`;
+    const run = () =>
+      new Promise<{ code: number | null; out: string; err: string }>((done) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, env: { ...process.env, XDG_CACHE_HOME: xdg } });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+        child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+        child.on('close', (code) => done({ code, out, err }));
+      });
+    const results = await Promise.all([run(), run(), run()]);
+    const reference = loadRules([dir]);
+    for (const r of results) {
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.out)).toEqual({ files: reference.files, rules: reference.rules.length, diagnostics: reference.diagnostics.length });
+    }
+    const after = loadRules([dir], { cache: true, cacheDir: join(xdg, 'sigmatch') });
+    expect(after.cachedFiles).toBe(reference.files);
+    expect(observable(after)).toStrictEqual(observable(reference));
+  });
+});
