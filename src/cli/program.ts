@@ -38,7 +38,7 @@ export function cliProgram(io: CommandIO, done: (code: number) => void): Command
   const program = contained(new Command('sigmatch'), io)
     .description('Sigma detection engine and threat-hunting tool for Windows event logs')
     .usage('COMMAND [options]')
-    .version(packageVersion(), '-V, --version', 'print the version and exit')
+    .version(`sigmatch ${packageVersion()}`, '-V, --version', 'print the version and exit')
     .helpCommand('help [command]', 'print the help of a command')
     .addHelpText(
       'after',

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { sigmatch } from './run-cli.js';
@@ -78,7 +80,22 @@ describe('help, version and usage errors', () => {
     for (const flag of ['--version', '-V']) {
       const r = sigmatch([flag]);
       expect(r.code).toBe(0);
-      expect(r.stdout.trim()).toBe(version);
+      expect(r.stdout).toBe(`sigmatch ${version}\n`);
+    }
+  });
+
+  test('--version is read at run time from the package.json of the installation it runs from', () => {
+    const root = join(__dirname, '../..');
+    const copy = mkdtempSync(join(tmpdir(), 'sigmatch-version-'));
+    try {
+      sigmatch(['--version']); // builds dist/
+      cpSync(join(root, 'dist/src'), join(copy, 'dist/src'), { recursive: true });
+      symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
+      writeFileSync(join(copy, 'package.json'), JSON.stringify({ name: 'sigmatch', version: '9.8.7-test', type: 'module' }));
+      const r = spawnSync(process.execPath, [join(copy, 'dist/src/cli/main.js'), '--version'], { encoding: 'utf8' });
+      expect(r.stdout).toBe('sigmatch 9.8.7-test\n');
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
     }
   });
 
