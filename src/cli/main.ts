@@ -3,7 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { CommanderError } from 'commander';
 import type { CommandIO } from './command.js';
 import { COMMANDS } from './commands.js';
-import { cliProgram } from './program.js';
+import { cliProgram } from './cli-program.js';
 import { UsageError } from './usage-error.js';
 
 /**

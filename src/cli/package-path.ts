@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -12,4 +12,11 @@ export function packagePath(entry: string): string | undefined {
     return existsSync(p) ? p : undefined;
   }
   return undefined;
+}
+
+/** The installed package's version, read from its package.json at run time. */
+export function packageVersion(): string {
+  const file = packagePath('package.json');
+  if (file === undefined) throw new Error('package.json is missing from the installation');
+  return String((JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown }).version);
 }

@@ -1,16 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { Command, type Option, type OptionValues } from 'commander';
 import type { CommandIO } from './command.js';
 import { COMMANDS } from './commands.js';
 import { examples } from './option-values.js';
-import { packagePath } from './package-path.js';
-
-/** The installed package's version, read from its package.json at run time. */
-export function packageVersion(): string {
-  const file = packagePath('package.json');
-  if (file === undefined) throw new Error('package.json is missing from the installation');
-  return String((JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown }).version);
-}
+import { packageVersion } from './package-path.js';
 
 /** An option's help: its meaning, then its choices and its default (a flag's default is stated in its meaning). */
 function optionDescription(option: Option): string {
