@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { type Dirent, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { type Dirent, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import type { ParsedRuleFile, RuleFileOptions } from './parse-rule-file.js';
@@ -12,8 +13,8 @@ export type CachedRuleFile = Omit<ParsedRuleFile, 'text'> & { readonly hash: str
 /**
  * The parsed-rule cache: one pack file per rule-path list and options, under
  * `$XDG_CACHE_HOME/sigmatch` (default `~/.cache/sigmatch`). An entry is used only for the same path with
- * the same text (SHA-1) and the same sigmatch build (version plus the size and time of every module of
- * this installation), so a changed, added or deleted rule file is always parsed from its text. A pack is
+ * the same text (SHA-1) and the same build of the parser (sigmatch's and yaml's versions plus the size and
+ * time of every parser module), so a changed, added or deleted rule file is always parsed from its text. A pack is
  * written to a temporary file and renamed into place, so concurrent runs each see a whole pack (the last
  * writer wins); a pack that is truncated, corrupt or of another build is ignored and rewritten.
  */
@@ -126,14 +127,26 @@ function isEntry(e: unknown): boolean {
 
 let stamp: string | undefined;
 
+/** The modules whose code decides what a parse gives (what load-rules.ts imports, transitively). */
+const PARSER_MODULES = ['rule', 'modifiers', 'condition', 'diagnostics'];
+
 /**
- * This build of sigmatch: the package version and the size and modification time of every module below
- * the source root (dist/src or src), so a rebuilt or edited parser never reads a pack of another build.
+ * This build of the parser: the package version, the yaml package's version, and the size and
+ * modification time of every module that parsing runs (PARSER_MODULES below the source root, dist/src or
+ * src), so an edited or rebuilt parser never reads a pack of another build.
  */
 function buildStamp(): string {
   if (stamp !== undefined) return stamp;
   const root = fileURLToPath(new URL('..', import.meta.url));
-  const parts: string[] = [packageVersion()];
+  const parts: string[] = [packageVersion(), yamlVersion()];
+  const add = (p: string) => {
+    try {
+      const st = statSync(p);
+      parts.push(`${p.slice(root.length)}:${st.size}:${st.mtimeMs}`);
+    } catch {
+      parts.push(`${p}:?`);
+    }
+  };
   const walk = (dir: string) => {
     let entries: Dirent[];
     try {
@@ -142,22 +155,34 @@ function buildStamp(): string {
       return;
     }
     for (const e of entries) {
-      const name = e.name;
-      const p = join(dir, name);
+      const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (/\.(js|ts|mjs|cjs)$/.test(name) && !name.endsWith('.d.ts')) {
-        try {
-          const st = statSync(p);
-          parts.push(`${p.slice(root.length)}:${st.size}:${st.mtimeMs}`);
-        } catch {
-          parts.push(`${p}:?`);
-        }
-      }
+      else if (isModule(e.name)) add(p);
     }
   };
-  walk(root);
+  for (const name of PARSER_MODULES) {
+    walk(join(root, name));
+    for (const ext of ['.js', '.ts']) if (existsSync(join(root, name + ext))) add(join(root, name + ext));
+  }
   stamp = createHash('sha1').update(parts.join('\n')).digest('base64');
   return stamp;
+}
+
+const isModule = (name: string) => /\.(js|ts|mjs|cjs)$/.test(name) && !name.endsWith('.d.ts');
+
+function yamlVersion(): string {
+  try {
+    const entry = createRequire(import.meta.url).resolve('yaml');
+    for (let dir = dirname(entry); dir !== dirname(dir); dir = dirname(dir)) {
+      const p = join(dir, 'package.json');
+      if (!existsSync(p)) continue;
+      const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'yaml') return `yaml ${String(pkg.version)}`;
+    }
+  } catch {
+    // Not found: the parse will say so.
+  }
+  return 'yaml ?';
 }
 
 function packageVersion(): string {
