@@ -7,6 +7,7 @@ import { readEvtxFile } from '../src/formats/evtx/read-evtx.js';
 import { mapEvtxParallel, readEvtxParallel } from '../src/formats/evtx/read-evtx-parallel.js';
 import { writeEvtxFile } from '../src/formats/evtx/write-evtx.js';
 import { generateEvents, type Injected } from './generate-corpus.js';
+import { measureRuleLoad, ruleLoadLines } from './rule-load.js';
 
 /**
  * `npm run bench [-- --size 1GB --read-size 200MB --memory-sizes 1GB,5GB --results FILE]`, in one run:
@@ -24,6 +25,9 @@ const { values } = parseArgs({
     'rule-counts': { type: 'string', default: '1,10,100,1000' },
     results: { type: 'string' },
     corpus: { type: 'string', default: '../shared/corpus' },
+    // Rule loading cold and warm: runs per measurement (median), and the rules (default every SigmaHQ rule).
+    'load-runs': { type: 'string', default: '5' },
+    'load-rules': { type: 'string' },
   },
 });
 
@@ -207,6 +211,11 @@ for (const size of memorySizes) {
   memory.push({ size, pack: p, ...(a !== undefined ? { all: a } : {}) });
 }
 
+// Rule loading, cold and warm (the parsed-rule cache), for hunt and check.
+const loadRulesDir = values['load-rules'] ?? sigmahq;
+const loadRuns = Number(values['load-runs']);
+const ruleLoad = existsSync(loadRulesDir) && loadRuns > 0 ? measureRuleLoad(cli, loadRulesDir, loadRuns) : [];
+
 // ---------------------------------------------------------------- report
 
 const lines = [
@@ -252,6 +261,7 @@ if (memory.length >= 2) {
 }
 lines.push('', `Built-in pack, ${truthNote}.`);
 if (missed.length > 0 || extra.length > 0) lines.push('', `Missed records: ${missed.map((m) => m.record).join(', ') || 'none'}; extra records: ${extra.join(', ') || 'none'}.`);
+if (ruleLoad.length > 0) lines.push(...ruleLoadLines(ruleLoad, loadRuns, loadRulesDir === sigmahq ? 'every SigmaHQ rule' : loadRulesDir));
 const out = lines.join('\n') + '\n';
 process.stdout.write(out);
 if (values.results !== undefined) writeFileSync(values.results, out);

@@ -23,10 +23,13 @@ export function compileRule(rule: SigmaRule, logsource?: LogsourceCondition): { 
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
   const logsourceIr = logsource === undefined ? undefined : lowerLogsource(logsource);
   const full: MatchNode = logsourceIr === undefined ? ir : { kind: 'and', children: [logsourceIr, ir] };
-  const compiled: CompiledRule = {
+  const compiled: { -readonly [K in keyof CompiledRule]: CompiledRule[K] } = {
     rule,
     ir,
-    matcher: compileMatcher(full),
+    // The closure tree is built on the rule's first candidate event, then replaces this stub: with every
+    // SigmaHQ rule most never meet an event they could match (the rule index and prefilter decide first),
+    // and building them all was a fifth of loading the rules.
+    matcher: (c) => (compiled.matcher = compileMatcher(full))(c),
     ...(logsourceIr !== undefined && logsource !== undefined ? { logsourceIr, logsource } : {}),
   };
   return { compiled, diagnostics };
