@@ -3,7 +3,7 @@ import { checkRuleFields } from '../pipeline/check-fields.js';
 import { loadRules } from '../rule/load-rules.js';
 import { parsePlaceholders } from './placeholders.js';
 import type { CommandSpec } from './command.js';
-import { choiceOption, examples, noCacheOption, repeatable, ruleCache } from './option-values.js';
+import { choiceOption, examples, noCacheOption, repeatable } from './option-values.js';
 
 interface CheckOptions {
   readonly format: 'text' | 'json';
@@ -33,7 +33,7 @@ export const check: CommandSpec = {
     const values = options as CheckOptions;
     const placeholders = parsePlaceholders(values.placeholder);
     // Linting does not need placeholder values: an unresolved one is a warning here, an error at hunt time.
-    const loaded = loadRules(positionals, { placeholders, lint: true, ...ruleCache(values.cache) });
+    const loaded = loadRules(positionals, { placeholders, lint: true, cache: values.cache });
     const collection = { ...loaded, diagnostics: [...loaded.diagnostics, ...loaded.rules.flatMap(checkRuleFields)] };
     const shown = values.quiet ? collection.diagnostics.filter((d) => d.severity === 'error') : collection.diagnostics;
     const errors = collection.diagnostics.filter((d) => d.severity === 'error');

@@ -19,7 +19,6 @@ import { LEVELS, type Level, type SigmaRule } from '../rule/model.js';
 import { loadRules } from '../rule/load-rules.js';
 import type { CommandIO, CommandSpec } from './command.js';
 import { defineHuntOptions, type HuntOptions } from './hunt-options.js';
-import { ruleCache } from './option-values.js';
 import { OutputBuffer } from './output-buffer.js';
 import { packagePath } from './package-path.js';
 import { parsePlaceholders } from './placeholders.js';
@@ -57,7 +56,7 @@ export const hunt: CommandSpec = {
     const selection: Selection = { minLevel: values.minLevel, statuses: split(values.status), tags: split(values.tags) };
 
     const rulePaths = values.rules ?? [builtinRulesDir()];
-    const collection = loadRules(rulePaths, { placeholders: parsePlaceholders(values.placeholder), ...ruleCache(values.cache) });
+    const collection = loadRules(rulePaths, { placeholders: parsePlaceholders(values.placeholder), cache: values.cache });
     const ruleErrors = collection.diagnostics.filter((d) => d.severity === 'error');
     if (collection.files === 0 && ruleErrors.length > 0) throw new UsageError(ruleErrors.map((d) => d.message).join('; '));
     const notLoaded: Array<{ title: string; reason: string }> = [];

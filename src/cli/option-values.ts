@@ -19,17 +19,9 @@ export function choiceOption(flags: string, description: string, choices: readon
   return new Option(flags, description).choices(choices).default(fallback);
 }
 
-/** `--no-cache`, for the commands that load rules. */
+/** `--no-cache`, for the commands that load rules: the option value `cache` is loadRules's (true unless given). */
 export function noCacheOption(): Option {
   return new Option('--no-cache', 'do not read or write the parsed-rule cache');
-}
-
-/**
- * loadRules's `cache` option (the parsed-rule cache, on by default), spread into its options: spread
- * properties are not checked as excess, so this compiles whether or not loadRules declares the option yet.
- */
-export function ruleCache(cache: boolean): { readonly cache: boolean } {
-  return { cache };
 }
 
 /** The examples section of a command's help: each command under a comment saying what it does. */
