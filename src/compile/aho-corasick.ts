@@ -44,55 +44,59 @@ export class AhoCorasick {
       }
     }
 
-    // Trie.
-    const children: Array<Map<number, number>> = [new Map()];
+    // Trie, built straight into the dense table: a state's row holds its trie children (0: none; the root
+    // is no one's child) until breadth-first order reaches it and fills the rest. Non-ASCII children go
+    // to the sparse map. No per-state Map: a SigmaHQ bucket's automaton has tens of thousands of states.
+    let delta: Int32Array = new Int32Array(Math.max(64, 4 * patterns.length) * width);
+    let n = 1;
     const own: Array<number[] | undefined> = [undefined];
+    const addWide = (s: number, c: number, child: number) => {
+      let m = this.wide.get(s);
+      if (m === undefined) this.wide.set(s, (m = new Map()));
+      m.set(c, child);
+    };
     patterns.forEach((p, id) => {
       let s = 0;
       for (let i = 0; i < p.length; i++) {
         const c = p.charCodeAt(i);
-        // Dense columns are keyed by column number, non-ASCII children by -code.
-        const k = c < 128 ? (classOf[c] as number) : -c;
-        let next = (children[s] as Map<number, number>).get(k);
-        if (next === undefined) {
-          next = children.length;
-          children.push(new Map());
+        let next = c < 128 ? (delta[s * width + (classOf[c] as number)] as number) : (this.wide.get(s)?.get(c) ?? 0);
+        if (next === 0) {
+          next = n++;
+          if (n * width > delta.length) {
+            const grown = new Int32Array(delta.length * 2);
+            grown.set(delta);
+            delta = grown;
+          }
           own.push(undefined);
-          (children[s] as Map<number, number>).set(k, next);
+          if (c < 128) delta[s * width + (classOf[c] as number)] = next;
+          else addWide(s, c, next);
         }
         s = next;
       }
       (own[s] ??= []).push(id);
     });
 
-    // Breadth-first: failure links, then the dense transition table delta(s, k) = child, else delta(fail(s), k).
-    const n = children.length;
-    const delta = n < 65536 ? new Uint16Array(n * width) : new Int32Array(n * width);
+    // Breadth-first: failure links, then delta(s, k) = child, else delta(fail(s), k).
     const fail = new Int32Array(n);
-    const wideChild = (s: number, c: number): number | undefined => this.wide.get(s)?.get(c);
     /** The transition on a non-ASCII character c from state s, through the failure links. */
     const wideDelta = (s: number, c: number): number => {
       for (;;) {
-        const next = wideChild(s, c);
+        const next = this.wide.get(s)?.get(c);
         if (next !== undefined) return next;
         if (s === 0) return 0;
         s = fail[s] as number;
       }
     };
-    const addWide = (s: number, c: number, child: number) => {
-      let m = this.wide.get(s);
-      if (m === undefined) this.wide.set(s, (m = new Map()));
-      m.set(c, child);
-    };
     const outputs: Array<readonly number[] | undefined> = new Array(n).fill(undefined);
-    const queue: number[] = [];
-    for (const [k, child] of children[0] as Map<number, number>) {
-      if (k > 0) delta[k] = child;
-      else addWide(0, -k, child);
-      queue.push(child);
+    const queue = new Int32Array(n);
+    let tail = 0;
+    // The root's children fail to the root; its other columns stay 0 (back to the root).
+    for (let k = 1; k < width; k++) {
+      const child = delta[k] as number;
+      if (child !== 0) queue[tail++] = child;
     }
-    outputs[0] = undefined;
-    for (let head = 0; head < queue.length; head++) {
+    for (const child of this.wide.get(0)?.values() ?? []) queue[tail++] = child;
+    for (let head = 0; head < tail; head++) {
       const s = queue[head] as number;
       const f = fail[s] as number;
       const inherited = outputs[f];
@@ -100,24 +104,29 @@ export class AhoCorasick {
       outputs[s] = mine === undefined ? inherited : inherited === undefined ? mine : [...mine, ...inherited];
       const row = s * width;
       const frow = f * width;
-      for (let k = 0; k < width; k++) delta[row + k] = delta[frow + k] as number;
-      for (const [k, child] of children[s] as Map<number, number>) {
-        if (k > 0) {
-          delta[row + k] = child;
+      for (let k = 1; k < width; k++) {
+        const child = delta[row + k] as number;
+        if (child === 0) delta[row + k] = delta[frow + k] as number;
+        else {
           fail[child] = delta[frow + k] as number;
-        } else {
-          addWide(s, -k, child);
-          fail[child] = wideDelta(f, -k);
+          queue[tail++] = child;
         }
-        queue.push(child);
       }
+      const wides = this.wide.get(s);
+      if (wides !== undefined)
+        for (const [c, child] of wides) {
+          fail[child] = wideDelta(f, c);
+          queue[tail++] = child;
+        }
     }
     this.classOf = classOf;
     this.width = width;
-    this.delta = delta;
+    this.delta = n < 65536 ? new Uint16Array(delta.subarray(0, n * width)) : delta.slice(0, n * width);
     this.fail = fail;
     this.outputs = outputs;
-    this.hasOutput = Uint8Array.from(outputs, (o) => (o === undefined ? 0 : 1));
+    const hasOutput = new Uint8Array(n);
+    for (let i = 0; i < n; i++) if (outputs[i] !== undefined) hasOutput[i] = 1;
+    this.hasOutput = hasOutput;
     this.lengths = patterns.map((p) => p.length);
   }
 

@@ -5,7 +5,8 @@ import { cidrMatcher } from './cidr-matcher.js';
 import { fieldSlot, type EventCache } from './event-cache.js';
 import { timeOf } from '../event/event-time.js';
 import { boolOf, compareNumbers, numberOf, scalarsOf, timePartOf } from './field-values.js';
-import { globMatch } from './glob.js';
+import { regexLiteral } from './anchor.js';
+import { compileGlob } from './glob.js';
 import type { MatchNode, ValueTest } from './ir.js';
 
 export type Matcher = (c: EventCache) => boolean;
@@ -199,8 +200,7 @@ function stringPredicate(test: ValueTest): ((s: string) => boolean) | undefined 
       return (s) => s.includes(v);
     }
     case 'glob': {
-      const parts = test.parts;
-      return (s) => globMatch(parts, s);
+      return compileGlob(test.parts);
     }
     case 'regex': {
       const { source, flags } = test;
@@ -257,6 +257,24 @@ function compileFieldTest(field: string, test: ValueTest): Matcher {
           const t = timeOf(x);
           if (!Number.isNaN(t) && compareNumbers(timePartOf(t, part), op, value)) return true;
         }
+        return false;
+      };
+    }
+    case 'regex': {
+      const pred = stringPredicate(test) as (s: string) => boolean;
+      const slot = fieldSlot(field);
+      // Every match holds this literal in the lower-cased value (the prefilter's regex anchor): the regex
+      // runs only on values that have it. Long values (script blocks) seldom do.
+      const literal = regexLiteral(test.source, test.flags);
+      if (literal === undefined) {
+        return (c) => {
+          for (const s of c.stringsAt(slot, field)) if (pred(s)) return true;
+          return false;
+        };
+      }
+      return (c) => {
+        const lower = c.lowerAt(slot, field);
+        for (let i = 0; i < lower.length; i++) if ((lower[i] as string).includes(literal) && pred(c.stringsAt(slot, field)[i] as string)) return true;
         return false;
       };
     }

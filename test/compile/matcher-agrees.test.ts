@@ -23,7 +23,7 @@ const item = fc.oneof(
   fc.record({ f: fc.constantFrom(...FIELDS), m: fc.constantFrom('|contains', '|startswith', '|endswith', '|windash|contains'), v: fc.array(strValue, { minLength: 6, maxLength: 9 }) }).map(
     ({ f, m, v }) => `${f}${m}:\n${v.map((x) => `    - ${quote(x)}`).join('\n')}`,
   ),
-  fc.record({ f: fc.constantFrom(...FIELDS), re: fc.constantFrom('^a', 'b$', 'a.?b', '\\d+', '(?i)AB', 'x\\\\y') }).map(({ f, re }) => `${f}|re: ${quote(re)}`),
+  fc.record({ f: fc.constantFrom(...FIELDS), re: fc.constantFrom('^a', 'b$', 'a.?b', '\\d+', '(?i)AB', 'x\\\\y', '(?i)bab', 'aba', 'ab.?x\\\\y', '(?i)ab\\.1', '10\\.0\\.0') }).map(({ f, re }) => `${f}|re: ${quote(re)}`),
   fc.record({ f: fc.constantFrom(...FIELDS), c: fc.constantFrom('10.0.0.0/8', '8.8.0.0/16', 'fe80::/10', '::ffff:0:0/96') }).map(({ f, c }) => `${f}|cidr: ${quote(c)}`),
   fc.record({ f: fc.constantFrom(...FIELDS), n: fc.constantFrom(1, 10) }).map(({ f, n }) => `${f}: ${n}`),
   fc.record({ f: fc.constantFrom(...FIELDS), op: fc.constantFrom('gt', 'lte'), n: fc.constantFrom(1, 5) }).map(({ f, op, n }) => `${f}|${op}: ${n}`),
@@ -75,6 +75,22 @@ describe('compiled matchers agree with the reference interpreter', () => {
         }
       }),
       { numRuns: 400 },
+    );
+  });
+
+  test('regexes with a required literal (tried only on values that hold it) agree with the interpreter', () => {
+    const regex = fc.constantFrom('(?i)bab', 'aba', 'ab.?x\\\\y', '(?i)ab\\.1', '10\\.0\\.0', 'b+aba', '(?i)İab', 'x\\\\y$', '^ab\\d');
+    const text = fc.array(fc.constantFrom('a', 'b', 'ab', 'AB', 'x\\y', '1', '.', '10.0.0.1', 'İ', 'é'), { maxLength: 6 }).map((xs) => xs.join(''));
+    fc.assert(
+      fc.property(fc.array(regex, { minLength: 1, maxLength: 3 }), fc.array(fc.oneof(text, fc.array(text, { maxLength: 3 })), { minLength: 1, maxLength: 8 }), (res, values) => {
+        const { ir } = lowerRule(load(ruleYaml(`sel:\n    A|re:\n${res.map((r) => `        - ${quote(r)}`).join('\n')}\ncondition: sel`)).rules[0]!);
+        const matcher = compileMatcher(ir);
+        for (const v of values) {
+          const e = ev({ A: v });
+          expect(matcher(new EventCache(e))).toBe(interpret(ir, e));
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 
