@@ -1,16 +1,13 @@
-import { closeSync, openSync, readSync, statSync, write } from 'node:fs';
+import { closeSync, openSync, statSync, write } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { formatDiagnostic } from '../diagnostics.js';
 import type { Alert } from '../engine/alert.js';
 import { HuntSession, type AlertCounts, type HuntLimits } from '../engine/hunt-session.js';
 import { MatchPool } from '../engine/match-pool.js';
-import { BatchBuilder, runChunkTask, type ChunkTask, type TaskResult } from '../engine/match-task.js';
+import { BatchBuilder } from '../engine/match-task.js';
 import { SpillDir } from '../engine/spill.js';
 import { RuleSet } from '../engine/rule-set.js';
-import { CHUNK_SIZE, chunkCountFromSize, FILE_HEADER_SIZE } from '../formats/evtx/file-header.js';
-import { headerProblems } from '../formats/evtx/read-evtx.js';
-import { formatInputProblem, type InputProblem } from '../formats/input-item.js';
-import { detectFormat, listInputs, readInput } from '../formats/read-input.js';
+import { listInputs } from '../formats/read-input.js';
 import { alertToCsv, csvHeader } from '../output/write-csv.js';
 import { alertToEcsLine } from '../output/write-jsonl.js';
 import { alertToLine } from '../output/write-table.js';
@@ -22,6 +19,8 @@ import { defineHuntOptions, type HuntOptions } from './hunt-options.js';
 import { OutputBuffer } from './output-buffer.js';
 import { packagePath } from './package-path.js';
 import { parsePlaceholders } from './placeholders.js';
+import { defaultThreads, planInputs } from './plan-inputs.js';
+import { runPlan } from './run-plan.js';
 import { UsageError } from './usage-error.js';
 
 /** The built-in rule pack, next to the package (dist/src/cli → rules, or src/cli → rules). */
@@ -71,13 +70,12 @@ export const hunt: CommandSpec = {
     const { files, missing } = await listInputs(positionals);
     if (files.length === 0) throw new UsageError(`no input files found in ${positionals.join(', ')}`);
     const problems: string[] = missing.map((m) => `${m}: error input-missing: no such file or folder`);
-    // --threads N: N worker threads read and match EVTX chunks; 0 does everything on the main thread.
-    // By default small inputs stay on the main thread: starting workers (each compiles the rules) costs more.
+    // --threads N: N worker threads read and match EVTX chunks and JSON lines; 0 does everything on the main
+    // thread. By default the total work decides: starting workers (each compiles the rules) must pay for itself.
     const recover = values.recover === true;
     const sizes = files.map((f) => statSync(f).size);
-    const units = await planUnits(files, sizes, recover);
-    const evtxBytes = units.reduce((n, u) => n + (u.kind === 'chunks' ? u.bytes : 0), 0);
-    const threads = values.threads ?? (evtxBytes >= 16e6 ? availableParallelism() : 0);
+    const { units, estimatedEvents } = await planInputs(files, sizes, recover);
+    const threads = values.threads ?? defaultThreads(estimatedEvents, ruleSet.rules.length, availableParallelism());
     const limits: HuntLimits = {
       contextEntries: values.contextLimit,
       pendingAlerts: values.pendingLimit,
@@ -98,44 +96,14 @@ export const hunt: CommandSpec = {
     // ECS output shows every field of the event: its JSON text is made where the event was read.
     const eventJson = format === 'jsonl';
     const builder = new BatchBuilder(ruleSet, { eventJson });
-    const pool = threads > 0 && units.some((u) => u.kind === 'chunks') ? await MatchPool.start(threads, ruleSet.rules.map((r) => r.rule), { eventJson }) : undefined;
+    const pool = threads > 0 && units.some((u) => u.kind === 'task') ? await MatchPool.start(threads, ruleSet.rules.map((r) => r.rule), { eventJson }) : undefined;
     let bytesDone = 0;
-    const tick = (fileIndex: number) => progress.update(fileIndex, files.length, session.events, bytesDone, started, session.alerts);
+    const tick = (fileIndex: number, bytes: number) => {
+      bytesDone += bytes;
+      progress.update(fileIndex, files.length, session.events, bytesDone, started, session.alerts);
+    };
     try {
-      for (let u = 0; u < units.length; ) {
-        const unit = units[u] as Unit;
-        if (unit.kind === 'problems') {
-          problems.push(...unit.problems.map(formatInputProblem));
-          u++;
-        } else if (unit.kind === 'file') {
-          for await (const item of readInput(unit.file, { recover })) {
-            if (item.kind === 'problem') problems.push(formatInputProblem(item.problem));
-            else {
-              builder.add(item.event);
-              if (builder.size >= 2048) {
-                session.add(builder.take());
-                tick(unit.fileIndex);
-              }
-            }
-          }
-          session.add(builder.take());
-          bytesDone += unit.bytes;
-          u++;
-        } else {
-          // A run of consecutive chunk tasks goes through the workers together.
-          const tasks: Array<Extract<Unit, { kind: 'chunks' }>> = [];
-          while (u < units.length && (units[u] as Unit).kind === 'chunks') tasks.push(units[u++] as Extract<Unit, { kind: 'chunks' }>);
-          const results = pool !== undefined ? pool.run(tasks.map((t) => t.task)) : inThread(tasks.map((t) => t.task), builder);
-          let i = 0;
-          for await (const r of results) {
-            const t = tasks[i++] as Extract<Unit, { kind: 'chunks' }>;
-            problems.push(...r.problems.map(formatInputProblem));
-            session.add(r);
-            bytesDone += t.bytes;
-            tick(t.fileIndex);
-          }
-        }
-      }
+      await runPlan(units, { session, builder, pool, recover, problems, progress: tick });
     } finally {
       await pool?.close();
     }
@@ -235,46 +203,6 @@ class Output {
       if (this.fd !== undefined) closeSync(this.fd);
     }
   }
-}
-
-/** What the hunt reads, in input order: EVTX files as runs of chunks (parallel), other files whole. */
-type Unit =
-  | { readonly kind: 'chunks'; readonly task: ChunkTask; readonly fileIndex: number; readonly bytes: number }
-  | { readonly kind: 'file'; readonly file: string; readonly fileIndex: number; readonly bytes: number }
-  | { readonly kind: 'problems'; readonly problems: readonly InputProblem[] };
-
-const CHUNKS_PER_TASK = 4;
-
-async function planUnits(files: readonly string[], sizes: readonly number[], recover: boolean): Promise<Unit[]> {
-  const units: Unit[] = [];
-  for (const [fileIndex, file] of files.entries()) {
-    const size = sizes[fileIndex] ?? 0;
-    // Carving with --recover skips records already read from earlier chunks: that needs one reader per file.
-    if (recover || (await detectFormat(file).catch(() => undefined)) !== 'evtx') {
-      units.push({ kind: 'file', file, fileIndex, bytes: size });
-      continue;
-    }
-    const fd = openSync(file, 'r');
-    const head = Buffer.alloc(Math.min(size, FILE_HEADER_SIZE));
-    try {
-      readSync(fd, head, 0, head.length, 0);
-    } finally {
-      closeSync(fd);
-    }
-    const { fatal, problems } = headerProblems(head, size);
-    if (problems.length > 0) units.push({ kind: 'problems', problems: problems.map((p) => ({ ...p, file })) });
-    if (fatal) continue;
-    const chunks = chunkCountFromSize(size);
-    for (let first = 0; first < chunks; first += CHUNKS_PER_TASK) {
-      const end = Math.min(chunks, first + CHUNKS_PER_TASK);
-      units.push({ kind: 'chunks', task: { file, first, end }, fileIndex, bytes: (end - first) * CHUNK_SIZE + (first === 0 ? FILE_HEADER_SIZE : 0) });
-    }
-  }
-  return units;
-}
-
-function* inThread(tasks: readonly ChunkTask[], builder: BatchBuilder): Generator<TaskResult> {
-  for (const t of tasks) yield runChunkTask(t, builder);
 }
 
 function renderSummary(s: {

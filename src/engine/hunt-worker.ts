@@ -2,10 +2,10 @@ import { deserialize } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
 import type { SigmaRule } from '../rule/model.js';
-import { BatchBuilder, runChunkTask, type ChunkTask } from './match-task.js';
+import { BatchBuilder, runHuntTask, type HuntTask } from './match-task.js';
 import { RuleSet } from './rule-set.js';
 
-/** Worker side of a parallel hunt: compiles the rules it is given, then reads and matches the chunk runs it is sent. */
+/** Worker side of a parallel hunt: compiles the rules it is given, then reads and matches the tasks it is sent. */
 export interface HuntWorkerData {
   /**
    * The rules that compiled on the main thread, filters applied, serialized once (v8.serialize) into shared
@@ -21,9 +21,9 @@ const rules = deserialize(new Uint8Array(data.rules)) as readonly SigmaRule[];
 const ruleSet = RuleSet.compile(rules, { logsource: resolveWindowsLogsource });
 const builder = new BatchBuilder(ruleSet, { eventJson: data.eventJson });
 
-parentPort?.on('message', (m: { seq: number; task: ChunkTask }) => {
+parentPort?.on('message', (m: { seq: number; task: HuntTask }) => {
   try {
-    parentPort?.postMessage({ seq: m.seq, result: runChunkTask(m.task, builder) });
+    parentPort?.postMessage({ seq: m.seq, result: runHuntTask(m.task, builder) });
   } catch (e) {
     parentPort?.postMessage({ seq: m.seq, error: (e as Error).stack ?? String(e) });
   }

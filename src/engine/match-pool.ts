@@ -2,7 +2,7 @@ import { serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { SigmaRule } from '../rule/model.js';
 import type { HuntWorkerData } from './hunt-worker.js';
-import type { ChunkTask, TaskResult } from './match-task.js';
+import type { HuntTask, TaskResult } from './match-task.js';
 import { OrderedReplies, prepareWorkerIsolates } from '../formats/evtx/workers.js';
 
 /**
@@ -24,7 +24,8 @@ const RESULTS_PER_WORKER = 4;
 type Reply = { seq: number; result?: TaskResult; error?: string } | { ready: number };
 
 /**
- * Worker threads that each compile the rule set once, then read and match EVTX chunk runs. Results come
+ * Worker threads that each compile the rule set once, then read and match tasks (EVTX chunk runs, JSON line
+ * ranges, several small files at once). Results come
  * back in task order. A task goes to the least busy worker as soon as one has room (at most two in flight
  * each), not in turn: a worker that is ahead keeps working while the next result in order is still being
  * made elsewhere. At most RESULTS_PER_WORKER results per worker wait to be taken, so memory stays bounded.
@@ -33,7 +34,7 @@ export class MatchPool {
   private readonly replies: OrderedReplies<{ seq: number; result?: TaskResult; error?: string }>;
   /** Tasks sent to each worker and not answered yet. */
   private readonly busy: number[];
-  private current: { readonly tasks: readonly ChunkTask[]; sent: number; taken: number } | undefined;
+  private current: { readonly tasks: readonly HuntTask[]; sent: number; taken: number } | undefined;
 
   private constructor(private readonly workers: Worker[]) {
     this.busy = workers.map(() => 0);
@@ -86,7 +87,7 @@ export class MatchPool {
   }
 
   /** Runs the tasks; yields their results in task order. */
-  async *run(tasks: readonly ChunkTask[]): AsyncGenerator<TaskResult> {
+  async *run(tasks: readonly HuntTask[]): AsyncGenerator<TaskResult> {
     const run = { tasks, sent: 0, taken: 0 };
     this.current = run;
     try {
@@ -95,7 +96,7 @@ export class MatchPool {
         const m = await this.replies.take(seq);
         run.taken++;
         this.dispatch();
-        if (m.error !== undefined) throw new Error(`worker failed on ${tasks[seq]?.file}: ${m.error}`);
+        if (m.error !== undefined) throw new Error(`worker failed on ${tasks[seq]?.pieces.map((p) => p.file).join(', ')}: ${m.error}`);
         yield m.result as TaskResult;
       }
     } finally {

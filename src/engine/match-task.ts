@@ -3,24 +3,42 @@ import type { Event } from '../event/event.js';
 import { CHUNK_SIZE, FILE_HEADER_SIZE } from '../formats/evtx/file-header.js';
 import { readChunk } from '../formats/evtx/read-chunk.js';
 import { recordToEvent } from '../formats/evtx/read-evtx.js';
-import type { InputProblem } from '../formats/input-item.js';
+import type { InputItem, InputProblem } from '../formats/input-item.js';
+import { readJsonRange, type JsonRange, type JsonRangeEnd } from '../formats/json/read-json-range.js';
 import { normalizeWindowsEvent } from '../pipeline/normalize-event.js';
 import { makeHit, type Hit } from './alert.js';
 import type { MatchBatch } from './hunt-session.js';
 import { contextEntryOf, packEntry } from './process-context.js';
 import type { RuleSet } from './rule-set.js';
 
-/** A run of chunks of one EVTX file, read and matched as one unit (in a worker thread or not). */
-export interface ChunkTask {
+/** A run of chunks of one EVTX file. */
+export interface ChunkRun {
+  readonly kind: 'evtx';
   readonly file: string;
   /** First chunk index and the index past the last one. */
   readonly first: number;
   readonly end: number;
 }
 
-export interface TaskResult extends MatchBatch {
-  readonly problems: readonly InputProblem[];
+/** A piece of one input file: a run of EVTX chunks, or a byte range of JSON lines. */
+export type TaskPiece = ChunkRun | ({ readonly kind: 'json' } & JsonRange);
+
+/**
+ * What one round trip to a worker reads and matches: one piece of a large file, or several small files
+ * (or their last pieces) together, so that a triage collection of small logs costs few round trips.
+ */
+export interface HuntTask {
+  readonly pieces: readonly TaskPiece[];
 }
+
+/** What one piece gave, in input order; one batch per piece, whatever thread read it. */
+export interface PieceResult extends MatchBatch {
+  readonly problems: readonly InputProblem[];
+  /** A JSON range's line count and, if the rest of its file must be read by one reader, where. */
+  readonly json?: JsonRangeEnd;
+}
+
+export type TaskResult = readonly PieceResult[];
 
 /** Collects events into a match batch: normalizes, extracts process context, matches. */
 export class BatchBuilder {
@@ -63,8 +81,19 @@ export class BatchBuilder {
   }
 }
 
-/** Reads and matches a run of EVTX chunks. Never throws on file content. */
-export function runChunkTask(task: ChunkTask, builder: BatchBuilder): TaskResult {
+/** Reads and matches the pieces of a task. Never throws on file content. */
+export function runHuntTask(task: HuntTask, builder: BatchBuilder): TaskResult {
+  return task.pieces.map((p) => (p.kind === 'evtx' ? runChunkRun(p, builder) : runJsonRange(p, builder)));
+}
+
+function runJsonRange(range: JsonRange, builder: BatchBuilder): PieceResult {
+  const problems: InputProblem[] = [];
+  const json = readJsonRange(range, (item: InputItem) => (item.kind === 'problem' ? problems.push(item.problem) : builder.add(item.event)));
+  return { ...builder.take(), problems, json };
+}
+
+/** Reads and matches a run of EVTX chunks. */
+function runChunkRun(task: ChunkRun, builder: BatchBuilder): PieceResult {
   const problems: InputProblem[] = [];
   const fd = openSync(task.file, 'r');
   try {

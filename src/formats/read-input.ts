@@ -16,15 +16,19 @@ export async function detectFormat(path: string): Promise<InputFormat | undefine
   try {
     const head = Buffer.alloc(512);
     const { bytesRead } = await fh.read(head, 0, 512, 0);
-    const b = head.subarray(0, bytesRead);
-    if (b.subarray(0, 8).toString('latin1') === 'ElfFile\0') return 'evtx';
-    const text = b.toString('utf8').replace(/^\uFEFF/, '').trimStart();
-    if (text.startsWith('<')) return 'xml';
-    if (text.startsWith('{') || text.startsWith('[')) return 'json';
-    return undefined;
+    return formatOfHead(head.subarray(0, bytesRead));
   } finally {
     await fh.close();
   }
+}
+
+/** The format from a file's first bytes (512 of them are enough). */
+export function formatOfHead(head: Buffer): InputFormat | undefined {
+  if (head.subarray(0, 8).toString('latin1') === 'ElfFile\0') return 'evtx';
+  const text = head.subarray(0, 512).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  if (text.startsWith('<')) return 'xml';
+  if (text.startsWith('{') || text.startsWith('[')) return 'json';
+  return undefined;
 }
 
 /** Input files under the given paths: named files always, folders recursively by extension. */

@@ -1,0 +1,90 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import type { InputItem } from '../input-item.js';
+import { JsonRecordSplitter, type SplitterState } from './read-json.js';
+
+/**
+ * A byte range of a JSON file, read on its own (in a worker thread or not). It holds the lines that start
+ * in [start, end): it begins at the first line start at or after `start` and ends at the first at or after
+ * `end` (or the end of the file), so consecutive ranges meet exactly. Its line numbers count from 1 at its
+ * first line; the reader of the whole file adds the lines of the ranges before.
+ */
+export interface JsonRange {
+  readonly file: string;
+  readonly start: number;
+  readonly end: number;
+  /** The splitter's state where the range begins, as the planner assumes it (see JsonRangeEnd.resume). */
+  readonly state: SplitterState;
+  /** The state the next range assumes; undefined when this range reaches the end of the file. */
+  readonly next: SplitterState | undefined;
+}
+
+export interface JsonRangeEnd {
+  /** Newlines in the range. */
+  readonly lines: number;
+  /**
+   * Set when the next range does not begin in the state it assumed (a record spans the boundary, as in
+   * pretty-printed JSON, or an array closed): the rest of the file must be read by one reader from here.
+   * Every item the range gave is right; none from the open record on was given.
+   */
+  readonly resume?: JsonResume;
+}
+
+export interface JsonResume {
+  /** Byte offset in the file. */
+  readonly byte: number;
+  /** Line (counted in the range, from 1) and column before the first character there. */
+  readonly line: number;
+  readonly column: number;
+  readonly state: SplitterState;
+}
+
+const BLOCK = 1 << 16;
+
+/** The first line start at or after `at` (0, or just past a newline; the file's size when there is none). */
+function lineStart(fd: number, at: number, size: number): number {
+  if (at <= 0) return 0;
+  const buf = Buffer.allocUnsafe(BLOCK);
+  for (let pos = at - 1; pos < size; pos += BLOCK) {
+    const n = readSync(fd, buf, 0, Math.min(BLOCK, size - pos), pos);
+    const i = buf.subarray(0, n).indexOf(10);
+    if (i >= 0) return pos + i + 1;
+    if (n === 0) break;
+  }
+  return size;
+}
+
+/** Reads the records of a range; `emit` gets events and problems in file order. Never throws on file content. */
+export function readJsonRange(range: JsonRange, emit: (item: InputItem) => void): JsonRangeEnd {
+  const fd = openSync(range.file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const from = lineStart(fd, range.start, size);
+    const to = range.next === undefined ? size : lineStart(fd, range.end, size);
+    const bytes = Buffer.allocUnsafe(Math.max(0, to - from));
+    for (let done = 0; done < bytes.length; ) {
+      const n = readSync(fd, bytes, done, bytes.length - done, from + done);
+      if (n === 0) break;
+      done += n;
+    }
+    const text = bytes.toString('utf8');
+    const splitter = new JsonRecordSplitter(range.file, emit, range.state);
+    splitter.push(text);
+    if (range.next === undefined || to >= size) {
+      splitter.end();
+      return { lines: splitter.lines };
+    }
+    const open = splitter.open;
+    if (open !== undefined) {
+      // The items of the open record come from the reader that resumes at its '{'.
+      const byte = from + Buffer.byteLength(text.slice(0, open.index));
+      return { lines: splitter.lines, resume: { byte, line: open.line, column: open.column - 1, state: { inArray: open.inArray, sawContent: true } } };
+    }
+    const state = splitter.state;
+    if (state === undefined || state.inArray !== range.next.inArray || state.sawContent !== range.next.sawContent) {
+      return { lines: splitter.lines, resume: { byte: to, line: splitter.lines + 1, column: 0, state: state ?? range.next } };
+    }
+    return { lines: splitter.lines };
+  } finally {
+    closeSync(fd);
+  }
+}
