@@ -16,6 +16,14 @@ export function corpusAvailable(): boolean {
   return ok;
 }
 
+/**
+ * Lets the test worker's event loop take a turn (its RPC replies to the main process are read there): awaited between
+ * the phases of a test that works synchronously for seconds, so that no stretch without a turn grows long.
+ */
+export function eventLoopTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** A rule document around a detection block written as YAML lines. */
 export function ruleYaml(detection: string, extra = ''): string {
   return `title: Test Rule

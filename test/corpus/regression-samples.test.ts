@@ -7,7 +7,7 @@ import { readEvtxBuffer } from '../../src/formats/evtx/read-evtx.js';
 import { normalizeWindowsEvent } from '../../src/pipeline/normalize-event.js';
 import { resolveWindowsLogsource } from '../../src/pipeline/windows-logsources.js';
 import { loadRules } from '../../src/rule/load-rules.js';
-import { CORPUS, corpusAvailable } from '../helpers.js';
+import { CORPUS, corpusAvailable, eventLoopTurn } from '../helpers.js';
 
 /** Samples that cannot pass, with the reason. */
 const SKIP: Record<string, string> = {};
@@ -15,10 +15,12 @@ const SKIP: Record<string, string> = {};
 const has = corpusAvailable();
 
 describe.skipIf(!has)('SigmaHQ regression samples, hunted with the whole SigmaHQ corpus loaded', () => {
-  test('each sample fires its rule at least match_count times', () => {
+  test('each sample fires its rule at least match_count times', async () => {
     const sigma = join(CORPUS, 'sigmahq');
     const collection = loadRules(['rules', 'rules-emerging-threats', 'rules-threat-hunting', 'rules-placeholder', 'rules-compliance'].map((d) => join(sigma, d)));
+    await eventLoopTurn();
     const set = RuleSet.compile(collection.rules, { logsource: resolveWindowsLogsource });
+    await eventLoopTurn();
     expect(set.rules.length).toBeGreaterThan(2500);
     const infos: string[] = [];
     const walk = (p: string) => (statSync(p).isDirectory() ? readdirSync(p).forEach((e) => walk(join(p, e))) : p.endsWith('info.yml') && infos.push(p));
@@ -26,6 +28,7 @@ describe.skipIf(!has)('SigmaHQ regression samples, hunted with the whole SigmaHQ
     const failures: string[] = [];
     let checked = 0;
     for (const info of infos) {
+      await eventLoopTurn();
       const doc = parse(readFileSync(info, 'utf8'));
       const ruleId = String(doc.rule_metadata?.[0]?.id ?? doc.id);
       for (const t of doc.regression_tests_info ?? []) {
