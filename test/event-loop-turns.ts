@@ -7,4 +7,5 @@ import { beforeEach } from 'vitest';
  * 60 s fails the run with "Timeout calling onTaskUpdate" although every test passed. With a turn here, the longest
  * stretch is one test, not one file.
  */
-beforeEach(() => new Promise<void>((resolve) => setImmediate(resolve)));
+const turn = setImmediate; // the real one, should a test fake timers
+beforeEach(() => new Promise<void>((resolve) => turn(resolve)));

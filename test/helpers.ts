@@ -21,8 +21,9 @@ export function corpusAvailable(): boolean {
  * the phases of a test that works synchronously for seconds, so that no stretch without a turn grows long.
  */
 export function eventLoopTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => realSetImmediate(resolve));
 }
+const realSetImmediate = setImmediate; // should a test fake timers
 
 /** A rule document around a detection block written as YAML lines. */
 export function ruleYaml(detection: string, extra = ''): string {
