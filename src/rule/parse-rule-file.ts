@@ -1,4 +1,4 @@
-import type { Document, YAMLMap } from 'yaml';
+import type { Document, Node, YAMLError, YAMLMap } from 'yaml';
 import { error, warning, type Diagnostic, type Span } from '../diagnostics.js';
 import type { SigmaDocument } from './model.js';
 import { mergeMaps, withoutKey } from './merge-legacy.js';
@@ -6,6 +6,7 @@ import { parseCorrelation } from './parse-correlation.js';
 import type { DetectionOptions } from './parse-detection.js';
 import { parseFilter } from './parse-filter.js';
 import { parseRule } from './parse-rule.js';
+import { fastParseDocuments } from './fast-yaml.js';
 import { yaml } from './yaml-lib.js';
 import { NodeReader } from './yaml-nodes.js';
 
@@ -38,8 +39,7 @@ export function parseRuleFile(file: string, text: string, options: RuleFileOptio
     placeholders: options.placeholders ?? new Map(),
     keepUnresolvedPlaceholders: options.lint === true,
   };
-  const parsed = yaml().parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, strict: false });
-  const docs: Document[] = Array.isArray(parsed) ? parsed : [];
+  const docs = yamlDocuments(text);
   let global: YAMLMap | null = null;
   let previousRule: YAMLMap | null = null;
   let documentCount = 0;
@@ -51,7 +51,7 @@ export function parseRuleFile(file: string, text: string, options: RuleFileOptio
       diagnostics.push(error(YAML_CODES[e.code] ?? 'yaml-syntax', e.message.split('\n')[0] ?? e.message, span));
     }
     if (yamlErrors.length > 0) continue;
-    const r = new NodeReader(file, doc);
+    const r = new NodeReader(file, doc.doc);
     if (doc.contents === null) continue;
     const docSpan = r.span(doc.contents);
     const map = r.asMap(doc.contents);
@@ -96,4 +96,27 @@ export function parseRuleFile(file: string, text: string, options: RuleFileOptio
     }
   }
   return { file, text, documents, diagnostics, documentCount };
+}
+
+interface YamlDocument {
+  readonly contents: Node | null;
+  readonly errors: readonly YAMLError[];
+  /** What the nodes resolve against (aliases, toJS). */
+  readonly doc: Document;
+}
+
+let emptyDocument: Document | undefined;
+
+/**
+ * The file's YAML documents: from the fast reader when the file is in the subset it reads (nearly every
+ * Sigma rule; same nodes and ranges), else from the yaml package, which also reports syntax errors.
+ */
+function yamlDocuments(text: string): YamlDocument[] {
+  const fast = fastParseDocuments(text);
+  if (fast !== undefined) {
+    const doc = (emptyDocument ??= new (yaml().Document)());
+    return fast.filter((contents) => contents !== null).map((contents) => ({ contents, errors: [], doc }));
+  }
+  const parsed = yaml().parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, strict: false });
+  return (Array.isArray(parsed) ? parsed : []).map((doc) => ({ contents: doc.contents, errors: doc.errors, doc }));
 }
