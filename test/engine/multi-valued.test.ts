@@ -15,7 +15,7 @@ import { normalizeJsonRecord } from '../../src/formats/json/normalize-json.js';
 import { normalizeWindowsEvent } from '../../src/pipeline/normalize-event.js';
 import { resolveWindowsLogsource } from '../../src/pipeline/windows-logsources.js';
 import { loadRules } from '../../src/rule/load-rules.js';
-import { sigmatch } from '../cli/run-cli.js';
+import { sigmatchAsync } from '../cli/run-cli.js';
 import { CORPUS, corpusAvailable, ev, load } from '../helpers.js';
 
 const SYSMON = 'Microsoft-Windows-Sysmon/Operational';
@@ -185,26 +185,26 @@ describe.skipIf(!has)('SigmaHQ "Important Windows Eventlog Cleared" on System 10
     }
   });
 
-  test('the hunt alerts on every System 104 in every mode, and dump shows both Channel values', () => {
-    const hunt = (threads: string) => sigmatch(['hunt', '--quiet', '--format', 'csv', '--rules', join(CORPUS, CLEARED_RULE), '--threads', threads, file]);
-    const main = hunt('0');
+  test('the hunt alerts on every System 104 in every mode, and dump shows both Channel values', async () => {
+    const hunt = (threads: string) => sigmatchAsync(['hunt', '--quiet', '--format', 'csv', '--rules', join(CORPUS, CLEARED_RULE), '--threads', threads, file]);
+    const main = await hunt('0');
     expect(main.stderr).toBe('');
     expect(main.code).toBe(1);
     const lines = main.stdout.trim().split('\n');
     expect(lines.length).toBe(4);
     expect(lines.slice(1).every((l) => l.includes('Important Windows Eventlog Cleared'))).toBe(true);
-    expect(hunt('1').stdout).toBe(main.stdout);
-    expect(hunt('2').stdout).toBe(main.stdout);
-    const dump = sigmatch(['dump', '--format', 'jsonl', file]);
+    expect((await hunt('1')).stdout).toBe(main.stdout);
+    expect((await hunt('2')).stdout).toBe(main.stdout);
+    const dump = await sigmatchAsync(['dump', '--format', 'jsonl', file]);
     expect(dump.code).toBe(0);
     const first = JSON.parse(dump.stdout.split('\n')[0]!) as Record<string, FieldValue>;
     expect(first['Channel']).toEqual(['System', SYSMON]);
-    const xml = sigmatch(['dump', '--format', 'xml', file]);
+    const xml = await sigmatchAsync(['dump', '--format', 'xml', file]);
     expect(xml.stdout).toContain(`<Channel>${SYSMON}</Channel>`);
     expect(xml.stdout).toContain('<Channel>System</Channel>');
   });
 
-  test('the same event as evtx_dump JSON, Winlogbeat JSON and XML gives the same Channel values and the same alert', () => {
+  test('the same event as evtx_dump JSON, Winlogbeat JSON and XML gives the same Channel values and the same alert', async () => {
     const evtxDump = {
       Event: {
         System: { Provider: { '#attributes': { Name: 'Microsoft-Windows-Eventlog' } }, EventID: 104, Channel: 'System', Computer: 'WS01' },
@@ -225,9 +225,9 @@ describe.skipIf(!has)('SigmaHQ "Important Windows Eventlog Cleared" on System 10
     const jsonl = join(dir, 'beats.jsonl');
     writeFileSync(jsonl, `${JSON.stringify(evtxDump)}\n${JSON.stringify(winlogbeat)}\n`);
     const xmlFile = join(dir, 'system.xml');
-    writeFileSync(xmlFile, sigmatch(['dump', '--format', 'xml', file]).stdout);
+    writeFileSync(xmlFile, (await sigmatchAsync(['dump', '--format', 'xml', file])).stdout);
     for (const input of [jsonl, xmlFile]) {
-      const r = sigmatch(['hunt', '--quiet', '--format', 'csv', '--rules', join(CORPUS, CLEARED_RULE), input]);
+      const r = await sigmatchAsync(['hunt', '--quiet', '--format', 'csv', '--rules', join(CORPUS, CLEARED_RULE), input]);
       expect(r.stderr).toBe('');
       expect(r.stdout.trim().split('\n').length - 1).toBe(input === jsonl ? 2 : 3);
     }
