@@ -7,6 +7,7 @@ import { readEvtxFile } from '../src/formats/evtx/read-evtx.js';
 import { mapEvtxParallel, readEvtxParallel } from '../src/formats/evtx/read-evtx-parallel.js';
 import { writeEvtxFile } from '../src/formats/evtx/write-evtx.js';
 import { generateEvents, type Injected } from './generate-corpus.js';
+import { inputRows } from './input-rows.js';
 import { measureRuleLoad, ruleLoadLines } from './rule-load.js';
 
 /**
@@ -200,7 +201,9 @@ if (existsSync(sigmahq)) {
 const jsonl = join('bench/out', `corpus-${label(readSize)}.jsonl`);
 if (!existsSync(jsonl)) spawnSync('sh', ['-c', `node "$2" dump --format jsonl "$1" > "$3" 2>/dev/null`, 'sh', readCorpus, cli, jsonl]);
 const jsonlRun = existsSync(sigmahq) ? hunt(['--rules', sigmahq, jsonl]) : hunt([jsonl]);
-row(`JSONL input (${label(statSync(jsonl).size)}), ${existsSync(sigmahq) ? 'all SigmaHQ rules' : 'built-in pack'}`, jsonlRun, 'JSON is read on the main thread');
+row(`JSONL input (${label(statSync(jsonl).size)}), ${existsSync(sigmahq) ? 'all SigmaHQ rules' : 'built-in pack'}`, jsonlRun, 'JSON lines are read in the worker threads');
+// A triage collection against one file, and JSON lines against EVTX on the same events (every SigmaHQ rule).
+const inputLines = existsSync(sigmahq) ? inputRows({ hunt, outDir: 'bench/out', bytes: huntSize, rules: ['--rules', sigmahq], evtx: readCorpus, jsonl }) : [];
 
 // Peak memory at each memory size, with the built-in pack (and every SigmaHQ rule).
 const memory: Array<{ size: number; pack: HuntRun; all?: HuntRun }> = [];
@@ -259,6 +262,7 @@ if (memory.length >= 2) {
   const [a, b] = [memory[0], memory[memory.length - 1]] as [(typeof memory)[0], (typeof memory)[0]];
   lines.push('', `Largest vs smallest: built-in pack ${((100 * b.pack.peakMb) / a.pack.peakMb - 100).toFixed(0)}%${a.all && b.all ? `, all SigmaHQ rules ${((100 * b.all.peakMb) / a.all.peakMb - 100).toFixed(0)}%` : ''} (goal: within +20%, under 1,024 MB).`);
 }
+if (inputLines.length > 0) lines.push('', ...inputLines);
 lines.push('', `Built-in pack, ${truthNote}.`);
 if (missed.length > 0 || extra.length > 0) lines.push('', `Missed records: ${missed.map((m) => m.record).join(', ') || 'none'}; extra records: ${extra.join(', ') || 'none'}.`);
 if (ruleLoad.length > 0) lines.push(...ruleLoadLines(ruleLoad, loadRuns, loadRulesDir === sigmahq ? 'every SigmaHQ rule' : loadRulesDir));
