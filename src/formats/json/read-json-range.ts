@@ -39,18 +39,26 @@ export interface JsonResume {
 }
 
 const BLOCK = 1 << 16;
+/** How far a line start is looked for, so that no range scans a file of very long lines (an array on one line) to its end. */
+const SEARCH = 4 << 20;
+/** The most a range reads at once; a longer one hands the rest of its file to one reader, which streams it. */
+const MAX_SPAN = 64 << 20;
 
-/** The first line start at or after `at` (0, or just past a newline; the file's size when there is none). */
+/**
+ * The first line start at or after `at` (0, or just past a newline), the file's size when there is none, or -1
+ * when there is none within SEARCH (the same answer for the range that ends at `at` and the one that starts there).
+ */
 function lineStart(fd: number, at: number, size: number): number {
   if (at <= 0) return 0;
   const buf = Buffer.allocUnsafe(BLOCK);
-  for (let pos = at - 1; pos < size; pos += BLOCK) {
+  let pos = at - 1;
+  for (; pos < size && pos < at - 1 + SEARCH; pos += BLOCK) {
     const n = readSync(fd, buf, 0, Math.min(BLOCK, size - pos), pos);
     const i = buf.subarray(0, n).indexOf(10);
     if (i >= 0) return pos + i + 1;
-    if (n === 0) break;
+    if (n === 0) return size;
   }
-  return size;
+  return pos >= size ? size : -1;
 }
 
 /** Reads the records of a range; `emit` gets events and problems in file order. Never throws on file content. */
@@ -60,6 +68,10 @@ export function readJsonRange(range: JsonRange, emit: (item: InputItem) => void)
     const size = fstatSync(fd).size;
     const from = lineStart(fd, range.start, size);
     const to = range.next === undefined ? size : lineStart(fd, range.end, size);
+    // Inside a line that began in an earlier range, which hands the file on (below): nothing to read here.
+    if (from < 0) return { lines: 0 };
+    // A line too long to look past, or too much to hold at once: one reader streams the file from here.
+    if (to < 0 || to - from > MAX_SPAN) return { lines: 0, resume: { byte: from, line: 1, column: 0, state: range.state } };
     const bytes = Buffer.allocUnsafe(Math.max(0, to - from));
     for (let done = 0; done < bytes.length; ) {
       const n = readSync(fd, bytes, done, bytes.length - done, from + done);
