@@ -70,8 +70,46 @@ export class NodeReader {
     return s.type === 'QUOTE_DOUBLE' || s.type === 'QUOTE_SINGLE' ? start + 1 : start;
   }
 
+  /** The node as plain data, as yaml's toJS gives it (built directly when it is plain: faster). */
   toJS(node: Node | null): unknown {
     if (node === null) return null;
-    return node.toJS(this.doc);
+    const plain = plainData(node);
+    return plain === NOT_PLAIN ? node.toJS(this.doc) : plain;
   }
+}
+
+const NOT_PLAIN = Symbol('not plain');
+
+/**
+ * What toJS makes of maps with string keys, sequences and scalars holding strings, numbers, booleans or
+ * null; NOT_PLAIN for anything else (aliases, other keys, `__proto__`), which toJS then converts.
+ */
+function plainData(node: unknown): unknown {
+  const lib = yaml();
+  if (node === null) return null;
+  if (lib.isScalar(node)) {
+    const v = node.value;
+    return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : NOT_PLAIN;
+  }
+  if (lib.isMap(node)) {
+    const out: Record<string, unknown> = {};
+    for (const pair of node.items) {
+      const key = lib.isScalar(pair.key) ? pair.key.value : undefined;
+      if (typeof key !== 'string' || key === '__proto__') return NOT_PLAIN;
+      const value = plainData(pair.value);
+      if (value === NOT_PLAIN) return NOT_PLAIN;
+      out[key] = value;
+    }
+    return out;
+  }
+  if (lib.isSeq(node)) {
+    const out: unknown[] = [];
+    for (const item of node.items) {
+      const value = plainData(item);
+      if (value === NOT_PLAIN) return NOT_PLAIN;
+      out.push(value);
+    }
+    return out;
+  }
+  return NOT_PLAIN;
 }

@@ -4,6 +4,7 @@ import { Document, isMap, isScalar, isSeq, parseAllDocuments, type Node, type Pa
 import { describe, expect, test } from 'vitest';
 import { listRuleFiles } from '../../src/rule/load-rules.js';
 import { fastParseDocuments } from '../../src/rule/fast-yaml.js';
+import { NodeReader } from '../../src/rule/yaml-nodes.js';
 import { CORPUS, corpusAvailable } from '../helpers.js';
 
 const SIGMAHQ = join(CORPUS, 'sigmahq');
@@ -29,7 +30,10 @@ function compare(text: string): 'fast' | 'yaml' {
   expect(theirs.flatMap((d) => d.errors.map((e) => e.message))).toEqual([]);
   const mine = fast.filter((n): n is Node => n !== null);
   expect(mine.map(shape)).toStrictEqual(theirs.map((d) => shape(d.contents as Node)));
-  expect(mine.map((n) => n.toJS(shared) as unknown)).toStrictEqual(theirs.map((d) => (d.contents as Node).toJS(d) as unknown));
+  const expected = theirs.map((d) => (d.contents as Node).toJS(d) as unknown);
+  expect(mine.map((n) => n.toJS(shared) as unknown)).toStrictEqual(expected);
+  // The rule parser's own conversion (plain data built directly) gives the same.
+  expect(mine.map((n) => new NodeReader('f.yml', shared).toJS(n))).toStrictEqual(expected);
   return 'fast';
 }
 

@@ -125,6 +125,9 @@ describe('the parsed-rule cache never serves a stale rule', () => {
     const deleted = load();
     expect(deleted.rules.map((r) => r.title)).toEqual(['Rule X', 'Rule C']);
     expect(deleted.cachedFiles).toBe(2);
+    // Documents kept from earlier packs (their raw data decoded on first use) are whole.
+    expect(observable(deleted)).toStrictEqual(observable(loadRules([dir])));
+    expect(deleted.rules.map((r) => r.raw['title'])).toEqual(['Rule X', 'Rule C']);
     // An error in a changed file is reported with its place, as without the cache.
     writeFileSync(a, 'title: Broken\nlogsource: {product: windows}\ndetection:\n    sel:\n        Image|nosuch: x\n    condition: sel\n');
     const broken = load();
