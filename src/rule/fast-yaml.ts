@@ -111,16 +111,14 @@ class Reader {
   /** A block map whose keys stand at column `indent`; the first key starts at offset `firstAt`. */
   private map(i: number, to: number, indent: number, firstAt: number): [YAMLMap, number] {
     const map = new this.lib.YAMLMap();
-    const seen = new Set<string>();
+    const seen = new Set<unknown>();
     let end = firstAt;
     let keyAt = firstAt;
     for (;;) {
       const line = this.lines[i] as Line;
-      const colon = this.keyEnd(keyAt, line.end);
-      const keyText = this.text.slice(keyAt, colon);
-      if (seen.has(keyText)) giveUp(); // a duplicate key: yaml reports it
-      seen.add(keyText);
-      const key = this.scalar(keyText, 'PLAIN', keyAt, colon);
+      const [key, colon] = this.key(keyAt, line.end);
+      if (seen.has(key.value)) giveUp(); // a duplicate key: yaml reports it
+      seen.add(key.value);
       let value: Node;
       let after: number;
       [value, after, end] = this.value(i, to, indent, colon + 1, line.end);
@@ -245,6 +243,22 @@ class Reader {
       if (c !== 32) end = k + 1;
     }
     return end;
+  }
+
+  /** The key starting at `at` (plain, or single-quoted as in `'|all':`) and the offset of its colon. */
+  private key(at: number, lineEnd: number): [Scalar, number] {
+    if (this.text.charCodeAt(at) !== 39) {
+      const colon = this.keyEnd(at, lineEnd);
+      return [this.scalar(this.text.slice(at, colon), 'PLAIN', at, colon), colon];
+    }
+    const [key, end] = this.singleQuoted(at, lineEnd);
+    if (!this.isColon(end, lineEnd)) giveUp();
+    return [key, end];
+  }
+
+  /** A ':' at k that ends a key (followed by a space or the line's end). */
+  private isColon(k: number, lineEnd: number): boolean {
+    return this.text.charCodeAt(k) === 58 && (k + 1 === lineEnd || this.text.charCodeAt(k + 1) === 32);
   }
 
   /** Where a plain key starting at `at` ends: at its ':' followed by a space or the line's end. */
@@ -386,8 +400,9 @@ class Reader {
   private startsMapEntry(at: number, lineEnd: number): boolean {
     const c = this.text[at] as string;
     if (`'"[]{}>|!&*%@\`?,#-`.includes(c)) {
-      // A quoted scalar followed by a colon would be a quoted key: left to yaml.
-      if (c === "'" || c === '"') {
+      // A single-quoted key; a double-quoted one is left to yaml.
+      if (c === "'") return this.isColon(this.singleQuoted(at, lineEnd)[1], lineEnd);
+      if (c === '"') {
         const close = this.text.indexOf(c, at + 1);
         if (close > 0 && close < lineEnd && this.text.charCodeAt(close + 1) === 58) giveUp();
       }

@@ -47,6 +47,7 @@ describe('the fast YAML reader builds what the yaml package builds', () => {
     ['several documents', '# header\n---\ntitle: one\n---\ntitle: two\n'],
     ['key with a comment and a block below', 'sel: # why\n    a: 1\nother:  # also\n    - x\n'],
     ['a null last value', 'sel:\n    a: 1\n    b:\ncondition: sel\n'],
+    ['single-quoted keys', "keywords:\n    '|all':\n        - x\n        - 'y'\nsel:\n    - 'a b': 1\n      c: 2\n"],
   ])('%s', (_, text) => {
     expect(compare(text)).toBe('fast');
   });
@@ -60,7 +61,7 @@ describe('the fast YAML reader builds what the yaml package builds', () => {
     ['a multi-line plain scalar', 'description: one\n    two\n'],
     ['a folded block', 'description: >\n    one\n    two\n'],
     ['a float', 'a: 1.5\n'],
-    ['a quoted key', "'|all':\n    - x\n"],
+    ['a double-quoted key', '"|all":\n    - x\n'],
     ['a syntax error', 'a: b: c\n'],
     ['CRLF line ends', 'a: 1\r\nb: 2\r\n'],
     ['an empty document after ---', 'title: one\n---\n'],
