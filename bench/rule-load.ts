@@ -15,6 +15,8 @@ export interface RuleLoadRow {
   readonly command: 'hunt' | 'check';
   readonly cache: 'cold' | 'warm' | 'off';
   readonly phaseSeconds: number;
+  /** The process's CPU time over the phase (median). */
+  readonly phaseCpuSeconds: number;
   readonly commandSeconds: number;
   readonly rules: number;
 }
@@ -29,6 +31,7 @@ export function measureRuleLoad(cli: string, rules: string, repeat = 5): RuleLoa
   try {
     for (const command of ['hunt', 'check'] as const) {
       const args = command === 'hunt' ? ['hunt', empty, '--rules', rules, '--quiet'] : ['check', rules, '--quiet'];
+      // Per run: phase wall, command wall, phase CPU.
       const samples = { cold: [] as number[][], warm: [] as number[][], off: [] as number[][] };
       let count = 0;
       for (let i = 0; i < repeat; i++) {
@@ -37,11 +40,11 @@ export function measureRuleLoad(cli: string, rules: string, repeat = 5): RuleLoa
         for (const cache of ['cold', 'warm'] as const) {
           const phase = runPhase(command, rules, env, true);
           count = phase.rules;
-          samples[cache].push([phase.seconds, 0]);
+          samples[cache].push([phase.seconds, 0, phase.cpuSeconds]);
         }
         rmSync(xdg, { recursive: true, force: true });
         const phaseOff = runPhase(command, rules, env, false);
-        samples.off.push([phaseOff.seconds, 0]);
+        samples.off.push([phaseOff.seconds, 0, phaseOff.cpuSeconds]);
         // The whole command, on a cache of its own: cold, then warm, then --no-cache.
         const xdg2 = mkdtempSync(join(work, 'xdg-'));
         const env2 = { ...process.env, XDG_CACHE_HOME: xdg2 };
@@ -52,20 +55,20 @@ export function measureRuleLoad(cli: string, rules: string, repeat = 5): RuleLoa
       }
       for (const cache of ['cold', 'warm', 'off'] as const) {
         const s = samples[cache];
-        out.push({ command, cache, phaseSeconds: median(s.map((x) => x[0] as number)), commandSeconds: median(s.map((x) => x[1] as number)), rules: count });
+        out.push({ command, cache, phaseSeconds: median(s.map((x) => x[0] as number)), phaseCpuSeconds: median(s.map((x) => x[2] as number)), commandSeconds: median(s.map((x) => x[1] as number)), rules: count });
       }
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  for (const r of out) process.stderr.write(`rule load ${r.command} ${r.cache}: phase ${r.phaseSeconds.toFixed(2)} s, command ${r.commandSeconds.toFixed(2)} s (${r.rules} rules)\n`);
+  for (const r of out) process.stderr.write(`rule load ${r.command} ${r.cache}: phase ${r.phaseSeconds.toFixed(2)} s (CPU ${r.phaseCpuSeconds.toFixed(2)} s), command ${r.commandSeconds.toFixed(2)} s (${r.rules} rules)\n`);
   return out;
 }
 
-function runPhase(command: string, rules: string, env: NodeJS.ProcessEnv, cache: boolean): { seconds: number; rules: number } {
+function runPhase(command: string, rules: string, env: NodeJS.ProcessEnv, cache: boolean): { seconds: number; cpuSeconds: number; rules: number } {
   const r = spawnSync(process.execPath, [PHASE, command, rules, cache ? 'cache' : 'no-cache'], { encoding: 'utf8', env });
   if (r.status !== 0) throw new Error(`rule-load phase ${command} failed (exit ${r.status}):\n${r.stderr.slice(-2000)}`);
-  return JSON.parse(r.stdout) as { seconds: number; rules: number };
+  return JSON.parse(r.stdout) as { seconds: number; cpuSeconds: number; rules: number };
 }
 
 function timeCommand(cli: string, args: readonly string[], env: NodeJS.ProcessEnv): number {
@@ -87,15 +90,15 @@ export function ruleLoadLines(rows: readonly RuleLoadRow[], repeat: number, what
     '',
     `## Rule loading, ${what} (median of ${repeat} runs)`,
     '',
-    "Rules: compiled for hunt, read for check. Phase: loadRules plus, for hunt, the rule selection and RuleSet.compile, for check the field checks (timed in a child process with the CLI's V8 flags). Command: the whole `sigmatch hunt EMPTY.json --rules RULES --quiet` or `sigmatch check RULES --quiet`, process start to exit. Cold: an empty cache folder; warm: the cache the run before left; off: `--no-cache`. Goal: phase at most 1.0 s cold, 0.3 s warm.",
+    "Rules: compiled for hunt, read for check. Phase: loadRules plus, for hunt, the rule selection and RuleSet.compile, for check the field checks (timed in a child process with the CLI's V8 flags; CPU is the process's, GC threads included, which on a shared machine says how much of the wall time was waiting for a core). Command: the whole `sigmatch hunt EMPTY.json --rules RULES --quiet` or `sigmatch check RULES --quiet`, process start to exit. Cold: an empty cache folder; warm: the cache the run before left; off: `--no-cache`. Goal: phase at most 1.0 s cold, 0.3 s warm.",
     '',
-    '| command | rules | cache | phase s | command s | phase: --no-cache / this |',
-    '|---|---:|---|---:|---:|---:|',
+    '| command | rules | cache | phase s | phase CPU s | command s | phase: --no-cache / this |',
+    '|---|---:|---|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     const off = rows.find((x) => x.command === r.command && x.cache === 'off');
     const ratio = off === undefined || r.phaseSeconds === 0 ? '' : `${(off.phaseSeconds / r.phaseSeconds).toFixed(2)}×`;
-    lines.push(`| ${r.command} | ${r.rules} | ${r.cache} | ${r.phaseSeconds.toFixed(2)} | ${r.commandSeconds.toFixed(2)} | ${r.cache === 'off' ? '' : ratio} |`);
+    lines.push(`| ${r.command} | ${r.rules} | ${r.cache} | ${r.phaseSeconds.toFixed(2)} | ${r.phaseCpuSeconds.toFixed(2)} | ${r.commandSeconds.toFixed(2)} | ${r.cache === 'off' ? '' : ratio} |`);
   }
   return lines;
 }
