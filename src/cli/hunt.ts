@@ -120,7 +120,7 @@ export const hunt: CommandSpec = {
       }
       // Written and closed before the summary: its time covers the whole output.
       await out.close();
-      const summary = renderSummary({ files: files.length, totalBytes, events: session.events, problems, collection, loaded: ruleSet.rules.length, notLoaded, counts: session.counts, seconds: (Date.now() - started) / 1000, threads: pool === undefined ? 0 : threads });
+      const summary = renderSummary({ files: files.length, totalBytes, events: session.events, problems, collection, loaded: ruleSet.rules.length, notLoaded, counts: session.counts, unselected: session.unselected, seconds: (Date.now() - started) / 1000, threads: pool === undefined ? 0 : threads });
       for (const d of ruleErrors) io.err(formatDiagnostic(d, collection.sources, false) + '\n');
       for (const p of problems.slice(0, 50)) io.err(p + '\n');
       if (problems.length > 50) io.err(`... and ${problems.length - 50} more problems\n`);
@@ -214,6 +214,7 @@ function renderSummary(s: {
   loaded: number;
   notLoaded: ReadonlyArray<{ title: string; reason: string }>;
   counts: AlertCounts;
+  unselected: ReadonlyMap<string, number>;
   seconds: number;
   threads: number;
 }): string {
@@ -230,6 +231,13 @@ function renderSummary(s: {
   for (const [r, n] of [...byRule].sort((a, b) => b[1] - a[1]).slice(0, 10)) lines.push(`  ${String(n).padStart(5)}  ${r}`);
   const hosts = [...byHost].sort((a, b) => b[1] - a[1]).slice(0, 5);
   if (hosts.length > 0) lines.push(`Top hosts: ${hosts.map(([h, n]) => `${h} (${n})`).join(', ')}`);
+  // Events whose channel and event ID no loaded rule's logsource names: no logsource-bound rule was tried on them.
+  let unselected = 0;
+  for (const n of s.unselected.values()) unselected += n;
+  if (unselected > 0) {
+    const top = [...s.unselected].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 5);
+    lines.push(`Events no rule's logsource selected: ${unselected} (channel|event ID: ${top.map(([k, n]) => `${k} ${n}`).join(', ')}${s.unselected.size > 5 ? ', ...' : ''})`);
+  }
   return lines.join('\n') + '\n\n';
 }
 

@@ -15,6 +15,8 @@ export interface MatchBatch {
    */
   readonly context: string;
   readonly hits: readonly Hit[];
+  /** Events of the batch that no rule's logsource selected, as [channel|eventid, count] pairs (see RuleSet.takeUnselected). */
+  readonly unselected?: ReadonlyArray<readonly [string, number]>;
 }
 
 export interface HuntLimits {
@@ -72,6 +74,8 @@ const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1
 export class HuntSession {
   readonly counts: AlertCounts = { total: 0, byLevel: new Map(), byRule: new Map(), byHost: new Map() };
   events = 0;
+  /** Events no rule's logsource selected, by channel|eventid: only rules without a logsource were tried on them. */
+  readonly unselected = new Map<string, number>();
   private seq = 0;
   private readonly index: ProcessIndex;
   private contextSpill: SpillFile | undefined;
@@ -101,6 +105,7 @@ export class HuntSession {
 
   add(batch: MatchBatch): void {
     this.events += batch.events;
+    if (batch.unselected !== undefined) for (const [key, n] of batch.unselected) this.unselected.set(key, (this.unselected.get(key) ?? 0) + n);
     if (batch.context !== '') for (const line of batch.context.split('\n')) this.index.addEntry({ keys: keysOfLine(line), line });
     for (const hit of batch.hits) {
       const seq = this.seq++;

@@ -73,7 +73,8 @@ export class BatchBuilder {
   }
 
   take(): MatchBatch {
-    const batch = { events: this.events, context: this.context.join('\n'), hits: this.hits };
+    const unselected = this.ruleSet.takeUnselected();
+    const batch: MatchBatch = { events: this.events, context: this.context.join('\n'), hits: this.hits, ...(unselected.count > 0 ? { unselected: [...unselected.byKey] } : {}) };
     this.events = 0;
     this.context = [];
     this.hits = [];

@@ -77,11 +77,12 @@ export class RuleIndex {
     const n = this.unselectedKeys.get(key);
     if (n !== undefined) this.unselectedKeys.set(key, n + 1);
     else if (this.unselectedKeys.size < 1000) this.unselectedKeys.set(key, 1);
+    else this.unselectedKeys.set('(other)', (this.unselectedKeys.get('(other)') ?? 0) + 1);
   }
 
   /**
    * How many events no bucket selected (so no logsource-bound rule was tried on them), by their
-   * `channel|eventid` key (the first 1,000 distinct keys); counting starts over after each call.
+   * `channel|eventid` key (the first 1,000 distinct keys, then `(other)`); counting starts over after each call.
    */
   takeUnselected(): { readonly count: number; readonly byKey: ReadonlyMap<string, number> } {
     const out = { count: this.unselectedCount, byKey: new Map(this.unselectedKeys) };

@@ -204,6 +204,17 @@ describe.skipIf(!has)('SigmaHQ "Important Windows Eventlog Cleared" on System 10
     expect(xml.stdout).toContain('<Channel>System</Channel>');
   });
 
+  test('the hunt summary counts the events no rule\'s logsource selected, in every mode', async () => {
+    const mixed = join(dir, 'mixed.evtx');
+    const app = (n: number): WriterEvent => ({ provider: 'App', eventId: 1000, time: `2026-03-12T09:1${n}:00.0000000Z`, channel: 'Application', computer: 'h', data: [['x', 'y']] });
+    writeEvtxFile(mixed, [app(1), logCleared(SYSMON, 4), app(2), { ...app(3), eventId: 1001 }]);
+    for (const threads of ['0', '2']) {
+      const r = await sigmatchAsync(['hunt', '--format', 'csv', '--rules', join(CORPUS, CLEARED_RULE), '--threads', threads, mixed]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("Events no rule's logsource selected: 3 (channel|event ID: application|1000 2, application|1001 1)");
+    }
+  });
+
   test('the same event as evtx_dump JSON, Winlogbeat JSON and XML gives the same Channel values and the same alert', async () => {
     const evtxDump = {
       Event: {
