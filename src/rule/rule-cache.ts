@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { type Dirent, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { type Dirent, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -49,6 +49,15 @@ export class RuleCache {
     } catch {
       out.clear();
     }
+    if (out.size > 0) {
+      // Its time is its last use: pruning keeps the packs in use.
+      try {
+        const now = new Date();
+        utimesSync(this.path, now, now);
+      } catch {
+        // A read-only cache still serves.
+      }
+    }
     return out;
   }
 
@@ -59,6 +68,7 @@ export class RuleCache {
       mkdirSync(this.dir, { recursive: true });
       writeFileSync(tmp, encodePack(entries, this.key));
       renameSync(tmp, this.path);
+      prune(this.dir, this.path);
     } catch {
       try {
         unlinkSync(tmp);
@@ -71,6 +81,38 @@ export class RuleCache {
   /** The pack's file (tests). */
   get file(): string {
     return this.path;
+  }
+}
+
+/** Packs not used for this long are deleted when another is written; so are temporary files left by a crash. */
+const PACK_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
+const TEMP_MAX_AGE_MS = 3600 * 1000;
+/** At most this many packs are kept (the most recently used), whatever their age. */
+const MAX_PACKS = 16;
+
+function prune(dir: string, keep: string): void {
+  const now = Date.now();
+  const packs: Array<{ path: string; used: number }> = [];
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith('rules-')) continue;
+    const path = join(dir, name);
+    if (path === keep) continue;
+    try {
+      const used = statSync(path).mtimeMs;
+      const temp = name.endsWith('.tmp');
+      if (now - used > (temp ? TEMP_MAX_AGE_MS : PACK_MAX_AGE_MS)) unlinkSync(path);
+      else if (!temp && name.endsWith('.bin')) packs.push({ path, used });
+    } catch {
+      // Gone already (another run pruned it), or not ours to delete.
+    }
+  }
+  packs.sort((a, b) => b.used - a.used);
+  for (const p of packs.slice(MAX_PACKS - 1)) {
+    try {
+      unlinkSync(p.path);
+    } catch {
+      // As above.
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { formatDiagnostic } from '../../src/diagnostics.js';
 import { RuleSet } from '../../src/engine/rule-set.js';
@@ -149,6 +149,37 @@ describe('the parsed-rule cache never serves a stale rule', () => {
     expect(lint.rules.length).toBe(1);
     expect(valued.rules.length).toBe(1);
     expect(hunt.diagnostics.map((d) => d.code)).toStrictEqual(loadRules([dir]).diagnostics.map((d) => d.code));
+  });
+});
+
+describe('the cache folder stays small', () => {
+  test('packs unused for 30 days and stale temporary files go, at most 16 packs stay, the one in use stays', () => {
+    const dir = temp('sigmatch-rules-');
+    writeFileSync(join(dir, 'a.yml'), RULE('Rule A', '\\a.exe'));
+    const cacheDir = temp('sigmatch-cache-');
+    const old = new Date(Date.now() - 40 * 24 * 3600 * 1000);
+    const hour = new Date(Date.now() - 2 * 3600 * 1000);
+    const file = (name: string, time?: Date) => {
+      writeFileSync(join(cacheDir, name), 'x');
+      if (time !== undefined) utimesSync(join(cacheDir, name), time, time);
+    };
+    file('rules-old.bin', old);
+    file('rules-stale.bin.123.abc.tmp', hour);
+    file('rules-fresh.bin.123.abc.tmp');
+    for (let i = 0; i < 20; i++) file(`rules-recent${String(i).padStart(2, '0')}.bin`, new Date(Date.now() - i * 1000));
+    file('unrelated.txt', old);
+    loadRules([dir], { cache: true, cacheDir });
+    const left = readdirSync(cacheDir).sort();
+    const pack = basename(new RuleCache([dir], {}, cacheDir).file);
+    expect(left).toContain(pack);
+    expect(left).toContain('rules-fresh.bin.123.abc.tmp');
+    expect(left).toContain('unrelated.txt');
+    expect(left).not.toContain('rules-old.bin');
+    expect(left).not.toContain('rules-stale.bin.123.abc.tmp');
+    expect(left.filter((n) => n.endsWith('.bin'))).toHaveLength(16);
+    // The most recently used stay.
+    expect(left).toContain('rules-recent00.bin');
+    expect(left).not.toContain('rules-recent19.bin');
   });
 });
 
