@@ -24,7 +24,11 @@ export function selectIdentifiers(pattern: string | null, names: Iterable<string
     for (const n of names) if (!n.startsWith('_')) out.push(n);
     return out;
   }
-  const re = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`);
+  let re = patterns.get(pattern);
+  if (re === undefined) {
+    if (patterns.size >= 10_000) patterns.clear();
+    patterns.set(pattern, (re = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`)));
+  }
   const allowPrivate = pattern.startsWith('_');
   for (const n of names) {
     if (n.startsWith('_') && !allowPrivate) continue;
@@ -32,6 +36,9 @@ export function selectIdentifiers(pattern: string | null, names: Iterable<string
   }
   return out;
 }
+
+/** Selector patterns as regular expressions, made once each (a rule set has a few hundred distinct ones). */
+const patterns = new Map<string, RegExp>();
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
