@@ -11,8 +11,9 @@ declare module 'vitest' {
 
 /**
  * Builds dist/ once for the run, before any test file starts: the CLI tests and the worker-thread tests run the built
- * JavaScript. (Each file used to build it itself with a synchronous tsc run, several at once into the same folder,
- * each freezing its test worker for the build's whole length.) A failed build is handed to the tests that need dist/.
+ * JavaScript. (Each of those files used to build it itself, a synchronous tsc run of 10-30 s on a busy machine that
+ * froze its test worker for the build's whole length, five to seven builds a run.) A failed build is handed to the
+ * tests that need dist/.
  */
 export default async function setup(project: TestProject): Promise<void> {
   const root = resolve(__dirname, '..');
