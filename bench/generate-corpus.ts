@@ -1,5 +1,8 @@
 import type { WriterEvent } from '../src/formats/evtx/write-evtx.js';
-import { dnsQuery, fileCreate, imageLoad, networkConnect, processCreate, registrySet, securityLogon, securityProcessCreate, sysmonGuid, type ProcessSpec } from './sysmon-events.js';
+import {
+  dnsQuery, fileCreate, imageLoad, networkConnect, powershellModule, powershellScriptBlock, processCreate, registrySet, securityLogon, securityProcessCreate,
+  securityShareAccess, securitySpecialLogon, serviceInstall, sysmonGuid, type ProcessSpec,
+} from './sysmon-events.js';
 
 /** A small seeded PRNG (mulberry32), so corpora are the same on every run. */
 export function rng(seed: number): () => number {
@@ -19,6 +22,29 @@ const IMAGES = [
   'C:\\Windows\\System32\\cmd.exe', 'C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe', 'C:\\Windows\\System32\\RuntimeBroker.exe',
   'C:\\Users\\alice\\AppData\\Local\\Microsoft\\Teams\\current\\Teams.exe', 'C:\\Windows\\System32\\conhost.exe',
 ];
+/** Lines of everyday administration scripts, joined into script blocks of the lengths real 4104 events have. */
+const SCRIPT_LINES = [
+  '$ErrorActionPreference = "Stop"', 'Set-StrictMode -Version Latest', 'Import-Module ActiveDirectory',
+  'Get-ChildItem -Path $env:TEMP -Filter *.log | Where-Object { $_.LastWriteTime -lt (Get-Date).AddDays(-7) } | Remove-Item -Force',
+  'function Get-DiskReport { param([string]$ComputerName = $env:COMPUTERNAME) Get-CimInstance -ClassName Win32_LogicalDisk -ComputerName $ComputerName | Select-Object DeviceID, Size, FreeSpace }',
+  '$users = Get-ADUser -Filter * -Properties LastLogonDate, Department', 'foreach ($u in $users) { if ($u.LastLogonDate -lt (Get-Date).AddDays(-90)) { Write-Output $u.SamAccountName } }',
+  '[System.Net.ServicePointManager]::SecurityProtocol = [System.Net.SecurityProtocolType]::Tls12',
+  '$report = [System.Collections.Generic.List[PSObject]]::new()', '$report.Add([PSCustomObject]@{ Name = $item.Name; Length = $item.Length; Owner = (Get-Acl $item.FullName).Owner })',
+  'Export-Csv -Path "\\\\fileshare.corp.example\\reports\\disk-$(Get-Date -Format yyyyMMdd).csv" -NoTypeInformation -Encoding UTF8',
+  'if (-not (Test-Path -Path $LogFolder)) { New-Item -ItemType Directory -Path $LogFolder | Out-Null }', 'Write-Verbose -Message "Processed $($items.Count) items in $($sw.Elapsed.TotalSeconds) s"',
+  '$sw = [System.Diagnostics.Stopwatch]::StartNew()', 'Get-Service | Where-Object { $_.StartType -eq "Automatic" -and $_.Status -ne "Running" } | Start-Service -WhatIf',
+  'try { $result = Invoke-RestMethod -Uri $Endpoint -Method Get -UseDefaultCredentials -TimeoutSec 30 } catch { Write-Warning $_.Exception.Message }',
+  '$config = Get-Content -Raw -Path (Join-Path $PSScriptRoot "settings.json") | ConvertFrom-Json', 'Register-ScheduledJob -Name NightlyReport -ScriptBlock $job -Trigger $trigger',
+];
+const SHORT_SCRIPTS = ['prompt', '$global:?', 'Set-StrictMode -Version 1; $_.ErrorCategory_Message', '{ Set-StrictMode -Version 1; $_.OriginInfo }', 'exit', 'Get-Date', '$PSVersionTable'];
+const SERVICES: ReadonlyArray<readonly [string, string]> = [
+  ['Google Update Service (gupdate)', '"C:\\Program Files (x86)\\Google\\Update\\GoogleUpdate.exe" /svc'],
+  ['Microsoft Defender Antivirus Network Inspection Service', '"C:\\ProgramData\\Microsoft\\Windows Defender\\platform\\4.18.2205.7-0\\NisSrv.exe"'],
+  ['Backup Agent', '"C:\\Program Files\\Veeam\\Endpoint Backup\\Veeam.EndPoint.Service.exe" -service -config "C:\\ProgramData\\Veeam\\Endpoint\\service.xml"'],
+  ['Intel(R) Storage Middleware Service', 'C:\\Windows\\System32\\DriverStore\\FileRepository\\iastorvd.inf_amd64_8f2a6c5e1d3b4a7f\\RstMwService.exe'],
+  ['Print Spooler Helper', '%SystemRoot%\\System32\\svchost.exe -k print'],
+];
+const PRIVILEGES = ['SeAssignPrimaryTokenPrivilege\r\n\t\t\tSeTcbPrivilege\r\n\t\t\tSeSecurityPrivilege\r\n\t\t\tSeTakeOwnershipPrivilege\r\n\t\t\tSeLoadDriverPrivilege\r\n\t\t\tSeBackupPrivilege\r\n\t\t\tSeRestorePrivilege\r\n\t\t\tSeDebugPrivilege\r\n\t\t\tSeAuditPrivilege\r\n\t\t\tSeSystemEnvironmentPrivilege\r\n\t\t\tSeImpersonatePrivilege\r\n\t\t\tSeDelegateSessionUserImpersonatePrivilege', 'SeSecurityPrivilege\r\n\t\t\tSeBackupPrivilege\r\n\t\t\tSeRestorePrivilege', 'SeChangeNotifyPrivilege\r\n\t\t\tSeImpersonatePrivilege'];
 const DOMAINS = ['www.example.com', 'login.microsoftonline.com', 'cdn.office.net', 'update.googleapis.com', 'teams.microsoft.com', 'fileshare.corp.example'];
 
 /** The twelve utilities of the built-in rule pack, as their images sit on disk. */
@@ -54,7 +80,8 @@ export interface GenerateOptions {
 /**
  * Realistic Windows traffic for `count` events on 20 hosts, in time order: Sysmon process creations followed by
  * the processes' DNS queries, connections, file writes, registry writes and image loads, and Security logons and
- * process creations (4624, 4688). With `injectEvery`, scenarios with the twelve utilities are written at known
+ * process creations (4624, 4688), PowerShell script blocks and module logging (4104, 4103), service installs (7045),
+ * privileged logons (4672) and share access (5145), in the shares and value lengths real logs have. With `injectEvery`, scenarios with the twelve utilities are written at known
  * record ids: real attacks (a public IPv4 or IPv6 destination, initiated) and lookalikes that must not alert.
  */
 export function* generateEvents(count: number, seed = 42, options: GenerateOptions = {}): Generator<WriterEvent> {
@@ -108,7 +135,15 @@ export function* generateEvents(count: number, seed = 42, options: GenerateOptio
     if (live.length < 5 || roll < 0.12) {
       const image = pick(IMAGES);
       const parent = live.length > 0 ? pick(live).p : undefined;
-      const p = newProcess(image, `"${image}" ${pick(['--type=renderer', '-k netsvcs -p', '/c dir', '-nop -enc SQBFAFgA', '--profile=default', ''])} ${n + 1}`, parent);
+      // One in thirty command lines is an inline script of hundreds to thousands of characters (real logs' p99: 1,532).
+      let args = `${pick(['--type=renderer', '-k netsvcs -p', '/c dir', '-nop -enc SQBFAFgA', '--profile=default', ''])} ${n + 1}`;
+      if (r() < 1 / 30) {
+        const target = 300 + Math.floor(r() * 2500);
+        let script = '';
+        while (script.length < target) script += `${pick(SCRIPT_LINES)}; `;
+        args = `-NoProfile -ExecutionPolicy RemoteSigned -Command "${script.replace(/"/g, "'")}"`;
+      }
+      const p = newProcess(image, `"${image}" ${args}`, parent);
       live.push({ p, host });
       if (live.length > 500) live.shift();
       yield processCreate(time, host, p);
@@ -121,6 +156,35 @@ export function* generateEvents(count: number, seed = 42, options: GenerateOptio
     }
     if (roll < 0.2) {
       yield securityLogon(time, host, pick(['CORP\\alice', 'CORP\\bob', 'CORP\\svc_backup']), pick([2, 3, 10]), r() < 0.5 ? '-' : `10.20.${Math.floor(r() * 255)}.${Math.floor(r() * 255)}`);
+      continue;
+    }
+    // The events real logs have besides Sysmon (shares and lengths measured on the corpus's real EVTX files,
+    // bench/README.md): PowerShell script blocks and module logging, service installs, privileged logons, share access.
+    if (roll < 0.23) {
+      // Script blocks: half one-liners, most of the rest a few hundred characters, one in twenty several thousand.
+      const size = r();
+      let text = size < 0.5 ? pick(SHORT_SCRIPTS) : '';
+      const target = size < 0.5 ? 0 : size < 0.95 ? 200 + Math.floor(r() * 700) : 2000 + Math.floor(r() * 4000);
+      while (text.length < target) text += `${pick(SCRIPT_LINES)}\r\n`;
+      yield powershellScriptBlock(time, host, text, sysmonGuid(9, record).slice(1, -1).toLowerCase(), size < 0.5 ? '' : `C:\\Scripts\\${pick(['report', 'cleanup', 'inventory'])}.ps1`);
+      continue;
+    }
+    if (roll < 0.25) {
+      const cmd = pick(['Get-ChildItem', 'Get-Service', 'Invoke-RestMethod', 'Export-Csv', 'Out-Default']);
+      yield powershellModule(time, host, cmd, `CommandInvocation(${cmd}): "${cmd}"\r\nParameterBinding(${cmd}): name="Path"; value="C:\\Users\\alice\\AppData\\Local\\Temp\\${Math.floor(r() * 1e6).toString(36)}"\r\n`, 'CORP\\alice');
+      continue;
+    }
+    if (roll < 0.255) {
+      const [name, path] = pick(SERVICES);
+      yield serviceInstall(time, host, name, path);
+      continue;
+    }
+    if (roll < 0.285) {
+      yield securitySpecialLogon(time, host, pick(['CORP\\svc_backup', 'NT AUTHORITY\\SYSTEM', 'CORP\\admin']), pick(PRIVILEGES));
+      continue;
+    }
+    if (roll < 0.31) {
+      yield securityShareAccess(time, host, pick(['CORP\\alice', 'CORP\\bob']), pick(['IPC$', 'SYSVOL', 'reports']), pick(['srvsvc', 'corp.example\\Policies\\{31B2F340-016D-11D2-945F-00C04FB984F9}\\GPT.INI', 'disk\\2026\\disk-20260105.csv']), `10.20.${Math.floor(r() * 255)}.${Math.floor(r() * 255)}`);
       continue;
     }
     const { p, host: h } = pick(live);

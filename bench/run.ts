@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,6 +9,7 @@ import { mapEvtxParallel, readEvtxParallel } from '../src/formats/evtx/read-evtx
 import { writeEvtxFile } from '../src/formats/evtx/write-evtx.js';
 import { generateEvents, type Injected } from './generate-corpus.js';
 import { inputRows } from './input-rows.js';
+import { measureMix, mixLines, realEvents, realEvtxFiles, replayRealEvents } from './real-logs.js';
 import { measureRuleLoad, ruleLoadLines } from './rule-load.js';
 
 /**
@@ -29,6 +31,8 @@ const { values } = parseArgs({
     // Rule loading cold and warm: runs per measurement (median), and the rules (default every SigmaHQ rule).
     'load-runs': { type: 'string', default: '5' },
     'load-rules': { type: 'string' },
+    // The real-logs row: the corpus's real EVTX files replayed into one file of about this size (default: the smaller of 170MB and --size).
+    'real-size': { type: 'string' },
   },
 });
 
@@ -49,11 +53,18 @@ const cli = resolve('dist/src/cli/main.js');
 
 mkdirSync('bench/out', { recursive: true });
 
+const GENERATOR_KEY = createHash('sha1')
+  .update(readFileSync(new URL('./generate-corpus.js', import.meta.url)))
+  .update(readFileSync(new URL('./sysmon-events.js', import.meta.url)))
+  .digest('hex');
+
 /** A seeded corpus of about `bytes` bytes with its ground truth (one JSON line per injected scenario). */
 function corpus(bytes: number): { file: string; truth: Injected[] } {
   const file = join('bench/out', `corpus-${label(bytes)}.evtx`);
   const truthFile = `${file}.truth.jsonl`;
-  if (!existsSync(file) || !existsSync(truthFile)) {
+  // A corpus made by another version of the generator is made again (the key names the generator's code).
+  const keyFile = `${file}.generator`;
+  if (!existsSync(file) || !existsSync(truthFile) || !existsSync(keyFile) || readFileSync(keyFile, 'utf8') !== GENERATOR_KEY) {
     const t0 = Date.now();
     const truth: string[] = [];
     // About 900 bytes per event in our files; small corpora get scenarios more often, so a smoke run checks some.
@@ -61,6 +72,7 @@ function corpus(bytes: number): { file: string; truth: Injected[] } {
     const injectEvery = Math.max(50, Math.min(INJECT_EVERY, Math.floor(events / 40)));
     const w = writeEvtxFile(file, generateEvents(events, 42, { injectEvery, truth: (i) => truth.push(JSON.stringify(i)) }));
     writeFileSync(truthFile, truth.join('\n') + '\n');
+    writeFileSync(keyFile, GENERATOR_KEY);
     process.stderr.write(`generated ${file}: ${w.records} records, ${(w.bytes / 1e6).toFixed(0)} MB, ${truth.length} injected scenarios in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   }
   const truth = readFileSync(truthFile, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Injected);
@@ -199,11 +211,30 @@ if (existsSync(sigmahq)) {
 
 // JSONL input: the read-size corpus dumped by our own CLI.
 const jsonl = join('bench/out', `corpus-${label(readSize)}.jsonl`);
-if (!existsSync(jsonl)) spawnSync('sh', ['-c', `node "$2" dump --format jsonl "$1" > "$3" 2>/dev/null`, 'sh', readCorpus, cli, jsonl]);
+if (!existsSync(jsonl) || statSync(jsonl).mtimeMs < statSync(readCorpus).mtimeMs) spawnSync('sh', ['-c', `node "$2" dump --format jsonl "$1" > "$3" 2>/dev/null`, 'sh', readCorpus, cli, jsonl]);
 const jsonlRun = existsSync(sigmahq) ? hunt(['--rules', sigmahq, jsonl]) : hunt([jsonl]);
 row(`JSONL input (${label(statSync(jsonl).size)}), ${existsSync(sigmahq) ? 'all SigmaHQ rules' : 'built-in pack'}`, jsonlRun, 'JSON lines are read in the worker threads');
 // A triage collection against one file, and JSON lines against EVTX on the same events (every SigmaHQ rule).
 const inputLines = existsSync(sigmahq) ? inputRows({ hunt, outDir: 'bench/out', bytes: huntSize, rules: ['--rules', sigmahq], evtx: readCorpus, jsonl }) : [];
+
+// Real logs: the events of the corpus's real EVTX files replayed by our writer into one file (rounds a day apart).
+const realFiles = realEvtxFiles(values.corpus ?? '');
+const realSize = bytesOf(values['real-size'] ?? label(Math.min(170e6, huntSize)));
+const realLogs = join('bench/out', `real-logs-${label(realSize)}.evtx`);
+if (realFiles.length > 0 && !existsSync(realLogs)) {
+  const w = writeEvtxFile(realLogs, replayRealEvents(realFiles, realSize));
+  process.stderr.write(`replayed ${realFiles.length} real EVTX files into ${realLogs}: ${w.records} records, ${(w.bytes / 1e6).toFixed(0)} MB\n`);
+}
+const realRun = realFiles.length > 0 && existsSync(sigmahq) ? hunt(['--rules', sigmahq, realLogs]) : undefined;
+if (realRun !== undefined) row(`real logs replayed (${label(statSync(realLogs).size)}), all SigmaHQ rules, ${availableParallelism()} worker threads`, realRun, `${realFiles.length} real EVTX files; ${(sizeMb(realLogs) / realRun.seconds).toFixed(1)} MB/s`);
+// The generated corpus's mix of channels, event IDs and value lengths against the real files' (first 200,000 events).
+function* firstEvents(file: string, n: number) {
+  for (const it of readEvtxFile(file)) {
+    if (n-- <= 0) return;
+    if (it.kind === 'record') yield it.event;
+  }
+}
+const mix = realFiles.length > 0 ? mixLines(measureMix(realEvents(realFiles)), measureMix(firstEvents(readCorpus, 200_000))) : [];
 
 // Peak memory at each memory size, with the built-in pack (and every SigmaHQ rule).
 const memory: Array<{ size: number; pack: HuntRun; all?: HuntRun }> = [];
@@ -248,6 +279,9 @@ lines.push(
   '|---|---:|---:|---:|---:|---:|---:|---|',
   ...huntRows,
 );
+if (mix.length > 0) {
+  lines.push('', '### The generated corpus against real logs', '', `Shares of events and value lengths: the ${realFiles.length} real EVTX files of the corpus (their events once) against the first 200,000 events of ${readCorpus.split('/').pop()}.`, '', ...mix);
+}
 if (scaling.length > 0) {
   const one = scaling[0]?.run.eventsPerSecond ?? 1;
   lines.push('', '### Events/s as the rule count grows (worker threads)', '', '| rules asked | rules loaded | events/s | vs the smallest set |', '|---:|---:|---:|---:|');

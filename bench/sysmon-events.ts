@@ -222,3 +222,107 @@ export function securityProcessCreate(time: string, host: string, p: ProcessSpec
     ['MandatoryLabel', { type: 'sid', value: 'S-1-16-8192' }],
   ]);
 }
+
+/** Security 4672 (special privileges assigned to a new logon): the privilege list real logs carry. */
+export function securitySpecialLogon(time: string, host: string, user: string, privileges: string): WriterEvent {
+  const [domain, name] = user.includes('\\') ? (user.split('\\') as [string, string]) : ['CORP', user];
+  return securityEnvelope(4672, time, host, [
+    ['SubjectUserSid', { type: 'sid', value: 'S-1-5-21-3623811015-3361044348-30300820-1013' }],
+    ['SubjectUserName', name],
+    ['SubjectDomainName', domain],
+    ['SubjectLogonId', { type: 'hex64', value: '0x8d2f31' }],
+    ['PrivilegeList', privileges],
+  ]);
+}
+
+/** Security 5145 (a network share object was checked for access). */
+export function securityShareAccess(time: string, host: string, user: string, share: string, target: string, ip: string): WriterEvent {
+  const [domain, name] = user.includes('\\') ? (user.split('\\') as [string, string]) : ['CORP', user];
+  return securityEnvelope(5145, time, host, [
+    ['SubjectUserSid', { type: 'sid', value: 'S-1-5-21-3623811015-3361044348-30300820-1013' }],
+    ['SubjectUserName', name],
+    ['SubjectDomainName', domain],
+    ['SubjectLogonId', { type: 'hex64', value: '0x8d2f31' }],
+    ['ObjectType', 'File'],
+    ['IpAddress', ip],
+    ['IpPort', '49770'],
+    ['ShareName', `\\\\*\\${share}`],
+    ['ShareLocalPath', `\\??\\C:\\${share}`],
+    ['RelativeTargetName', target],
+    ['AccessMask', '0x120089'],
+    ['AccessList', '%%1538\r\n\t\t\t\t%%1541\r\n\t\t\t\t%%4416\r\n\t\t\t\t%%4419\r\n\t\t\t\t'],
+    ['AccessReason', '-'],
+  ]);
+}
+
+const POWERSHELL_GUID = '{A0C1853B-5C40-4B15-8766-3CF1C58F985A}';
+
+function powershellEnvelope(eventId: number, time: string, host: string, data: ReadonlyArray<readonly [string, WriterValue]>): WriterEvent {
+  return {
+    provider: 'Microsoft-Windows-PowerShell',
+    providerGuid: POWERSHELL_GUID,
+    eventId,
+    version: 1,
+    level: eventId === 4104 ? 5 : 4,
+    task: eventId === 4104 ? 2 : 106,
+    opcode: eventId === 4104 ? 15 : 20,
+    keywords: '0x0',
+    time,
+    processId: 5120,
+    threadId: 6244,
+    channel: 'Microsoft-Windows-PowerShell/Operational',
+    computer: host,
+    userSid: 'S-1-5-21-3623811015-3361044348-30300820-1013',
+    data,
+  };
+}
+
+/** PowerShell 4104: a script block as logged (long values: the main test of many SigmaHQ rules). */
+export function powershellScriptBlock(time: string, host: string, text: string, id: string, path = ''): WriterEvent {
+  return powershellEnvelope(4104, time, host, [
+    ['MessageNumber', 1],
+    ['MessageTotal', 1],
+    ['ScriptBlockText', text],
+    ['ScriptBlockId', id],
+    ['Path', path],
+  ]);
+}
+
+/** PowerShell 4103 (module logging): the context block and the pipeline's payload. */
+export function powershellModule(time: string, host: string, command: string, payload: string, user: string): WriterEvent {
+  const context = [
+    'Severity = Informational', 'Host Name = ConsoleHost', 'Host Version = 5.1.19041.1682', `Host ID = ${'3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f'}`,
+    'Host Application = C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe', 'Engine Version = 5.1.19041.1682',
+    'Runspace ID = 9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d', 'Pipeline ID = 147', `Command Name = ${command}`, 'Command Type = Cmdlet', 'Script Name = ',
+    'Command Path = ', 'Sequence Number = 1221', `User = ${user}`, 'Connected User = ', 'Shell ID = Microsoft.PowerShell',
+  ].map((l) => `        ${l}\r\n`).join('');
+  return powershellEnvelope(4103, time, host, [
+    ['ContextInfo', context],
+    ['UserData', ''],
+    ['Payload', payload],
+  ]);
+}
+
+/** System 7045: a service was installed (Service Control Manager). */
+export function serviceInstall(time: string, host: string, name: string, imagePath: string, account = 'LocalSystem'): WriterEvent {
+  return {
+    provider: 'Service Control Manager',
+    providerGuid: '{555908D1-A6D7-4695-8E1E-26931D2012F4}',
+    eventId: 7045,
+    level: 4,
+    keywords: '0x8080000000000000',
+    time,
+    processId: 668,
+    threadId: 2840,
+    channel: 'System',
+    computer: host,
+    userSid: 'S-1-5-18',
+    data: [
+      ['ServiceName', name],
+      ['ImagePath', imagePath],
+      ['ServiceType', 'user mode service'],
+      ['StartType', 'demand start'],
+      ['AccountName', account],
+    ],
+  };
+}
