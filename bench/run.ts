@@ -136,9 +136,11 @@ for (const file of readFiles) {
 interface HuntRun { events: number; seconds: number; eventsPerSecond: number; peakMb: number; alerts: number; rulesLoaded: number; stdout: string }
 
 /** Runs the real `sigmatch hunt` command and reads its summary. */
-function hunt(args: readonly string[], keepOutput = false): HuntRun {
+function hunt(args: readonly string[], keepOutput = false, defaultThreads = false): HuntRun {
+  // Rows say how many worker threads ran; the hunt's own default (which weighs the work and the idle cores) only where asked for.
+  const threads = defaultThreads || args.includes('--threads') ? [] : ['--threads', String(availableParallelism())];
   const out = keepOutput ? join('bench/out', 'alerts.jsonl') : '/dev/null';
-  const r = spawnSync('node', [cli, 'hunt', '--format', 'jsonl', '--output', out, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync('node', [cli, 'hunt', '--format', 'jsonl', '--output', out, ...threads, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
   const err = r.stderr;
   const read = /Read (\d+) events .* in ([\d.]+) s \((\d+) events\/s/.exec(err);
   const peak = /Peak memory: (\d+) MB/.exec(err);
@@ -215,7 +217,7 @@ if (!existsSync(jsonl) || statSync(jsonl).mtimeMs < statSync(readCorpus).mtimeMs
 const jsonlRun = existsSync(sigmahq) ? hunt(['--rules', sigmahq, jsonl]) : hunt([jsonl]);
 row(`JSONL input (${label(statSync(jsonl).size)}), ${existsSync(sigmahq) ? 'all SigmaHQ rules' : 'built-in pack'}`, jsonlRun, 'JSON lines are read in the worker threads');
 // A triage collection against one file, and JSON lines against EVTX on the same events (every SigmaHQ rule).
-const inputLines = existsSync(sigmahq) ? inputRows({ hunt, outDir: 'bench/out', bytes: huntSize, rules: ['--rules', sigmahq], evtx: readCorpus, jsonl }) : [];
+const inputLines = existsSync(sigmahq) ? inputRows({ hunt: (a) => hunt(a, false, true), outDir: 'bench/out', bytes: huntSize, rules: ['--rules', sigmahq], evtx: readCorpus, jsonl }) : [];
 
 // Real logs: the events of the corpus's real EVTX files replayed by our writer into one file (rounds a day apart).
 const realFiles = realEvtxFiles(values.corpus ?? '');

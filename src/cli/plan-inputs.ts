@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import type { HuntTask, TaskPiece } from '../engine/match-task.js';
 import { CHUNK_SIZE, chunkCountFromSize, FILE_HEADER_SIZE } from '../formats/evtx/file-header.js';
 import { headerProblems } from '../formats/evtx/read-evtx.js';
@@ -133,13 +134,36 @@ export async function planInputs(files: readonly string[], sizes: readonly numbe
   return { units, estimatedEvents: Math.round(estimatedEvents) };
 }
 
+/** CPU time of the machine so far, idle and in all, summed over its cores (see idleCores). */
+export interface CpuSample {
+  readonly idle: number;
+  readonly total: number;
+}
+
+export function sampleCpu(): CpuSample {
+  let idle = 0;
+  let total = 0;
+  for (const c of cpus()) {
+    idle += c.times.idle;
+    total += c.times.idle + c.times.user + c.times.nice + c.times.sys + c.times.irq;
+  }
+  return { idle, total };
+}
+
+/** Cores that stood idle since `before` (while this process loaded its rules, keeping one core busy itself). */
+export function idleCores(before: CpuSample, after: CpuSample = sampleCpu()): number {
+  const total = after.total - before.total;
+  return total <= 0 ? cpus().length : (cpus().length * (after.idle - before.idle)) / total;
+}
+
 /**
- * The default number of worker threads: all cores when the work is large enough to pay for starting them
- * (each compiles every rule, about 0.3 ms a rule on our machine, and warms up on its own), else none.
- * Measured with every SigmaHQ rule (2,406) on 2 cores: workers start in about 0.6 s, the main thread alone
- * matches about 30,000 generated events/s against 45,000 with two workers, so they pay off past about
- * 60,000 events; the threshold is twice that. With the built-in pack it is about 20,000 events.
+ * The default number of worker threads: all cores when the work is large enough to pay for starting them and
+ * a core is free to run them, else none. Each worker compiles the rules and builds each prefilter it needs on
+ * its own: with every SigmaHQ rule (2,406) that is 2 to 5 CPU-seconds a worker on the generated corpus, so
+ * two workers spend about 30% more CPU than the main thread alone. On 2 idle cores they finish sooner past
+ * about 60,000 events (the threshold is twice that; with the built-in pack about 20,000); on a machine whose
+ * cores are taken (less than half a core idle while the rules loaded) they cannot, and the main thread does it all.
  */
-export function defaultThreads(estimatedEvents: number, rules: number, cores: number): number {
-  return cores > 1 && estimatedEvents >= 20_000 + 40 * rules ? cores : 0;
+export function defaultThreads(estimatedEvents: number, rules: number, cores: number, idle = cores): number {
+  return cores > 1 && idle >= 0.5 && estimatedEvents >= 20_000 + 40 * rules ? cores : 0;
 }
