@@ -22,6 +22,10 @@ test('bench smoke: a small run prints both tables; readers agree, the pack meets
   expect(Number(truth![1])).toBeGreaterThan(5);
   expect(Number(truth![2])).toBeGreaterThan(5);
   expect([truth![3], truth![4]]).toEqual(['0', '0']);
+  // The real-logs row (the corpus's real EVTX files replayed) and the generated corpus's mix against theirs.
+  expect(out).toMatch(/^\| real logs replayed \([\d.]+MB\), all SigmaHQ rules, \d+ worker threads \| \d+ \| [1-9]\d* \|/m);
+  expect(out).toMatch(/### The generated corpus against real logs/);
+  expect(out).toMatch(/^\| ScriptBlockText \| \d+ \/ \d+ \/ \d+ \/ \d+, [\d.]+% \| \d+ \/ \d+ \/ \d+ \/ \d+, [\d.]+% \|$/m);
   expect(out).toMatch(/### Events\/s as the rule count grows/);
   expect(out).toMatch(/\| 4MB \| \d+ \| \d+ \| \d+ \|/);
   // Rule loading cold, warm and without the cache, for hunt and check.
