@@ -27,17 +27,19 @@ export class RuleCache {
   constructor(
     paths: readonly string[],
     options: RuleFileOptions,
-    readonly dir: string = defaultCacheDir(),
+    /** The cache folder; undefined (no home folder, no XDG_CACHE_HOME): nothing is read or written. */
+    readonly dir: string | undefined = defaultCacheDir(),
   ) {
     const placeholders = [...(options.placeholders ?? new Map<string, readonly string[]>())].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     this.key = JSON.stringify({ build: buildStamp(), lint: options.lint === true, placeholders, paths: paths.map((p) => resolve(p)) });
-    this.path = join(dir, `rules-${createHash('sha1').update(this.key).digest('hex').slice(0, 20)}.bin`);
+    this.path = dir === undefined ? '' : join(dir, `rules-${createHash('sha1').update(this.key).digest('hex').slice(0, 20)}.bin`);
   }
 
   /** The cached entries by file; empty when there is no usable pack. Never throws. */
   read(): Map<string, CachedRuleFile> {
     const out = new Map<string, CachedRuleFile>();
     let bytes: Buffer;
+    if (this.dir === undefined) return out;
     try {
       bytes = readFileSync(this.path);
     } catch {
@@ -63,6 +65,7 @@ export class RuleCache {
 
   /** Replaces the pack with these entries (atomically); a cache that cannot be written is left alone. */
   write(entries: readonly CachedRuleFile[]): void {
+    if (this.dir === undefined) return;
     const tmp = `${this.path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     try {
       mkdirSync(this.dir, { recursive: true });
@@ -121,11 +124,18 @@ export function textHash(text: string): string {
   return createHash('sha1').update(text).digest('base64');
 }
 
-export function defaultCacheDir(): string {
+/** `$XDG_CACHE_HOME/sigmatch`, else `~/.cache/sigmatch`; undefined when there is neither. */
+export function defaultCacheDir(): string | undefined {
   const xdg = process.env['XDG_CACHE_HOME'];
   // The XDG spec: a relative path is invalid and is ignored.
-  const base = xdg !== undefined && xdg !== '' && isAbsolute(xdg) ? xdg : join(homedir(), '.cache');
-  return join(base, 'sigmatch');
+  if (xdg !== undefined && xdg !== '' && isAbsolute(xdg)) return join(xdg, 'sigmatch');
+  let home = '';
+  try {
+    home = homedir();
+  } catch {
+    // No home folder (a user without a passwd entry, say): no cache.
+  }
+  return home === '' ? undefined : join(home, '.cache', 'sigmatch');
 }
 
 // Pack layout: MAGIC, u32 key length, key (UTF-8), u32 payload length, checksum of the payload (20 bytes),
