@@ -5,7 +5,7 @@ import { CompiledTemplate, type Bound, type ResolveFragment } from './compiled-t
 import { flattenEvent } from './flatten-event.js';
 import { FormatError, OutOfBounds } from './byte-reader.js';
 import { CHUNK_SIZE } from './file-header.js';
-import { filetimeToIso } from './values.js';
+import { filetimeToIsoParts } from './values.js';
 import { isElement, renderXml, type XmlElement } from './xml-tree.js';
 
 const CHUNK_MAGIC = Buffer.from('ElfChnk\0', 'latin1');
@@ -20,14 +20,20 @@ const RECORD_SIGNATURE = Buffer.from([0x2a, 0x2a, 0, 0]);
 export class EvtxRecord {
   constructor(
     readonly id: number,
-    /** The record header's write time, ISO-8601. */
-    readonly written: string,
+    /** The record header's write time as FILETIME halves: rendered only when asked (it is a fallback). */
+    private readonly writtenLo: number,
+    private readonly writtenHi: number,
     readonly chunk: number,
     /** File offset of the record. */
     readonly offset: number,
     readonly recovered: boolean,
     private readonly body: XmlElement | Bound,
   ) {}
+
+  /** The record header's write time, ISO-8601. */
+  get written(): string {
+    return filetimeToIsoParts(this.writtenLo, this.writtenHi);
+  }
 
   /** Sigma fields of the record (see flattenEvent). */
   fields(): { [name: string]: FieldValue } {
@@ -170,17 +176,18 @@ function parseRecord(
   recovered: boolean,
   compile: boolean,
 ): EvtxRecord | EvtxProblem {
-  const written = filetimeToIso(chunk.readBigUInt64LE(pos + 16));
+  const writtenLo = chunk.readUInt32LE(pos + 16);
+  const writtenHi = chunk.readUInt32LE(pos + 20);
   try {
     const nodes = ctx.parse(pos + 24, pos + size - 4, false);
     if (compile) {
       const bound = bindFragment(ctx, nodes, true, 0);
-      if (bound !== null) return new EvtxRecord(id, written, index, fileOffset + pos, recovered, bound);
+      if (bound !== null) return new EvtxRecord(id, writtenLo, writtenHi, index, fileOffset + pos, recovered, bound);
     }
     const tree = instantiate(ctx, nodes, []);
     const root = tree.find(isElement);
     if (root === undefined) throw new FormatError('record holds no element');
-    return new EvtxRecord(id, written, index, fileOffset + pos, recovered, root);
+    return new EvtxRecord(id, writtenLo, writtenHi, index, fileOffset + pos, recovered, root);
   } catch (e) {
     // Whatever corrupt bytes make the decoder trip over, the record is reported and reading goes on.
     const why = e instanceof FormatError || e instanceof OutOfBounds ? e.message : `malformed data (${e instanceof Error ? e.message : String(e)})`;
