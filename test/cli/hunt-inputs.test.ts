@@ -1,33 +1,21 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { generateEvents } from '../../bench/generate-corpus.js';
 import { writeEvtxFile } from '../../src/formats/evtx/write-evtx.js';
 import { CORPUS, corpusAvailable } from '../helpers.js';
-import { sigmatch } from './run-cli.js';
+import { sigmatch, sigmatchAsync } from './run-cli.js';
 
 // JSON lines are read in byte ranges and EVTX files grouped into tasks, in the worker threads or, the same
 // way, on the main thread: both must give what the main thread gives, problems and their places included.
 
 const has = corpusAvailable();
-const ROOT = resolve(__dirname, '../..');
 let dir: string;
 const EVENTS = 5000;
 
 /** The CLI as a child process, without holding this worker's event loop. */
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
-  });
-}
+const run = (args: string[]) => sigmatchAsync(args);
 
 const rules = () => ['--rules', 'rules', '--rules', join(CORPUS, 'sigmahq/rules/windows/process_creation'), '--rules', join(CORPUS, 'sigmahq/rules/windows/network_connection')];
 const hunt = (threads: number, ...inputs: string[]) => run(['hunt', '--quiet', '--format', 'jsonl', '--threads', String(threads), ...rules(), ...inputs]);
