@@ -117,6 +117,7 @@ class Reader {
     for (;;) {
       const line = this.lines[i] as Line;
       const [key, colon] = this.key(keyAt, line.end);
+      if (colon - keyAt > 1024) giveUp(); // yaml refuses implicit keys that long
       if (seen.has(key.value)) giveUp(); // a duplicate key: yaml reports it
       seen.add(key.value);
       let value: Node;
@@ -132,7 +133,8 @@ class Reader {
       if (this.isSeqEntry(keyAt, nl.end)) break;
       i = n;
     }
-    const [valueEnd, nodeEnd] = this.trailingComments(this.afterNode(i, to, end), to, indent, end);
+    const last = (map.items[map.items.length - 1] as Pair).value as Node;
+    const [valueEnd, nodeEnd] = this.trailingComments(this.afterNode(i, to, end), to, indent, end, last);
     map.range = [firstAt, valueEnd, nodeEnd];
     return [map, this.afterNode(i, to, nodeEnd)];
   }
@@ -143,8 +145,9 @@ class Reader {
    * the collection's trailing comment (the node's end, not its value's, moves to the next token); a
    * shallower one belongs to a parent.
    */
-  private trailingComments(i: number, to: number, indent: number, end: number): [number, number] {
+  private trailingComments(i: number, to: number, indent: number, end: number, last: Node): [number, number] {
     let own = false;
+    const scalar = this.lib.isScalar(last);
     for (; i < to; i++) {
       const line = this.lines[i] as Line;
       if (line.indent >= 0) break;
@@ -157,7 +160,12 @@ class Reader {
         break;
       }
       if (spaces === indent) own = true;
-      else if (!own) end = this.lineEnd(i);
+      else if (!own) {
+        // Deeper than the entries: the last entry's, when it is a scalar on its key's line; after a nested
+        // collection yaml leaves it out in ways not modelled here.
+        if (!scalar) giveUp();
+        end = this.lineEnd(i);
+      }
     }
     if (!own) return [end, end];
     const next = this.lines[i];
@@ -190,8 +198,9 @@ class Reader {
         const range = node.range as [number, number, number];
         return [node, after, range[2]];
       }
-      // `key:` and nothing under it: a null scalar where the value would be.
-      if (commented) giveUp();
+      // `key:` and nothing under it: a null scalar where the value would be. A comment after it would be
+      // the scalar's (and move the collection's end): left to yaml.
+      if (commented || this.commentFollows(i + 1, to)) giveUp();
       const empty = this.scalar('', 'PLAIN', from, from);
       return [empty, i + 1, from];
     }
@@ -214,7 +223,7 @@ class Reader {
     if (c === 39 || c === 34) {
       [node, end] = c === 39 ? this.singleQuoted(at, lineEnd) : this.doubleQuoted(at, lineEnd);
     } else {
-      if ('[]{}>!&*%@`?,:'.includes(this.text[at] as string) || (c === 45 && this.text.charCodeAt(at + 1) === 32)) giveUp();
+      if ('[]{}>!&*%@`?,:'.includes(this.text[at] as string) || (c === 45 && (at + 1 === lineEnd || this.text.charCodeAt(at + 1) === 32))) giveUp();
       end = this.plainEnd(at, lineEnd);
       node = this.scalar(this.text.slice(at, end), 'PLAIN', at, end);
     }
@@ -329,7 +338,11 @@ class Reader {
         if (blockIndent < 0) {
           if (spaces > 0) giveUp(); // a leading blank line of spaces: it could set or break the indentation
           parts.push('');
-        } else parts.push(spaces > blockIndent ? this.text.slice(line.start + blockIndent, line.end) : '');
+        } else {
+          // A line of spaces beyond the indentation holds text (spaces) by the spec: left to yaml.
+          if (spaces > blockIndent) giveUp();
+          parts.push('');
+        }
         continue;
       }
       if (blockIndent < 0) {
@@ -340,7 +353,8 @@ class Reader {
       parts.push(this.text.slice(line.start + blockIndent, line.end));
       lastContent = j;
     }
-    if (lastContent < 0) giveUp();
+    // Comments right after a block scalar are attributed differently: left to yaml.
+    if (lastContent < 0 || this.commentFollows(lastContent + 1, to)) giveUp();
     const content = parts.slice(0, lastContent - i);
     const last = this.lines[lastContent] as Line;
     const hasNewline = last.end < this.text.length;
@@ -349,6 +363,16 @@ class Reader {
     const end = hasNewline ? last.end + 1 : last.end;
     const node = this.scalar(value, 'BLOCK_LITERAL', at, end, true);
     return [node, lastContent + 1, end];
+  }
+
+  /** Whether a comment line comes before the next content line from line i. */
+  private commentFollows(i: number, to: number): boolean {
+    for (; i < to; i++) {
+      const line = this.lines[i] as Line;
+      if (line.indent >= 0) return false;
+      if (this.spacesAt(line) < line.end - line.start) return true;
+    }
+    return false;
   }
 
   private spacesAt(line: Line): number {
@@ -391,7 +415,7 @@ class Reader {
       }
       i = n;
     }
-    const [valueEnd, nodeEnd] = this.trailingComments(this.afterNode(i, to, end), to, indent, end);
+    const [valueEnd, nodeEnd] = this.trailingComments(this.afterNode(i, to, end), to, indent, end, seq.items[seq.items.length - 1] as Node);
     seq.range = [firstAt, valueEnd, nodeEnd];
     return [seq, this.afterNode(i, to, nodeEnd)];
   }
