@@ -1,4 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { inject } from 'vitest';
 
@@ -17,7 +19,9 @@ function assertBuilt(): void {
   if (error !== '') throw new Error(`npm run build failed:\n${error}`);
 }
 
-const envOf = (env: Record<string, string>) => ({ ...process.env, NO_COLOR: '1', ...env });
+/** A parsed-rule cache of this test file's own, so tests never write into the user's ~/.cache (a test may set its own). */
+const CACHE_HOME = mkdtempSync(join(tmpdir(), 'sigmatch-test-cache-'));
+const envOf = (env: Record<string, string>) => ({ ...process.env, NO_COLOR: '1', XDG_CACHE_HOME: CACHE_HOME, ...env });
 
 /**
  * Runs the built CLI with colour off, synchronously: only for short runs (usage, help, a few events), since the
