@@ -33,7 +33,7 @@ export function defineHuntOptions(command: Command): Command {
     .option('--recover', 'also carve records from EVTX slack space (default: off)')
     .addOption(repeatable('--placeholder <name=values>', 'values for %NAME% under |expand, comma-separated; repeatable (default: none)'))
     .option('--quiet', 'no progress bar and no summary (default: off)')
-    .addOption(intOption('--threads <n>', 'worker threads that read and match EVTX and JSON; 0: all on the main thread (default: one per core when the inputs hold enough events to pay for starting them and a core is idle, else 0)', 0))
+    .addOption(intOption('--threads <n>', 'worker threads that read and match EVTX and JSON; 0: all on the main thread (default: one per core when the inputs hold enough events to pay for starting them, else 0)', 0))
     .addOption(intOption('--context-limit <n>', 'process starts and DNS answers held in memory before spilling to disk (default: 50000)', 1))
     .addOption(intOption('--pending-limit <n>', 'alerts awaiting their process context held in memory before spilling (default: 20000)', 1))
     .addOption(intOption('--sort-limit <bytes>', 'alert bytes sorted in memory before sorted runs spill to disk (default: 64 MiB)', 1))

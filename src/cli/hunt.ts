@@ -19,7 +19,7 @@ import { defineHuntOptions, type HuntOptions } from './hunt-options.js';
 import { OutputBuffer } from './output-buffer.js';
 import { packagePath } from './package-path.js';
 import { parsePlaceholders } from './placeholders.js';
-import { defaultThreads, idleCores, planInputs, sampleCpu } from './plan-inputs.js';
+import { defaultThreads, planInputs } from './plan-inputs.js';
 import { runPlan } from './run-plan.js';
 import { UsageError } from './usage-error.js';
 
@@ -55,7 +55,6 @@ export const hunt: CommandSpec = {
     const selection: Selection = { minLevel: values.minLevel, statuses: split(values.status), tags: split(values.tags) };
 
     // What the machine does meanwhile decides whether worker threads could help (see defaultThreads).
-    const cpuBefore = sampleCpu();
     const rulePaths = values.rules ?? [builtinRulesDir()];
     const collection = loadRules(rulePaths, { placeholders: parsePlaceholders(values.placeholder), cache: values.cache });
     const ruleErrors = collection.diagnostics.filter((d) => d.severity === 'error');
@@ -77,7 +76,7 @@ export const hunt: CommandSpec = {
     const recover = values.recover === true;
     const sizes = files.map((f) => statSync(f).size);
     const { units, estimatedEvents } = await planInputs(files, sizes, recover);
-    const threads = values.threads ?? defaultThreads(estimatedEvents, ruleSet.rules.length, availableParallelism(), idleCores(cpuBefore));
+    const threads = values.threads ?? defaultThreads(estimatedEvents, ruleSet.rules.length, availableParallelism());
     const limits: HuntLimits = {
       contextEntries: values.contextLimit,
       pendingAlerts: values.pendingLimit,

@@ -42,13 +42,10 @@ test('small files share tasks, large ones are split, every EVTX file has a piece
   expect(estimatedEvents).toBeLessThan(1500 + 2500 * 1.1);
 });
 
-test('workers by default only when the events pay for starting them and a core is free', () => {
+test('workers by default only when the events pay for starting them', () => {
   expect(defaultThreads(10_000, 2406, 2)).toBe(0);
   expect(defaultThreads(100_000, 2406, 2)).toBe(0);
   expect(defaultThreads(200_000, 2406, 2)).toBe(2);
   expect(defaultThreads(25_000, 12, 4)).toBe(4);
   expect(defaultThreads(1e9, 12, 1)).toBe(0);
-  // Less than half a core idle while the rules loaded: workers would only add their start-up.
-  expect(defaultThreads(200_000, 2406, 2, 0.3)).toBe(0);
-  expect(defaultThreads(200_000, 2406, 2, 0.9)).toBe(2);
 });
