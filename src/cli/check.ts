@@ -33,7 +33,7 @@ export const check: CommandSpec = {
     const values = options as CheckOptions;
     const placeholders = parsePlaceholders(values.placeholder);
     // Linting does not need placeholder values: an unresolved one is a warning here, an error at hunt time.
-    const loaded = loadRules(positionals, { placeholders, lint: true, cache: values.cache });
+    const loaded = loadRules(positionals, { placeholders, lint: true, cache: values.cache, deferCacheWrite: true });
     const collection = { ...loaded, diagnostics: [...loaded.diagnostics, ...loaded.rules.flatMap(checkRuleFields)] };
     const shown = values.quiet ? collection.diagnostics.filter((d) => d.severity === 'error') : collection.diagnostics;
     const errors = collection.diagnostics.filter((d) => d.severity === 'error');
@@ -62,6 +62,8 @@ export const check: CommandSpec = {
       );
       for (const [code, n] of [...byCode].sort((a, b) => b[1] - a[1])) io.out(`  ${String(n).padStart(6)}  ${code}\n`);
     }
+    // The rule cache is rewritten once the report is out.
+    loaded.saveCache?.();
     if (unreadable) return 2;
     return errors.length > 0 ? 1 : 0;
   },

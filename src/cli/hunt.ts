@@ -56,7 +56,7 @@ export const hunt: CommandSpec = {
 
     // What the machine does meanwhile decides whether worker threads could help (see defaultThreads).
     const rulePaths = values.rules ?? [builtinRulesDir()];
-    const collection = loadRules(rulePaths, { placeholders: parsePlaceholders(values.placeholder), cache: values.cache });
+    const collection = loadRules(rulePaths, { placeholders: parsePlaceholders(values.placeholder), cache: values.cache, deferCacheWrite: true });
     const ruleErrors = collection.diagnostics.filter((d) => d.severity === 'error');
     if (collection.files === 0 && ruleErrors.length > 0) throw new UsageError(ruleErrors.map((d) => d.message).join('; '));
     const notLoaded: Array<{ title: string; reason: string }> = [];
@@ -121,6 +121,8 @@ export const hunt: CommandSpec = {
       }
       // Written and closed before the summary: its time covers the whole output.
       await out.close();
+      // The rule cache is rewritten after the hunt, not before its first event.
+      collection.saveCache?.();
       const summary = renderSummary({ files: files.length, totalBytes, events: session.events, problems, collection, loaded: ruleSet.rules.length, notLoaded, counts: session.counts, unselected: session.unselected, seconds: (Date.now() - started) / 1000, threads: pool === undefined ? 0 : threads });
       for (const d of ruleErrors) io.err(formatDiagnostic(d, collection.sources, false) + '\n');
       for (const p of problems.slice(0, 50)) io.err(p + '\n');

@@ -15,6 +15,12 @@ export interface LoadRulesOptions extends RuleFileOptions {
   readonly cache?: boolean;
   /** The cache folder; default `$XDG_CACHE_HOME/sigmatch` (`~/.cache/sigmatch`). */
   readonly cacheDir?: string;
+  /**
+   * Leave rewriting the cache to the caller (`saveCache` on the collection), so a command can do it after its
+   * work instead of before the first event is read: serializing and writing every rule's parse is about a
+   * quarter of a cold load.
+   */
+  readonly deferCacheWrite?: boolean;
 }
 
 export interface RuleCollection {
@@ -28,6 +34,8 @@ export interface RuleCollection {
   readonly documents: number;
   /** Files whose parse came from the parsed-rule cache (0 without `cache`). */
   readonly cachedFiles?: number;
+  /** With `deferCacheWrite`, when the cache is out of date: writes it (never throws, as the write itself). */
+  readonly saveCache?: () => void;
 }
 
 /** Every .yml/.yaml file under the given files and folders, sorted, recursively. */
@@ -117,9 +125,11 @@ function parseTexts(texts: ReadonlyArray<{ file: string; text: string }>, option
     count += entry.documentCount;
   }
   // A file gone since the last run drops out of the pack too.
-  if (cache !== undefined && (changed || used.size !== cached.size)) cache.write(entries);
+  const stale = cache !== undefined && (changed || used.size !== cached.size);
+  if (stale && options.deferCacheWrite !== true) cache.write(entries);
   const collection = collect(documents, diagnostics, sources, texts.length, count);
-  return cache === undefined ? collection : { ...collection, cachedFiles: hits };
+  if (cache === undefined) return collection;
+  return stale && options.deferCacheWrite === true ? { ...collection, cachedFiles: hits, saveCache: () => cache.write(entries) } : { ...collection, cachedFiles: hits };
 }
 
 function collect(documents: SigmaDocument[], diagnostics: Diagnostic[], sources: Map<string, string>, files: number, count: number): RuleCollection {
