@@ -138,7 +138,8 @@ function flattenData(data: { readonly [k: string]: FieldValue }, out: { [k: stri
 /**
  * Sets a field, or adds a value to it when the event already has one: a name that both the System section and
  * the event's data carry (System 104's `UserData/LogFileCleared/Channel` beside `System/Channel`) holds both
- * values, System's first, as the EVTX and XML readers give them. A rule item matches if any value does.
+ * values, System's first, in every reader (EVTX, XML, JSON); a repeated EventData name the same. A rule item
+ * matches if any value does.
  */
 export function addValue(out: { [k: string]: FieldValue }, key: string, value: FieldValue): void {
   const prev = out[key];

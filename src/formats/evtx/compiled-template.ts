@@ -1,4 +1,4 @@
-import type { FieldValue } from '../../event/event.js';
+import { addValue, type FieldValue } from '../../event/event.js';
 import type { BinXmlNode } from './binxml.js';
 import type { SubstitutionValue } from './values.js';
 import { escapeXml, type XmlValue } from './xml-tree.js';
@@ -190,10 +190,7 @@ function runOps(ops: readonly Op[], b: Bound, out: { [name: string]: FieldValue 
       out[op.key] = value;
       continue;
     }
-    const prev = out[op.key];
-    if (prev === undefined) out[op.key] = value;
-    else if (Array.isArray(prev)) out[op.key] = [...prev, value];
-    else out[op.key] = [prev, value];
+    addValue(out, op.key, value);
   }
 }
 

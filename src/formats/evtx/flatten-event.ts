@@ -1,4 +1,4 @@
-import type { FieldValue } from '../../event/event.js';
+import { addValue, type FieldValue } from '../../event/event.js';
 import { isElement, joinValues, type XmlElement, type XmlValue } from './xml-tree.js';
 
 type Fields = { [name: string]: FieldValue };
@@ -23,13 +23,6 @@ function texts(el: XmlElement): XmlValue[] {
   return el.children.filter((c): c is XmlValue => !isElement(c));
 }
 
-function add(out: Fields, key: string, value: FieldValue): void {
-  const prev = out[key];
-  if (prev === undefined) out[key] = value;
-  else if (Array.isArray(prev)) out[key] = [...prev, value];
-  else out[key] = [prev, value];
-}
-
 function flattenSystem(system: XmlElement, out: Fields): void {
   for (const child of system.children) {
     if (!isElement(child)) continue;
@@ -48,17 +41,17 @@ function flattenEventData(data: XmlElement, out: Fields): void {
     if (!isElement(child)) continue;
     const nameAttr = child.attrs.find((a) => a.name === 'Name');
     const value = joinValues(texts(child));
-    if (nameAttr !== undefined) add(out, nameAttr.value.map((v) => v.text).join(''), texts(child).length === 0 ? '' : value);
+    if (nameAttr !== undefined) addValue(out, nameAttr.value.map((v) => v.text).join(''), texts(child).length === 0 ? '' : value);
     else if (child.children.some(isElement)) flattenLeaves(child, out);
-    else add(out, child.name, texts(child).length === 0 ? '' : value);
+    else addValue(out, child.name, texts(child).length === 0 ? '' : value);
   }
 }
 
 function flattenLeaves(el: XmlElement, out: Fields): void {
   for (const child of el.children) {
     if (!isElement(child)) continue;
-    for (const a of child.attrs) if (a.name !== 'xmlns') add(out, `${child.name}_${a.name}`, joinValues(a.value));
+    for (const a of child.attrs) if (a.name !== 'xmlns') addValue(out, `${child.name}_${a.name}`, joinValues(a.value));
     if (child.children.some(isElement)) flattenLeaves(child, out);
-    else if (texts(child).length > 0) add(out, child.name, joinValues(texts(child)));
+    else if (texts(child).length > 0) addValue(out, child.name, joinValues(texts(child)));
   }
 }
