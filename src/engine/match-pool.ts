@@ -1,6 +1,7 @@
 import { serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { SigmaRule } from '../rule/model.js';
+import { withoutRaw } from '../rule/rule-cache.js';
 import type { HuntWorkerData } from './hunt-worker.js';
 import type { HuntTask, TaskResult } from './match-task.js';
 import { OrderedReplies, prepareWorkerIsolates } from '../formats/evtx/workers.js';
@@ -60,7 +61,8 @@ export class MatchPool {
   /** `rules` are those that compiled on the calling thread, filters already applied (see RuleSet.compile). */
   static async start(threads: number, rules: readonly SigmaRule[], options: { readonly eventJson?: boolean } = {}): Promise<MatchPool> {
     const expectedRules = rules.length;
-    const bytes = serialize(rules.map(withoutRaw));
+    // Without `raw`, which nothing a worker runs reads: less to copy into every worker (see withoutRaw).
+    const bytes = serialize(rules.map((r) => ({ ...withoutRaw(r), raw: {} })));
     const shared = new SharedArrayBuffer(bytes.length);
     new Uint8Array(shared).set(bytes);
     const data: HuntWorkerData = { rules: shared, eventJson: options.eventJson === true };
@@ -107,16 +109,4 @@ export class MatchPool {
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
-}
-
-/**
- * A rule without `raw` (the whole document as plain data, which nothing a worker runs reads): less to copy
- * into every worker, and a rule read from the rule cache keeps its `raw` undecoded (its keys are copied
- * without reading that one).
- */
-function withoutRaw(rule: SigmaRule): SigmaRule {
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(rule)) if (k !== 'raw') out[k] = (rule as unknown as Record<string, unknown>)[k];
-  out['raw'] = {};
-  return out as unknown as SigmaRule;
 }

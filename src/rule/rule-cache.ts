@@ -171,10 +171,17 @@ const rawBytes = new WeakMap<object, Uint8Array>();
 
 function storedDocument(d: SigmaDocument): StoredDocument {
   if (!('raw' in d)) return { doc: d as unknown as Record<string, unknown> };
-  const doc: Record<string, unknown> = {};
-  // Own keys without reading `raw` (a getter on a document from a pack).
-  for (const k of Object.keys(d)) if (k !== 'raw') doc[k] = (d as unknown as Record<string, unknown>)[k];
-  return { doc, raw: rawBytes.get(d) ?? serialize(d.raw) };
+  return { doc: withoutRaw(d), raw: rawBytes.get(d) ?? serialize(d.raw) };
+}
+
+/**
+ * A document's own fields but `raw` (the whole document as plain data, which nothing but the cache reads),
+ * copied without reading `raw`: on a document from a pack it is a getter that would decode it.
+ */
+export function withoutRaw(d: SigmaDocument): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(d)) if (k !== 'raw') out[k] = (d as unknown as Record<string, unknown>)[k];
+  return out;
 }
 
 function restoredDocument(s: StoredDocument): SigmaDocument {
