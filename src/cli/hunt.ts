@@ -54,7 +54,6 @@ export const hunt: CommandSpec = {
     const format = values.format;
     const selection: Selection = { minLevel: values.minLevel, statuses: split(values.status), tags: split(values.tags) };
 
-    // What the machine does meanwhile decides whether worker threads could help (see defaultThreads).
     const rulePaths = values.rules ?? [builtinRulesDir()];
     const collection = loadRules(rulePaths, { placeholders: parsePlaceholders(values.placeholder), cache: values.cache, deferCacheWrite: true });
     const ruleErrors = collection.diagnostics.filter((d) => d.severity === 'error');

@@ -68,12 +68,10 @@ export class RuleIndex {
     return selection.prefilter.candidates(cache);
   }
 
-  /** Events whose Channel and EventID values selected no bucket: only rules without a logsource met them. */
-  private unselectedCount = 0;
-  private readonly unselectedKeys = new Map<string, number>();
+  /** Events whose Channel and EventID values selected no bucket (only rules without a logsource met them), by key. */
+  private unselectedKeys = new Map<string, number>();
 
   private noteUnselected(key: string): void {
-    this.unselectedCount++;
     const n = this.unselectedKeys.get(key);
     if (n !== undefined) this.unselectedKeys.set(key, n + 1);
     else if (this.unselectedKeys.size < 1000) this.unselectedKeys.set(key, 1);
@@ -85,10 +83,12 @@ export class RuleIndex {
    * `channel|eventid` key (the first 1,000 distinct keys, then `(other)`); counting starts over after each call.
    */
   takeUnselected(): { readonly count: number; readonly byKey: ReadonlyMap<string, number> } {
-    const out = { count: this.unselectedCount, byKey: new Map(this.unselectedKeys) };
-    this.unselectedCount = 0;
-    this.unselectedKeys.clear();
-    return out;
+    const byKey = this.unselectedKeys;
+    if (byKey.size === 0) return NONE_UNSELECTED;
+    this.unselectedKeys = new Map();
+    let count = 0;
+    for (const n of byKey.values()) count += n;
+    return { count, byKey };
   }
 
   /** Selections by the raw Channel value, then the raw EventID value: no key text is built per event. */
@@ -158,6 +158,8 @@ export class RuleIndex {
     return selection;
   }
 }
+
+const NONE_UNSELECTED = { count: 0, byKey: new Map<string, number>() as ReadonlyMap<string, number> };
 
 function add(map: Map<string, number[]>, key: string, rule: number): void {
   const list = map.get(key);
