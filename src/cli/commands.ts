@@ -3,10 +3,12 @@ import type { CommandSpec } from './command.js';
 import { dump } from './dump.js';
 import { explain } from './explain.js';
 import { hunt } from './hunt.js';
+import { serve } from './serve.js';
 
 export const COMMANDS = {
   hunt,
   check,
   dump,
   explain,
+  serve,
 } satisfies Record<string, CommandSpec>;

@@ -1,0 +1,107 @@
+import { InvalidArgumentError, Option } from 'commander';
+import { formatDiagnostic } from '../diagnostics.js';
+import { RuleSet } from '../engine/rule-set.js';
+import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
+import { loadRules } from '../rule/load-rules.js';
+import { DEFAULT_CONFIG, parseDuration, parseHostPort, parseSize, type ServiceConfig } from '../service/service-config.js';
+import { startService } from '../service/start-service.js';
+import type { CommandSpec } from './command.js';
+import { builtinRulesDir } from './hunt.js';
+import { examples, intOption, noCacheOption, repeatable } from './option-values.js';
+import { parsePlaceholders } from './placeholders.js';
+
+interface ServeOptions {
+  readonly rules?: string[];
+  readonly data: string;
+  readonly listen: { host: string; port: number };
+  readonly tcp?: { host: string; port: number };
+  readonly maxBacklog?: number;
+  readonly maxBody?: number;
+  readonly retention?: number;
+  readonly retentionSize?: number;
+  readonly esVersion?: string;
+  readonly contextLimit?: number;
+  readonly placeholder?: string[];
+  readonly cache: boolean;
+}
+
+const parsed = <T>(parse: (v: string) => T | undefined, what: string) => (v: string): T => {
+  const r = parse(v);
+  if (r === undefined) throw new InvalidArgumentError(`Expected ${what}.`);
+  return r;
+};
+const address = parsed((v) => parseHostPort(v), 'HOST:PORT (or PORT)');
+
+export const serve: CommandSpec = {
+  summary: 'serve live detection: shippers send events (Elasticsearch bulk, HTTP JSON, TCP), alerts are stored and served',
+  define: (command) =>
+    command
+      .addOption(repeatable('--rules <path>', 'rule file or folder, repeatable; Sigma filters found there apply (default: the built-in pack)'))
+      .addOption(new Option('--data <dir>', 'folder of the journal and alert store (sigmatch.db)').default('sigmatch-data'))
+      .addOption(new Option('--listen <host:port>', 'HTTP address for ingest and the API; 0.0.0.0 to accept other machines').argParser(address).default(DEFAULT_CONFIG.listen, '127.0.0.1:9200'))
+      .addOption(new Option('--tcp <host:port>', 'also accept JSON lines over TCP here (default: off; not acknowledged, see README)').argParser(address))
+      .addOption(intOption('--max-backlog <events>', `unprocessed events beyond which ingest answers 429 (default: ${DEFAULT_CONFIG.maxBacklog})`, 1))
+      .addOption(new Option('--max-body <size>', 'largest request body, compressed (default: 64m; decompressed: 4x)').argParser(parsed(parseSize, 'a size such as 64m')))
+      .addOption(new Option('--retention <duration>', 'keep processed journal events this long (default: 7d)').argParser(parsed(parseDuration, 'a duration such as 7d or 12h')))
+      .addOption(new Option('--retention-size <size>', 'keep at most this much processed journal (default: 1g)').argParser(parsed(parseSize, 'a size such as 1g')))
+      .option('--es-version <x.y.z>', `Elasticsearch version reported to clients that do not send theirs (default: ${DEFAULT_CONFIG.esVersion})`)
+      .addOption(intOption('--context-limit <n>', `process starts and DNS answers held for context (default: ${DEFAULT_CONFIG.contextCapacity})`, 1))
+      .addOption(repeatable('--placeholder <name=values>', 'values for %NAME% under |expand, comma-separated; repeatable (default: none)'))
+      .addOption(noCacheOption())
+      .addHelpText(
+        'after',
+        `\nTokens come from the environment, never the command line: SIGMATCH_INGEST_TOKEN (required on ingest when set;\nBearer, Basic password, ApiKey or Splunk form) and SIGMATCH_API_TOKEN (Bearer, required on /api when set; without it\n/api answers this machine only).\n` +
+          examples([
+            ['sigmatch serve', 'the built-in pack, Elasticsearch-compatible ingest on 127.0.0.1:9200, data in ./sigmatch-data'],
+            ['sigmatch serve --rules sigma/rules --data /var/lib/sigmatch --listen 0.0.0.0:9200 --tcp 0.0.0.0:5170', 'SigmaHQ rules, open to the network, TCP JSON lines too'],
+          ]),
+      ),
+  async run(paths, options, io) {
+    // Commander hands a command without arguments its options first (and the Command second).
+    const o = (Array.isArray(paths) ? options : paths) as unknown as ServeOptions;
+    const collection = loadRules(o.rules ?? [builtinRulesDir()], { placeholders: parsePlaceholders(o.placeholder), cache: o.cache });
+    const errors: Array<{ rule: string; reason: string }> = [];
+    for (const d of collection.diagnostics) {
+      if (d.severity !== 'error') continue;
+      io.err(formatDiagnostic(d, collection.sources, false) + '\n');
+      errors.push({ rule: d.span?.file ?? '', reason: d.message });
+    }
+    const ruleSet = RuleSet.compile(collection.rules, { filters: collection.filters, logsource: resolveWindowsLogsource });
+    for (const s of ruleSet.skipped) errors.push({ rule: `${s.rule.title} (${s.rule.file})`, reason: s.reason });
+    const env = process.env;
+    const maxBody = o.maxBody ?? DEFAULT_CONFIG.maxBodyBytes;
+    const config: ServiceConfig = {
+      ...DEFAULT_CONFIG,
+      dataDir: o.data,
+      listen: o.listen,
+      ...(o.tcp !== undefined ? { tcp: o.tcp } : {}),
+      maxBodyBytes: maxBody,
+      maxDecodedBytes: maxBody * 4,
+      maxBacklog: o.maxBacklog ?? DEFAULT_CONFIG.maxBacklog,
+      retentionMs: o.retention ?? DEFAULT_CONFIG.retentionMs,
+      retentionBytes: o.retentionSize ?? DEFAULT_CONFIG.retentionBytes,
+      esVersion: o.esVersion ?? DEFAULT_CONFIG.esVersion,
+      contextCapacity: o.contextLimit ?? DEFAULT_CONFIG.contextCapacity,
+      ...(env['SIGMATCH_INGEST_TOKEN'] ? { ingestToken: env['SIGMATCH_INGEST_TOKEN'] } : {}),
+      ...(env['SIGMATCH_API_TOKEN'] ? { apiToken: env['SIGMATCH_API_TOKEN'] } : {}),
+    };
+    const service = await startService(config, ruleSet, { loaded: ruleSet.rules.length, errors }, { error: (m) => io.err(`sigmatch serve: ${m}\n`) });
+    const host = service.address.host.includes(':') ? `[${service.address.host}]` : service.address.host;
+    io.err(`sigmatch serve: listening on http://${host}:${service.address.port}${service.tcpAddress !== undefined ? ` and tcp ${service.tcpAddress.host}:${service.tcpAddress.port}` : ''}; ${ruleSet.rules.length} rules (${errors.length} not loaded); data in ${o.data}\n`);
+    await new Promise<void>((done) => {
+      const stop = (signal: string) => {
+        process.off('SIGINT', onInt);
+        process.off('SIGTERM', onTerm);
+        io.err(`sigmatch serve: ${signal}, stopping\n`);
+        done();
+      };
+      const onInt = () => stop('SIGINT');
+      const onTerm = () => stop('SIGTERM');
+      process.on('SIGINT', onInt);
+      process.on('SIGTERM', onTerm);
+    });
+    await service.stop();
+    io.err('sigmatch serve: stopped\n');
+    return 0;
+  },
+};

@@ -1,0 +1,67 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BodyLimits } from '../http/read-body.js';
+import { BacklogFull, JournalWriteError, type AppendResult, type Journal } from '../journal/journal.js';
+import type { Metrics } from '../metrics.js';
+import { toBatch, type Prepared } from './prepare-document.js';
+
+/** What every protocol's handlers share. */
+export interface IngestContext {
+  readonly journal: Journal;
+  readonly limits: BodyLimits;
+  readonly metrics: Metrics;
+  /** The Elasticsearch version the ES endpoint reports when the client does not name its own (see es-bulk.ts). */
+  readonly esVersion: string;
+}
+
+export interface Route {
+  readonly methods: readonly string[];
+  /** Matched against the path (no query); groups become `params`. */
+  readonly path: RegExp;
+  /** Answered without the ingest token (health checks shippers make before they authenticate). */
+  readonly open?: boolean;
+  readonly handle: (req: IncomingMessage, res: ServerResponse, url: URL, params: readonly string[], ctx: IngestContext) => Promise<void> | void;
+}
+
+/** An ingest protocol: its routes. Decoding and the reply are the protocol's; durability is `accept`'s. */
+export interface IngestProtocolSpec {
+  readonly name: string;
+  readonly routes: readonly Route[];
+}
+
+/** How a request ended when it was refused as a whole: status and reason (nothing of it was kept). */
+export interface Refusal {
+  readonly status: number;
+  readonly reason: string;
+  readonly retryAfter?: number;
+}
+
+/** Per prepared document: its journal position, 'duplicate', or 'quarantined'. */
+export type Accepted = ReadonlyArray<number | 'duplicate' | 'quarantined'>;
+
+/**
+ * The shared path of every protocol: journals the request's documents as one batch and resolves after the
+ * commit (durable). A whole-request refusal (backlog full, disk full, storage error) comes back as a Refusal:
+ * nothing of the request was written, and the protocol answers it its own way (429/503/507).
+ */
+export async function accept(ctx: IngestContext, prepared: readonly Prepared[]): Promise<Accepted | Refusal> {
+  const { entries, quarantine, index } = toBatch(prepared);
+  let results: AppendResult;
+  try {
+    results = await ctx.journal.append({ entries, quarantine });
+  } catch (e) {
+    const refusal: Refusal =
+      e instanceof BacklogFull
+        ? { status: 429, reason: e.message, retryAfter: 5 }
+        : e instanceof JournalWriteError
+          ? { status: e.full ? 507 : 503, reason: e.message, retryAfter: 10 }
+          : { status: 503, reason: `the journal could not be written: ${String(e)}` };
+    ctx.metrics.reject(refusal.status);
+    return refusal;
+  }
+  const out = index.map((i) => (i === undefined ? ('quarantined' as const) : (results[i] as number | 'duplicate')));
+  const dups = results.filter((r) => r === 'duplicate').length;
+  ctx.metrics.accepted(results.length - dups, dups, quarantine.length);
+  return out;
+}
+
+export const isRefusal = (r: Accepted | Refusal): r is Refusal => !Array.isArray(r);

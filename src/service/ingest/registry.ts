@@ -1,0 +1,7 @@
+import type { IngestProtocolSpec } from './ingest-protocol.js';
+import { NDJSON_HTTP } from './ndjson-http.js';
+
+/** The HTTP ingest protocols, tried in this order for each request (TCP JSON lines has its own listener). */
+export const INGEST_PROTOCOLS = {
+  http: NDJSON_HTTP,
+} satisfies Record<string, IngestProtocolSpec>;

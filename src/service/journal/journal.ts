@@ -1,0 +1,225 @@
+import type { Db } from '../store/open-database.js';
+
+/** One event to journal: its dedup key and the document text as shipped. */
+export interface JournalEntry {
+  readonly key: Buffer;
+  readonly doc: string;
+}
+
+/** A document that could not be read as an event: kept, not lost, and reported as accepted. */
+export interface QuarantineEntry {
+  readonly protocol: string;
+  readonly reason: string;
+  readonly text: string;
+}
+
+/** One request's events: appended all together or not at all. */
+export interface JournalBatch {
+  readonly entries: readonly JournalEntry[];
+  readonly quarantine?: readonly QuarantineEntry[];
+}
+
+/** Per entry, in order: its journal position, or 'duplicate' when an event with its key is already journaled. */
+export type AppendResult = ReadonlyArray<number | 'duplicate'>;
+
+export interface JournalRow {
+  readonly seq: number;
+  readonly key: Buffer;
+  readonly received: number;
+  readonly doc: string;
+}
+
+/** Why a batch was refused before anything was written: the backlog is past its bound (a whole-request 429). */
+export class BacklogFull extends Error {
+  constructor(readonly backlog: number) {
+    super(`the detection backlog holds ${backlog} events; retry later`);
+  }
+}
+
+/** Why a commit failed: the disk is full (507) or another storage error (503). Nothing of the batch is kept. */
+export class JournalWriteError extends Error {
+  constructor(
+    readonly full: boolean,
+    cause: unknown,
+  ) {
+    super(`the journal could not be written: ${(cause as Error).message ?? String(cause)}`);
+  }
+}
+
+export interface JournalOptions {
+  /** Unprocessed events beyond which a new batch is refused (default 500,000). */
+  readonly maxBacklog?: number;
+  readonly now?: () => number;
+}
+
+interface Pending {
+  readonly batch: JournalBatch;
+  readonly done: (r: AppendResult) => void;
+  readonly fail: (e: Error) => void;
+}
+
+/**
+ * The ingest journal: an append-only SQLite table (WAL, synchronous=FULL) whose rows detection reads by
+ * sequence number.
+ *
+ * Invariants:
+ * - `append` resolves only after the batch's transaction committed (fsync'd): an acknowledged event is durable.
+ * - A batch is one request: every entry is in the journal afterwards or none is (the transaction rolls back).
+ * - Batches appended in the same event-loop turn share one transaction (group commit: one fsync for all);
+ *   if it fails they all fail, each still whole.
+ * - The key column is UNIQUE: an event already journaled is answered 'duplicate' and not appended again.
+ *   Duplicates are recognised as long as the original is in the journal (see prune).
+ * - Sequence numbers only grow (AUTOINCREMENT), also after every row was pruned.
+ * - Only rows at or before the detection cursor are pruned: nothing unprocessed is deleted.
+ */
+export class Journal {
+  private pending: Pending[] = [];
+  private scheduled = false;
+  private readonly insert;
+  private readonly insertQuarantine;
+  private readonly readAfter;
+  private readonly getCursor;
+  private readonly setCursorStmt;
+  private last: number;
+  private unprocessed: number;
+  private cursorValue: number;
+  private readonly maxBacklog: number;
+  private readonly now: () => number;
+  /** Called after each commit that appended events. */
+  onAppend: (() => void) | undefined;
+
+  constructor(
+    readonly db: Db,
+    options: JournalOptions = {},
+  ) {
+    this.maxBacklog = options.maxBacklog ?? 500_000;
+    this.now = options.now ?? Date.now;
+    this.insert = db.prepare('INSERT INTO journal (key, received, doc) VALUES (?, ?, ?) ON CONFLICT(key) DO NOTHING');
+    this.insertQuarantine = db.prepare('INSERT INTO quarantine (received, protocol, reason, text) VALUES (?, ?, ?, ?)');
+    this.readAfter = db.prepare('SELECT seq, key, received, doc FROM journal WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.getCursor = db.prepare("SELECT value FROM state WHERE name = 'cursor'").pluck();
+    this.setCursorStmt = db.prepare("INSERT INTO state (name, value) VALUES ('cursor', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value");
+    this.cursorValue = (this.getCursor.get() as number | undefined) ?? 0;
+    this.last = this.lastSeq();
+    this.unprocessed = db.prepare('SELECT count(*) FROM journal WHERE seq > ?').pluck().get(this.cursorValue) as number;
+  }
+
+  /** The newest row's position (when every row was pruned, the cursor: pruning never passes it). */
+  private lastSeq(): number {
+    const max = this.db.prepare('SELECT max(seq) FROM journal').pluck().get() as number | null;
+    return max ?? ((this.getCursor.get() as number | undefined) ?? 0);
+  }
+
+  /** The last journal position detection has finished (its alerts committed). */
+  get cursor(): number {
+    return this.cursorValue;
+  }
+
+  /** The last journal position appended. */
+  get lastPosition(): number {
+    return this.last;
+  }
+
+  /** Events journaled and not yet processed by detection (positions have gaps: a duplicate's insert uses one up). */
+  get backlog(): number {
+    return this.unprocessed;
+  }
+
+  /** Appends a batch; resolves once it is durable. Rejects with BacklogFull or JournalWriteError, nothing written. */
+  append(batch: JournalBatch): Promise<AppendResult> {
+    if (batch.entries.length > 0 && this.backlog + batch.entries.length > this.maxBacklog) return Promise.reject(new BacklogFull(this.backlog));
+    return new Promise((done, fail) => {
+      this.pending.push({ batch, done, fail });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        // setImmediate: requests that arrived in this turn join the same transaction.
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const group = this.pending;
+    this.pending = [];
+    if (group.length === 0) return;
+    const received = this.now();
+    const results: AppendResult[] = [];
+    let appended = 0;
+    // A conflicting insert still moves AUTOINCREMENT's counter: the last position is the last row appended.
+    let last = this.last;
+    try {
+      this.db.transaction(() => {
+        for (const p of group) {
+          const r: Array<number | 'duplicate'> = [];
+          for (const e of p.batch.entries) {
+            const info = this.insert.run(e.key, received, e.doc);
+            if (info.changes === 0) r.push('duplicate');
+            else {
+              r.push((last = Number(info.lastInsertRowid)));
+              appended++;
+            }
+          }
+          for (const q of p.batch.quarantine ?? []) this.insertQuarantine.run(received, q.protocol, q.reason, q.text);
+          results.push(r);
+        }
+      })();
+    } catch (e) {
+      const code = (e as { code?: string }).code ?? '';
+      const error = new JournalWriteError(code === 'SQLITE_FULL' || code === 'ENOSPC', e);
+      for (const p of group) p.fail(error);
+      return;
+    }
+    this.last = last;
+    this.unprocessed += appended;
+    group.forEach((p, i) => p.done(results[i] as AppendResult));
+    if (appended > 0) this.onAppend?.();
+  }
+
+  /** Rows after a position, oldest first. */
+  read(after: number, limit: number): JournalRow[] {
+    return this.readAfter.all(after, limit) as JournalRow[];
+  }
+
+  /**
+   * Runs `write` (the alerts of the `rows` rows up to `seq`) and moves the cursor to `seq` in one transaction:
+   * after a crash either both are there or neither is. Throws (nothing kept, cursor unchanged) when the commit fails.
+   */
+  advance(seq: number, rows: number, write: () => void): void {
+    this.db.transaction(() => {
+      write();
+      this.setCursorStmt.run(seq);
+    })();
+    this.cursorValue = seq;
+    this.unprocessed = Math.max(0, this.unprocessed - rows);
+  }
+
+  /** Rows and bytes (document text) held. */
+  size(): { readonly events: number; readonly bytes: number } {
+    const r = this.db.prepare('SELECT count(*) AS events, coalesce(sum(length(doc)), 0) AS bytes FROM journal').get() as { events: number; bytes: number };
+    return r;
+  }
+
+  /**
+   * Deletes processed rows received before `now - maxAgeMs`, then the oldest processed rows until at most
+   * `maxBytes` of documents are held. Unprocessed rows (after the cursor) are never deleted, whatever the bounds.
+   * Returns the rows deleted.
+   */
+  prune(maxAgeMs: number, maxBytes: number): number {
+    const cursor = this.cursorValue;
+    let deleted = this.db.prepare('DELETE FROM journal WHERE seq <= ? AND received < ?').run(cursor, this.now() - maxAgeMs).changes;
+    const { bytes } = this.size();
+    if (bytes > maxBytes) {
+      // Walk the oldest processed rows until enough bytes are gone, then delete up to there in one statement.
+      let excess = bytes - maxBytes;
+      let upTo = 0;
+      for (const row of this.db.prepare('SELECT seq, length(doc) AS n FROM journal WHERE seq <= ? ORDER BY seq').iterate(cursor) as Iterable<{ seq: number; n: number }>) {
+        upTo = row.seq;
+        excess -= row.n;
+        if (excess <= 0) break;
+      }
+      if (upTo > 0) deleted += this.db.prepare('DELETE FROM journal WHERE seq <= ?').run(upTo).changes;
+    }
+    return deleted;
+  }
+}

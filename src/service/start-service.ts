@@ -1,0 +1,127 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RuleSet } from '../engine/rule-set.js';
+import { createApp } from './app.js';
+import { DetectionLoop } from './detect/detection-loop.js';
+import { LiveDetector } from './detect/live-detector.js';
+import { INGEST_PROTOCOLS } from './ingest/registry.js';
+import type { IngestContext } from './ingest/ingest-protocol.js';
+import { startTcpJsonLines, type TcpListener } from './ingest/tcp-json-lines.js';
+import { Journal } from './journal/journal.js';
+import { Metrics } from './metrics.js';
+import type { ServiceConfig } from './service-config.js';
+import { AlertStore } from './store/alert-store.js';
+import { openDatabase } from './store/open-database.js';
+
+export interface RuleInfo {
+  readonly loaded: number;
+  /** Rules that did not load, with why: reported, and the others run. */
+  readonly errors: ReadonlyArray<{ readonly rule: string; readonly reason: string }>;
+}
+
+export interface RunningService {
+  /** Where HTTP listens (the port the system chose for port 0). */
+  readonly address: { readonly host: string; readonly port: number };
+  readonly tcpAddress?: { readonly host: string; readonly port: number };
+  readonly journal: Journal;
+  readonly store: AlertStore;
+  /** Stops accepting, lets requests in progress and the detection batch in progress finish, closes the database. */
+  stop(): Promise<void>;
+}
+
+export interface ServiceLog {
+  readonly error: (message: string) => void;
+}
+
+const PRUNE_EVERY_MS = 60_000;
+
+/** The composition root: opens the database, starts detection, listens. Owns the clock and the timers. */
+export async function startService(config: ServiceConfig, ruleSet: RuleSet, rules: RuleInfo, log: ServiceLog): Promise<RunningService> {
+  const now = Date.now;
+  const started = now();
+  const db = openDatabase(config.dataDir);
+  const journal = new Journal(db, { maxBacklog: config.maxBacklog, now });
+  const store = new AlertStore(db);
+  const metrics = new Metrics(now);
+  let lastError: string | undefined;
+  const loop = new DetectionLoop(journal, store, new LiveDetector(ruleSet, { contextCapacity: config.contextCapacity }), {
+    now,
+    onCommit: (events, alerts) => {
+      metrics.eventsDetected += events;
+      metrics.alertsStored += alerts;
+    },
+    onError: (e) => {
+      lastError = e.message;
+      log.error(`detection: ${e.message}; retrying`);
+    },
+  });
+  journal.onAppend = () => loop.kick();
+  loop.start();
+
+  const ingest: IngestContext = { journal, limits: { maxBytes: config.maxBodyBytes, maxDecoded: config.maxDecodedBytes }, metrics, esVersion: config.esVersion };
+  const health = () => {
+    const size = journal.size();
+    const backlog = journal.backlog;
+    return {
+      status: lastError === undefined ? 'ok' : 'degraded',
+      uptime_seconds: Math.round((now() - started) / 1000),
+      ingest: { rate_per_second: metrics.ingestRate(), events: metrics.eventsAccepted, duplicates: metrics.duplicates, quarantined: metrics.quarantined, rejected: Object.fromEntries(metrics.rejected) },
+      detection: { events: metrics.eventsDetected, lag_events: backlog, lag_seconds: backlog === 0 ? 0 : Math.max(0, (now() - (loop.lastReceived || started)) / 1000), cursor: journal.cursor, last_error: lastError ?? null },
+      journal: { events: size.events, bytes: size.bytes, last: journal.lastPosition },
+      alerts: store.count(),
+      rules: { loaded: rules.loaded, errors: rules.errors },
+    };
+  };
+  const server: Server = createServer(
+    { requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 65_000 },
+    createApp({
+      ingest,
+      protocols: Object.values(INGEST_PROTOCOLS),
+      store,
+      health: { health },
+      ...(config.ingestToken !== undefined ? { ingestToken: config.ingestToken } : {}),
+      ...(config.apiToken !== undefined ? { apiToken: config.apiToken } : {}),
+      onError: (e, req) => log.error(`${req.method} ${req.url}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+    }),
+  );
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(config.listen.port, config.listen.host, () => {
+      server.off('error', fail);
+      done();
+    });
+  });
+  const a = server.address() as AddressInfo;
+  let tcp: TcpListener | undefined;
+  if (config.tcp !== undefined) tcp = await startTcpJsonLines(config.tcp, ingest, log);
+
+  const prune = () => {
+    try {
+      journal.prune(config.retentionMs, config.retentionBytes);
+    } catch (e) {
+      log.error(`journal prune: ${(e as Error).message}`);
+    }
+  };
+  prune();
+  const pruneTimer = setInterval(prune, PRUNE_EVERY_MS);
+  pruneTimer.unref();
+
+  return {
+    address: { host: a.address, port: a.port },
+    ...(tcp !== undefined ? { tcpAddress: tcp.address } : {}),
+    journal,
+    store,
+    async stop() {
+      clearInterval(pruneTimer);
+      const closed = new Promise<void>((done) => server.close(() => done()));
+      server.closeIdleConnections();
+      await tcp?.close();
+      // Requests in progress get up to 5 s to be committed and answered.
+      const timer = setTimeout(() => server.closeAllConnections(), 5000);
+      await closed;
+      clearTimeout(timer);
+      await loop.stop();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import type { Db } from './open-database.js';
+
+/** An alert as stored: the ECS document and the columns it is filtered by. */
+export interface StoredAlert {
+  readonly id: string;
+  readonly seq: number;
+  readonly ruleId: string;
+  readonly ruleTitle: string;
+  readonly level: string;
+  readonly host: string;
+  readonly eventTime: number | undefined;
+  readonly created: number;
+  readonly doc: string;
+}
+
+export interface AlertQuery {
+  /** Event time range, ms since epoch, inclusive. */
+  readonly from?: number;
+  readonly to?: number;
+  readonly host?: string;
+  /** Rule id or title. */
+  readonly rule?: string;
+  readonly level?: string;
+  readonly limit: number;
+  /** The `next` of the previous page. */
+  readonly cursor?: string;
+}
+
+export interface AlertPage {
+  readonly alerts: readonly StoredAlert[];
+  readonly next: string | null;
+}
+
+interface Row {
+  id: string;
+  seq: number;
+  rule_id: string;
+  rule_title: string;
+  level: string;
+  host: string;
+  event_time: number | null;
+  created: number;
+  doc: string;
+}
+
+const fromRow = (r: Row): StoredAlert => ({ id: r.id, seq: r.seq, ruleId: r.rule_id, ruleTitle: r.rule_title, level: r.level, host: r.host, eventTime: r.event_time ?? undefined, created: r.created, doc: r.doc });
+
+/** A page position: newest first by (created, id). Opaque to clients. */
+export function encodeCursor(created: number, id: string): string {
+  return Buffer.from(`${created}:${id}`).toString('base64url');
+}
+
+export function decodeCursor(text: string): { created: number; id: string } | undefined {
+  const m = /^(\d+):(.+)$/.exec(Buffer.from(text, 'base64url').toString('utf8'));
+  return m === null ? undefined : { created: Number(m[1]), id: m[2] as string };
+}
+
+/** The SQLite alert store; writes happen inside the detection loop's transaction (see Journal.advance). */
+export class AlertStore {
+  private readonly insertStmt;
+  private readonly getStmt;
+  private readonly countStmt;
+
+  constructor(private readonly db: Db) {
+    this.insertStmt = db.prepare('INSERT INTO alerts (id, seq, rule_id, rule_title, level, host, event_time, created, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING');
+    this.getStmt = db.prepare('SELECT * FROM alerts WHERE id = ?');
+    this.countStmt = db.prepare('SELECT count(*) FROM alerts').pluck();
+  }
+
+  /** Stores an alert unless one with its id exists (ids are deterministic: a replay never adds a second). */
+  insert(a: StoredAlert): boolean {
+    return this.insertStmt.run(a.id, a.seq, a.ruleId, a.ruleTitle, a.level, a.host, a.eventTime ?? null, a.created, a.doc).changes > 0;
+  }
+
+  get(id: string): StoredAlert | undefined {
+    const r = this.getStmt.get(id) as Row | undefined;
+    return r === undefined ? undefined : fromRow(r);
+  }
+
+  count(): number {
+    return this.countStmt.get() as number;
+  }
+
+  /** A page of alerts, newest first, and the cursor of the next page (null on the last). */
+  list(q: AlertQuery): AlertPage {
+    const where: string[] = [];
+    const args: Array<string | number> = [];
+    if (q.from !== undefined) (where.push('event_time >= ?'), args.push(q.from));
+    if (q.to !== undefined) (where.push('event_time <= ?'), args.push(q.to));
+    if (q.host !== undefined) (where.push('host = ? COLLATE NOCASE'), args.push(q.host));
+    if (q.rule !== undefined) (where.push('(rule_id = ? OR rule_title = ?)'), args.push(q.rule, q.rule));
+    if (q.level !== undefined) (where.push('level = ?'), args.push(q.level));
+    const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+    if (after !== undefined) (where.push('(created < ? OR (created = ? AND id < ?))'), args.push(after.created, after.created, after.id));
+    const sql = `SELECT * FROM alerts ${where.length > 0 ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created DESC, id DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...args, q.limit + 1) as Row[];
+    const page = rows.slice(0, q.limit).map(fromRow);
+    const last = page[page.length - 1];
+    return { alerts: page, next: rows.length > q.limit && last !== undefined ? encodeCursor(last.created, last.id) : null };
+  }
+}
