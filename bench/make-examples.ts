@@ -57,6 +57,11 @@ events.push(networkConnect(t(2), host, cmstp, '2001:db8:85a3::8a2e:370:7334', 44
 events.push(processCreate(t(2), host, ps));
 events.push(networkConnect(t(1), host, ps, '203.0.113.50', 443));
 events.push(fileCreate(t(3), host, ps, 'C:\\Users\\alice\\AppData\\Local\\Temp\\upd.exe'));
+// The INF's scriptlet also has cmstp write a second stage itself, which then runs: download, write, execute.
+const stage2Path = 'C:\\Users\\alice\\AppData\\Roaming\\Microsoft\\msupd.exe';
+events.push(fileCreate(t(2), host, cmstp, stage2Path));
+const stage2 = proc(stage2Path, `"${stage2Path}" /q`, cmstp, 'High');
+events.push(processCreate(t(20), host, stage2));
 // A lookalike name that must not alert.
 const lookalike = proc('C:\\Users\\alice\\Tools\\notcmstp.exe', 'notcmstp.exe --sync', explorer);
 events.push(processCreate(t(), host, lookalike), networkConnect(t(), host, lookalike, '198.51.100.7', 443));

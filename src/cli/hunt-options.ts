@@ -19,6 +19,10 @@ export interface HuntOptions {
   readonly sortLimit?: number;
   /** False with --no-cache. */
   readonly cache: boolean;
+  /** False with --no-correlations. */
+  readonly correlations: boolean;
+  readonly onlyCorrelations?: true;
+  readonly correlationLimit?: number;
 }
 
 export function defineHuntOptions(command: Command): Command {
@@ -37,6 +41,9 @@ export function defineHuntOptions(command: Command): Command {
     .addOption(intOption('--context-limit <n>', 'process starts and DNS answers held in memory before spilling to disk (default: 50000)', 1))
     .addOption(intOption('--pending-limit <n>', 'alerts awaiting their process context held in memory before spilling (default: 20000)', 1))
     .addOption(intOption('--sort-limit <bytes>', 'alert bytes sorted in memory before sorted runs spill to disk (default: 64 MiB)', 1))
+    .option('--no-correlations', 'do not evaluate Sigma correlations; their referenced rules alert as plain rules (default: evaluate them)')
+    .option('--only-correlations', 'report correlation alerts only; no rule raises an alert of its own (default: off)')
+    .addOption(intOption('--correlation-limit <n>', 'correlation items (matches of referenced rules) held in memory before sorted runs spill to disk (default: 100000)', 1))
     .addOption(noCacheOption())
     .addHelpText(
       'after',

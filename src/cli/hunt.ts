@@ -1,7 +1,9 @@
 import { closeSync, openSync, statSync, write } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { formatDiagnostic } from '../diagnostics.js';
-import type { Alert } from '../engine/alert.js';
+import type { AnyAlert } from '../engine/alert.js';
+import { Correlator } from '../engine/correlate/correlator.js';
+import { correlationClosure, planCorrelations, type CorrelationPlan } from '../engine/correlate/plan-correlations.js';
 import { HuntSession, type AlertCounts, type HuntLimits } from '../engine/hunt-session.js';
 import { MatchPool } from '../engine/match-pool.js';
 import { BatchBuilder } from '../engine/match-task.js';
@@ -12,7 +14,7 @@ import { alertToCsv, csvHeader } from '../output/write-csv.js';
 import { alertToEcsLine } from '../output/write-jsonl.js';
 import { alertToLine } from '../output/write-table.js';
 import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
-import { LEVELS, type Level, type SigmaRule } from '../rule/model.js';
+import { LEVELS, type Level, type RuleMetadata, type SigmaCorrelation, type SigmaRule } from '../rule/model.js';
 import { loadRules } from '../rule/load-rules.js';
 import type { CommandIO, CommandSpec } from './command.js';
 import { defineHuntOptions, type HuntOptions } from './hunt-options.js';
@@ -36,7 +38,7 @@ interface Selection {
   readonly tags: readonly string[] | undefined;
 }
 
-function selected(rule: SigmaRule, s: Selection): string | undefined {
+function selected(rule: RuleMetadata, s: Selection): string | undefined {
   if (LEVELS.indexOf(rule.level ?? 'informational') < LEVELS.indexOf(s.minLevel)) return `level ${rule.level ?? 'none'} is below --min-level ${s.minLevel}`;
   const status = rule.status ?? 'experimental';
   if (s.statuses !== undefined ? !s.statuses.includes(status) : status === 'deprecated' || status === 'unsupported') return `status ${status} is not selected`;
@@ -59,13 +61,24 @@ export const hunt: CommandSpec = {
     const ruleErrors = collection.diagnostics.filter((d) => d.severity === 'error');
     if (collection.files === 0 && ruleErrors.length > 0) throw new UsageError(ruleErrors.map((d) => d.message).join('; '));
     const notLoaded: Array<{ title: string; reason: string }> = [];
-    const chosen = collection.rules.filter((r) => {
+    const userRules = new Set<SigmaRule>();
+    for (const r of collection.rules) {
       const why = selected(r, selection);
       if (why !== undefined) notLoaded.push({ title: r.title, reason: why });
-      return why === undefined;
-    });
+      else userRules.add(r);
+    }
+    // Correlations chosen as rules are (level, status, tags); the rules they reference are loaded whatever
+    // their own level, to feed them, and raise alerts of their own only if chosen themselves.
+    const userCorrelations = values.correlations ? collection.correlations.filter((c) => selected(c, selection) === undefined) : [];
+    const closure = correlationClosure(userCorrelations, collection.rules, collection.correlations);
+    const chosen = collection.rules.filter((r) => userRules.has(r) || closure.rules.has(r));
     const ruleSet = RuleSet.compile(chosen, { filters: collection.filters, logsource: resolveWindowsLogsource });
     for (const s of ruleSet.skipped) notLoaded.push({ title: s.rule.title, reason: s.reason });
+    const compiledRules = ruleSet.rules.map((r) => r.rule);
+    const plan = planCorrelations(compiledRules, closure.correlations, { selected: new Set(userCorrelations), selectedRules: userRules, onlyCorrelations: values.onlyCorrelations === true });
+    // One spill folder for the hunt session's files and the correlator's.
+    const spill = new SpillDir();
+    const correlator = plan.correlations.length > 0 || values.onlyCorrelations === true ? new Correlator(plan, spill, values.correlationLimit) : undefined;
 
     const { files, missing } = await listInputs(positionals);
     if (files.length === 0) throw new UsageError(`no input files found in ${positionals.join(', ')}`);
@@ -82,21 +95,15 @@ export const hunt: CommandSpec = {
       sortBytes: values.sortLimit,
     };
     const color = io.color && values.output === undefined;
-    const render = format === 'table' ? (a: Alert) => alertToLine(a, color) + '\n' : format === 'jsonl' ? alertToEcsLine : alertToCsv;
-    const spill = new SpillDir();
-    const session = new HuntSession(
-      ruleSet.rules.map((r) => r.rule),
-      render,
-      spill,
-      limits,
-    );
+    const render = format === 'table' ? (a: AnyAlert) => alertToLine(a, color) + '\n' : format === 'jsonl' ? alertToEcsLine : alertToCsv;
+    const session = new HuntSession(compiledRules, render, spill, limits, correlator === undefined ? undefined : { correlator, silentRules: plan.silentRules });
     const totalBytes = sizes.reduce((n, s) => n + s, 0);
     const started = Date.now();
     const progress = new Progress(io, !values.quiet && io.interactive);
     // ECS output shows every field of the event: its JSON text is made where the event was read.
     const eventJson = format === 'jsonl';
-    const builder = new BatchBuilder(ruleSet, { eventJson });
-    const pool = threads > 0 && units.some((u) => u.kind === 'task') ? await MatchPool.start(threads, ruleSet.rules.map((r) => r.rule), { eventJson }) : undefined;
+    const builder = new BatchBuilder(ruleSet, { eventJson, fields: plan.fields });
+    const pool = threads > 0 && units.some((u) => u.kind === 'task') ? await MatchPool.start(threads, compiledRules, { eventJson, fields: plan.fields }) : undefined;
     let bytesDone = 0;
     const tick = (fileIndex: number, bytes: number) => {
       bytesDone += bytes;
@@ -122,7 +129,7 @@ export const hunt: CommandSpec = {
       await out.close();
       // The rule cache is rewritten after the hunt, not before its first event.
       collection.saveCache?.();
-      const summary = renderSummary({ files: files.length, totalBytes, events: session.events, problems, collection, loaded: ruleSet.rules.length, notLoaded, counts: session.counts, unselected: session.unselected, seconds: (Date.now() - started) / 1000, threads: pool === undefined ? 0 : threads });
+      const summary = renderSummary({ files: files.length, totalBytes, events: session.events, problems, collection, loaded: ruleSet.rules.length, notLoaded, counts: session.counts, unselected: session.unselected, seconds: (Date.now() - started) / 1000, threads: pool === undefined ? 0 : threads, correlations: correlator === undefined ? undefined : { plan, correlator, skipped: values.correlations ? [] : collection.correlations } });
       for (const d of ruleErrors) io.err(formatDiagnostic(d, collection.sources, false) + '\n');
       for (const p of problems.slice(0, 50)) io.err(p + '\n');
       if (problems.length > 50) io.err(`... and ${problems.length - 50} more problems\n`);
@@ -219,6 +226,7 @@ function renderSummary(s: {
   unselected: ReadonlyMap<string, number>;
   seconds: number;
   threads: number;
+  correlations: { plan: CorrelationPlan; correlator: Correlator; skipped: readonly SigmaCorrelation[] } | undefined;
 }): string {
   const lines: string[] = [];
   const mb = s.totalBytes / 1e6;
@@ -231,6 +239,7 @@ function renderSummary(s: {
   const { total, byLevel, byRule, byHost } = s.counts;
   lines.push(`Alerts: ${total}${total > 0 ? ` (${[...LEVELS].reverse().filter((l) => byLevel.has(l)).map((l) => `${byLevel.get(l)} ${l}`).join(', ')})` : ''}`);
   for (const [r, n] of [...byRule].sort((a, b) => b[1] - a[1]).slice(0, 10)) lines.push(`  ${String(n).padStart(5)}  ${r}`);
+  if (s.correlations !== undefined) lines.push(...correlationSummaryLines(s.correlations.plan, s.correlations.correlator, s.counts));
   const hosts = [...byHost].sort((a, b) => b[1] - a[1]).slice(0, 5);
   if (hosts.length > 0) lines.push(`Top hosts: ${hosts.map(([h, n]) => `${h} (${n})`).join(', ')}`);
   // Events whose channel and event ID no loaded rule's logsource names: no logsource-bound rule was tried on them.
@@ -241,6 +250,25 @@ function renderSummary(s: {
     lines.push(`Events no rule's logsource selected: ${unselected} (channel|event ID: ${top.map(([k, n]) => `${k} ${n}`).join(', ')}${s.unselected.size > 5 ? ', ...' : ''})`);
   }
   return lines.join('\n') + '\n\n';
+}
+
+/**
+ * The correlations' part of the summary: how many ran, which could not and why, the matches that only fed
+ * them, and every loss: matches without a time or a group-by value, items spilled to disk.
+ */
+function correlationSummaryLines(plan: CorrelationPlan, correlator: Correlator, counts: AlertCounts): string[] {
+  const lines: string[] = [];
+  const out = plan.correlations.filter((p) => p.emit).length;
+  lines.push(`Correlations: ${plan.correlations.length} evaluated (${out} with alerts of their own), ${plan.dropped.length} not run; ${counts.correlationOnly} matches of referenced rules only fed them`);
+  for (const d of plan.dropped.slice(0, 10)) lines.push(`  not run: ${d.correlation.title}: ${d.reason}`);
+  plan.correlations.forEach((p, i) => {
+    const st = correlator.stats[i];
+    if (st === undefined) return;
+    const lost = [st.untimed > 0 ? `${st.untimed} matches without a time` : '', st.missingGroup > 0 ? `${st.missingGroup} matches without a group-by value (${p.correlation.groupBy.join(', ')})` : ''].filter((x) => x !== '');
+    if (lost.length > 0) lines.push(`  ${p.correlation.title}: left out ${lost.join(', ')}`);
+  });
+  if (correlator.spilledItems > 0) lines.push(`  ${correlator.spilledItems} correlation items went to disk past --correlation-limit (none lost)`);
+  return lines;
 }
 
 /** The progress bar on stderr, only on a terminal. */

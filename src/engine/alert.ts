@@ -1,5 +1,6 @@
 import type { CompiledRule } from '../compile/compile-rule.js';
-import type { Event, FieldValue } from '../event/event.js';
+import { lookupField, type Event, type FieldValue } from '../event/event.js';
+import type { SigmaCorrelation } from '../rule/model.js';
 import type { ProcessContext, ResolvedContext } from './process-context.js';
 
 /**
@@ -21,12 +22,16 @@ export interface Hit {
   readonly eventJson?: string;
 }
 
-/** A hit on a (normalized) event. */
-export function makeHit(rule: number, event: Event, withJson: boolean): Hit {
+/** A hit on a (normalized) event; `extra` names the fields correlations group or count by (dotted paths allowed). */
+export function makeHit(rule: number, event: Event, withJson: boolean, extra: readonly string[] = []): Hit {
   const all = event.fields;
   const fields: { [name: string]: FieldValue } = {};
   for (const name of ALERT_FIELDS) {
     const v = all[name];
+    if (v !== undefined) fields[name] = v;
+  }
+  for (const name of extra) {
+    const v = all[name] ?? lookupField(event, name);
     if (v !== undefined) fields[name] = v;
   }
   const slim: Event = { fields, ...(event.source !== undefined ? { source: event.source } : {}), ...(event.timestamp !== undefined ? { timestamp: event.timestamp } : {}) };
@@ -58,3 +63,44 @@ export function makeAlert(rule: CompiledRule['rule'], event: Event, namesProcess
   };
 }
 
+
+/** An alert of a Sigma correlation: the group, the window, the aggregate and the events (or inner alerts) behind it. */
+export interface CorrelationAlert {
+  readonly kind: 'correlation';
+  readonly correlation: SigmaCorrelation;
+  /** The group-by values, under alias names where the correlation uses aliases. */
+  readonly group: ReadonlyArray<readonly [string, string]>;
+  /** Time (ms) of the earliest raw event behind the alert, and of the item that made the condition true. */
+  readonly first: number;
+  readonly last: number;
+  readonly windowStart: number;
+  readonly windowEnd: number;
+  /** The count, distinct values, distinct rules, sum, average or percentile the condition was met by. */
+  readonly aggregate: number;
+  /** The window's contributors (at most 50), each with its own rule, event and process context. */
+  readonly contributors: readonly Contribution[];
+  readonly contributorCount: number;
+  /** value_count: the distinct values seen. */
+  readonly values?: readonly string[];
+}
+
+export type Contribution = { readonly kind: 'event'; readonly alert: Alert } | { readonly kind: 'correlation'; readonly alert: CorrelationAlert };
+
+export type AnyAlert = Alert | CorrelationAlert;
+
+export const isCorrelationAlert = (a: AnyAlert): a is CorrelationAlert => (a as { kind?: string }).kind === 'correlation';
+
+/** The host of a correlation alert: its Computer group value, else the one host all its events share. */
+export function hostOf(a: CorrelationAlert): string {
+  const g = a.group.find(([k]) => k === 'Computer');
+  if (g !== undefined) return g[1];
+  const hosts = new Set<string>();
+  const walk = (x: CorrelationAlert) => {
+    for (const c of x.contributors) {
+      if (c.kind === 'event') hosts.add(String(c.alert.event.fields['Computer'] ?? '?'));
+      else walk(c.alert);
+    }
+  };
+  walk(a);
+  return hosts.size === 1 ? ([...hosts][0] as string) : hosts.size === 0 ? '?' : `${hosts.size} hosts`;
+}

@@ -1,6 +1,8 @@
 import type { Event } from '../event/event.js';
 import type { SigmaRule } from '../rule/model.js';
-import { makeAlert, type Alert, type Hit } from './alert.js';
+import { hostOf, makeAlert, type AnyAlert, type Contribution, type CorrelationAlert, type Hit } from './alert.js';
+import type { Correlator } from './correlate/correlator.js';
+import type { CorrelationFiring, ItemSource } from './correlate/item-store.js';
 import { AlertSorter } from './alert-sorter.js';
 import { contextQueryOf, keysOfLine, ProcessIndex, resolveContext, resolveDomain, unpackLine, withDomain, type ContextEntry, type ContextQuery, type EntryLookup, type ProcessContext, type ResolvedContext } from './process-context.js';
 import { parseSpilled, spilledJson, type SpillDir, type SpillFile } from './spill.js';
@@ -26,6 +28,12 @@ export interface HuntLimits {
   readonly pendingAlerts?: number | undefined;
   /** Rendered alert text sorted in memory before sorted runs spill to disk (default 64 MiB). */
   readonly sortBytes?: number | undefined;
+}
+
+/** The hunt's correlations: the correlator fed with every hit, and the rules whose own hits raise no alert. */
+export interface HuntCorrelations {
+  readonly correlator: Correlator;
+  readonly silentRules: ReadonlySet<number>;
 }
 
 interface Pending extends Hit {
@@ -55,6 +63,8 @@ export interface AlertCounts {
   readonly byLevel: Map<string, number>;
   readonly byRule: Map<string, number>;
   readonly byHost: Map<string, number>;
+  /** Hits of rules that raise no alert of their own: they only fed correlations. */
+  correlationOnly: number;
 }
 
 /** The keys a pending alert will look up: only the DNS key when its process is already known. */
@@ -66,13 +76,25 @@ const addKeys = (to: Set<string>, q: ContextQuery, processKnown: boolean) => {
 
 const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 
+/** Correlation alerts whose contributors' context is resolved together. */
+const CORRELATION_ROUND = 2000;
+
+/** Every raw event behind a firing, inner firings' included. */
+function forEachEvent(f: CorrelationFiring, visit: (e: Event) => void): void {
+  for (const s of f.contributors as readonly ItemSource[]) {
+    if (s.kind === 'event') visit(s.event);
+    else forEachEvent(s.alert, visit);
+  }
+}
+
+
 /**
  * The main-thread side of a hunt: takes match batches in input order, keeps process context in a bounded
  * index (spilling the oldest entries), resolves each alert's context as soon as it is final or at the end,
  * renders alerts and puts them in time order through a bounded external sort. Memory stays flat in input size.
  */
 export class HuntSession {
-  readonly counts: AlertCounts = { total: 0, byLevel: new Map(), byRule: new Map(), byHost: new Map() };
+  readonly counts: AlertCounts = { total: 0, byLevel: new Map(), byRule: new Map(), byHost: new Map(), correlationOnly: 0 };
   events = 0;
   /** Events no rule's logsource selected, by channel|eventid: only rules without a logsource were tried on them. */
   readonly unselected = new Map<string, number>();
@@ -90,9 +112,10 @@ export class HuntSession {
 
   constructor(
     private readonly rules: readonly SigmaRule[],
-    private readonly render: (alert: Alert) => string,
+    private readonly render: (alert: AnyAlert) => string,
     private readonly spill: SpillDir,
     limits: HuntLimits = {},
+    private readonly correlations?: HuntCorrelations,
   ) {
     this.pendingLimit = limits.pendingAlerts ?? 20_000;
     this.roundKeys = 5 * this.pendingLimit;
@@ -107,7 +130,12 @@ export class HuntSession {
     this.events += batch.events;
     if (batch.unselected !== undefined) for (const [key, n] of batch.unselected) this.unselected.set(key, (this.unselected.get(key) ?? 0) + n);
     if (batch.context !== '') for (const line of batch.context.split('\n')) this.index.addEntry({ keys: keysOfLine(line), line });
+    this.correlations?.correlator.addHits(batch.hits);
     for (const hit of batch.hits) {
+      if (this.correlations?.silentRules.has(hit.rule) === true) {
+        this.counts.correlationOnly++;
+        continue;
+      }
       const seq = this.seq++;
       const q = contextQueryOf(hit.event);
       const process = this.index.processNow(q);
@@ -169,7 +197,62 @@ export class HuntSession {
     }
     this.pending = [];
     this.wanted = undefined;
+    if (this.correlations !== undefined) this.emitCorrelations(this.correlations.correlator);
     yield* this.sorter.drain();
+  }
+
+  /**
+   * Evaluates the correlations now that every match is in, and renders their alerts with each contributing
+   * event's process context, in rounds of CORRELATION_ROUND alerts (one pass over spilled context per round).
+   */
+  private emitCorrelations(correlator: Correlator): void {
+    let round: CorrelationFiring[] = [];
+    const flush = () => {
+      let lookup = this.index.lookup;
+      if (this.contextSpill !== undefined) {
+        const wanted = new Set<string>();
+        for (const f of round) forEachEvent(f, (e) => addKeys(wanted, contextQueryOf(e), false));
+        lookup = this.withSpilled(wanted);
+      }
+      for (const f of round) {
+        const alert = this.toCorrelationAlert(correlator, f, lookup);
+        const c = this.counts;
+        c.total++;
+        bump(c.byLevel, alert.correlation.level ?? 'informational');
+        bump(c.byRule, alert.correlation.title);
+        bump(c.byHost, hostOf(alert));
+        this.sorter.add(f.last, this.seq++, this.render(alert));
+      }
+      round = [];
+    };
+    for (const f of correlator.evaluate()) {
+      round.push(f);
+      if (round.length >= CORRELATION_ROUND) flush();
+    }
+    flush();
+  }
+
+  private toCorrelationAlert(correlator: Correlator, f: CorrelationFiring, lookup: EntryLookup): CorrelationAlert {
+    const p = correlator.plan.correlations[f.correlation];
+    if (p === undefined) throw new Error(`no correlation ${f.correlation}`);
+    const contributors = f.contributors.map((s): Contribution => {
+      if (s.kind === 'correlation') return { kind: 'correlation', alert: this.toCorrelationAlert(correlator, s.alert, lookup) };
+      const q = contextQueryOf(s.event);
+      return { kind: 'event', alert: makeAlert(this.rules[s.rule] as SigmaRule, s.event, q.namesProcess, resolveContext(q, lookup)) };
+    });
+    return {
+      kind: 'correlation',
+      correlation: p.correlation,
+      group: f.group,
+      first: f.first,
+      last: f.last,
+      windowStart: f.windowStart,
+      windowEnd: f.windowEnd,
+      aggregate: f.aggregate,
+      contributors,
+      contributorCount: f.contributorCount,
+      ...(f.values !== undefined ? { values: f.values } : {}),
+    };
   }
 
   /** The pending alerts in the order they were found (spilled ones first), from the n-th on. */

@@ -14,12 +14,14 @@ export interface HuntWorkerData {
   readonly rules: SharedArrayBuffer;
   /** Hits carry their event's JSON text (see BatchBuilder). */
   readonly eventJson: boolean;
+  /** Fields hits carry for correlations (see BatchBuilder). */
+  readonly fields: readonly string[];
 }
 
 const data = workerData as HuntWorkerData;
 const rules = deserialize(new Uint8Array(data.rules)) as readonly SigmaRule[];
 const ruleSet = RuleSet.compile(rules, { logsource: resolveWindowsLogsource });
-const builder = new BatchBuilder(ruleSet, { eventJson: data.eventJson });
+const builder = new BatchBuilder(ruleSet, { eventJson: data.eventJson, fields: data.fields });
 
 parentPort?.on('message', (m: { seq: number; task: HuntTask }) => {
   try {

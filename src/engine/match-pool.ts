@@ -59,13 +59,13 @@ export class MatchPool {
   }
 
   /** `rules` are those that compiled on the calling thread, filters already applied (see RuleSet.compile). */
-  static async start(threads: number, rules: readonly SigmaRule[], options: { readonly eventJson?: boolean } = {}): Promise<MatchPool> {
+  static async start(threads: number, rules: readonly SigmaRule[], options: { readonly eventJson?: boolean; readonly fields?: readonly string[] } = {}): Promise<MatchPool> {
     const expectedRules = rules.length;
     // Without `raw`, which nothing a worker runs reads: less to copy into every worker (see withoutRaw).
     const bytes = serialize(rules.map((r) => ({ ...withoutRaw(r), raw: {} })));
     const shared = new SharedArrayBuffer(bytes.length);
     new Uint8Array(shared).set(bytes);
-    const data: HuntWorkerData = { rules: shared, eventJson: options.eventJson === true };
+    const data: HuntWorkerData = { rules: shared, eventJson: options.eventJson === true, fields: options.fields ?? [] };
     prepareWorkerIsolates();
     const workers = Array.from({ length: threads }, () => new Worker(new URL('./hunt-worker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 3 * youngSemiSpaceMb(expectedRules) } }));
     await Promise.all(

@@ -47,10 +47,13 @@ export class BatchBuilder {
   private hits: Hit[] = [];
   private readonly ruleIndex: Map<object, number>;
 
-  /** With `eventJson`, each hit carries its event's fields as JSON text (for outputs that show them). */
+  /**
+   * With `eventJson`, each hit carries its event's fields as JSON text (for outputs that show them); `fields`
+   * are carried beside the alert fields (what correlations group and count by).
+   */
   constructor(
     private readonly ruleSet: RuleSet,
-    private readonly options: { readonly eventJson?: boolean } = {},
+    private readonly options: { readonly eventJson?: boolean; readonly fields?: readonly string[] } = {},
   ) {
     this.ruleIndex = new Map(ruleSet.rules.map((r, i) => [r, i]));
   }
@@ -63,7 +66,7 @@ export class BatchBuilder {
     const matched = this.ruleSet.match(ev);
     if (matched.length === 0) return;
     // One slimmed event and JSON text for all the rules an event matched.
-    const first = makeHit(this.ruleIndex.get(matched[0] as object) as number, ev, this.options.eventJson === true);
+    const first = makeHit(this.ruleIndex.get(matched[0] as object) as number, ev, this.options.eventJson === true, this.options.fields);
     this.hits.push(first);
     for (let i = 1; i < matched.length; i++) this.hits.push({ ...first, rule: this.ruleIndex.get(matched[i] as object) as number });
   }

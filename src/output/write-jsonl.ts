@@ -1,5 +1,7 @@
-import type { Alert } from '../engine/alert.js';
+import { isCorrelationAlert, type Alert, type AnyAlert, type CorrelationAlert } from '../engine/alert.js';
+import { spilledJson } from '../engine/spill.js';
 import { alertSummary } from './alert-fields.js';
+import { AGGREGATE_NAMES, correlationSummary } from './correlation-fields.js';
 
 const num = (v: string): number | undefined => (/^\d+$/.test(v) ? Number(v) : undefined);
 
@@ -38,8 +40,43 @@ export function alertToEcs(a: Alert): object {
   };
 }
 
+const SEVERITY = ['informational', 'low', 'medium', 'high', 'critical'];
+
+/**
+ * A correlation alert as an ECS document: `rule.*` of the correlation, `@timestamp` the moment its condition
+ * became true, and under `sigmatch.correlation` the type, group, window, aggregate and its contributors, each
+ * an alert document of its own (an event's with its rule, time, host, record and process; an inner
+ * correlation's as this one).
+ */
+export function correlationToEcs(a: CorrelationAlert): object {
+  const s = correlationSummary(a);
+  const c = a.correlation;
+  return {
+    '@timestamp': s.time,
+    event: { kind: 'alert', module: 'sigmatch', category: ['correlation'], severity: SEVERITY.indexOf(s.level) * 25, start: s.first, end: s.time },
+    rule: { name: s.rule, id: x(s.ruleId), level: s.level, tags: c.tags, ruleset: 'sigma', author: x(c.author ?? ''), reference: x(c.references[0] ?? ''), description: x(c.description ?? '') },
+    host: { name: s.host },
+    sigmatch: {
+      correlation: {
+        type: c.type,
+        name: c.name,
+        group: Object.fromEntries(a.group),
+        window: { start: s.windowStart, end: s.windowEnd, timespan_seconds: c.timespan },
+        first: s.first,
+        last: s.time,
+        aggregate: { name: AGGREGATE_NAMES[c.type], value: a.aggregate },
+        condition: Object.fromEntries((c.condition?.comparisons ?? [{ op: 'gte', value: c.rules.length }]).map((k) => [k.op, k.value])),
+        values: a.values,
+        contributor_count: a.contributorCount,
+        contributors: a.contributors.map((k) => (k.kind === 'event' ? alertToEcs(k.alert) : correlationToEcs(k.alert))),
+      },
+    },
+  };
+}
+
 /** One alert as a line of ECS JSON; the event's fields come from `eventJson` when the alert carries it. */
-export function alertToEcsLine(a: Alert): string {
+export function alertToEcsLine(a: AnyAlert): string {
+  if (isCorrelationAlert(a)) return spilledJson(correlationToEcs(a)) + '\n';
   const doc = alertToEcs(a) as { sigmatch: unknown };
   if (a.eventJson === undefined) return JSON.stringify(doc) + '\n';
   // `sigmatch` is the document's last key: its text is the event's JSON, rendered where the event was read.

@@ -18,7 +18,7 @@ const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w
 
 /** Parses a timespan such as `90m`; spec units s/m/h/d, pySigma's w/M/y accepted with a warning. */
 export function parseTimespan(text: string): { seconds: number; nonStandard: boolean } | null {
-  const m = /^(\d+)([smhdwMy])$/.exec(text.trim());
+  const m = /^([1-9]\d*)([smhdwMy])$/.exec(text.trim());
   if (m === null) return null;
   const unit = m[2] as string;
   return { seconds: Number(m[1]) * (UNIT_SECONDS[unit] ?? 0), nonStandard: !'smhd'.includes(unit) };
@@ -75,11 +75,20 @@ export function parseCorrelation(r: NodeReader, map: YAMLMap, docSpan: Span, dia
   }
 
   const aliases = parseAliases(r, corr, diagnostics);
-  const genNode = r.get(corr, 'generate') ?? r.get(map, 'generate');
-  const gen = r.asScalar(genNode);
-  if (genNode !== null && (gen === null || typeof gen.value !== 'boolean')) {
-    diagnostics.push(error('correlation-generate', "'generate' must be true or false", r.span(genNode)));
+  // The spec puts generate at the top level; pySigma and Hayabusa read it inside `correlation`.
+  const topNode = r.get(map, 'generate');
+  const nestedNode = r.get(corr, 'generate');
+  for (const node of [topNode, nestedNode]) {
+    const g = r.asScalar(node);
+    if (node !== null && (g === null || typeof g.value !== 'boolean')) diagnostics.push(error('correlation-generate', "'generate' must be true or false", r.span(node)));
   }
+  if (nestedNode !== null) {
+    const top = r.asScalar(topNode)?.value;
+    const nested = r.asScalar(nestedNode)?.value;
+    if (topNode !== null && top !== nested) diagnostics.push(error('correlation-generate', "'generate' is given at the top level and inside 'correlation' with different values", r.span(nestedNode)));
+    else diagnostics.push(warning('correlation-generate-nested', "'generate' belongs at the top level of the document (Sigma 2.1); read here as pySigma does", r.span(r.keyNode(corr, 'generate'))));
+  }
+  const gen = r.asScalar(topNode ?? nestedNode);
   for (const { key, keyNode } of r.entries(corr)) {
     if (!['type', 'rules', 'group-by', 'timespan', 'condition', 'aliases', 'generate'].includes(key)) {
       diagnostics.push(warning('correlation-unknown-key', `unknown correlation key '${key}'`, r.span(keyNode)));
@@ -154,8 +163,36 @@ function parseCorrelationCondition(r: NodeReader, node: NonNullable<ReturnType<N
   }
   const needsField = type === 'value_count' || type === 'value_sum' || type === 'value_avg' || type === 'value_percentile' || type === 'value_median';
   if (needsField && field === undefined) diagnostics.push(error('correlation-field', `a ${type} correlation needs 'field' in its condition`, r.span(node)));
+  if (!needsField && field !== undefined) diagnostics.push(warning('correlation-field-ignored', `'field' has no meaning for a ${type} correlation and is ignored`, r.span(r.keyNode(m, 'field'))));
+  if (type !== 'value_count' && field !== undefined && field.length > 1 && needsField) diagnostics.push(error('correlation-field', `a ${type} correlation takes one numeric field, not a list`, r.span(node)));
+  if (type === 'value_percentile' && percentile === undefined) diagnostics.push(error('correlation-percentile', "a value_percentile correlation needs 'percentile' (0-100) in its condition", r.span(node)));
+  if (percentile !== undefined && (percentile < 0 || percentile > 100)) diagnostics.push(error('correlation-percentile', "'percentile' must be between 0 and 100", r.span(node)));
   if (comparisons.length === 0) diagnostics.push(error('correlation-condition', 'the condition needs one of gt, gte, lt, lte, eq, neq', r.span(node)));
+  if (comparisons.length > 2) diagnostics.push(error('correlation-condition', 'at most two operators (a range such as gt and lte) may be combined', r.span(node)));
+  else if (comparisons.length === 2 && !satisfiable(comparisons)) diagnostics.push(error('correlation-condition', `the range ${comparisons.map((c) => `${c.op} ${c.value}`).join(' and ')} holds for no value`, r.span(node)));
+  if (type !== 'value_avg' && type !== 'value_sum' && type !== 'value_percentile' && type !== 'value_median' && comparisons.some((c) => !Number.isInteger(c.value))) {
+    diagnostics.push(error('correlation-condition', `a ${type} correlation counts: its thresholds must be whole numbers`, r.span(node)));
+  }
   return { comparisons, ...(field !== undefined ? { field } : {}), ...(percentile !== undefined ? { percentile } : {}) };
+}
+
+/** Whether two ANDed comparisons can both hold (a contradictory range is a mistake, not a rule that never fires). */
+function satisfiable(comparisons: ReadonlyArray<{ op: CompareKey; value: number }>): boolean {
+  let lo = -Infinity;
+  let hi = Infinity;
+  let loOpen = false;
+  let hiOpen = false;
+  for (const c of comparisons) {
+    if (c.op === 'gt' || c.op === 'gte') {
+      if (c.value > lo || (c.value === lo && c.op === 'gt')) [lo, loOpen] = [c.value, c.op === 'gt'];
+    } else if (c.op === 'lt' || c.op === 'lte') {
+      if (c.value < hi || (c.value === hi && c.op === 'lt')) [hi, hiOpen] = [c.value, c.op === 'lt'];
+    } else if (c.op === 'eq') {
+      if (c.value < lo || c.value > hi) return false;
+      [lo, hi, loOpen, hiOpen] = [c.value, c.value, false, false];
+    }
+  }
+  return lo < hi || (lo === hi && !loOpen && !hiOpen);
 }
 
 function parseAliases(r: NodeReader, corr: YAMLMap, diagnostics: Diagnostic[]): Map<string, Map<string, string>> {

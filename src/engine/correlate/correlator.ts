@@ -1,0 +1,222 @@
+import type { Event, FieldValue } from '../../event/event.js';
+import type { Hit } from '../alert.js';
+import { spilledJson, type SpillDir } from '../spill.js';
+import { GroupWindow, type Firing } from './group-window.js';
+import { ItemStore, type CorrelationFiring, type ItemSource, type StoredItem } from './item-store.js';
+import type { CorrelationPlan, PlannedCorrelation } from './plan-correlations.js';
+
+/** Contributors (and value_count values) kept per alert; the alert gives the full count. */
+export const CONTRIBUTORS = 50;
+
+export interface CorrelationStats {
+  /** Items that entered the correlation. */
+  items: number;
+  /** Matches left out because a group-by field was absent or null. */
+  missingGroup: number;
+  /** Matches left out because their event has no time. */
+  untimed: number;
+  /** Times the condition held (output or fed to an outer correlation). */
+  firings: number;
+}
+
+const text = (v: FieldValue | undefined): string | undefined => {
+  if (v === undefined || v === null) return undefined;
+  if (Array.isArray(v)) return v.length === 0 ? undefined : v.length === 1 ? text(v[0] as FieldValue) : JSON.stringify(v);
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+};
+const numeric = (v: FieldValue | undefined): number | undefined => {
+  const t = text(v);
+  if (t === undefined || t.trim() === '') return undefined;
+  const n = Number(t);
+  return Number.isFinite(n) ? n : undefined;
+};
+
+/**
+ * Sigma correlations over a hunt's matches. Matches enter as compact items (time, member, group, value, the
+ * slim event); after the input ends each correlation is evaluated on event time, inner ones first, group by
+ * group in time order, so the result depends on the events alone: not on the order of files, nor on which
+ * thread read which chunk.
+ */
+export class Correlator {
+  readonly stats: CorrelationStats[];
+  private readonly store: ItemStore;
+
+  constructor(
+    readonly plan: CorrelationPlan,
+    spill: SpillDir,
+    limit = 100_000,
+  ) {
+    this.store = new ItemStore(plan.correlations.length, spill, limit);
+    this.stats = plan.correlations.map(() => ({ items: 0, missingGroup: 0, untimed: 0, firings: 0 }));
+  }
+
+  get spilledItems(): number {
+    return this.store.spilledItems;
+  }
+
+  /** A batch's hits; the hits of one event are consecutive and share its event object. */
+  addHits(hits: readonly Hit[]): void {
+    for (let i = 0; i < hits.length; ) {
+      let j = i + 1;
+      while (j < hits.length && (hits[j] as Hit).event === (hits[i] as Hit).event) j++;
+      this.addEventHits(hits, i, j);
+      i = j;
+    }
+  }
+
+  private addEventHits(hits: readonly Hit[], from: number, to: number): void {
+    for (let h = from; h < to; h++) {
+      const hit = hits[h] as Hit;
+      const feeds = this.plan.feeds.get(hit.rule);
+      if (feeds === undefined) continue;
+      for (const { correlation, member } of feeds) {
+        const p = this.plan.correlations[correlation] as PlannedCorrelation;
+        // A selector stands for *other* alerts: not one on the event a named member matched.
+        if (p.members[member]?.kind === 'selector' && this.namedMemberMatched(p, hits, from, to)) continue;
+        this.addEvent(p, member, hit.rule, hit.event);
+      }
+    }
+  }
+
+  private namedMemberMatched(p: PlannedCorrelation, hits: readonly Hit[], from: number, to: number): boolean {
+    for (let h = from; h < to; h++) {
+      if (p.named.has((hits[h] as Hit).rule)) return true;
+    }
+    return false;
+  }
+
+  private addEvent(p: PlannedCorrelation, member: number, rule: number, event: Event): void {
+    const stats = this.stats[p.index] as CorrelationStats;
+    if (event.timestamp === undefined || Number.isNaN(event.timestamp)) {
+      stats.untimed++;
+      return;
+    }
+    const fields = p.groupFields[member] as readonly string[];
+    const values: string[] = [];
+    for (const f of fields) {
+      const v = text(event.fields[f]);
+      if (v === undefined) {
+        stats.missingGroup++;
+        return;
+      }
+      values.push(v);
+    }
+    const value = this.valueOf(p, (name) => event.fields[name]);
+    stats.items++;
+    this.store.add(p.index, {
+      time: event.timestamp,
+      member,
+      group: JSON.stringify(values),
+      order: spilledJson(event.fields),
+      source: { kind: 'event', rule, event },
+      ...(value !== undefined ? { value } : {}),
+    });
+  }
+
+  private valueOf(p: PlannedCorrelation, get: (name: string) => FieldValue | undefined): string | number | undefined {
+    const field = p.correlation.condition?.field;
+    if (field === undefined) return undefined;
+    switch (p.correlation.type) {
+      case 'value_count': {
+        const parts = field.map((f) => text(get(f)));
+        return parts.some((x) => x === undefined) ? undefined : parts.length === 1 ? (parts[0] as string) : JSON.stringify(parts);
+      }
+      case 'value_sum':
+      case 'value_avg':
+      case 'value_percentile':
+      case 'value_median':
+        return field.length === 1 ? numeric(get(field[0] as string)) : undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * Evaluates every correlation, inner ones first (their firings become the outer ones' items); yields the
+   * firings of those whose alerts are output, correlation by correlation, group by group, in time order.
+   */
+  *evaluate(): Generator<CorrelationFiring> {
+    for (const p of this.plan.correlations) {
+      const outer = this.plan.correlations.flatMap((o) => o.members.flatMap((m, k) => (m.kind === 'correlation' && m.correlation === p.index ? [{ o, k }] : [])));
+      const fired: CorrelationFiring[] = [];
+      let window: GroupWindow<StoredItem> | undefined;
+      let group: string | undefined;
+      const names = p.correlation.groupBy;
+      const onFire = (f: Firing<StoredItem>) => {
+        const firing = toFiring(p, f, group as string, names);
+        (this.stats[p.index] as CorrelationStats).firings++;
+        fired.push(firing);
+      };
+      for (const item of this.store.take(p.index)) {
+        if (item.group !== group) {
+          window?.end();
+          yield* this.route(fired, outer, p);
+          group = item.group;
+          window = new GroupWindow(p.spec, onFire);
+        }
+        (window as GroupWindow<StoredItem>).add(item);
+        if (fired.length > 0) yield* this.route(fired, outer, p);
+      }
+      window?.end();
+      yield* this.route(fired, outer, p);
+    }
+  }
+
+  /** Hands each firing to the correlations that reference this one, and yields it when it is output. */
+  private *route(fired: CorrelationFiring[], outer: ReadonlyArray<{ o: PlannedCorrelation; k: number }>, p: PlannedCorrelation): Generator<CorrelationFiring> {
+    for (const f of fired) {
+      for (const { o, k } of outer) this.addInner(o, k, f, p);
+      if (p.emit) yield f;
+    }
+    fired.length = 0;
+  }
+
+  private addInner(o: PlannedCorrelation, member: number, inner: CorrelationFiring, p: PlannedCorrelation): void {
+    const stats = this.stats[o.index] as CorrelationStats;
+    const byName = new Map(inner.group);
+    const values: string[] = [];
+    for (const f of o.groupFields[member] as readonly string[]) {
+      const v = byName.get(f);
+      if (v === undefined) {
+        stats.missingGroup++;
+        return;
+      }
+      values.push(v);
+    }
+    const value = this.valueOf(o, (name) => byName.get(name));
+    stats.items++;
+    this.store.add(o.index, {
+      // The moment the inner condition became true.
+      time: inner.last,
+      member,
+      group: JSON.stringify(values),
+      order: JSON.stringify([p.index, inner.group, inner.first]),
+      source: { kind: 'correlation', alert: inner },
+      ...(value !== undefined ? { value } : {}),
+    });
+  }
+}
+
+function firstOf(s: ItemSource): number {
+  return s.kind === 'event' ? (s.event.timestamp as number) : s.alert.first;
+}
+
+function toFiring(p: PlannedCorrelation, f: Firing<StoredItem>, group: string, names: readonly string[]): CorrelationFiring {
+  const values = JSON.parse(group) as string[];
+  const items = f.items;
+  let first = Infinity;
+  for (const i of items) first = Math.min(first, firstOf(i.source));
+  const distinct = p.correlation.type === 'value_count' ? [...new Set(items.flatMap((i) => (typeof i.value === 'string' ? [i.value] : [])))].slice(0, CONTRIBUTORS) : undefined;
+  return {
+    correlation: p.index,
+    group: names.map((n, k) => [n, values[k] as string] as const),
+    first,
+    last: (items[items.length - 1] as StoredItem).time,
+    windowStart: f.windowStart,
+    windowEnd: f.windowEnd,
+    aggregate: f.aggregate,
+    contributors: items.slice(0, CONTRIBUTORS).map((i) => i.source),
+    contributorCount: items.length,
+    ...(distinct !== undefined ? { values: distinct } : {}),
+  };
+}
