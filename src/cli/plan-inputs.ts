@@ -4,6 +4,7 @@ import { CHUNK_SIZE, chunkCountFromSize, FILE_HEADER_SIZE } from '../formats/evt
 import { headerProblems } from '../formats/evtx/read-evtx.js';
 import type { InputProblem } from '../formats/input-item.js';
 import { formatOfHead } from '../formats/read-input.js';
+import type { ReadLimits } from '../formats/read-limits.js';
 
 /** A piece of a task as the main thread keeps it: which file (for progress) and the problems found in planning. */
 export interface PieceMeta {
@@ -74,7 +75,8 @@ function evtxEvents(head: Buffer, chunks: number): number {
   return chunks * EVENTS_PER_CHUNK;
 }
 
-export async function planInputs(files: readonly string[], sizes: readonly number[], recover: boolean): Promise<Plan> {
+/** `limits`: --max-record-size and the problems kept per file, carried by every JSON range to the thread that reads it. */
+export async function planInputs(files: readonly string[], sizes: readonly number[], recover: boolean, limits?: Partial<ReadLimits>): Promise<Plan> {
   const heads: FileHead[] = [];
   for (let i = 0; i < files.length; i += OPEN_AT_ONCE) heads.push(...(await Promise.all(files.slice(i, i + OPEN_AT_ONCE).map(readHead))));
   const units: Unit[] = [];
@@ -119,7 +121,7 @@ export async function planInputs(files: readonly string[], sizes: readonly numbe
       for (let start = 0; start === 0 || start < size; start += JSON_RANGE) {
         const end = Math.min(size, start + JSON_RANGE);
         add(
-          { kind: 'json', file, start, end, state: start === 0 ? { inArray: false, sawContent: false } : later, next: end >= size ? undefined : later },
+          { kind: 'json', file, start, end, state: start === 0 ? { inArray: false, sawContent: false } : later, next: end >= size ? undefined : later, ...(limits === undefined ? {} : { limits }) },
           { fileIndex, bytes: end - start, problems: [], first: start === 0 },
           jsonWeight(end - start),
         );

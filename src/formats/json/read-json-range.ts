@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { InputItem } from '../input-item.js';
+import type { ReadLimits } from '../read-limits.js';
 import { JsonRecordSplitter, type SplitterState } from './read-json.js';
 
 /**
@@ -16,6 +17,8 @@ export interface JsonRange {
   readonly state: SplitterState;
   /** The state the next range assumes; undefined when this range reaches the end of the file. */
   readonly next: SplitterState | undefined;
+  /** --max-record-size and the problems kept (the defaults when not given). */
+  readonly limits?: Partial<ReadLimits>;
 }
 
 export interface JsonRangeEnd {
@@ -79,23 +82,38 @@ export function readJsonRange(range: JsonRange, emit: (item: InputItem) => void)
       done += n;
     }
     const text = bytes.toString('utf8');
-    const splitter = new JsonRecordSplitter(range.file, emit, range.state);
+    // Items wait for the range's end: an open record's skip problem (too large, too deep) is the resuming reader's to give.
+    const items: InputItem[] = [];
+    const splitter = new JsonRecordSplitter(range.file, (item) => items.push(item), range.state, range.limits);
+    const done = (end: JsonRangeEnd): JsonRangeEnd => {
+      for (const item of items) emit(item);
+      return end;
+    };
     splitter.push(text);
     if (range.next === undefined || to >= size) {
       splitter.end();
-      return { lines: splitter.lines };
+      return done({ lines: splitter.lines });
     }
+    // Not an event file: one problem said so; the rest of the file is not read (a resume at its end).
+    if (splitter.gaveUp) return done({ lines: splitter.lines, resume: { byte: size, line: splitter.lines + 1, column: 0, state: { ...range.next, problems: splitter.problems } } });
+    splitter.release();
+    let problems = splitter.problems;
     const open = splitter.open;
     if (open !== undefined) {
       // The items of the open record come from the reader that resumes at its '{'.
+      const at = items.findIndex((i) => i.kind === 'problem' && i.problem.line === open.line && i.problem.column === open.column);
+      if (at >= 0) {
+        problems -= items.length - at;
+        items.length = at;
+      }
       const byte = from + Buffer.byteLength(text.slice(0, open.index));
-      return { lines: splitter.lines, resume: { byte, line: open.line, column: open.column - 1, state: { inArray: open.inArray, sawContent: true } } };
+      return done({ lines: splitter.lines, resume: { byte, line: open.line, column: open.column - 1, state: { inArray: open.inArray, sawContent: true, problems } } });
     }
     const state = splitter.state;
     if (state === undefined || state.inArray !== range.next.inArray || state.sawContent !== range.next.sawContent) {
-      return { lines: splitter.lines, resume: { byte: to, line: splitter.lines + 1, column: 0, state: state ?? range.next } };
+      return done({ lines: splitter.lines, resume: { byte: to, line: splitter.lines + 1, column: 0, state: { ...(state ?? range.next), problems } } });
     }
-    return { lines: splitter.lines };
+    return done({ lines: splitter.lines });
   } finally {
     closeSync(fd);
   }

@@ -1,10 +1,13 @@
 import { createReadStream } from 'node:fs';
 import type { FieldValue } from '../../event/event.js';
 import { timeOf } from '../../event/event-time.js';
-import type { InputItem } from '../input-item.js';
+import type { InputItem, InputProblem } from '../input-item.js';
+import { ProblemCap, readLimits, type ReadLimits } from '../read-limits.js';
 import { normalizeJsonRecord } from './normalize-json.js';
+import { nestedDeeper } from './nested-deeper.js';
 
-const MAX_RECORD = 64 * 1024 * 1024;
+/** Nesting past this is no Windows event (they nest five or six deep) and would overflow the stack of later readers. */
+export const MAX_JSON_DEPTH = 64;
 
 /** Where a splitter stands between two records (its state at depth 0), so that another can go on from there. */
 export interface SplitterState {
@@ -12,6 +15,8 @@ export interface SplitterState {
   readonly inArray: boolean;
   /** Something other than whitespace came before (a second '[' is then an error). */
   readonly sawContent: boolean;
+  /** Problems the file gave before this point (its problem cap goes on counting from there). */
+  readonly problems?: number;
 }
 
 /** Where the record still open at the end of a text started. */
@@ -50,28 +55,57 @@ export class JsonRecordSplitter {
   private carry = '';
   /** Characters pushed before the current text (the carry included). */
   private offset = 0;
+  /** The record being read is skipped (too large or too deep): its brackets are followed, its text not kept. */
+  private skipping = false;
+  /** Characters between records that are not JSON are reported once a run (up to the line's end or a '{'). */
+  private junk = false;
+  private readonly limits: ReadLimits;
+  private readonly cap: ProblemCap;
+  /**
+   * Problems held until the first record, while the text may still turn out to be no event log at all: then
+   * one problem replaces them (see giveUp). Undefined once a record was read, or when not at a file's start.
+   */
+  private held: InputProblem[] | undefined;
+  private stopped = false;
 
   /** `start`: the state of the text before this one, when this one starts after some records of a file. */
   constructor(
     private readonly file: string,
     private readonly emit: (item: InputItem) => void,
     start?: SplitterState & { readonly line?: number; readonly column?: number },
+    limits?: Partial<ReadLimits>,
   ) {
+    this.limits = readLimits(limits);
+    this.cap = new ProblemCap(file, this.limits.maxProblems, (problem) => emit({ kind: 'problem', problem }), start?.problems ?? 0);
     if (start !== undefined) {
       this.inArray = start.inArray;
       this.sawContent = start.sawContent;
       this.line = start.line ?? 1;
       this.col = start.column ?? 0;
     }
+    if (start === undefined || !start.sawContent) this.held = [];
+  }
+
+  /** The text was found to be no JSON event log and the rest is not worth reading (one problem said so). */
+  get gaveUp(): boolean {
+    return this.stopped;
+  }
+
+  /** Problems seen so far in the file, kept or not. */
+  get problems(): number {
+    return this.cap.count;
   }
 
   push(text: string): void {
+    if (this.stopped) return;
+    const MAX_RECORD = this.limits.maxRecordSize;
     const s = this.carry === '' ? text : this.carry + text;
     const base = this.offset - this.carry.length;
     this.carry = '';
     this.offset += text.length;
     let i = 0;
     while (i < s.length) {
+      if (this.stopped) return;
       const nl = s.indexOf('\n', i);
       if (this.depth === 0) {
         if (nl < 0 && s.length - i <= MAX_RECORD) {
@@ -97,14 +131,23 @@ export class JsonRecordSplitter {
   }
 
   end(): void {
-    if (this.carry !== '') {
+    if (this.carry !== '' && !this.stopped) {
       const s = this.carry;
       const base = this.offset - s.length;
       this.carry = '';
       if (!this.wholeLine(s, 0, s.length)) this.scan(s, base, 0, s.length);
     }
-    if (this.depth > 0) this.problem('JSON record is truncated at the end of the file', this.startLine, this.startCol);
+    if (this.depth > 0 && !this.skipping) this.problem('JSON record is truncated at the end of the file', this.startLine, this.startCol);
     this.reset();
+    this.release();
+    this.cap.close();
+  }
+
+  /** Passes on the problems held back (at the end of a range that another reader goes on from). */
+  release(): void {
+    const held = this.held;
+    this.held = undefined;
+    if (held !== undefined && !this.stopped) for (const p of held) this.cap.add(p);
   }
 
   /** The state between records, or undefined inside one (see open). Only where the text ends at a line's end. */
@@ -128,13 +171,15 @@ export class JsonRecordSplitter {
     while (a < to && s[a] !== '{' && between(s[a] as string)) a++;
     let b = to - 1;
     while (b > a && s[b] !== '}' && between(s[b] as string)) b--;
-    if (s[a] !== '{' || s[b] !== '}' || b - a + 1 > MAX_RECORD) return false;
+    if (s[a] !== '{' || s[b] !== '}' || b - a + 1 > this.limits.maxRecordSize) return false;
     let obj: unknown;
     try {
       obj = JSON.parse(s.slice(a, b + 1));
     } catch {
       return false;
     }
+    // The character scan reports it, at the bracket past the limit.
+    if (nestedDeeper(obj, MAX_JSON_DEPTH)) return false;
     this.sawContent = true;
     this.record(obj, this.line);
     return true;
@@ -142,7 +187,16 @@ export class JsonRecordSplitter {
 
   /** Characters from..to of s (s starts at `base` in the stream), one at a time. */
   private scan(s: string, base: number, from: number, to: number): void {
+    const max = this.limits.maxRecordSize;
     for (let i = from; i < to; i++) {
+      if (this.stopped) return;
+      if (this.skipping && this.inString && !this.escaped) {
+        // Inside a string of a skipped record only '"', '\' and a newline matter: jump to the next of them.
+        const j = nextSpecial(s, i, to);
+        this.col += j - i;
+        i = j;
+        if (i >= to) return;
+      }
       const ch = s[i] as string;
       if (ch === '\n') {
         this.line++;
@@ -156,22 +210,27 @@ export class JsonRecordSplitter {
           this.startCol = this.col;
           this.startIndex = base + i;
           this.sawContent = true;
+          this.junk = false;
+        } else if (ch === '\n') {
+          this.junk = false;
+        } else if (this.junk) {
+          continue;
         } else if (ch === '[' && !this.inArray && !this.sawContent) {
           this.inArray = true;
           this.sawContent = true;
         } else if (ch === ']' && this.inArray) {
           this.inArray = false;
         } else if (!between(ch)) {
-          this.problem(`unexpected '${ch}' between JSON records`, this.line, this.col);
+          if (ch === '\0' && this.held !== undefined) return this.giveUp('a NUL byte before any record: a binary file', this.line, this.col);
+          this.problem(`unexpected '${ch === '\0' ? '\\0' : ch}' between JSON records`, this.line, this.col);
           this.sawContent = true;
+          this.junk = true;
         }
         continue;
       }
-      this.buf += ch;
-      if (this.buf.length > MAX_RECORD) {
-        this.problem(`JSON record larger than ${MAX_RECORD} bytes; skipped`, this.startLine, this.startCol);
-        this.reset();
-        continue;
+      if (!this.skipping) {
+        this.buf += ch;
+        if (this.buf.length > max) this.skip(`JSON record larger than --max-record-size (${max} characters); skipped`);
       }
       if (this.inString) {
         if (this.escaped) this.escaped = false;
@@ -179,16 +238,41 @@ export class JsonRecordSplitter {
         else if (ch === '"') this.inString = false;
         else if (ch === '\n') {
           // A newline inside a string cannot happen in valid JSON: the record is broken (often truncated JSONL).
-          this.problem('JSON record ends inside a string', this.startLine, this.startCol);
+          if (!this.skipping) this.problem('JSON record ends inside a string', this.startLine, this.startCol);
           this.reset();
         }
       } else if (ch === '"') this.inString = true;
-      else if (ch === '{' || ch === '[') this.depth++;
-      else if (ch === '}' || ch === ']') {
+      else if (ch === '{' || ch === '[') {
+        this.depth++;
+        if (this.depth > MAX_JSON_DEPTH && !this.skipping) this.skip(`JSON record nested deeper than ${MAX_JSON_DEPTH}; skipped`);
+      } else if (ch === '}' || ch === ']') {
         this.depth--;
-        if (this.depth === 0) this.finish();
+        if (this.depth === 0) {
+          if (this.skipping) this.reset();
+          else this.finish();
+        }
       }
     }
+  }
+
+  /** Reports the record and follows it to its end without keeping its text: memory stays bounded. */
+  private skip(message: string): void {
+    this.problem(message, this.startLine, this.startCol);
+    this.buf = '';
+    this.skipping = true;
+  }
+
+  /**
+   * Gives up on the file: problems before any record (too many, or a binary byte) say it holds no JSON
+   * events. One problem replaces the ones held, and nothing more is read.
+   */
+  private giveUp(why: string, line: number, column: number): void {
+    const first = this.held?.[0];
+    this.held = undefined;
+    this.stopped = true;
+    this.reset();
+    const p = first ?? { line, column };
+    this.cap.add({ code: 'input-not-events', severity: 'error', message: `not a JSON event file (${why}); the rest of the file is skipped${first === undefined ? '' : `; the first problem: ${first.message}`}`, file: this.file, ...(p.line === undefined ? {} : { line: p.line }), ...(p.column === undefined ? {} : { column: p.column }) });
   }
 
   private reset(): void {
@@ -196,10 +280,14 @@ export class JsonRecordSplitter {
     this.depth = 0;
     this.inString = false;
     this.escaped = false;
+    this.skipping = false;
   }
 
   private problem(message: string, line: number, column: number): void {
-    this.emit({ kind: 'problem', problem: { code: 'json-syntax', severity: 'error', message, file: this.file, line, column } });
+    const p: InputProblem = { code: 'json-syntax', severity: 'error', message, file: this.file, line, column };
+    if (this.held === undefined) return this.cap.add(p);
+    this.held.push(p);
+    if (this.held.length >= this.limits.maxProblems) this.giveUp(`${this.held.length} problems and no record`, line, column);
   }
 
   private finish(): void {
@@ -216,6 +304,7 @@ export class JsonRecordSplitter {
   }
 
   private record(obj: unknown, line: number): void {
+    if (this.held !== undefined) this.release();
     const { fields, time } = normalizeJsonRecord(obj as { [k: string]: FieldValue });
     const t = time === undefined ? NaN : timeOf(time);
     this.emit({ kind: 'event', event: { fields, source: { file: this.file, line }, ...(Number.isNaN(t) ? {} : { timestamp: t }) } });
@@ -226,21 +315,40 @@ export class JsonRecordSplitter {
  * Streams the records of a JSON file (any of the three layouts); with `from`, from that byte offset on, the
  * splitter in the given state there (where a range read elsewhere could not go on: see readJsonRange).
  */
-export async function* readJsonFile(path: string, from?: { readonly byte: number; readonly state: SplitterState; readonly line: number; readonly column: number }): AsyncGenerator<InputItem> {
+export async function* readJsonFile(
+  path: string,
+  from?: { readonly byte: number; readonly state: SplitterState; readonly line: number; readonly column: number },
+  limits?: Partial<ReadLimits>,
+): AsyncGenerator<InputItem> {
   const pending: InputItem[] = [];
-  const splitter = new JsonRecordSplitter(path, (item) => pending.push(item), from === undefined ? undefined : { ...from.state, line: from.line, column: from.column });
-  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20, start: from?.byte ?? 0 })) {
-    splitter.push(chunk as string);
-    yield* pending.splice(0);
+  const splitter = new JsonRecordSplitter(path, (item) => pending.push(item), from === undefined ? undefined : { ...from.state, line: from.line, column: from.column }, limits);
+  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20, start: from?.byte ?? 0 });
+  try {
+    for await (const chunk of stream) {
+      splitter.push(chunk as string);
+      yield* pending.splice(0);
+      if (splitter.gaveUp) break;
+    }
+  } finally {
+    stream.destroy();
   }
   splitter.end();
   yield* pending.splice(0);
 }
 
-export function* readJsonText(text: string, file: string): Generator<InputItem> {
+export function* readJsonText(text: string, file: string, limits?: Partial<ReadLimits>): Generator<InputItem> {
   const pending: InputItem[] = [];
-  const splitter = new JsonRecordSplitter(file, (item) => pending.push(item));
+  const splitter = new JsonRecordSplitter(file, (item) => pending.push(item), undefined, limits);
   splitter.push(text);
   splitter.end();
   yield* pending;
+}
+
+const SPECIAL = /["\\\n]/g;
+
+/** The index of the first '"', '\' or newline in s[from..to), or `to` (one pass: linear however many strings). */
+function nextSpecial(s: string, from: number, to: number): number {
+  SPECIAL.lastIndex = from;
+  const m = SPECIAL.exec(s);
+  return m === null || m.index > to ? to : m.index;
 }

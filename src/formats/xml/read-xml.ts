@@ -1,32 +1,34 @@
-import type { Event } from '../../event/event.js';
-import { flattenEvent } from '../evtx/flatten-event.js';
-import { renderXml } from '../evtx/xml-tree.js';
-import { lineColOf } from '../../diagnostics.js';
+import { createReadStream } from 'node:fs';
 import type { InputItem } from '../input-item.js';
-import { parseXmlElement, XmlSyntaxError } from './parse-xml.js';
+import type { ReadLimits } from '../read-limits.js';
+import { XmlRecordSplitter } from './xml-record-splitter.js';
 
 /**
  * Windows event XML: one `<Event>` per record, one after another, or wrapped in `<Events>`.
  * A malformed event is reported with its line and column, and reading goes on at the next `<Event`.
  */
-export function* readXmlText(text: string, file: string): Generator<InputItem> {
-  const re = /<Event[\s>]/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
-    const at = m.index;
-    try {
-      const { element, end } = parseXmlElement(text, at);
-      re.lastIndex = end;
-      const fields = flattenEvent(element);
-      const line = lineColOf(text, at).line;
-      const t = Date.parse(String(fields['TimeCreated'] ?? ''));
-      const event: Event = { fields, source: { file, line }, ...(Number.isNaN(t) ? {} : { timestamp: t }) };
-      yield { kind: 'event', event, xml: () => renderXml(element) };
-    } catch (e) {
-      if (!(e instanceof XmlSyntaxError)) throw e;
-      const pos = lineColOf(text, e.offset);
-      yield { kind: 'problem', problem: { code: 'xml-syntax', severity: 'error', message: e.message, file, line: pos.line, column: pos.column } };
-      re.lastIndex = at + 1;
+export function* readXmlText(text: string, file: string, limits?: Partial<ReadLimits>): Generator<InputItem> {
+  const pending: InputItem[] = [];
+  const splitter = new XmlRecordSplitter(file, (item) => pending.push(item), limits);
+  splitter.push(text);
+  splitter.end();
+  yield* pending;
+}
+
+/** The same, streamed from a file: memory stays within a record (bounded by the limit) and a piece of the file. */
+export async function* readXmlFile(path: string, limits?: Partial<ReadLimits>): AsyncGenerator<InputItem> {
+  const pending: InputItem[] = [];
+  const splitter = new XmlRecordSplitter(path, (item) => pending.push(item), limits);
+  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  try {
+    for await (const chunk of stream) {
+      splitter.push(chunk as string);
+      yield* pending.splice(0);
+      if (splitter.gaveUp) break;
     }
+  } finally {
+    stream.destroy();
   }
+  splitter.end();
+  yield* pending.splice(0);
 }
