@@ -1,3 +1,4 @@
+import { baseline } from './baseline.js';
 import { check } from './check.js';
 import type { CommandSpec } from './command.js';
 import { dump } from './dump.js';
@@ -10,5 +11,6 @@ export const COMMANDS = {
   check,
   dump,
   explain,
+  baseline,
   serve,
 } satisfies Record<string, CommandSpec>;
