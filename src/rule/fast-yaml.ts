@@ -39,9 +39,13 @@ const BOOL = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
 // Plain scalars the core schema reads as something other than a string or a decimal integer: left to yaml.
 const OTHER = /^(?:0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
 
+/** Block collections nested in one another; Sigma rules nest four or five. */
+const MAX_BLOCK_DEPTH = 64;
+
 class Reader {
   private readonly lines: Line[] = [];
   private readonly lib = yaml();
+  private depth = 0;
 
   constructor(private readonly text: string) {
     let start = 0;
@@ -97,6 +101,15 @@ class Reader {
 
   /** A block map or sequence starting at content line i, more indented than `parent`. */
   private block(i: number, to: number, parent: number): [Node, number] {
+    // Deeper than any rule nests: the yaml package reads it (its stack, not ours) and the rule reader reports the depth.
+    if (this.depth >= MAX_BLOCK_DEPTH) giveUp();
+    this.depth++;
+    const r = this.blockAt(i, to, parent);
+    this.depth--;
+    return r;
+  }
+
+  private blockAt(i: number, to: number, parent: number): [Node, number] {
     const line = this.lines[i] as Line;
     const at = line.start + line.indent;
     if (this.isSeqEntry(at, line.end)) return this.seq(i, to, line.indent);

@@ -8,7 +8,7 @@ import { parseFilter } from './parse-filter.js';
 import { parseRule } from './parse-rule.js';
 import { fastParseDocuments } from './fast-yaml.js';
 import { yaml } from './yaml-lib.js';
-import { NodeReader } from './yaml-nodes.js';
+import { documentBounds, NodeReader } from './yaml-nodes.js';
 
 export interface RuleFileOptions {
   /** Values for `%name%` placeholders under `|expand`. */
@@ -28,11 +28,34 @@ export interface ParsedRuleFile {
 
 const YAML_CODES: Record<string, string> = { DUPLICATE_KEY: 'yaml-duplicate-key' };
 
+/** The largest rule file read, in characters (the largest SigmaHQ rule file is about 300 KB). */
+export const MAX_RULE_FILE_CHARS = 4 << 20;
+
 /**
  * Reads a rule file: every YAML document in it, classified as rule, correlation or filter
  * (the deprecated `action:` collections are merged, with a warning). Never throws on user input.
  */
 export function parseRuleFile(file: string, text: string, options: RuleFileOptions = {}): ParsedRuleFile {
+  if (text.length > MAX_RULE_FILE_CHARS) {
+    const d = error('rule-file-too-large', `a rule file of ${text.length} characters (at most ${MAX_RULE_FILE_CHARS}); not read`, { file, start: 0, end: 1 });
+    return { file, text, documents: [], diagnostics: [d], documentCount: 0 };
+  }
+  try {
+    return readRuleFile(file, text, options);
+  } catch (e) {
+    // Nesting the bounds did not foresee, inside yaml's own reader: a diagnostic, never a crash.
+    if (!(e instanceof RangeError)) throw e;
+    return tooDeep(file, text, Math.max(0, bracketDepthPast(text, 64)), `nested too deep to read (${e.message})`);
+  }
+}
+
+const FLOW_DEPTH_REFUSED = 256;
+
+function tooDeep(file: string, text: string, at: number, message: string): ParsedRuleFile {
+  return { file, text, documents: [], diagnostics: [error('yaml-too-deep', message, { file, start: at, end: at + 1 })], documentCount: 0 };
+}
+
+function readRuleFile(file: string, text: string, options: RuleFileOptions): ParsedRuleFile {
   const diagnostics: Diagnostic[] = [];
   const documents: SigmaDocument[] = [];
   const detectionOptions: DetectionOptions = {
@@ -40,6 +63,7 @@ export function parseRuleFile(file: string, text: string, options: RuleFileOptio
     keepUnresolvedPlaceholders: options.lint === true,
   };
   const docs = yamlDocuments(text);
+  if (!Array.isArray(docs)) return tooDeep(file, text, docs.deepAt, `brackets nested deeper than ${FLOW_DEPTH_REFUSED}`);
   let global: YAMLMap | null = null;
   let previousRule: YAMLMap | null = null;
   let documentCount = 0;
@@ -53,6 +77,11 @@ export function parseRuleFile(file: string, text: string, options: RuleFileOptio
     if (yamlErrors.length > 0) continue;
     const r = new NodeReader(file, doc.doc);
     if (doc.contents === null) continue;
+    const bound = documentBounds(file, doc.contents, doc.doc);
+    if (bound !== undefined) {
+      diagnostics.push(bound);
+      continue;
+    }
     const docSpan = r.span(doc.contents);
     const map = r.asMap(doc.contents);
     if (map === null) {
@@ -111,12 +140,28 @@ let emptyDocument: Document | undefined;
  * The file's YAML documents: from the fast reader when the file is in the subset it reads (nearly every
  * Sigma rule; same nodes and ranges), else from the yaml package, which also reports syntax errors.
  */
-function yamlDocuments(text: string): YamlDocument[] {
+function yamlDocuments(text: string): YamlDocument[] | { readonly deepAt: number } {
   const fast = fastParseDocuments(text);
   if (fast !== undefined) {
     const doc = (emptyDocument ??= new (yaml().Document)());
     return fast.filter((contents) => contents !== null).map((contents) => ({ contents, errors: [], doc }));
   }
+  // Flow brackets nested this deep are no rule (a regex would need hundreds of unclosed '['): the yaml package
+  // would take seconds to say so, or overflow its stack. (The fast reader reads no flow collections.)
+  const deepAt = bracketDepthPast(text, FLOW_DEPTH_REFUSED);
+  if (deepAt >= 0) return { deepAt };
   const parsed = yaml().parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, strict: false });
   return (Array.isArray(parsed) ? parsed : []).map((doc) => ({ contents: doc.contents, errors: doc.errors, doc }));
+}
+
+/** The offset where '[' and '{' first nest deeper than `max` (quotes not told apart), or -1. */
+function bracketDepthPast(text: string, max: number): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 91 || c === 123) {
+      if (++depth > max) return i;
+    } else if ((c === 93 || c === 125) && depth > 0) depth--;
+  }
+  return -1;
 }

@@ -1,6 +1,6 @@
 import type { Document, Node, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { yaml } from './yaml-lib.js';
-import type { Span } from '../diagnostics.js';
+import { error, type Diagnostic, type Span } from '../diagnostics.js';
 
 /** Reading YAML nodes with their positions, so every diagnostic can point at its place. */
 export class NodeReader {
@@ -74,7 +74,9 @@ export class NodeReader {
   toJS(node: Node | null): unknown {
     if (node === null) return null;
     const plain = plainData(node);
-    return plain === NOT_PLAIN ? node.toJS(this.doc) : plain;
+    // Alias expansion is bounded before any document is read (documentBounds): yaml's own count (100 aliases)
+    // would throw out of the rule reader instead of giving a diagnostic.
+    return plain === NOT_PLAIN ? node.toJS(this.doc, { maxAliasCount: -1 }) : plain;
   }
 }
 
@@ -113,3 +115,65 @@ function plainData(node: unknown): unknown {
   }
   return NOT_PLAIN;
 }
+
+/** What one YAML document may cost the rule reader. */
+export const DOCUMENT_BOUNDS = {
+  /** Maps and sequences nested in one another (Sigma rules nest four or five). */
+  depth: 64,
+  /** Nodes of the document with every alias expanded (a "billion laughs" document expands exponentially). */
+  expandedNodes: 100_000,
+  /** Characters of a `|re` value: the regex engine is linear in the text, but compiling is linear in the pattern. */
+  regexChars: 32 * 1024,
+} as const;
+
+/**
+ * Problems that make a document too costly to read, first found only: nesting too deep, aliases expanding past
+ * the bound, numbers out of range, regexes too long. Work is linear in the nodes (an alias is counted by its
+ * anchor's size, never walked again) and the walk's own depth is bounded.
+ */
+export function documentBounds(file: string, contents: Node, doc: Document): Diagnostic | undefined {
+  const lib = yaml();
+  const sizes = new Map<unknown, number>();
+  let total = 0;
+  let found: Diagnostic | undefined;
+  const span = (node: Node): Span => ({ file, start: node.range?.[0] ?? 0, end: Math.max(node.range?.[1] ?? 1, (node.range?.[0] ?? 0) + 1) });
+  const visit = (node: unknown, depth: number, key: string | undefined): number => {
+    if (found !== undefined || node === null || node === undefined) return 0;
+    let size = 1;
+    if (lib.isAlias(node)) {
+      // An anchor comes before its aliases: its size is known (an alias inside its own anchor counts one).
+      const target = node.resolve(doc);
+      size = sizes.get(target) ?? 1;
+    } else if (lib.isScalar(node)) {
+      const v = node.value;
+      if (typeof v === 'number' && !Number.isFinite(v) && !Number.isNaN(v) && !/^[-+]?\.inf$/i.test(node.source ?? '')) {
+        found = error('yaml-number-range', `the number ${abbreviate(String(node.source ?? v))} is out of range (larger than 1.8e308); quote it to match it as text`, span(node));
+      } else if (typeof v === 'string' && v.length > DOCUMENT_BOUNDS.regexChars && key !== undefined && key.split('|').slice(1).includes('re')) {
+        found = error('regex-too-long', `a regular expression of ${v.length} characters (at most ${DOCUMENT_BOUNDS.regexChars})`, span(node));
+      }
+    } else if (lib.isMap(node) || lib.isSeq(node)) {
+      if (depth > DOCUMENT_BOUNDS.depth) {
+        found = error('yaml-too-deep', `maps and lists nested deeper than ${DOCUMENT_BOUNDS.depth}`, span(node));
+        return 0;
+      }
+      for (const item of node.items) {
+        if (lib.isPair(item)) {
+          const k = lib.isScalar(item.key) ? String(item.key.value) : undefined;
+          size += visit(item.key, depth + 1, undefined) + visit(item.value, depth + 1, k);
+        } else size += visit(item, depth + 1, undefined);
+        if (found !== undefined) return 0;
+      }
+    }
+    total += lib.isAlias(node) ? size : 1;
+    // The file's size bounds its nodes; only aliases multiply them.
+    if (lib.isAlias(node) && found === undefined && total > DOCUMENT_BOUNDS.expandedNodes) {
+      found = error('yaml-alias-expansion', `with its aliases expanded the document holds more than ${DOCUMENT_BOUNDS.expandedNodes} nodes (aliases of aliases, a "billion laughs")`, span(node as Node));
+    }
+    if (lib.isMap(node) || lib.isSeq(node)) sizes.set(node, size);
+    return size;
+  };
+  visit(contents, 1, undefined);
+  return found;
+}
+
+const abbreviate = (s: string) => (s.length > 24 ? `${s.slice(0, 12)}…${s.slice(-6)} (${s.length} characters)` : s);
