@@ -2,11 +2,11 @@ import ipaddr from 'ipaddr.js';
 import type { Alert } from '../engine/alert.js';
 import type { FieldValue } from '../event/event.js';
 import type { SigmaRule } from '../rule/model.js';
-import { generalise, GENERALISERS, patternKey, patternText, toSigmaValue, type Generaliser, type Pattern } from './generalise.js';
+import { generalise, GENERALISERS, patternKey, patternText, renderValue, type Generaliser, type Pattern } from './generalise.js';
 
 /** One field test of a known-good entry: a value (a Sigma string, a number, or null for "absent") or CIDR ranges. */
 export type EntryTest =
-  | { readonly field: string; readonly kind: 'value'; readonly value: string | number | null; readonly shown: string }
+  | { readonly field: string; readonly kind: 'value'; readonly value: string | number | null; readonly shown: string; /** `|re|i` when the value was generalised. */ readonly modifiers?: string }
   | { readonly field: string; readonly kind: 'cidr'; readonly ranges: readonly string[] };
 
 /** An activity a rule fired on in the baseline period: the fields that define it and how often it was seen. */
@@ -51,7 +51,7 @@ export function userFolderGeneraliser(user: string | undefined): Generaliser | u
   const name = user?.split('\\').pop()?.trim();
   if (name === undefined || name.length < 3 || /^(system|local service|network service)$/i.test(name)) return undefined;
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return { name: 'user-folder', description: "the event's own user name as a folder of a path", re: new RegExp(`(?<=[\\\\/])${escaped}(?=[\\\\/])`, 'gi') };
+  return { name: 'user-folder', description: "the event's own user name as a folder of a path", wildcard: '[^\\\\/]+', re: new RegExp(`(?<=[\\\\/])${escaped}(?=[\\\\/])`, 'gi') };
 }
 
 /** The network an address belongs to for a baseline: its /24 (IPv4) or /64 (IPv6). */
@@ -68,7 +68,8 @@ const realHostname = (v: string | undefined) => (v === undefined || v === '' || 
 function valueTest(field: string, v: string | undefined, gens: readonly Generaliser[]): { test: EntryTest; key: string } {
   if (v === undefined) return { test: { field, kind: 'value', value: null, shown: '(absent)' }, key: `${field}=\u0001` };
   const p: Pattern = gens.length === 0 ? [{ kind: 'text', text: v }] : generalise(v, gens);
-  return { test: { field, kind: 'value', value: toSigmaValue(p), shown: patternText(p) }, key: `${field}=${patternKey(p)}` };
+  const { modifiers, value } = renderValue(p);
+  return { test: { field, kind: 'value', value, shown: patternText(p), ...(modifiers !== '' ? { modifiers } : {}) }, key: `${field}=${patternKey(p)}` };
 }
 
 /**

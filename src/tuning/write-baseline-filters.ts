@@ -33,7 +33,9 @@ export function entryId(rule: SigmaRule, a: Activity): string {
 function testLines(t: EntryTest): string[] {
   if (t.kind === 'cidr') return [`        ${t.field}|cidr:`, ...t.ranges.map((r) => `            - ${yamlString(r)}`)];
   const v = t.value === null ? 'null' : typeof t.value === 'number' ? String(t.value) : yamlString(t.value);
-  return [`        ${t.field}: ${v}`];
+  const mods = t.modifiers ?? '';
+  // A generalised value is a regular expression; the comment shows it with * where it varied.
+  return [...(mods !== '' ? [`        # ${t.field}: ${t.shown.replace(/\n/g, ' ')}`] : []), `        ${t.field}${mods}: ${v}`];
 }
 
 /** One known-good entry as a Sigma filter document: `condition: not selection`, so the alert stands unless it is this activity. */
