@@ -96,6 +96,11 @@ export class JsonRecordSplitter {
     return this.cap.count;
   }
 
+  /** Characters the splitter holds between pushes (a record's text, a line's start): at most the limit and a push. */
+  get heldChars(): number {
+    return this.buf.length + this.carry.length;
+  }
+
   push(text: string): void {
     if (this.stopped) return;
     const MAX_RECORD = this.limits.maxRecordSize;

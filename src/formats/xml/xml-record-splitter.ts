@@ -47,6 +47,11 @@ export class XmlRecordSplitter {
     return this.stopped;
   }
 
+  /** Characters held between pushes (an open event's text): at most the limit and a push. */
+  get heldChars(): number {
+    return this.buf.length;
+  }
+
   push(text: string): void {
     if (this.stopped) return;
     if (this.held !== undefined && text.includes('\0')) {
@@ -97,7 +102,10 @@ export class XmlRecordSplitter {
         } else this.from = Math.max(this.from, this.buf.length - TAIL);
         return;
       }
-      if (!this.skipping) this.record(this.buf.slice(0, end));
+      if (this.skipping) {
+        // Reported when it passed the limit.
+      } else if (end > max) this.problem(`XML event larger than --max-record-size (${max} characters); skipped`, this.line, this.col);
+      else this.record(this.buf.slice(0, end));
       this.drop(end);
       this.inRecord = false;
       this.skipping = false;
