@@ -11,6 +11,8 @@ export interface IngestContext {
   readonly metrics: Metrics;
   /** The Elasticsearch version the ES endpoint reports when the client does not name its own (see es-bulk.ts). */
   readonly esVersion: string;
+  /** Templates, policies and pipelines clients installed through the ES endpoint, by path. */
+  readonly esInstalled: Map<string, unknown>;
 }
 
 export interface Route {

@@ -1,7 +1,9 @@
 import type { IngestProtocolSpec } from './ingest-protocol.js';
+import { ES_BULK } from './es-bulk.js';
 import { NDJSON_HTTP } from './ndjson-http.js';
 
 /** The HTTP ingest protocols, tried in this order for each request (TCP JSON lines has its own listener). */
 export const INGEST_PROTOCOLS = {
   http: NDJSON_HTTP,
+  elasticsearch: ES_BULK,
 } satisfies Record<string, IngestProtocolSpec>;
