@@ -5,6 +5,7 @@ import { dump } from './dump.js';
 import { explain } from './explain.js';
 import { hunt } from './hunt.js';
 import { serve } from './serve.js';
+import { tune } from './tune.js';
 
 export const COMMANDS = {
   hunt,
@@ -12,5 +13,6 @@ export const COMMANDS = {
   dump,
   explain,
   baseline,
+  tune,
   serve,
 } satisfies Record<string, CommandSpec>;
