@@ -58,7 +58,7 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
   journal.onAppend = () => loop.kick();
   loop.start();
 
-  const ingest: IngestContext = { journal, limits: { maxBytes: config.maxBodyBytes, maxDecoded: config.maxDecodedBytes }, metrics, esVersion: config.esVersion, esInstalled: new Map() };
+  const ingest: IngestContext = { journal, limits: { maxBytes: config.maxBodyBytes, maxDecoded: config.maxDecodedBytes }, metrics, esVersion: config.esVersion, esInstalled: new Map(), hecAcks: new Map() };
   const health = () => {
     const size = journal.size();
     const backlog = journal.backlog;

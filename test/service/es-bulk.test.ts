@@ -126,9 +126,9 @@ describe('Elasticsearch-compatible ingest', () => {
   });
 
   it('refuses bad requests whole with a 4xx and a reason, and goes on serving', async () => {
-    const post = (body: BodyInit, headers: Record<string, string> = { 'content-type': 'application/x-ndjson' }) => fetch(`${svc.url}/_bulk`, { method: 'POST', headers, body });
+    const post = (body: string | Uint8Array, headers: Record<string, string> = { 'content-type': 'application/x-ndjson' }) => fetch(`${svc.url}/_bulk`, { method: 'POST', headers, body });
     const before = svc.service.journal.lastPosition;
-    const cases: Array<[BodyInit, Record<string, string> | undefined, number, RegExp]> = [
+    const cases: Array<[string | Uint8Array, Record<string, string> | undefined, number, RegExp]> = [
       ['{"create":{}}\n{"a":1}\n{broken action\n{"b":2}\n', undefined, 400, /line \[3\]/],
       ['{"launch":{}}\n{"a":1}\n', undefined, 400, /expected one of index, create, update, delete/],
       ['{"create":{}}\n', undefined, 400, /no document line/],

@@ -13,6 +13,8 @@ export interface IngestContext {
   readonly esVersion: string;
   /** Templates, policies and pipelines clients installed through the ES endpoint, by path. */
   readonly esInstalled: Map<string, unknown>;
+  /** Splunk HEC: the last ackId handed out per channel (in this process's life). */
+  readonly hecAcks: Map<string, number>;
 }
 
 export interface Route {
