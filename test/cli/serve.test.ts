@@ -1,0 +1,63 @@
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startServe, type ServeProcess } from '../service/serve-process.js';
+import { sigmatch } from './run-cli.js';
+
+const dirs: string[] = [];
+const children: ServeProcess[] = [];
+const tmp = (prefix: string) => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('sigmatch serve', () => {
+  it('binds to loopback when given a port alone, reports a broken rule and runs the others, and stops on SIGINT with code 0', async () => {
+    const rules = tmp('sigmatch-serve-rules-');
+    copyFileSync(resolve(__dirname, '../../rules/net_connection_win_cmstp_initiated_connection.yml'), join(rules, 'good.yml'));
+    writeFileSync(join(rules, 'broken.yml'), 'title: Broken\nlogsource:\n    category: process_creation\n    product: windows\ndetection:\n    sel:\n        Image|endswith: x\n    condition: sel and nothing\n');
+    const data = tmp('sigmatch-serve-data-');
+    const s = await startServe(['--rules', rules, '--data', data, '--listen', '0', '--no-cache']);
+    children.push(s);
+    expect(s.stderr()).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+; 1 rules \(1 not loaded\)/);
+    const health = (await (await fetch(`${s.url}/api/health`)).json()) as { rules: { loaded: number; errors: Array<{ rule: string; reason: string }> } };
+    expect(health.rules.loaded).toBe(1);
+    expect(health.rules.errors.map((e) => e.rule).join(' ')).toContain('broken.yml');
+    s.child.kill('SIGINT');
+    expect(await s.exited).toBe(0);
+    expect(s.stderr()).toMatch(/SIGINT, stopping\nsigmatch serve: stopped\n$/);
+  });
+
+  it('stops on SIGTERM, and a restart on the same data keeps the alerts', async () => {
+    const data = tmp('sigmatch-serve-data-');
+    const s = await startServe(['--data', data, '--no-cache']);
+    children.push(s);
+    const doc = { '@timestamp': '2026-11-20T09:14:05.020Z', winlog: { channel: 'Microsoft-Windows-Sysmon/Operational', computer_name: 'WS1', event_id: '3', record_id: 2, event_data: { Image: 'C:\\Windows\\System32\\cmstp.exe', Initiated: 'true', DestinationIp: '203.0.113.50' } } };
+    expect((await fetch(`${s.url}/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(doc) })).status).toBe(200);
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+    const again = await startServe(['--data', data, '--no-cache']);
+    children.push(again);
+    let alerts: unknown[] = [];
+    for (let i = 0; i < 100 && alerts.length === 0; i++) {
+      alerts = ((await (await fetch(`${again.url}/api/alerts`)).json()) as { alerts: unknown[] }).alerts;
+      if (alerts.length === 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(alerts).toHaveLength(1);
+    again.child.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
+  });
+
+  it('refuses a bad address with a usage error naming the option', () => {
+    const r = sigmatch(['serve', '--listen', 'nowhere:port']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--listen/);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+  });
+});
