@@ -72,7 +72,7 @@ export async function* readAlertLines(path: string, skipped: { lines: number }):
       fields: event as { readonly [k: string]: FieldValue },
       ...(Number.isNaN(t) ? {} : { timestamp: t }),
       ...(domain !== undefined ? { domain } : {}),
-      ...(Array.isArray(by) && by.length > 0 ? { suppressedBy: by.map(String) } : {}),
+      ...(Array.isArray(by) && by.length > 0 ? { suppressedBy: by.map(String) } : typeof by === 'string' && by !== '' ? { suppressedBy: [by] } : {}),
     };
   }
 }
