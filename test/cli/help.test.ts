@@ -110,7 +110,7 @@ describe('help, version and usage errors', () => {
   test('options keep working after the paths, and --no-cache is accepted', () => {
     const r = sigmatch(['hunt', 'examples/', '--format', 'csv', '--no-cache', '--quiet']);
     expect(r.code).toBe(1);
-    expect(r.stdout.trim().split('\n')).toHaveLength(3);
+    expect(r.stdout.trim().split('\n')).toHaveLength(6);
     expect(r.stderr).toBe('');
     expect(sigmatch(['check', '--no-cache', '--quiet', 'rules/']).code).toBe(0);
   });

@@ -21,7 +21,8 @@ function huntEvents(events: WriterEvent[], ...args: string[]) {
   const dir = mkdtempSync(join(tmpdir(), 'sigmatch-hunt-'));
   const file = join(dir, 'log.evtx');
   writeFileSync(file, writeEvtxBuffer(events));
-  const r = sigmatch(['hunt', '--format', 'jsonl', ...args, dir]);
+  // These tests are about the twelve rules; the pack's chain correlations have tests of their own.
+  const r = sigmatch(['hunt', '--format', 'jsonl', '--no-correlations', '--min-level', 'low', ...args, dir]);
   return { ...r, alerts: r.stdout.trim() === '' ? [] : r.stdout.trim().split('\n').map((l) => JSON.parse(l)) };
 }
 
@@ -77,21 +78,27 @@ describe('sigmatch hunt with the built-in pack', () => {
     const p = proc('C:\\Windows\\System32\\fsi.exe');
     writeFileSync(join(dir, 'a.evtx'), writeEvtxBuffer([networkConnect(at(2), HOST, p, '203.0.113.5', 443)]));
     writeFileSync(join(dir, 'b.evtx'), writeEvtxBuffer([processCreate(at(1), HOST, p)]));
-    const r = sigmatch(['hunt', '--format', 'jsonl', dir]);
+    const r = sigmatch(['hunt', '--format', 'jsonl', '--no-correlations', '--min-level', 'low', dir]);
     expect(JSON.parse(r.stdout.trim()).process.command_line).toBe(p.commandLine);
   });
 
-  test('the shipped example: one intrusion, two alerts, story attached; csv and table formats; exit codes', () => {
+  test('the shipped example: one intrusion, two alerts and three correlations of its chain, story attached; csv and table formats; exit codes', () => {
     const r = sigmatch(['hunt', 'examples/']);
     expect(r.code).toBe(1);
-    const lines = r.stdout.trim().split('\n');
-    expect(lines).toHaveLength(2);
+    const lines = r.stdout.trim().split('\n').filter((l) => !l.startsWith('    ↳'));
+    expect(lines).toHaveLength(5);
     expect(lines[0]).toContain('→ 203.0.113.50:443 (cdn-update.example.net)  cmd.exe → cmstp.exe /ni /s');
-    expect(r.stderr).toContain('Alerts: 2 (2 high)');
+    expect(lines[1]).toContain('CRITICAL Proxy-Execution Utility Started and Connected Out  [temporal_ordered Computer=WS01.corp.example ProcessGuid=');
+    expect(r.stderr).toContain('Alerts: 5 (3 critical, 2 high)');
     const csv = sigmatch(['hunt', '--format', 'csv', 'examples/']).stdout.trim().split('\n');
-    expect(csv[0]).toBe('time,level,rule,ruleId,host,utility,image,destinationIp,destinationPort,domain,commandLine,parentImage,parentCommandLine,user,file,record');
-    expect(csv).toHaveLength(3);
-    expect(sigmatch(['hunt', '--min-level', 'critical', 'examples/']).code).toBe(0);
+    expect(csv[0]).toBe('time,level,rule,ruleId,host,utility,image,destinationIp,destinationPort,domain,commandLine,parentImage,parentCommandLine,user,file,record,kind,correlationType,group,windowStart,windowEnd,aggregate,contributors');
+    expect(csv).toHaveLength(6);
+    expect(sigmatch(['hunt', '--no-correlations', '--format', 'csv', 'examples/']).stdout.trim().split('\n')).toHaveLength(1 + 2 + 5);
+    // The correlations are critical, the twelve rules high: --min-level chooses among both.
+    const critical = sigmatch(['hunt', '--min-level', 'critical', '--format', 'csv', 'examples/']);
+    expect(critical.code).toBe(1);
+    expect(critical.stdout.trim().split('\n').slice(1).every((l) => l.includes(',critical,') && l.includes(',correlation,'))).toBe(true);
+    expect(sigmatch(['hunt', '--min-level', 'critical', '--no-correlations', 'examples/']).code).toBe(0);
     expect(sigmatch(['hunt', '--format', 'yaml', 'examples/']).code).toBe(2);
     expect(sigmatch(['hunt', '/nonexistent/path']).code).toBe(2);
   });
@@ -122,11 +129,12 @@ describe('sigmatch hunt with the built-in pack', () => {
 });
 
 describe('rule pack, PID fallback, Security 4688', () => {
-  test('the built-in pack passes check with no warning, one rule per utility', () => {
+  test('the built-in pack passes check with one warning (the selector extension), one rule per utility and the chain correlations', () => {
     const r = sigmatch(['check', 'rules/']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('12 files, 12 documents: 12 rules');
-    expect(r.stdout).toContain('0 errors, 0 warnings');
+    expect(r.stdout).toContain('13 files, 20 documents: 15 rules, 5 correlations');
+    expect(r.stdout).toContain('0 errors, 1 warnings');
+    expect(r.stdout).toContain('warning correlation-nonstandard');
   });
 
   test('without a ProcessGuid, context comes from ProcessId + host + the latest start before the event (PID reuse)', () => {
