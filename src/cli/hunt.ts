@@ -2,7 +2,7 @@ import { closeSync, openSync, statSync, write } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { formatDiagnostic } from '../diagnostics.js';
 import type { AnyAlert } from '../engine/alert.js';
-import { Correlator } from '../engine/correlate/correlator.js';
+import { Correlator, whyNotFired, type CorrelationStats } from '../engine/correlate/correlator.js';
 import { correlationClosure, planCorrelations, type CorrelationPlan } from '../engine/correlate/plan-correlations.js';
 import { HuntSession, type AlertCounts, type HuntLimits } from '../engine/hunt-session.js';
 import { MatchPool } from '../engine/match-pool.js';
@@ -267,6 +267,10 @@ function correlationSummaryLines(plan: CorrelationPlan, correlator: Correlator, 
     const lost = [st.untimed > 0 ? `${st.untimed} matches without a time` : '', st.missingGroup > 0 ? `${st.missingGroup} matches without a group-by value (${p.correlation.groupBy.join(', ')})` : ''].filter((x) => x !== '');
     if (lost.length > 0) lines.push(`  ${p.correlation.title}: left out ${lost.join(', ')}`);
   });
+  // Why a correlation whose alerts are output never fired: the rule that never matched, or the nearest window.
+  const quiet = plan.correlations.filter((p) => p.emit && (correlator.stats[p.index]?.firings ?? 0) === 0);
+  for (const p of quiet.slice(0, 10)) lines.push(`  never fired: ${p.correlation.title}: ${whyNotFired(p, correlator.stats[p.index] as CorrelationStats, p.correlation.rules)}`);
+  if (quiet.length > 10) lines.push(`  ... and ${quiet.length - 10} more correlations never fired`);
   if (correlator.spilledItems > 0) lines.push(`  ${correlator.spilledItems} correlation items went to disk past --correlation-limit (none lost)`);
   return lines;
 }

@@ -1,7 +1,7 @@
 import type { Event, FieldValue } from '../../event/event.js';
 import type { Hit } from '../alert.js';
 import { spilledJson, type SpillDir } from '../spill.js';
-import { GroupWindow, type Firing } from './group-window.js';
+import { GroupWindow, shortfall, type Firing } from './group-window.js';
 import { ItemStore, type CorrelationFiring, type ItemSource, type StoredItem } from './item-store.js';
 import type { CorrelationPlan, PlannedCorrelation } from './plan-correlations.js';
 
@@ -17,6 +17,10 @@ export interface CorrelationStats {
   untimed: number;
   /** Times the condition held (output or fed to an outer correlation). */
   firings: number;
+  /** Items per member (referenced rule or correlation), to say which never matched. */
+  readonly perMember: number[];
+  /** The window closest to meeting the condition, when it never held. */
+  nearest?: { readonly group: readonly string[]; readonly aggregate: number | undefined; readonly windowStart: number; readonly windowEnd: number; readonly shortfall: number };
 }
 
 const text = (v: FieldValue | undefined): string | undefined => {
@@ -47,7 +51,7 @@ export class Correlator {
     limit = 100_000,
   ) {
     this.store = new ItemStore(plan.correlations.length, spill, limit);
-    this.stats = plan.correlations.map(() => ({ items: 0, missingGroup: 0, untimed: 0, firings: 0 }));
+    this.stats = plan.correlations.map((p) => ({ items: 0, missingGroup: 0, untimed: 0, firings: 0, perMember: p.members.map(() => 0) }));
   }
 
   get spilledItems(): number {
@@ -103,6 +107,7 @@ export class Correlator {
     }
     const value = this.valueOf(p, (name) => event.fields[name]);
     stats.items++;
+    stats.perMember[member] = (stats.perMember[member] ?? 0) + 1;
     this.store.add(p.index, {
       time: event.timestamp,
       member,
@@ -147,12 +152,17 @@ export class Correlator {
         (this.stats[p.index] as CorrelationStats).firings++;
         fired.push(firing);
       };
+      const stats = this.stats[p.index] as CorrelationStats;
+      const observe = (aggregate: number | undefined, windowStart: number, windowEnd: number) => {
+        const d = shortfall(p.spec.comparisons, aggregate);
+        if (stats.nearest === undefined || d < stats.nearest.shortfall) stats.nearest = { group: JSON.parse(group as string) as string[], aggregate, windowStart, windowEnd, shortfall: d };
+      };
       for (const item of this.store.take(p.index)) {
         if (item.group !== group) {
           window?.end();
           yield* this.route(fired, outer, p);
           group = item.group;
-          window = new GroupWindow(p.spec, onFire);
+          window = new GroupWindow(p.spec, onFire, observe);
         }
         (window as GroupWindow<StoredItem>).add(item);
         if (fired.length > 0) yield* this.route(fired, outer, p);
@@ -185,6 +195,7 @@ export class Correlator {
     }
     const value = this.valueOf(o, (name) => byName.get(name));
     stats.items++;
+    stats.perMember[member] = (stats.perMember[member] ?? 0) + 1;
     this.store.add(o.index, {
       // The moment the inner condition became true.
       time: inner.last,
@@ -195,6 +206,26 @@ export class Correlator {
       ...(value !== undefined ? { value } : {}),
     });
   }
+}
+
+/**
+ * Why a correlation never fired, in words: a referenced rule that never matched, or the window that came
+ * closest, its aggregate against the condition (the explanation a hunt's summary and explain give).
+ */
+export function whyNotFired(p: PlannedCorrelation, st: CorrelationStats, memberNames: readonly string[]): string {
+  const silent = p.members.flatMap((_, k) => ((st.perMember[k] ?? 0) === 0 ? [memberNames[k] ?? String(k)] : []));
+  const cond = p.spec.comparisons.map((c) => `${c.op} ${c.value}`).join(' and ');
+  const parts: string[] = [];
+  if (st.items === 0) parts.push('no referenced rule matched');
+  else if (silent.length > 0) parts.push(`${silent.join(', ')} never matched`);
+  const n = st.nearest;
+  if (n !== undefined) {
+    const group = p.correlation.groupBy.map((g, k) => `${g}=${n.group[k] ?? ''}`).join(' ');
+    parts.push(`nearest window ${new Date(n.windowStart).toISOString()} to ${new Date(n.windowEnd).toISOString()}${group !== '' ? ` (${group})` : ''}: ${n.aggregate === undefined ? 'no value' : `${Number.isInteger(n.aggregate) ? n.aggregate : n.aggregate.toFixed(3)}`}, needs ${cond}`);
+  }
+  if (st.missingGroup > 0) parts.push(`${st.missingGroup} matches had no ${p.correlation.groupBy.join('/')} value`);
+  if (st.untimed > 0) parts.push(`${st.untimed} matches had no time`);
+  return parts.join('; ');
 }
 
 function firstOf(s: ItemSource): number {

@@ -43,6 +43,21 @@ export function conditionHolds(comparisons: WindowSpec['comparisons'], value: nu
   return true;
 }
 
+/** How far a value is from meeting the condition (0: it meets it): what "the nearest window" means. */
+export function shortfall(comparisons: WindowSpec['comparisons'], value: number | undefined): number {
+  if (value === undefined || Number.isNaN(value)) return Infinity;
+  let d = 0;
+  for (const c of comparisons) {
+    if (c.op === 'gt') d += Math.max(0, c.value - value + 1e-9);
+    else if (c.op === 'gte') d += Math.max(0, c.value - value);
+    else if (c.op === 'lt') d += Math.max(0, value - c.value + 1e-9);
+    else if (c.op === 'lte') d += Math.max(0, value - c.value);
+    else if (c.op === 'eq') d += Math.abs(value - c.value);
+    else if (value === c.value) d += 1;
+  }
+  return d;
+}
+
 /** Linear interpolation between the closest ranks (numpy's default, rsigma's choice). */
 export function percentileOf(values: readonly number[], p: number): number | undefined {
   if (values.length === 0) return undefined;
@@ -115,9 +130,11 @@ export class GroupWindow<T extends WindowItem> {
   private sum = 0;
   private numbers = 0;
 
+  /** `observe` sees every evaluation that did not fire (for explaining why a correlation never fired). */
   constructor(
     private readonly spec: WindowSpec,
     private readonly fire: (f: Firing<T>) => void,
+    private readonly observe?: (aggregate: number | undefined, windowStart: number, windowEnd: number) => void,
   ) {
     this.complete = hasUpperSide(spec.comparisons);
     this.memberCounts = new Array<number>(spec.members).fill(0);
@@ -139,7 +156,7 @@ export class GroupWindow<T extends WindowItem> {
       const items = this.live();
       this.fire({ items, aggregate: value as number, windowStart: item.time - T, windowEnd: item.time });
       this.clear();
-    }
+    } else this.observe?.(value, item.time - T, item.time);
   }
 
   /** The input ended: a complete window still open is judged. */
@@ -154,7 +171,7 @@ export class GroupWindow<T extends WindowItem> {
     const value = this.aggregate();
     if (conditionHolds(this.spec.comparisons, value)) {
       this.fire({ items: this.live(), aggregate: value as number, windowStart: first.time, windowEnd: first.time + this.spec.timespanMs });
-    }
+    } else this.observe?.(value, first.time, first.time + this.spec.timespanMs);
     this.clear();
   }
 
