@@ -1,6 +1,7 @@
 import { baseline } from './baseline.js';
 import { check } from './check.js';
 import type { CommandSpec } from './command.js';
+import { convert } from './convert.js';
 import { dump } from './dump.js';
 import { explain } from './explain.js';
 import { hunt } from './hunt.js';
@@ -11,6 +12,7 @@ export const COMMANDS = {
   hunt,
   check,
   dump,
+  convert,
   explain,
   baseline,
   tune,

@@ -1,0 +1,53 @@
+import { DuckDBInstance, timestampTZValue, type DuckDBConnection } from '@duckdb/node-api';
+import { EVENTS_TABLE, eventsTableDdl, type EventRow } from '../sql/events-table.js';
+import type { EventStore } from './event-store.js';
+
+/** The events table in a DuckDB database file (or ':memory:'), written through the appender. */
+export class DuckDbStore implements EventStore {
+  readonly target = 'duckdb';
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+  ) {}
+
+  static async open(path: string): Promise<DuckDbStore> {
+    const instance = await DuckDBInstance.create(path);
+    return new DuckDbStore(instance, await instance.connect());
+  }
+
+  async createTable(fresh: boolean): Promise<void> {
+    if (fresh) await this.connection.run(`DROP TABLE IF EXISTS ${EVENTS_TABLE}`);
+    await this.connection.run(eventsTableDdl('duckdb'));
+  }
+
+  async insert(rows: readonly EventRow[]): Promise<void> {
+    const appender = await this.connection.createAppender(EVENTS_TABLE);
+    for (const r of rows) {
+      appender.appendBigInt(BigInt(r.record_id));
+      nullable(r.source_file, (v) => appender.appendVarchar(v), () => appender.appendNull());
+      nullable(r.source_record, (v) => appender.appendBigInt(BigInt(v)), () => appender.appendNull());
+      nullable(r.event_time, (v) => appender.appendTimestampTZ(timestampTZValue(BigInt(Date.parse(v)) * 1000n)), () => appender.appendNull());
+      nullable(r.host, (v) => appender.appendVarchar(v), () => appender.appendNull());
+      nullable(r.channel, (v) => appender.appendVarchar(v), () => appender.appendNull());
+      nullable(r.event_id, (v) => appender.appendInteger(v), () => appender.appendNull());
+      appender.appendVarchar(r.event);
+      appender.endRow();
+    }
+    appender.closeSync();
+  }
+
+  async recordIds(query: string): Promise<number[]> {
+    const reader = await this.connection.runAndReadAll(query);
+    return reader.getRowObjects().map((row) => Number(row['record_id'] as bigint));
+  }
+
+  async close(): Promise<void> {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+function nullable<T>(v: T | null, some: (v: T) => void, none: () => void): void {
+  if (v === null) none();
+  else some(v);
+}

@@ -1,0 +1,43 @@
+import { Refusal } from '../dialect.js';
+import { IPV4_TEXT_RE } from './ip-patterns.js';
+import { likePattern } from './like-pattern.js';
+import { DECIMAL_RE, JS_WHITESPACE, SQL_OPS, sqlString, type SqlSpec } from './sql-spec.js';
+
+const ws = JS_WHITESPACE.map((c) => `\\x{${c.toString(16)}}`).join('');
+const path = (key: string) => sqlString(`$."${key}"`);
+const NOT_SCALAR = `('OBJECT', 'ARRAY', 'NULL')`;
+
+/**
+ * DuckDB over the events table: `event` is JSON. Its regular expressions are RE2, the engine's own flavour, so a
+ * pattern goes through as written with its flags inline; LIKE has no default escape, so every pattern names one.
+ */
+export const DUCKDB: SqlSpec = {
+  name: 'duckdb',
+  anyValue: (key, pred, a) =>
+    `(CASE json_type(e.event, ${path(key)}) WHEN 'ARRAY' THEN EXISTS (SELECT 1 FROM json_each(e.event, ${path(key)}) AS ${a} ` +
+    `WHERE ${a}.type NOT IN ${NOT_SCALAR} AND ${pred(`(${a}.value ->> '$')`)}) WHEN 'OBJECT' THEN FALSE WHEN 'NULL' THEN FALSE ` +
+    `ELSE COALESCE(${pred(`(e.event ->> ${path(key)})`)}, FALSE) END)`,
+  anyScalar: (pred) => `EXISTS (SELECT 1 FROM json_tree(e.event) AS v WHERE v.type NOT IN ${NOT_SCALAR} AND ${pred(`(v.value ->> '$')`)})`,
+  hasKey: (key) => `json_exists(e.event, ${path(key)})`,
+  nullOrMissing: (key) => `COALESCE(json_type(e.event, ${path(key)}) = 'NULL', TRUE)`,
+  lower: (x) => `lower(${x})`,
+  globCased: (x, parts) => `${x} LIKE ${sqlString(likePattern(parts))} ESCAPE '\\'`,
+  globFolded: (lx, parts) => `${lx} LIKE ${sqlString(likePattern(parts))} ESCAPE '\\'`,
+  regex: (x, source, flags) => `regexp_matches(${x}, ${sqlString((flags === '' ? '' : `(?${flags})`) + source)})`,
+  ipv4Range: (t, lo, hi) => {
+    const octet = (n: number) => `CAST(regexp_extract(${t}, ${sqlString(IPV4_TEXT_RE)}, ${n}) AS INTEGER)`;
+    return (
+      `(CASE WHEN regexp_full_match(${t}, ${sqlString(IPV4_TEXT_RE)}) THEN ${octet(1)} <= 255 AND ${octet(2)} <= 255 AND ${octet(3)} <= 255 AND ${octet(4)} <= 255 AND ` +
+      `CAST(${octet(1)} AS BIGINT) * 16777216 + ${octet(2)} * 65536 + ${octet(3)} * 256 + ${octet(4)} BETWEEN ${lo} AND ${hi} ELSE FALSE END)`
+    );
+  },
+  ipv6Net: () => {
+    throw new Refusal('convert-cidr', 'an IPv6 network needs DuckDB\'s inet extension, which is downloaded on first use (not available offline)');
+  },
+  number: (t, op, value) => `(CASE WHEN regexp_full_match(${t}, ${sqlString(DECIMAL_RE)}) THEN COALESCE(TRY_CAST(${t} AS DOUBLE) ${SQL_OPS[op]} ${value}, FALSE) ELSE FALSE END)`,
+  trim: (x) => `regexp_replace(${x}, '^[${ws}]+|[${ws}]+$', '', 'g')`,
+  startsWith: (a, b) => `starts_with(${a}, ${b})`,
+  endsWith: (a, b) => `ends_with(${a}, ${b})`,
+  containsText: (a, b) => `contains(${a}, ${b})`,
+  constant: (v) => (v ? 'TRUE' : 'FALSE'),
+};

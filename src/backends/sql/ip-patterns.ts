@@ -1,0 +1,31 @@
+/** The dotted-quad text the engine reads as IPv4 (1-3 digits an octet, leading zeros allowed), optionally ::ffff:-mapped. */
+export const IPV4_TEXT_RE = '^(?:::[fF][fF][fF][fF]:)?([0-9]{1,3})[.]([0-9]{1,3})[.]([0-9]{1,3})[.]([0-9]{1,3})$';
+
+const H = '[0-9A-Fa-f]{1,4}';
+const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+const V4 = `${OCTET}[.]${OCTET}[.]${OCTET}[.]${OCTET}`;
+
+/** n hex groups joined by ':' (n ≥ 1). */
+const groups = (n: number) => (n === 1 ? H : `${H}(?::${H}){${n - 1}}`);
+
+/**
+ * The textual IPv6 forms (RFC 4291 2.2: full, one `::`, a trailing dotted IPv4), an optional zone index after `%`:
+ * a string that passes is one PostgreSQL's inet accepts, so the cast after it cannot fail the query.
+ */
+export function ipv6TextRegex(): string {
+  const forms: string[] = [groups(8), `${groups(6)}:${V4}`];
+  // With `::`: l groups before, at most r after, l + r ≤ 7 (≤ 5 before a dotted IPv4, which takes two).
+  for (const [total, tail] of [
+    [7, ''],
+    [5, V4],
+  ] as const) {
+    for (let l = 0; l <= total; l++) {
+      const left = l === 0 ? '' : groups(l);
+      const room = total - l;
+      const right = tail === '' ? (room === 0 ? '' : `(?:${groups(1)}(?::${H}){0,${room - 1}})?`) : room === 0 ? tail : `(?:${H}:){0,${room}}${tail}`;
+      forms.push(`${left}::${right}`);
+    }
+  }
+  // JavaScript's `.` (the engine strips /%.*$/) stops at line terminators.
+  return `^(?:${forms.join('|')})(?:%[^\\n\\r\\u2028\\u2029]*)?$`;
+}

@@ -1,0 +1,107 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Option } from 'commander';
+import { convertRule, type ConvertedRule } from '../backends/convert-rule.js';
+import { BACKENDS, TARGET_NAMES, type TargetName } from '../backends/registry.js';
+import { error, formatDiagnostic, lineColOf, type Diagnostic } from '../diagnostics.js';
+import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
+import { applyFilters } from '../rule/apply-filters.js';
+import { loadRules } from '../rule/load-rules.js';
+import type { CommandSpec } from './command.js';
+import { parsePlaceholders } from './placeholders.js';
+import { choiceOption, examples, noCacheOption, repeatable } from './option-values.js';
+
+interface ConvertOptions {
+  readonly target: TargetName;
+  readonly format: 'plain' | 'json';
+  readonly output?: string;
+  readonly placeholder?: string[];
+  readonly cache: boolean;
+}
+
+export const convert: CommandSpec = {
+  summary: 'convert Sigma rules to queries for a database or SIEM',
+  define: (command) =>
+    command
+      .argument('<path...>', 'rule files and folders (folders recursively: every .yml and .yaml file)')
+      .addOption(new Option('--target <target>', 'query language and schema').choices(TARGET_NAMES).makeOptionMandatory())
+      .addOption(choiceOption('--format <format>', 'plain: the queries, each under a comment naming its rule; json: one listing (rule, query, diagnostics)', ['plain', 'json'], 'plain'))
+      .option('--output <dir>', 'write into this folder (plain: one <rule id>.sql a rule; json: <target>.json) instead of stdout (default: stdout)')
+      .addOption(repeatable('--placeholder <name=values>', 'values for %NAME% under |expand, comma-separated; repeatable (default: none, an error)'))
+      .addOption(noCacheOption())
+      .addHelpText(
+        'after',
+        examples([
+          ['sigmatch convert --target postgres rules/', 'the built-in pack as PostgreSQL queries over the sigma_events table'],
+          ['sigmatch convert --target duckdb --format json --output out/ sigma/rules/windows', 'a JSON listing of every rule, converted or refused with the reason'],
+        ]),
+      ),
+  run(positionals, options, io) {
+    const values = options as ConvertOptions;
+    const loaded = loadRules(positionals, { placeholders: parsePlaceholders(values.placeholder), cache: values.cache, deferCacheWrite: true });
+    const backend = BACKENDS[values.target];
+    const results: ConvertedRule[] = loaded.rules.map((r) => convertRule(applyFilters(r, loaded.filters).rule, backend, values.target, resolveWindowsLogsource));
+    // Correlations are not converted yet: each says so, never silently left out.
+    const correlationDiagnostics = loaded.correlations.map((c) =>
+      error('convert-correlation', `correlation '${c.title}' (${c.id ?? 'no id'}): correlation rules are not converted to ${values.target} yet`, c.span),
+    );
+    const diagnostics = [...loaded.diagnostics, ...results.flatMap((r) => r.diagnostics), ...correlationDiagnostics];
+    const converted = results.filter((r) => r.query !== undefined);
+    const sinks = outputSinks(values, io.out);
+    if (values.format === 'json') {
+      sinks.write(
+        `${values.target}.json`,
+        JSON.stringify({
+          target: values.target,
+          rules: results.map((r) => ({
+            id: r.rule.id ?? null,
+            title: r.rule.title,
+            file: r.rule.file,
+            query: r.query ?? null,
+            diagnostics: r.diagnostics.map((d) => toJson(d, loaded.sources)),
+          })),
+          converted: converted.length,
+          refused: results.length - converted.length,
+          diagnostics: [...loaded.diagnostics, ...correlationDiagnostics].map((d) => toJson(d, loaded.sources)),
+        }) + '\n',
+      );
+    } else {
+      const names = new Map<string, number>();
+      for (const r of converted) {
+        const base = (r.rule.id ?? r.rule.title).replace(/[^A-Za-z0-9._-]+/g, '_');
+        const n = (names.get(base) ?? 0) + 1;
+        names.set(base, n);
+        sinks.write(`${n === 1 ? base : `${base}-${n}`}.sql`, `-- ${r.rule.title.replace(/\s+/g, ' ')} (${r.rule.id ?? 'no id'}) ${r.rule.file}\n${r.query};\n`);
+      }
+    }
+    for (const d of diagnostics) io.err(formatDiagnostic(d, loaded.sources) + '\n');
+    io.err(
+      `${loaded.rules.length} rules: ${converted.length} converted to ${values.target}, ${loaded.rules.length - converted.length} refused; ` +
+        `${loaded.correlations.length} correlations not converted\n`,
+    );
+    loaded.saveCache?.();
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    if (errors.some((d) => d.code === 'file-unreadable') && loaded.files === 0) return 2;
+    return errors.length > 0 ? 1 : 0;
+  },
+};
+
+/** stdout, or files in the --output folder (created). */
+function outputSinks(values: ConvertOptions, out: (text: string) => void): { write: (name: string, text: string) => void } {
+  const dir = values.output;
+  if (dir === undefined) return { write: (_name, text) => out(text) };
+  mkdirSync(dir, { recursive: true });
+  return { write: (name, text) => writeFileSync(join(dir, name), text) };
+}
+
+function toJson(d: Diagnostic, sources: ReadonlyMap<string, string>): object {
+  const text = d.span === undefined ? undefined : sources.get(d.span.file);
+  const pos = d.span !== undefined && text !== undefined ? lineColOf(text, d.span.start) : undefined;
+  return {
+    code: d.code,
+    severity: d.severity,
+    message: d.message,
+    ...(d.span !== undefined ? { file: d.span.file } : {}),
+    ...(pos !== undefined ? { line: pos.line, column: pos.column } : {}),
+  };
+}
