@@ -54,7 +54,7 @@ export const baseline: CommandSpec = {
     if (r.files === 0) throw new UsageError(`no input files found in ${paths.join(', ')}`);
     for (const p of r.problems.slice(0, 20)) io.err(p + '\n');
     const activities = learner.activities();
-    const { files, leftOut } = renderBaselineFilters(activities, { minCount: values.minCount, minHosts: values.minHosts });
+    const { files, leftOut, undescribed } = renderBaselineFilters(activities, { minCount: values.minCount, minHosts: values.minHosts });
     mkdirSync(values.out, { recursive: true });
     for (const f of files) writeFileSync(join(values.out, f.name), f.text);
     const lines = [`Learned from ${r.events} events in ${r.files} files with ${r.rules} rules: ${r.alerts} alerts, ${activities.length} activities of ${new Set(activities.map((a) => a.rule)).size} rules`];
@@ -63,6 +63,12 @@ export const baseline: CommandSpec = {
     if (leftOut.length > 0) {
       lines.push(`Left out, below --min-count ${values.minCount} or --min-hosts ${values.minHosts}: ${leftOut.length}`);
       for (const a of leftOut) lines.push(`  ${a.rule.title}: ${a.summary} (${a.count} event${a.count === 1 ? '' : 's'} on ${a.hosts.length} host${a.hosts.length === 1 ? '' : 's'})`);
+    }
+    if (undescribed.length > 0) {
+      const byRule = new Map<string, number>();
+      for (const a of undescribed) byRule.set(a.rule.title, (byRule.get(a.rule.title) ?? 0) + a.count);
+      lines.push(`Not learned, their alerts carry no Image, ParentImage or CommandLine to tell activities apart (an entry would silence the whole rule; tune them by hand, or disable them in sigmatch.yml): ${byRule.size} rule${byRule.size === 1 ? '' : 's'}`);
+      for (const [title, n] of [...byRule].sort((a, b) => b[1] - a[1])) lines.push(`  ${title} (${n} alert${n === 1 ? '' : 's'})`);
     }
     io.out(lines.join('\n') + '\n');
     collection.saveCache?.();

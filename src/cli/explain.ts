@@ -33,7 +33,7 @@ export const explain: CommandSpec = {
       // Commander hands a command without arguments its options first: the positional keeps the registry's (paths, options).
       .argument('[event...]', 'the event as FILE[:RECORD], the same as --event')
       .requiredOption('--rule <id|file>', 'the rule: a rule file, or an id, name or title found in --rules')
-      .addOption(repeatable('--rules <path>', 'rule files and folders to find --rule in, repeatable; Sigma filters found there are applied too (default: the built-in pack)'))
+      .addOption(repeatable('--rules <path>', 'rule files and folders to find --rule in, repeatable; Sigma filters found there are shown too (default: the built-in pack)'))
       .option('--event <file[:record]>', 'the event: an EVTX, JSON or XML file and its EventRecordID (EVTX) or line (JSON, XML); without a record, the first event the rule matches, else the first event')
       .option('--event-json <text>', 'the event as a JSON object (flat fields, evtx_dump or Winlogbeat layout)')
       .addOption(repeatable('--filters <path>', 'Sigma filter files and folders, repeatable: shows which filter would suppress the alert (default: none)'))

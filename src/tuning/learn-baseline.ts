@@ -24,6 +24,11 @@ export interface Activity {
   /** Where a network entry's destination came from: the event's own host name, DNS, or the address's network. */
   readonly destination?: 'hostname' | 'dns' | 'network';
   readonly domain?: string;
+  /**
+   * False when the events carried none of the fields that define an activity (Image, ParentImage, CommandLine):
+   * an entry would then match every alert of the rule, which is disabling it, not tuning it.
+   */
+  readonly describable: boolean;
 }
 
 interface Group {
@@ -33,6 +38,7 @@ interface Group {
   summary: string;
   destination?: 'hostname' | 'dns' | 'network';
   domain?: string;
+  describable: boolean;
   /** DNS-keyed entries: the networks of every address the domain's connections went to. */
   ranges: Set<string>;
   count: number;
@@ -132,9 +138,10 @@ export class BaselineLearner {
       summary = `${leaf(text(f['ParentImage']))} -> ${leaf(image)} as ${user ?? 'any user'}`;
     }
     const key = keys.join('\u0002');
+    const describable = image !== undefined || (!network && (f['CommandLine'] !== undefined || f['ParentImage'] !== undefined));
     let g = this.groups.get(key);
     if (g === undefined) {
-      g = { rule, kind: network ? 'network' : 'process', fixed: tests, summary, ranges: new Set(), count: 0, hosts: new Set(), ...(destination !== undefined ? { destination } : {}), ...(domain !== undefined ? { domain } : {}) };
+      g = { rule, kind: network ? 'network' : 'process', fixed: tests, summary, describable, ranges: new Set(), count: 0, hosts: new Set(), ...(destination !== undefined ? { destination } : {}), ...(domain !== undefined ? { domain } : {}) };
       this.groups.set(key, g);
     }
     if (g.destination === 'dns' && range !== undefined) g.ranges.add(range);
@@ -155,6 +162,7 @@ export class BaselineLearner {
         rule: g.rule,
         kind: g.kind,
         summary: g.summary,
+        describable: g.describable,
         tests,
         count: g.count,
         hosts: [...g.hosts].sort(),

@@ -65,11 +65,19 @@ export function renderFilterDocument(a: Activity): string {
 
 const keeps = (a: Activity, m: BaselineMinimums) => a.count >= m.minCount && a.hosts.length >= m.minHosts;
 
-/** The filter files of a baseline, one per rule (one document per activity), and the activities left out by the minimums. */
-export function renderBaselineFilters(activities: readonly Activity[], minimums: BaselineMinimums): { files: BaselineFile[]; leftOut: Activity[] } {
+/**
+ * The filter files of a baseline, one per rule (one document per activity); the activities left out by the
+ * minimums; and the rules whose alerts carried no field that defines an activity (not learned: see Activity.describable).
+ */
+export function renderBaselineFilters(activities: readonly Activity[], minimums: BaselineMinimums): { files: BaselineFile[]; leftOut: Activity[]; undescribed: Activity[] } {
   const byRule = new Map<SigmaRule, Activity[]>();
   const leftOut: Activity[] = [];
+  const undescribed: Activity[] = [];
   for (const a of activities) {
+    if (!a.describable) {
+      undescribed.push(a);
+      continue;
+    }
     if (!keeps(a, minimums)) {
       leftOut.push(a);
       continue;
@@ -88,5 +96,5 @@ export function renderBaselineFilters(activities: readonly Activity[], minimums:
     const head = `# Known-good activity of '${rule.title}' (${rule.id ?? 'no id'}), learned by sigmatch baseline.\n# One filter per activity; delete an entry to alert on it again.\n`;
     files.push({ name, rule, entries, text: head + entries.map(renderFilterDocument).join('---\n') });
   }
-  return { files, leftOut };
+  return { files, leftOut, undescribed };
 }

@@ -108,4 +108,13 @@ describe('baseline filters', () => {
     const entries = loaded.filters.filter((f) => f.rules !== 'any' && f.rules.includes(procRule.id!));
     expect(entries.length).toBe(1);
   });
+
+  test('a rule whose alerts carry no Image, ParentImage or CommandLine is not learned: its entry would silence the whole rule', () => {
+    const cleared = loadRuleTexts([{ file: 'win_security_audit_log_cleared.yml', text: 'title: Security Eventlog Cleared\nid: 0a0a0a0a-0b0b-4c0c-8d0d-0e0e0e0e0e0e\nlogsource: {product: windows, service: security}\ndetection:\n  selection: {EventID: 1102}\n  condition: selection\n' }]).rules[0]!;
+    const l = new BaselineLearner();
+    for (let i = 0; i < 3; i++) l.add(alert(cleared, { Computer: 'DC01', EventID: 1102 }, t0 + i));
+    const r = renderBaselineFilters(l.activities(), { minCount: 1, minHosts: 1 });
+    expect(r.files).toEqual([]);
+    expect(r.undescribed.map((a) => [a.rule.title, a.count])).toEqual([['Security Eventlog Cleared', 3]]);
+  });
 });
