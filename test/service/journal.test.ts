@@ -103,6 +103,9 @@ describe('Journal', () => {
     expect(rows(db).map((r) => r.seq)).toEqual([3, 4, 5, 6]);
     expect(j.prune(1 << 30, 0)).toBe(2); // size bound 0: every processed row goes, the unprocessed stay
     expect(rows(db).map((r) => r.seq)).toEqual([5, 6]);
+    // The size kept up to date on append and prune is what the table holds.
+    const held = rows(db);
+    expect(j.size()).toEqual({ events: held.length, bytes: held.reduce((n, r) => n + Buffer.byteLength(r.doc), 0) });
     // Positions go on growing after pruning; a pruned event's key is no longer known (the dedup window is the journal).
     const after = await j.append({ entries: [entry(7), entry(1)] });
     expect(after[0]).toBeGreaterThan(6);

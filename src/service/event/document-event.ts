@@ -22,7 +22,26 @@ const s = (v: FieldValue | undefined): string => (v === undefined || v === null 
  */
 export function eventKey(event: Event, text: string): Buffer {
   const f = event.fields;
-  const record = s(f['EventRecordID']);
-  const basis = record === '' ? `t|${text}` : `r|${s(f['Computer']).toLowerCase()}|${s(f['Channel']).toLowerCase()}|${record}|${event.timestamp ?? s(f['TimeCreated'])}`;
+  return keyOf(s(f['Computer']), s(f['Channel']), s(f['EventRecordID']), event.timestamp ?? s(f['TimeCreated']), text);
+}
+
+function keyOf(host: string, channel: string, record: string, time: number | string, text: string): Buffer {
+  const basis = record === '' ? `t|${text}` : `r|${host.toLowerCase()}|${channel.toLowerCase()}|${record}|${time}`;
   return createHash('sha256').update(basis).digest().subarray(0, 16);
+}
+
+const isDoc = (v: FieldValue | undefined): v is Doc => v !== null && v !== undefined && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * The dedup key of a shipped document. Winlogbeat's shape (the common one) is keyed straight from `winlog.*`
+ * and `@timestamp`, the same values normalizeJsonRecord would give, without building the event: ingest
+ * then parses each document once and normalizes it not at all (detection does that, once).
+ */
+export function documentKey(doc: Doc, text: string): Buffer {
+  const w = doc['winlog'];
+  if (isDoc(w) && w['record_id'] !== undefined && typeof w['computer_name'] === 'string' && typeof doc['@timestamp'] === 'string') {
+    const t = timeOf(doc['@timestamp']);
+    return keyOf(w['computer_name'], s(w['channel']), s(w['record_id']), Number.isNaN(t) ? '' : t, text);
+  }
+  return eventKey(documentEvent(doc), text);
 }

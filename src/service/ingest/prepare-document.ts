@@ -1,5 +1,5 @@
 import type { FieldValue } from '../../event/event.js';
-import { documentEvent, eventKey, type Doc } from '../event/document-event.js';
+import { documentKey, type Doc } from '../event/document-event.js';
 import type { JournalEntry, QuarantineEntry } from '../journal/journal.js';
 
 /** A document made ready for the journal, or kept aside with the reason it is not an event. */
@@ -16,13 +16,13 @@ export function prepareText(text: string, protocol: string): Prepared {
     return { kind: 'quarantine', entry: { protocol, reason: `not JSON: ${(e as Error).message}`, text } };
   }
   if (!isDoc(v)) return { kind: 'quarantine', entry: { protocol, reason: 'not a JSON object', text } };
-  return { kind: 'entry', entry: { key: eventKey(documentEvent(v), text), doc: text } };
+  return { kind: 'entry', entry: { key: documentKey(v, text), doc: text } };
 }
 
 /** A document a protocol built (HEC envelope, OTLP record). */
 export function prepareObject(doc: { readonly [k: string]: FieldValue }): Prepared {
   const text = JSON.stringify(doc);
-  return { kind: 'entry', entry: { key: eventKey(documentEvent(doc), text), doc: text } };
+  return { kind: 'entry', entry: { key: documentKey(doc, text), doc: text } };
 }
 
 /** Splits prepared documents into the journal batch's two lists, keeping the entries' order. */

@@ -82,6 +82,8 @@ export class Journal {
   private readonly setCursorStmt;
   private last: number;
   private unprocessed: number;
+  /** Rows and document bytes held, kept up to date on append and prune (a SUM over the table is a full scan). */
+  private held: { events: number; bytes: number };
   private cursorValue: number;
   private readonly maxBacklog: number;
   private readonly now: () => number;
@@ -102,6 +104,11 @@ export class Journal {
     this.cursorValue = (this.getCursor.get() as number | undefined) ?? 0;
     this.last = this.lastSeq();
     this.unprocessed = db.prepare('SELECT count(*) FROM journal WHERE seq > ?').pluck().get(this.cursorValue) as number;
+    this.held = this.measure();
+  }
+
+  private measure(): { events: number; bytes: number } {
+    return this.db.prepare('SELECT count(*) AS events, coalesce(sum(length(CAST(doc AS BLOB))), 0) AS bytes FROM journal').get() as { events: number; bytes: number };
   }
 
   /** The newest row's position (when every row was pruned, the cursor: pruning never passes it). */
@@ -146,6 +153,7 @@ export class Journal {
     const received = this.now();
     const results: AppendResult[] = [];
     let appended = 0;
+    let bytes = 0;
     // A conflicting insert still moves AUTOINCREMENT's counter: the last position is the last row appended.
     let last = this.last;
     try {
@@ -158,6 +166,7 @@ export class Journal {
             else {
               r.push((last = Number(info.lastInsertRowid)));
               appended++;
+              bytes += Buffer.byteLength(e.doc);
             }
           }
           for (const q of p.batch.quarantine ?? []) this.insertQuarantine.run(received, q.protocol, q.reason, q.text);
@@ -172,6 +181,7 @@ export class Journal {
     }
     this.last = last;
     this.unprocessed += appended;
+    this.held = { events: this.held.events + appended, bytes: this.held.bytes + bytes };
     group.forEach((p, i) => p.done(results[i] as AppendResult));
     if (appended > 0) this.onAppend?.();
   }
@@ -194,10 +204,9 @@ export class Journal {
     this.unprocessed = Math.max(0, this.unprocessed - rows);
   }
 
-  /** Rows and bytes (document text) held. */
+  /** Rows and bytes (document text, UTF-8) held. */
   size(): { readonly events: number; readonly bytes: number } {
-    const r = this.db.prepare('SELECT count(*) AS events, coalesce(sum(length(doc)), 0) AS bytes FROM journal').get() as { events: number; bytes: number };
-    return r;
+    return this.held;
   }
 
   /**
@@ -207,19 +216,34 @@ export class Journal {
    */
   prune(maxAgeMs: number, maxBytes: number): number {
     const cursor = this.cursorValue;
-    let deleted = this.db.prepare('DELETE FROM journal WHERE seq <= ? AND received < ?').run(cursor, this.now() - maxAgeMs).changes;
-    const { bytes } = this.size();
-    if (bytes > maxBytes) {
+    const cutoff = this.now() - maxAgeMs;
+    // What goes is measured before it goes: only the deleted rows are read, never the whole table.
+    const old = this.db.prepare('SELECT count(*) AS events, coalesce(sum(length(CAST(doc AS BLOB))), 0) AS bytes FROM journal WHERE seq <= ? AND received < ?').get(cursor, cutoff) as { events: number; bytes: number };
+    if (old.events > 0) {
+      this.db.prepare('DELETE FROM journal WHERE seq <= ? AND received < ?').run(cursor, cutoff);
+      this.held = { events: this.held.events - old.events, bytes: this.held.bytes - old.bytes };
+    }
+    let deleted = old.events;
+    if (this.held.bytes > maxBytes) {
       // Walk the oldest processed rows until enough bytes are gone, then delete up to there in one statement.
-      let excess = bytes - maxBytes;
+      let excess = this.held.bytes - maxBytes;
       let upTo = 0;
-      for (const row of this.db.prepare('SELECT seq, length(doc) AS n FROM journal WHERE seq <= ? ORDER BY seq').iterate(cursor) as Iterable<{ seq: number; n: number }>) {
+      let events = 0;
+      let bytes = 0;
+      for (const row of this.db.prepare('SELECT seq, length(CAST(doc AS BLOB)) AS n FROM journal WHERE seq <= ? ORDER BY seq').iterate(cursor) as Iterable<{ seq: number; n: number }>) {
         upTo = row.seq;
+        events++;
+        bytes += row.n;
         excess -= row.n;
         if (excess <= 0) break;
       }
-      if (upTo > 0) deleted += this.db.prepare('DELETE FROM journal WHERE seq <= ?').run(upTo).changes;
+      if (upTo > 0) {
+        this.db.prepare('DELETE FROM journal WHERE seq <= ?').run(upTo);
+        this.held = { events: this.held.events - events, bytes: this.held.bytes - bytes };
+        deleted += events;
+      }
     }
     return deleted;
   }
+
 }

@@ -1,0 +1,186 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+
+/**
+ * `sigmatch serve` end to end: a real child process, Winlogbeat-shaped Sysmon documents sent through `POST /_bulk`
+ * (gzip, `create` actions, like Beats' defaults) over several keep-alive connections, each batch resent on 429.
+ * Measures events/s acknowledged (durable) and events/s detected (acknowledged and matched, alerts stored), and the
+ * time from a batch's acknowledgement to its alerts being stored (the service's journal time to its alert time).
+ */
+export interface ServeBenchOptions {
+  readonly cli: string;
+  readonly rules?: readonly string[];
+  readonly events: number;
+  readonly batch: number;
+  readonly concurrency: number;
+  /** Extra node flags for the service (e.g. --cpu-prof). */
+  readonly nodeArgs?: readonly string[];
+}
+
+export interface ServeBenchResult {
+  readonly rulesLabel: string;
+  readonly events: number;
+  readonly ackSeconds: number;
+  readonly detectSeconds: number;
+  readonly ackedPerSecond: number;
+  readonly detectedPerSecond: number;
+  readonly alerts: number;
+  readonly latencyMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  readonly retries429: number;
+  readonly peakRssMb: number;
+}
+
+const HOSTS = 50;
+const T0 = Date.parse('2026-11-20T09:00:00Z');
+const iso = (t: number) => new Date(t).toISOString();
+const IMAGES = ['svchost.exe', 'chrome.exe', 'explorer.exe', 'powershell.exe', 'msedge.exe', 'OneDrive.exe', 'teams.exe', 'conhost.exe'];
+
+/** The i-th document: process starts, connections and DNS queries of ordinary programs; every 2,000th pair a cmstp attack. */
+function document(i: number): object {
+  const host = `WS-${String(i % HOSTS).padStart(3, '0')}`;
+  const record = Math.floor(i / HOSTS) + 1;
+  const attack = i % 2000 === 1 || i % 2000 === 2;
+  const guid = attack ? `{8c1a7f52-0000-0000-0000-${String(Math.floor(i / 2000)).padStart(12, '0')}}` : `{11111111-2222-3333-4444-${String(i % 100000).padStart(12, '0')}}`;
+  const image = attack ? 'C:\\Windows\\System32\\cmstp.exe' : `C:\\Program Files\\App\\${IMAGES[i % IMAGES.length]}`;
+  const kind = attack ? (i % 2000 === 1 ? 1 : 3) : [1, 3, 3, 22][i % 4];
+  const data: Record<string, string> = { UtcTime: iso(T0 + i).replace('T', ' ').replace('Z', ''), ProcessGuid: guid, ProcessId: String(1000 + (i % 50000)), Image: image, User: 'CORP\\user' };
+  if (kind === 1) Object.assign(data, { CommandLine: `${image} --flag ${i}`, ParentImage: 'C:\\Windows\\explorer.exe', ParentProcessId: '4242', IntegrityLevel: 'Medium', Hashes: 'SHA256=AB,IMPHASH=CD', OriginalFileName: image.split('\\').pop() ?? '' });
+  if (kind === 3) Object.assign(data, { Protocol: 'tcp', Initiated: 'true', SourceIp: '10.0.0.5', SourcePort: String(40000 + (i % 20000)), DestinationIp: attack ? '203.0.113.50' : `198.51.100.${i % 250}`, DestinationPort: '443' });
+  if (kind === 22) Object.assign(data, { QueryName: `host${i % 997}.example.com`, QueryStatus: '0', QueryResults: `::ffff:198.51.100.${i % 250};` });
+  return {
+    '@timestamp': iso(T0 + i),
+    agent: { type: 'winlogbeat', version: '9.1.3' },
+    host: { name: host.toLowerCase() },
+    event: { code: String(kind), kind: 'event', provider: 'Microsoft-Windows-Sysmon' },
+    winlog: { channel: 'Microsoft-Windows-Sysmon/Operational', computer_name: host, event_id: String(kind), record_id: record, provider_name: 'Microsoft-Windows-Sysmon', event_data: data },
+  };
+}
+
+function bulkBody(from: number, to: number): Buffer {
+  const lines: string[] = [];
+  for (let i = from; i < to; i++) lines.push('{"create":{"_index":"winlogbeat-9.1.3"}}', JSON.stringify(document(i)));
+  return gzipSync(lines.join('\n') + '\n', { level: 1 });
+}
+
+function post(agent: Agent, port: number, path: string, body: Buffer): Promise<{ status: number; text: string }> {
+  return new Promise((done, fail) => {
+    const req = request({ agent, host: '127.0.0.1', port, method: 'POST', path, headers: { 'content-type': 'application/json; charset=UTF-8', 'content-encoding': 'gzip', 'content-length': body.length } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => done({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', fail);
+    req.end(body);
+  });
+}
+
+async function getJson(port: number, path: string): Promise<any> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`);
+  return res.json();
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+
+export async function measureServe(o: ServeBenchOptions): Promise<ServeBenchResult> {
+  const data = mkdtempSync(join(tmpdir(), 'sigmatch-serve-bench-'));
+  const args = [o.cli, 'serve', '--listen', '127.0.0.1:0', '--data', data, ...(o.rules ?? []).flatMap((r) => ['--rules', r])];
+  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    let err = '';
+    const port = await new Promise<number>((done, fail) => {
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (t: string) => {
+        err += t;
+        const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
+        if (m !== null) done(Number(m[1]));
+      });
+      child.on('exit', (code) => fail(new Error(`serve exited ${code}:\n${err}`)));
+    });
+    // Bodies made before the clock starts: the measure is the service, not this generator.
+    const bodies: Buffer[] = [];
+    for (let i = 0; i < o.events; i += o.batch) bodies.push(bulkBody(i, Math.min(o.events, i + o.batch)));
+    const agent = new Agent({ keepAlive: true, maxSockets: o.concurrency });
+    let next = 0;
+    let retries = 0;
+    const t0 = process.hrtime.bigint();
+    await Promise.all(
+      Array.from({ length: o.concurrency }, async () => {
+        while (next < bodies.length) {
+          const body = bodies[next++] as Buffer;
+          for (;;) {
+            const r = await post(agent, port, '/_bulk', body);
+            if (r.status === 200) break;
+            if (r.status !== 429) throw new Error(`bulk answered ${r.status}: ${r.text.slice(0, 300)}`);
+            retries++;
+            await new Promise((w) => setTimeout(w, 50));
+          }
+        }
+      }),
+    );
+    const ackSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    for (;;) {
+      const h = await getJson(port, '/api/health');
+      if (h.detection.lag_events === 0) break;
+      await new Promise((w) => setTimeout(w, 20));
+    }
+    const detectSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    agent.destroy();
+    const latencies: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { alerts: Array<{ sigmatch: { alert: { received: string; created: string } } }>; next: string | null } = await getJson(port, `/api/alerts?limit=1000${cursor !== null ? `&cursor=${cursor}` : ''}`);
+      for (const a of page.alerts) latencies.push(Date.parse(a.sigmatch.alert.created) - Date.parse(a.sigmatch.alert.received));
+      cursor = page.next;
+    } while (cursor !== null);
+    latencies.sort((a, b) => a - b);
+    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+    const peakRssMb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    child.kill('SIGTERM');
+    await new Promise((done) => child.once('exit', done));
+    return {
+      rulesLabel: o.rules === undefined ? 'built-in pack' : o.rules.join(', '),
+      events: o.events,
+      ackSeconds,
+      detectSeconds,
+      ackedPerSecond: o.events / ackSeconds,
+      detectedPerSecond: o.events / detectSeconds,
+      alerts: latencies.length,
+      latencyMs: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: latencies[latencies.length - 1] ?? 0 },
+      retries429: retries,
+      peakRssMb,
+    };
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(data, { recursive: true, force: true });
+  }
+}
+
+/** Markdown table rows for bench/RESULTS.md. */
+export function serveBenchLines(rows: readonly ServeBenchResult[]): string[] {
+  return [
+    '| rules | events | acked events/s (durable) | detected events/s (end to end) | alerts | ack → alert p50 / p99 / max ms | 429 retries | peak RSS MB |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.rulesLabel} | ${r.events} | ${Math.round(r.ackedPerSecond)} | ${Math.round(r.detectedPerSecond)} | ${r.alerts} | ${r.latencyMs.p50} / ${r.latencyMs.p99} / ${r.latencyMs.max} | ${r.retries429} | ${r.peakRssMb.toFixed(0)} |`),
+  ];
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({
+    options: {
+      events: { type: 'string', default: '100000' },
+      batch: { type: 'string', default: '1600' },
+      concurrency: { type: 'string', default: '4' },
+      rules: { type: 'string', multiple: true },
+      'node-arg': { type: 'string', multiple: true },
+    },
+  });
+  const cli = resolve(fileURLToPath(new URL('../src/cli/main.js', import.meta.url)));
+  const result = await measureServe({ cli, events: Number(values.events), batch: Number(values.batch), concurrency: Number(values.concurrency), ...(values.rules !== undefined ? { rules: values.rules } : {}), ...(values['node-arg'] !== undefined ? { nodeArgs: values['node-arg'] } : {}) });
+  process.stdout.write(serveBenchLines([result]).join('\n') + '\n');
+}
