@@ -45,9 +45,11 @@ export async function huntAlerts(inputs: readonly string[], collection: RuleColl
   try {
     const session = new HuntSession(
       ruleSet.rules.map((r) => r.rule),
-      // Typed loosely on purpose: the session also hands over correlation alerts, which a baseline does not learn from.
+      // Typed loosely on purpose: the session also hands over correlation alerts, and (when a hunt shows them)
+      // alerts a filter suppressed; neither is activity to learn or count.
       (alert: unknown) => {
-        if ((alert as { kind?: string }).kind !== 'correlation') onAlert(alert as Alert);
+        const a = alert as { kind?: string; suppressedBy?: readonly unknown[] };
+        if (a.kind !== 'correlation' && (a.suppressedBy === undefined || a.suppressedBy.length === 0)) onAlert(alert as Alert);
         return '';
       },
       spill,
