@@ -23,6 +23,8 @@ export interface HuntOptions {
   readonly correlations: boolean;
   readonly onlyCorrelations?: true;
   readonly correlationLimit?: number;
+  readonly filters?: string[];
+  readonly showSuppressed?: true;
 }
 
 export function defineHuntOptions(command: Command): Command {
@@ -41,6 +43,8 @@ export function defineHuntOptions(command: Command): Command {
     .addOption(intOption('--context-limit <n>', 'process starts and DNS answers held in memory before spilling to disk (default: 50000)', 1))
     .addOption(intOption('--pending-limit <n>', 'alerts awaiting their process context held in memory before spilling (default: 20000)', 1))
     .addOption(intOption('--sort-limit <bytes>', 'alert bytes sorted in memory before sorted runs spill to disk (default: 64 MiB)', 1))
+    .addOption(repeatable('--filters <path>', 'Sigma filter files or folders (the site\'s tuning), repeatable; filters found beside the rules apply too (default: none)'))
+    .option('--show-suppressed', 'also print the alerts filters suppressed, marked with the filters (default: off)')
     .option('--no-correlations', 'do not evaluate Sigma correlations; their referenced rules alert as plain rules (default: evaluate them)')
     .option('--only-correlations', 'report correlation alerts only; no rule raises an alert of its own (default: off)')
     .addOption(intOption('--correlation-limit <n>', 'correlation items (matches of referenced rules) held in memory before sorted runs spill to disk (default: 100000)', 1))

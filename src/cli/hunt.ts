@@ -1,4 +1,4 @@
-import { closeSync, openSync, statSync, write } from 'node:fs';
+import { closeSync, existsSync, openSync, statSync, write } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { formatDiagnostic } from '../diagnostics.js';
 import type { AnyAlert } from '../engine/alert.js';
@@ -14,7 +14,7 @@ import { alertToCsv, csvHeader } from '../output/write-csv.js';
 import { alertToEcsLine } from '../output/write-jsonl.js';
 import { alertToLine } from '../output/write-table.js';
 import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
-import { LEVELS, type Level, type RuleMetadata, type SigmaCorrelation, type SigmaRule } from '../rule/model.js';
+import { LEVELS, type Level, type RuleMetadata, type SigmaCorrelation, type SigmaFilter, type SigmaRule } from '../rule/model.js';
 import { loadRules } from '../rule/load-rules.js';
 import type { CommandIO, CommandSpec } from './command.js';
 import { defineHuntOptions, type HuntOptions } from './hunt-options.js';
@@ -72,7 +72,12 @@ export const hunt: CommandSpec = {
     const userCorrelations = values.correlations ? collection.correlations.filter((c) => selected(c, selection) === undefined) : [];
     const closure = correlationClosure(userCorrelations, collection.rules, collection.correlations);
     const chosen = collection.rules.filter((r) => userRules.has(r) || closure.rules.has(r));
-    const ruleSet = RuleSet.compile(chosen, { filters: collection.filters, logsource: resolveWindowsLogsource });
+    // The site's filters: --filters paths, and those found beside the rules. They gate alerts after a rule matched.
+    const filterCollection = values.filters === undefined ? undefined : loadRules(values.filters, { placeholders: parsePlaceholders(values.placeholder), cache: values.cache, deferCacheWrite: true });
+    for (const f of values.filters ?? []) if (!existsSync(f)) throw new UsageError(`--filters ${f}: no such file or folder`);
+    const stray = filterCollection === undefined ? [] : [...filterCollection.rules, ...filterCollection.correlations];
+    const filters = [...collection.filters, ...(filterCollection?.filters ?? [])];
+    const ruleSet = RuleSet.compile(chosen, { filters, logsource: resolveWindowsLogsource });
     for (const s of ruleSet.skipped) notLoaded.push({ title: s.rule.title, reason: s.reason });
     const compiledRules = ruleSet.rules.map((r) => r.rule);
     const plan = planCorrelations(compiledRules, closure.correlations, { selected: new Set(userCorrelations), selectedRules: userRules, onlyCorrelations: values.onlyCorrelations === true });
@@ -96,14 +101,14 @@ export const hunt: CommandSpec = {
     };
     const color = io.color && values.output === undefined;
     const render = format === 'table' ? (a: AnyAlert) => alertToLine(a, color) + '\n' : format === 'jsonl' ? alertToEcsLine : alertToCsv;
-    const session = new HuntSession(compiledRules, render, spill, limits, correlator === undefined ? undefined : { correlator, silentRules: plan.silentRules });
+    const session = new HuntSession(compiledRules, render, spill, limits, correlator === undefined ? undefined : { correlator, silentRules: plan.silentRules }, { filters, show: values.showSuppressed === true });
     const totalBytes = sizes.reduce((n, s) => n + s, 0);
     const started = Date.now();
     const progress = new Progress(io, !values.quiet && io.interactive);
     // ECS output shows every field of the event: its JSON text is made where the event was read.
     const eventJson = format === 'jsonl';
     const builder = new BatchBuilder(ruleSet, { eventJson, fields: plan.fields });
-    const pool = threads > 0 && units.some((u) => u.kind === 'task') ? await MatchPool.start(threads, compiledRules, { eventJson, fields: plan.fields }) : undefined;
+    const pool = threads > 0 && units.some((u) => u.kind === 'task') ? await MatchPool.start(threads, compiledRules, { eventJson, fields: plan.fields, filters }) : undefined;
     let bytesDone = 0;
     const tick = (fileIndex: number, bytes: number) => {
       bytesDone += bytes;
@@ -129,8 +134,14 @@ export const hunt: CommandSpec = {
       await out.close();
       // The rule cache is rewritten after the hunt, not before its first event.
       collection.saveCache?.();
-      const summary = renderSummary({ files: files.length, totalBytes, events: session.events, problems, collection, loaded: ruleSet.rules.length, notLoaded, counts: session.counts, unselected: session.unselected, seconds: (Date.now() - started) / 1000, threads: pool === undefined ? 0 : threads, correlations: correlator === undefined ? undefined : { plan, correlator, skipped: values.correlations ? [] : collection.correlations } });
+      const summary = renderSummary({ filters, files: files.length, totalBytes, events: session.events, problems, collection, loaded: ruleSet.rules.length, notLoaded, counts: session.counts, unselected: session.unselected, seconds: (Date.now() - started) / 1000, threads: pool === undefined ? 0 : threads, correlations: correlator === undefined ? undefined : { plan, correlator, skipped: values.correlations ? [] : collection.correlations } });
       for (const d of ruleErrors) io.err(formatDiagnostic(d, collection.sources, false) + '\n');
+      if (filterCollection !== undefined) {
+        filterCollection.saveCache?.();
+        for (const d of filterCollection.diagnostics.filter((x) => x.severity === 'error')) io.err(formatDiagnostic(d, filterCollection.sources, false) + '\n');
+        for (const r of stray.slice(0, 5)) io.err(`${r.file}: warning filters-not-filter: '${r.title}' under --filters is a ${r.kind}, not a filter; it is not loaded (use --rules)\n`);
+      }
+      for (const d of ruleSet.diagnostics.filter((x) => x.code === 'filter-unmatched')) io.err(formatDiagnostic(d, new Map([...collection.sources, ...(filterCollection?.sources ?? [])]), false) + '\n');
       for (const p of problems.slice(0, 50)) io.err(p + '\n');
       if (problems.length > 50) io.err(`... and ${problems.length - 50} more problems\n`);
       if (!values.quiet) io.err(summary);
@@ -227,6 +238,7 @@ function renderSummary(s: {
   seconds: number;
   threads: number;
   correlations: { plan: CorrelationPlan; correlator: Correlator; skipped: readonly SigmaCorrelation[] } | undefined;
+  filters: readonly SigmaFilter[];
 }): string {
   const lines: string[] = [];
   const mb = s.totalBytes / 1e6;
@@ -240,6 +252,7 @@ function renderSummary(s: {
   lines.push(`Alerts: ${total}${total > 0 ? ` (${[...LEVELS].reverse().filter((l) => byLevel.has(l)).map((l) => `${byLevel.get(l)} ${l}`).join(', ')})` : ''}`);
   for (const [r, n] of [...byRule].sort((a, b) => b[1] - a[1]).slice(0, 10)) lines.push(`  ${String(n).padStart(5)}  ${r}`);
   if (s.correlations !== undefined) lines.push(...correlationSummaryLines(s.correlations.plan, s.correlations.correlator, s.counts));
+  if (s.filters.length > 0) lines.push(...filterSummaryLines(s.filters, s.counts));
   const hosts = [...byHost].sort((a, b) => b[1] - a[1]).slice(0, 5);
   if (hosts.length > 0) lines.push(`Top hosts: ${hosts.map(([h, n]) => `${h} (${n})`).join(', ')}`);
   // Events whose channel and event ID no loaded rule's logsource names: no logsource-bound rule was tried on them.
@@ -272,6 +285,20 @@ function correlationSummaryLines(plan: CorrelationPlan, correlator: Correlator, 
   for (const p of quiet.slice(0, 10)) lines.push(`  never fired: ${p.correlation.title}: ${whyNotFired(p, correlator.stats[p.index] as CorrelationStats, p.correlation.rules)}`);
   if (quiet.length > 10) lines.push(`  ... and ${quiet.length - 10} more correlations never fired`);
   if (correlator.spilledItems > 0) lines.push(`  ${correlator.spilledItems} correlation items went to disk past --correlation-limit (none lost)`);
+  return lines;
+}
+
+/** Each filter with the alerts it suppressed and for which rules, then the filters that suppressed nothing. */
+function filterSummaryLines(filters: readonly SigmaFilter[], counts: AlertCounts): string[] {
+  const lines = [`Filters: ${filters.length} loaded, ${counts.suppressedTotal} alerts suppressed`];
+  const used = [...counts.suppressed].map(([f, byRule]) => ({ f, byRule, n: [...byRule.values()].reduce((a, b) => a + b, 0) })).sort((a, b) => b.n - a.n);
+  for (const { f, byRule, n } of used) {
+    const filter = filters[f] as SigmaFilter;
+    const rules = [...byRule].sort((a, b) => b[1] - a[1]);
+    lines.push(`  ${String(n).padStart(5)}  ${filter.title} (${filter.file}): ${rules.slice(0, 3).map(([r, k]) => `${r} ${k}`).join(', ')}${rules.length > 3 ? `, and ${rules.length - 3} more rules` : ''}`);
+  }
+  const unused = filters.filter((_, i) => !counts.suppressed.has(i));
+  if (unused.length > 0) lines.push(`  unused (suppressed nothing): ${unused.slice(0, 10).map((f) => `${f.title} (${f.file})`).join(', ')}${unused.length > 10 ? `, and ${unused.length - 10} more` : ''}`);
   return lines;
 }
 

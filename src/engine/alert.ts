@@ -1,6 +1,6 @@
 import type { CompiledRule } from '../compile/compile-rule.js';
 import { lookupField, type Event, type FieldValue } from '../event/event.js';
-import type { SigmaCorrelation } from '../rule/model.js';
+import type { SigmaCorrelation, SigmaFilter } from '../rule/model.js';
 import type { ProcessContext, ResolvedContext } from './process-context.js';
 
 /**
@@ -20,6 +20,8 @@ export interface Hit {
   readonly event: Event;
   /** Every field of the event as JSON text, when the output shows them (rendered where the event was read). */
   readonly eventJson?: string;
+  /** Filters (indexes into the rule set's filters) that suppress this alert. */
+  readonly suppressedBy?: readonly number[];
 }
 
 /** A hit on a (normalized) event; `extra` names the fields correlations group or count by (dotted paths allowed). */
@@ -49,13 +51,16 @@ export interface Alert {
   /** Why there is no process: the event names a process but no creation event was in the inputs. */
   readonly processMissing?: boolean;
   readonly domain?: string;
+  /** Shown with --show-suppressed: the filters that suppress it. */
+  readonly suppressedBy?: readonly SigmaFilter[];
 }
 
 /** An alert with its resolved context. */
-export function makeAlert(rule: CompiledRule['rule'], event: Event, namesProcess: boolean, resolved: ResolvedContext, eventJson?: string): Alert {
+export function makeAlert(rule: CompiledRule['rule'], event: Event, namesProcess: boolean, resolved: ResolvedContext, eventJson?: string, suppressedBy?: readonly SigmaFilter[]): Alert {
   return {
     rule,
     event,
+    ...(suppressedBy !== undefined && suppressedBy.length > 0 ? { suppressedBy } : {}),
     ...(eventJson !== undefined ? { eventJson } : {}),
     ...(resolved.process !== undefined ? { process: resolved.process } : {}),
     ...(namesProcess && resolved.process === undefined ? { processMissing: true } : {}),

@@ -1,5 +1,5 @@
 import type { Event } from '../event/event.js';
-import type { SigmaRule } from '../rule/model.js';
+import type { SigmaFilter, SigmaRule } from '../rule/model.js';
 import { hostOf, makeAlert, type AnyAlert, type Contribution, type CorrelationAlert, type Hit } from './alert.js';
 import type { Correlator } from './correlate/correlator.js';
 import type { CorrelationFiring, ItemSource } from './correlate/item-store.js';
@@ -30,6 +30,12 @@ export interface HuntLimits {
   readonly sortBytes?: number | undefined;
 }
 
+/** The hunt's filters (hits name them by index): suppressed alerts are counted, and shown with `show`. */
+export interface HuntFilters {
+  readonly filters: readonly SigmaFilter[];
+  readonly show: boolean;
+}
+
 /** The hunt's correlations: the correlator fed with every hit, and the rules whose own hits raise no alert. */
 export interface HuntCorrelations {
   readonly correlator: Correlator;
@@ -44,13 +50,13 @@ interface Pending extends Hit {
 
 /** A pending alert as a line of a spill file: its JSON, then a tab and the event's JSON text, if it has one. */
 function pendingLine(p: Pending): string {
-  const json = spilledJson(p.process === undefined ? [p.seq, p.rule, p.event] : [p.seq, p.rule, p.event, p.process]);
+  const json = spilledJson([p.seq, p.rule, p.event, p.process ?? null, p.suppressedBy ?? null]);
   return p.eventJson === undefined ? json : `${json}\t${p.eventJson}`;
 }
 function parsePending(line: string): Pending {
   const tab = line.indexOf('\t');
-  const [seq, rule, event, process] = parseSpilled<[number, number, Event, ProcessContext?]>(tab < 0 ? line : line.slice(0, tab));
-  return { seq, rule, event, ...(tab < 0 ? {} : { eventJson: line.slice(tab + 1) }), ...(process !== undefined ? { process } : {}) };
+  const [seq, rule, event, process, suppressedBy] = parseSpilled<[number, number, Event, ProcessContext | null, number[] | null]>(tab < 0 ? line : line.slice(0, tab));
+  return { seq, rule, event, ...(tab < 0 ? {} : { eventJson: line.slice(tab + 1) }), ...(process !== null ? { process } : {}), ...(suppressedBy !== null ? { suppressedBy } : {}) };
 }
 
 /** Resolves a pending alert: its domain alone when its process was already final. */
@@ -65,6 +71,9 @@ export interface AlertCounts {
   readonly byHost: Map<string, number>;
   /** Hits of rules that raise no alert of their own: they only fed correlations. */
   correlationOnly: number;
+  /** Alerts filters suppressed: per filter index, per rule title. Not in `total`. */
+  readonly suppressed: Map<number, Map<string, number>>;
+  suppressedTotal: number;
 }
 
 /** The keys a pending alert will look up: only the DNS key when its process is already known. */
@@ -94,7 +103,7 @@ function forEachEvent(f: CorrelationFiring, visit: (e: Event) => void): void {
  * renders alerts and puts them in time order through a bounded external sort. Memory stays flat in input size.
  */
 export class HuntSession {
-  readonly counts: AlertCounts = { total: 0, byLevel: new Map(), byRule: new Map(), byHost: new Map(), correlationOnly: 0 };
+  readonly counts: AlertCounts = { total: 0, byLevel: new Map(), byRule: new Map(), byHost: new Map(), correlationOnly: 0, suppressed: new Map(), suppressedTotal: 0 };
   events = 0;
   /** Events no rule's logsource selected, by channel|eventid: only rules without a logsource were tried on them. */
   readonly unselected = new Map<string, number>();
@@ -116,6 +125,7 @@ export class HuntSession {
     private readonly spill: SpillDir,
     limits: HuntLimits = {},
     private readonly correlations?: HuntCorrelations,
+    private readonly filters?: HuntFilters,
   ) {
     this.pendingLimit = limits.pendingAlerts ?? 20_000;
     this.roundKeys = 5 * this.pendingLimit;
@@ -130,9 +140,13 @@ export class HuntSession {
     this.events += batch.events;
     if (batch.unselected !== undefined) for (const [key, n] of batch.unselected) this.unselected.set(key, (this.unselected.get(key) ?? 0) + n);
     if (batch.context !== '') for (const line of batch.context.split('\n')) this.index.addEntry({ keys: keysOfLine(line), line });
-    this.correlations?.correlator.addHits(batch.hits);
+    // Filters gate a rule's matches before they feed correlations.
+    this.correlations?.correlator.addHits(batch.hits.some((h) => h.suppressedBy !== undefined) ? batch.hits.filter((h) => h.suppressedBy === undefined) : batch.hits);
     for (const hit of batch.hits) {
-      if (this.correlations?.silentRules.has(hit.rule) === true) {
+      if (hit.suppressedBy !== undefined) {
+        this.countSuppressed(hit);
+        if (this.filters?.show !== true) continue;
+      } else if (this.correlations?.silentRules.has(hit.rule) === true) {
         this.counts.correlationOnly++;
         continue;
       }
@@ -162,6 +176,16 @@ export class HuntSession {
 
   get alerts(): number {
     return this.seq;
+  }
+
+  private countSuppressed(hit: Hit): void {
+    const title = (this.rules[hit.rule] as SigmaRule).title;
+    this.counts.suppressedTotal++;
+    for (const f of hit.suppressedBy ?? []) {
+      let byRule = this.counts.suppressed.get(f);
+      if (byRule === undefined) this.counts.suppressed.set(f, (byRule = new Map()));
+      bump(byRule, title);
+    }
   }
 
   /** Resolves the alerts still waiting for context, then yields every rendered alert (UTF-8) in time order. */
@@ -294,7 +318,13 @@ export class HuntSession {
   private emit(seq: number, hit: Hit, q: ContextQuery, resolved: ReturnType<typeof resolveContext>): void {
     const rule = this.rules[hit.rule] as SigmaRule;
     const event = hit.event;
-    const alert = makeAlert(rule, event, q.namesProcess, resolved, hit.eventJson);
+    const suppressedBy = hit.suppressedBy?.map((f) => this.filters?.filters[f] as SigmaFilter);
+    const alert = makeAlert(rule, event, q.namesProcess, resolved, hit.eventJson, suppressedBy);
+    if (suppressedBy !== undefined) {
+      // Shown, marked, but not an alert: not counted, and no exit code 1 for it.
+      this.sorter.add(event.timestamp ?? 0, seq, this.render(alert));
+      return;
+    }
     const c = this.counts;
     c.total++;
     bump(c.byLevel, rule.level ?? 'informational');

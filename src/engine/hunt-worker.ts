@@ -1,7 +1,7 @@
 import { deserialize } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
-import type { SigmaRule } from '../rule/model.js';
+import type { SigmaFilter, SigmaRule } from '../rule/model.js';
 import { BatchBuilder, runHuntTask, type HuntTask } from './match-task.js';
 import { RuleSet } from './rule-set.js';
 
@@ -16,11 +16,14 @@ export interface HuntWorkerData {
   readonly eventJson: boolean;
   /** Fields hits carry for correlations (see BatchBuilder). */
   readonly fields: readonly string[];
+  /** The hunt's Sigma filters, serialized as the rules are: the worker gates alerts as the main thread would. */
+  readonly filters: SharedArrayBuffer;
 }
 
 const data = workerData as HuntWorkerData;
 const rules = deserialize(new Uint8Array(data.rules)) as readonly SigmaRule[];
-const ruleSet = RuleSet.compile(rules, { logsource: resolveWindowsLogsource });
+const filters = deserialize(new Uint8Array(data.filters)) as readonly SigmaFilter[];
+const ruleSet = RuleSet.compile(rules, { logsource: resolveWindowsLogsource, filters });
 const builder = new BatchBuilder(ruleSet, { eventJson: data.eventJson, fields: data.fields });
 
 parentPort?.on('message', (m: { seq: number; task: HuntTask }) => {

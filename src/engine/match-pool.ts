@@ -1,6 +1,6 @@
 import { serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import type { SigmaRule } from '../rule/model.js';
+import type { SigmaFilter, SigmaRule } from '../rule/model.js';
 import { withoutRaw } from '../rule/rule-cache.js';
 import type { HuntWorkerData } from './hunt-worker.js';
 import type { HuntTask, TaskResult } from './match-task.js';
@@ -17,6 +17,14 @@ import { OrderedReplies, prepareWorkerIsolates } from '../formats/evtx/workers.j
  */
 export function youngSemiSpaceMb(rules: number): number {
   return rules >= 500 ? 32 : 16;
+}
+
+/** A value serialized once into shared memory, which every worker reads instead of getting its own copy. */
+function sharedCopy(value: unknown): SharedArrayBuffer {
+  const bytes = serialize(value);
+  const shared = new SharedArrayBuffer(bytes.length);
+  new Uint8Array(shared).set(bytes);
+  return shared;
 }
 
 /** Results, per worker, that may wait to be taken in task order. */
@@ -58,14 +66,16 @@ export class MatchPool {
     }
   }
 
-  /** `rules` are those that compiled on the calling thread, filters already applied (see RuleSet.compile). */
-  static async start(threads: number, rules: readonly SigmaRule[], options: { readonly eventJson?: boolean; readonly fields?: readonly string[] } = {}): Promise<MatchPool> {
+  /** `rules` are those that compiled on the calling thread; `filters` gate their alerts (see RuleSet.compile). */
+  static async start(threads: number, rules: readonly SigmaRule[], options: { readonly eventJson?: boolean; readonly fields?: readonly string[]; readonly filters?: readonly SigmaFilter[] } = {}): Promise<MatchPool> {
     const expectedRules = rules.length;
     // Without `raw`, which nothing a worker runs reads: less to copy into every worker (see withoutRaw).
-    const bytes = serialize(rules.map((r) => ({ ...withoutRaw(r), raw: {} })));
-    const shared = new SharedArrayBuffer(bytes.length);
-    new Uint8Array(shared).set(bytes);
-    const data: HuntWorkerData = { rules: shared, eventJson: options.eventJson === true, fields: options.fields ?? [] };
+    const data: HuntWorkerData = {
+      rules: sharedCopy(rules.map((r) => ({ ...withoutRaw(r), raw: {} }))),
+      eventJson: options.eventJson === true,
+      fields: options.fields ?? [],
+      filters: sharedCopy(options.filters ?? []),
+    };
     prepareWorkerIsolates();
     const workers = Array.from({ length: threads }, () => new Worker(new URL('./hunt-worker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 3 * youngSemiSpaceMb(expectedRules) } }));
     await Promise.all(

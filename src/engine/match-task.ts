@@ -65,10 +65,13 @@ export class BatchBuilder {
     if (entry !== undefined) this.context.push(packEntry(entry).line);
     const matched = this.ruleSet.match(ev);
     if (matched.length === 0) return;
-    // One slimmed event and JSON text for all the rules an event matched.
+    // One slimmed event and JSON text for all the rules an event matched; filters gate each rule's alert.
     const first = makeHit(this.ruleIndex.get(matched[0] as object) as number, ev, this.options.eventJson === true, this.options.fields);
-    this.hits.push(first);
-    for (let i = 1; i < matched.length; i++) this.hits.push({ ...first, rule: this.ruleIndex.get(matched[i] as object) as number });
+    for (let i = 0; i < matched.length; i++) {
+      const rule = i === 0 ? first.rule : (this.ruleIndex.get(matched[i] as object) as number);
+      const suppressedBy = this.ruleSet.suppressedBy(rule);
+      this.hits.push(i === 0 && suppressedBy === undefined ? first : suppressedBy === undefined ? { ...first, rule } : { ...first, rule, suppressedBy });
+    }
   }
 
   get size(): number {

@@ -2,7 +2,7 @@ import { compileRule, type CompiledRule } from '../compile/compile-rule.js';
 import { EventCache } from '../compile/event-cache.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Event } from '../event/event.js';
-import { applyFilters } from '../rule/apply-filters.js';
+import { FilterGates } from './filter-gates.js';
 import { RuleIndex } from './rule-index.js';
 import type { LogsourceCondition, LogsourceResolution } from '../pipeline/logsource-condition.js';
 import type { SigmaFilter, SigmaRule } from '../rule/model.js';
@@ -11,6 +11,7 @@ import type { SigmaFilter, SigmaRule } from '../rule/model.js';
 export type LogsourceResolver = (rule: SigmaRule) => LogsourceResolution;
 
 export interface RuleSetOptions {
+  /** Sigma filters, applied as a gate after a rule matched (see FilterGates and `suppressedBy`). */
   readonly filters?: readonly SigmaFilter[];
   readonly logsource?: LogsourceResolver;
 }
@@ -26,14 +27,14 @@ export class RuleSet {
     readonly rules: readonly CompiledRule[],
     readonly skipped: readonly SkippedRule[],
     readonly diagnostics: readonly Diagnostic[],
+    readonly gates: FilterGates,
   ) {}
 
   static compile(rules: readonly SigmaRule[], options: RuleSetOptions = {}): RuleSet {
     const compiled: CompiledRule[] = [];
     const skipped: SkippedRule[] = [];
     const diagnostics: Diagnostic[] = [];
-    for (const original of rules) {
-      const { rule } = applyFilters(original, options.filters ?? []);
+    for (const rule of rules) {
       let logsource: LogsourceCondition | undefined;
       if (options.logsource !== undefined) {
         const resolved = options.logsource(rule);
@@ -51,7 +52,9 @@ export class RuleSet {
       }
       compiled.push(result.compiled);
     }
-    return new RuleSet(compiled, skipped, diagnostics);
+    const gates = new FilterGates(compiled, options.filters ?? []);
+    diagnostics.push(...gates.diagnostics);
+    return new RuleSet(compiled, skipped, diagnostics, gates);
   }
 
   private index: RuleIndex | undefined;
@@ -66,6 +69,14 @@ export class RuleSet {
     const out: CompiledRule[] = [];
     for (const r of this.index.candidates(event, cache)) if (r.matcher(cache)) out.push(r);
     return out;
+  }
+
+  /**
+   * The filters (indexes into the rule set's filters) that suppress the rule's alert on the event last given
+   * to `match`, or undefined when its alert stands.
+   */
+  suppressedBy(rule: number): number[] | undefined {
+    return this.cache === undefined ? undefined : this.gates.suppressors(rule, this.cache);
   }
 
   /**

@@ -17,7 +17,7 @@ export function alertToEcs(a: Alert): object {
   const p = a.process;
   return {
     '@timestamp': x(s.time),
-    event: { kind: 'alert', module: 'sigmatch', severity: ['informational', 'low', 'medium', 'high', 'critical'].indexOf(s.level) * 25 },
+    event: { kind: 'alert', module: 'sigmatch', severity: ['informational', 'low', 'medium', 'high', 'critical'].indexOf(s.level) * 25, action: a.suppressedBy !== undefined ? 'suppressed' : undefined },
     rule: { name: x(s.rule), id: x(s.ruleId), level: x(s.level), tags: a.rule.tags, ruleset: 'sigma', author: x(a.rule.author), reference: x(a.rule.references[0]) },
     host: { name: s.host },
     process: {
@@ -36,7 +36,7 @@ export function alertToEcs(a: Alert): object {
     destination: { ip: x(s.destinationIp), port: num(s.destinationPort), domain: x(s.domain) },
     dns: a.domain !== undefined ? { question: { name: a.domain } } : undefined,
     log: { file: { path: s.file }, record: x(s.record) },
-    sigmatch: { event: a.event.fields },
+    sigmatch: { ...(a.suppressedBy !== undefined ? { suppressed_by: a.suppressedBy.map((f) => f.title), suppressed_by_ids: a.suppressedBy.map((f) => f.id ?? null) } : {}), event: a.event.fields },
   };
 }
 
@@ -80,7 +80,9 @@ export function alertToEcsLine(a: AnyAlert): string {
   const doc = alertToEcs(a) as { sigmatch: unknown };
   if (a.eventJson === undefined) return JSON.stringify(doc) + '\n';
   // `sigmatch` is the document's last key: its text is the event's JSON, rendered where the event was read.
+  const sm = doc.sigmatch as { event?: unknown };
   doc.sigmatch = undefined;
   const head = JSON.stringify(doc);
-  return `${head.slice(0, -1)},"sigmatch":{"event":${a.eventJson}}}\n`;
+  const rest = JSON.stringify({ ...sm, event: undefined });
+  return `${head.slice(0, -1)},"sigmatch":${rest === '{}' ? '{' : `${rest.slice(0, -1)},`}"event":${a.eventJson}}}\n`;
 }

@@ -12,6 +12,11 @@ export function alertToLine(a: AnyAlert, color: boolean): string {
   if (isCorrelationAlert(a)) return correlationToLines(a, color, '');
   const s = alertSummary(a);
   const level = s.level.toUpperCase().padEnd(8);
+  if (a.suppressedBy !== undefined) {
+    // --show-suppressed: marked, and never in an alert's colour.
+    const line = `${s.time}  ${s.host}  SUPPRESSED ${s.rule}  ${eventStory(a)}  (by ${a.suppressedBy.map((f) => f.title).join('; ')})`;
+    return color ? `\x1b[2m${line}\x1b[0m` : line;
+  }
   const line = `${s.time}  ${s.host}  ${level} ${s.rule}  ${eventStory(a)}`;
   return color ? `${COLORS[s.level] ?? ''}${line}\x1b[0m` : line;
 }

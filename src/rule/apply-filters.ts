@@ -13,7 +13,30 @@ export function filterTargetsRule(filter: SigmaFilter, rule: SigmaRule): boolean
 }
 
 /**
- * Applies Sigma filters at load time, as pySigma does: the rule's condition becomes
+ * A filter's selections and condition as a rule of their own, compiled without a logsource (a filter's
+ * logsource scopes the rules it reaches, not events): the hunt's filter gate and explain evaluate it so.
+ */
+export function filterAsRule(filter: SigmaFilter): SigmaRule {
+  return {
+    kind: 'rule',
+    file: filter.file,
+    span: filter.span,
+    title: filter.title,
+    ...(filter.id !== undefined ? { id: filter.id } : {}),
+    logsource: filter.logsource,
+    detections: filter.detections,
+    conditions: [filter.condition],
+    raw: {},
+    references: [],
+    falsepositives: [],
+    tags: [],
+    fields: [],
+  };
+}
+
+/**
+ * Applies Sigma filters at load time, as pySigma does (converters use this; hunts gate alerts instead, see
+ * engine/filter-gates): the rule's condition becomes
  * `(condition) and (filter condition)` with the filter's identifiers renamed under a private
  * `_filt<N>_` prefix, so `1 of x*` and `them` in the rule never pick them up. An exclusion
  * is therefore written `not selection` in the filter.

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { applyFilters } from '../../src/rule/apply-filters.js';
 import { RuleSet } from '../../src/engine/rule-set.js';
 import { ev, load, where } from '../helpers.js';
 
@@ -94,7 +95,12 @@ ${rules}
   const run = (text: string, fields: Record<string, string>) => {
     const c = load(text);
     expect(c.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    return RuleSet.compile(c.rules, { filters: c.filters }).match(ev(fields)).length === 1;
+    // The hunt's gate (the rule matched and no filter suppresses it) must mean what pySigma's rewrite means.
+    const set = RuleSet.compile(c.rules, { filters: c.filters });
+    const gated = set.match(ev(fields)).length === 1 && set.suppressedBy(0) === undefined;
+    const rewritten = RuleSet.compile(c.rules.map((r) => applyFilters(r, c.filters).rule)).match(ev(fields)).length === 1;
+    expect(gated).toBe(rewritten);
+    return gated;
   };
   const hit = { Image: 'C:\\Windows\\System32\\whoami.exe', User: 'adm_bob' };
   const other = { Image: 'C:\\Windows\\System32\\whoami.exe', User: 'alice' };
