@@ -24,7 +24,7 @@ const same = (a: string, b: string): boolean => {
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
-/** The request handler: the API under /api, then each ingest protocol's routes. Builds nothing, listens nowhere. */
+/** The request handler: the API under /api (and /metrics), then each ingest protocol's routes. Builds nothing, listens nowhere. */
 export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     void handle(req, res, deps).catch((e: unknown) => {
@@ -44,7 +44,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: AppDeps):
   }
   const method = req.method ?? 'GET';
   deps.ingest.metrics.requests++;
-  if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
+  if (url.pathname === '/api' || url.pathname.startsWith('/api/') || url.pathname === '/metrics') {
     try {
       if (deps.apiToken !== undefined) {
         const t = presentedToken(req);

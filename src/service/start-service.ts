@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RuleSet } from '../engine/rule-set.js';
+import type { MetricFamily } from './api/prometheus.js';
 import { createApp } from './app.js';
 import { DetectionLoop } from './detect/detection-loop.js';
 import { LiveDetector } from './detect/live-detector.js';
@@ -72,13 +73,33 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
       rules: { loaded: rules.loaded, errors: rules.errors },
     };
   };
+  const metricFamilies = (): MetricFamily[] => {
+    const size = journal.size();
+    const h = health();
+    return [
+      { name: 'sigmatch_ingest_events_total', help: 'Events accepted into the journal.', type: 'counter', samples: [{ value: metrics.eventsAccepted }] },
+      { name: 'sigmatch_ingest_duplicates_total', help: 'Events answered as duplicates (already journaled).', type: 'counter', samples: [{ value: metrics.duplicates }] },
+      { name: 'sigmatch_ingest_quarantined_total', help: 'Documents kept in quarantine (not JSON objects).', type: 'counter', samples: [{ value: metrics.quarantined }] },
+      { name: 'sigmatch_ingest_rate_events_per_second', help: 'Events accepted per second over the last minute.', type: 'gauge', samples: [{ value: metrics.ingestRate() }] },
+      { name: 'sigmatch_requests_rejected_total', help: 'Whole requests refused, by HTTP status.', type: 'counter', samples: [...metrics.rejected].map(([status, value]) => ({ labels: { status: String(status) }, value })) },
+      { name: 'sigmatch_detection_events_total', help: 'Events matched by detection.', type: 'counter', samples: [{ value: metrics.eventsDetected }] },
+      { name: 'sigmatch_detection_lag_events', help: 'Journaled events not yet matched.', type: 'gauge', samples: [{ value: journal.backlog }] },
+      { name: 'sigmatch_detection_lag_seconds', help: 'Age of the oldest unmatched event, roughly.', type: 'gauge', samples: [{ value: (h as { detection: { lag_seconds: number } }).detection.lag_seconds }] },
+      { name: 'sigmatch_journal_events', help: 'Events held in the journal.', type: 'gauge', samples: [{ value: size.events }] },
+      { name: 'sigmatch_journal_bytes', help: 'Document bytes held in the journal.', type: 'gauge', samples: [{ value: size.bytes }] },
+      { name: 'sigmatch_alerts_stored_total', help: 'Alerts stored since start.', type: 'counter', samples: [{ value: metrics.alertsStored }] },
+      { name: 'sigmatch_alerts', help: 'Alerts in the store.', type: 'gauge', samples: [{ value: store.count() }] },
+      { name: 'sigmatch_rules_loaded', help: 'Rules running.', type: 'gauge', samples: [{ value: rules.loaded }] },
+      { name: 'sigmatch_rule_errors', help: 'Rules that did not load.', type: 'gauge', samples: [{ value: rules.errors.length }] },
+    ];
+  };
   const server: Server = createServer(
     { requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 65_000 },
     createApp({
       ingest,
       protocols: Object.values(INGEST_PROTOCOLS),
       store,
-      health: { health },
+      health: { health, metrics: metricFamilies },
       ...(config.ingestToken !== undefined ? { ingestToken: config.ingestToken } : {}),
       ...(config.apiToken !== undefined ? { apiToken: config.apiToken } : {}),
       onError: (e, req) => log.error(`${req.method} ${req.url}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),

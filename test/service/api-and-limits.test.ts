@@ -60,6 +60,15 @@ describe('alert API', () => {
     const health = (await (await fetch(`${s.url}/api/health`)).json()) as { alerts: number; journal: { events: number }; detection: { lag_events: number }; ingest: { events: number; rate_per_second: number } };
     expect(health).toMatchObject({ alerts: 24, journal: { events: 24 }, detection: { lag_events: 0 }, ingest: { events: 24 } });
     expect(health.ingest.rate_per_second).toBeGreaterThan(0);
+    const metrics = await fetch(`${s.url}/metrics`);
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await metrics.text();
+    expect(text).toMatch(/^# HELP sigmatch_ingest_events_total /);
+    expect(text).toMatch(/\nsigmatch_ingest_events_total 24\n/);
+    expect(text).toMatch(/\nsigmatch_alerts 24\n/);
+    expect(text).toMatch(/\nsigmatch_detection_lag_events 0\n/);
+    await post(s.url, [{}], { 'content-type': 'text/csv' });
+    expect(await (await fetch(`${s.url}/metrics`)).text()).toMatch(/\nsigmatch_requests_rejected_total\{status="415"\} 1\n/);
   });
 
   it('needs the API token when one is set, and an ingest token cannot read alerts', async () => {

@@ -2,10 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestError } from '../http/read-body.js';
 import { sendJson } from '../http/reply.js';
 import type { AlertStore, StoredAlert } from '../store/alert-store.js';
+import { renderPrometheus, type MetricFamily } from './prometheus.js';
 
 /** What the health endpoint reads. */
 export interface HealthSource {
   readonly health: () => object;
+  /** The same numbers as Prometheus metric families (`GET /metrics`). */
+  readonly metrics: () => readonly MetricFamily[];
 }
 
 const LEVELS = ['informational', 'low', 'medium', 'high', 'critical'];
@@ -27,12 +30,17 @@ const doc = (a: StoredAlert): unknown => JSON.parse(a.doc);
 
 /**
  * `GET /api/alerts?from&to&host&rule&level&limit&cursor` → `{"alerts": [ECS documents], "next": cursor|null}`,
- * newest first; `GET /api/alerts/{id}` → one ECS document; `GET /api/health`.
+ * newest first; `GET /api/alerts/{id}` → one ECS document; `GET /api/health`; `GET /metrics` (Prometheus).
  */
 export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, store: AlertStore, health: HealthSource): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new RequestError(405, `${req.method} is not allowed on ${url.pathname}`);
   const path = url.pathname.replace(/\/+$/, '');
   if (path === '/api/health') return sendJson(res, 200, health.health());
+  if (path === '/metrics') {
+    const text = renderPrometheus(health.metrics());
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+    return void res.end(text);
+  }
   if (path === '/api/alerts') {
     const limitText = text(url, 'limit') ?? '100';
     const limit = Number(limitText);
