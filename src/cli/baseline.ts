@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BaselineLearner } from '../tuning/learn-baseline.js';
 import { huntAlerts } from '../tuning/hunt-alerts.js';
+import { mergeCovered } from '../tuning/merge-covered.js';
 import { loadSiteRules } from '../tuning/site-rules.js';
 import { renderBaselineFilters } from '../tuning/write-baseline-filters.js';
 import type { CommandSpec } from './command.js';
@@ -54,7 +55,7 @@ export const baseline: CommandSpec = {
     if (r.files === 0) throw new UsageError(`no input files found in ${paths.join(', ')}`);
     for (const p of r.problems.slice(0, 20)) io.err(p + '\n');
     const activities = learner.activities();
-    const { files, leftOut, undescribed } = renderBaselineFilters(activities, { minCount: values.minCount, minHosts: values.minHosts });
+    const { files, leftOut, undescribed } = renderBaselineFilters(mergeCovered(activities), { minCount: values.minCount, minHosts: values.minHosts });
     mkdirSync(values.out, { recursive: true });
     for (const f of files) writeFileSync(join(values.out, f.name), f.text);
     const lines = [`Learned from ${r.events} events in ${r.files} files with ${r.rules} rules: ${r.alerts} alerts, ${activities.length} activities of ${new Set(activities.map((a) => a.rule)).size} rules`];

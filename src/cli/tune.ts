@@ -3,6 +3,7 @@ import { listInputs } from '../formats/read-input.js';
 import type { SigmaRule } from '../rule/model.js';
 import { huntAlerts } from '../tuning/hunt-alerts.js';
 import { BaselineLearner } from '../tuning/learn-baseline.js';
+import { mergeCovered } from '../tuning/merge-covered.js';
 import { NoiseReport } from '../tuning/noise-report.js';
 import { isAlertFile, readAlertLines, type AlertLine } from '../tuning/read-alert-lines.js';
 import { loadSiteRules } from '../tuning/site-rules.js';
@@ -94,7 +95,7 @@ export const tune: CommandSpec = {
       report.push(`${noise.total - before} alerts from hunting ${r.events} events of ${r.files} log file${r.files === 1 ? '' : 's'} with ${r.rules} rules`);
     }
     report.push(...noise.render(values.top));
-    const eligible = learner.activities().filter((a) => a.describable && a.count >= values.minCount && a.hosts.length >= values.minHosts).sort((a, b) => b.count - a.count || (a.summary < b.summary ? -1 : 1));
+    const eligible = mergeCovered(learner.activities()).filter((a) => a.describable && a.count >= values.minCount && a.hosts.length >= values.minHosts).sort((a, b) => b.count - a.count || (a.summary < b.summary ? -1 : 1));
     const chosen = eligible.slice(0, values.top);
     const removed = chosen.reduce((n, a) => n + a.count, 0);
     report.push(`The ${chosen.length} noisiest activities (of ${eligible.length}${values.minCount > 1 || values.minHosts > 1 ? ` with at least ${values.minCount} alerts on ${values.minHosts} hosts` : ''}): these entries would remove ${removed} of ${noise.total} alerts (${((100 * removed) / Math.max(1, noise.total)).toFixed(1)}%)`);

@@ -1,6 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import type { Alert } from '../engine/alert.js';
-import type { FieldValue } from '../event/event.js';
+import type { Event, FieldValue } from '../event/event.js';
 import type { SigmaRule } from '../rule/model.js';
 import { generalise, GENERALISERS, patternKey, patternText, renderValue, type Generaliser, type Pattern } from './generalise.js';
 
@@ -29,6 +29,8 @@ export interface Activity {
    * an entry would then match every alert of the rule, which is disabling it, not tuning it.
    */
   readonly describable: boolean;
+  /** The first event of the activity (its alert's fields), to check which entries cover which activities. */
+  readonly sample: Event;
 }
 
 interface Group {
@@ -39,6 +41,7 @@ interface Group {
   destination?: 'hostname' | 'dns' | 'network';
   domain?: string;
   describable: boolean;
+  sample: Event;
   /** DNS-keyed entries: the networks of every address the domain's connections went to. */
   ranges: Set<string>;
   count: number;
@@ -141,7 +144,7 @@ export class BaselineLearner {
     const describable = image !== undefined || (!network && (f['CommandLine'] !== undefined || f['ParentImage'] !== undefined));
     let g = this.groups.get(key);
     if (g === undefined) {
-      g = { rule, kind: network ? 'network' : 'process', fixed: tests, summary, describable, ranges: new Set(), count: 0, hosts: new Set(), ...(destination !== undefined ? { destination } : {}), ...(domain !== undefined ? { domain } : {}) };
+      g = { rule, kind: network ? 'network' : 'process', fixed: tests, summary, describable, sample: alert.event, ranges: new Set(), count: 0, hosts: new Set(), ...(destination !== undefined ? { destination } : {}), ...(domain !== undefined ? { domain } : {}) };
       this.groups.set(key, g);
     }
     if (g.destination === 'dns' && range !== undefined) g.ranges.add(range);
@@ -163,6 +166,7 @@ export class BaselineLearner {
         kind: g.kind,
         summary: g.summary,
         describable: g.describable,
+        sample: g.sample,
         tests,
         count: g.count,
         hosts: [...g.hosts].sort(),

@@ -9,6 +9,7 @@ import type { SigmaRule } from '../../src/rule/model.js';
 import { filterVerdicts } from '../../src/tuning/filter-verdict.js';
 import { BaselineLearner } from '../../src/tuning/learn-baseline.js';
 import { renderBaselineFilters } from '../../src/tuning/write-baseline-filters.js';
+import { mergeCovered } from '../../src/tuning/merge-covered.js';
 
 const packRule = (file: string) => loadRuleTexts([{ file, text: readFileSync(file, 'utf8') }]).rules[0]!;
 const cdb = packRule('rules/net_connection_win_cdb_initiated_connection.yml');
@@ -116,5 +117,20 @@ describe('baseline filters', () => {
     const r = renderBaselineFilters(l.activities(), { minCount: 1, minHosts: 1 });
     expect(r.files).toEqual([]);
     expect(r.undescribed.map((a) => [a.rule.title, a.count])).toEqual([['Security Eventlog Cleared', 3]]);
+  });
+
+  test('an activity whose entry another covers is counted under that entry (what it would really suppress)', () => {
+    const l = new BaselineLearner();
+    const cmd = (name: string) => proc('WS01', 'CORP\\svc_deploy', `msiexec.exe /i C:\\Temp\\${name}\\agent.msi`);
+    for (const n of ['tmp4a3f.tmp', 'tmp99.tmp', 'tmpbeef.tmp']) l.add(alert(procRule, cmd(n), t0));
+    l.add(alert(procRule, { ...cmd('tmpzz.tmp'), Computer: 'WS02' }, t0 + 5000)); // 'zz' is not hex: grouped apart, yet the entry fits it
+    l.add(alert(procRule, cmd('other.tmp'), t0));
+    const grouped = l.activities();
+    expect(grouped.map((a) => a.count)).toEqual([3, 1, 1]);
+    const merged = mergeCovered(grouped);
+    expect(merged.map((a) => [a.count, a.hosts, a.last])).toEqual([
+      [4, ['ws01', 'ws02'], t0 + 5000],
+      [1, ['ws01'], t0],
+    ]);
   });
 });
