@@ -19,6 +19,8 @@ export interface ServeBenchOptions {
   readonly events: number;
   readonly batch: number;
   readonly concurrency: number;
+  /** Extra options of `sigmatch serve` (e.g. --no-detect-thread). */
+  readonly serveArgs?: readonly string[];
   /** Extra node flags for the service (e.g. --cpu-prof). */
   readonly nodeArgs?: readonly string[];
 }
@@ -89,7 +91,7 @@ const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length 
 
 export async function measureServe(o: ServeBenchOptions): Promise<ServeBenchResult> {
   const data = mkdtempSync(join(tmpdir(), 'sigmatch-serve-bench-'));
-  const args = [o.cli, 'serve', '--listen', '127.0.0.1:0', '--data', data, ...(o.rules ?? []).flatMap((r) => ['--rules', r])];
+  const args = [o.cli, 'serve', '--listen', '127.0.0.1:0', '--data', data, ...(o.rules ?? []).flatMap((r) => ['--rules', r]), ...(o.serveArgs ?? [])];
   const child = spawn(process.execPath, [...(o.nodeArgs ?? []), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   try {
     let err = '';
@@ -144,7 +146,7 @@ export async function measureServe(o: ServeBenchOptions): Promise<ServeBenchResu
     child.kill('SIGTERM');
     await new Promise((done) => child.once('exit', done));
     return {
-      rulesLabel: o.rules === undefined ? 'built-in pack' : o.rules.join(', '),
+      rulesLabel: (o.rules === undefined ? 'built-in pack' : o.rules.join(', ')) + (o.serveArgs !== undefined && o.serveArgs.length > 0 ? ` (${o.serveArgs.join(' ')})` : ''),
       events: o.events,
       ackSeconds,
       detectSeconds,
@@ -178,9 +180,10 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
       concurrency: { type: 'string', default: '4' },
       rules: { type: 'string', multiple: true },
       'node-arg': { type: 'string', multiple: true },
+      'serve-arg': { type: 'string', multiple: true },
     },
   });
   const cli = resolve(fileURLToPath(new URL('../src/cli/main.js', import.meta.url)));
-  const result = await measureServe({ cli, events: Number(values.events), batch: Number(values.batch), concurrency: Number(values.concurrency), ...(values.rules !== undefined ? { rules: values.rules } : {}), ...(values['node-arg'] !== undefined ? { nodeArgs: values['node-arg'] } : {}) });
+  const result = await measureServe({ cli, events: Number(values.events), batch: Number(values.batch), concurrency: Number(values.concurrency), ...(values.rules !== undefined ? { rules: values.rules } : {}), ...(values['node-arg'] !== undefined ? { nodeArgs: values['node-arg'] } : {}), ...(values['serve-arg'] !== undefined ? { serveArgs: values['serve-arg'] } : {}) });
   process.stdout.write(serveBenchLines([result]).join('\n') + '\n');
 }

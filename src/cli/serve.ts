@@ -23,6 +23,8 @@ interface ServeOptions {
   readonly contextLimit?: number;
   readonly placeholder?: string[];
   readonly cache: boolean;
+  /** False with --no-detect-thread. */
+  readonly detectThread: boolean;
 }
 
 const parsed = <T>(parse: (v: string) => T | undefined, what: string) => (v: string): T => {
@@ -48,6 +50,7 @@ export const serve: CommandSpec = {
       .addOption(intOption('--context-limit <n>', `process starts and DNS answers held for context (default: ${DEFAULT_CONFIG.contextCapacity})`, 1))
       .addOption(repeatable('--placeholder <name=values>', 'values for %NAME% under |expand, comma-separated; repeatable (default: none)'))
       .addOption(noCacheOption())
+      .option('--no-detect-thread', 'match on the main thread between requests instead of in a worker thread')
       .addHelpText(
         'after',
         `\nTokens come from the environment, never the command line: SIGMATCH_INGEST_TOKEN (required on ingest when set;\nBearer, Basic password, ApiKey or Splunk form) and SIGMATCH_API_TOKEN (Bearer, required on /api when set; without it\n/api answers this machine only).\n` +
@@ -82,10 +85,12 @@ export const serve: CommandSpec = {
       retentionBytes: o.retentionSize ?? DEFAULT_CONFIG.retentionBytes,
       esVersion: o.esVersion ?? DEFAULT_CONFIG.esVersion,
       contextCapacity: o.contextLimit ?? DEFAULT_CONFIG.contextCapacity,
+      detectThread: o.detectThread,
       ...(env['SIGMATCH_INGEST_TOKEN'] ? { ingestToken: env['SIGMATCH_INGEST_TOKEN'] } : {}),
       ...(env['SIGMATCH_API_TOKEN'] ? { apiToken: env['SIGMATCH_API_TOKEN'] } : {}),
     };
-    const service = await startService(config, ruleSet, { loaded: ruleSet.rules.length, errors }, { error: (m) => io.err(`sigmatch serve: ${m}\n`) });
+    const rules = ruleSet.rules.map((r) => r.rule);
+    const service = await startService(config, ruleSet, { documents: { rules, filters: collection.filters }, loaded: ruleSet.rules.length, errors }, { error: (m) => io.err(`sigmatch serve: ${m}\n`) });
     const host = service.address.host.includes(':') ? `[${service.address.host}]` : service.address.host;
     io.err(`sigmatch serve: listening on http://${host}:${service.address.port}${service.tcpAddress !== undefined ? ` and tcp ${service.tcpAddress.host}:${service.tcpAddress.port}` : ''}; ${ruleSet.rules.length} rules (${errors.length} not loaded); data in ${o.data}\n`);
     await new Promise<void>((done) => {

@@ -19,6 +19,8 @@ export interface ServiceConfig {
   /** Required (Bearer) on /api when set; without it /api answers loopback clients only. */
   readonly apiToken?: string;
   readonly contextCapacity: number;
+  /** Match in a worker thread (a core for ingest, one for detection) rather than between requests. */
+  readonly detectThread: boolean;
 }
 
 export const DEFAULT_CONFIG: Omit<ServiceConfig, 'dataDir'> = {
@@ -30,6 +32,7 @@ export const DEFAULT_CONFIG: Omit<ServiceConfig, 'dataDir'> = {
   retentionBytes: 1 << 30,
   esVersion: '8.19.0',
   contextCapacity: 200_000,
+  detectThread: true,
 };
 
 /** `HOST:PORT`, `[v6]:PORT` or `PORT`; undefined when it is not one. */

@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RuleSet } from '../engine/rule-set.js';
+import type { SigmaFilter, SigmaRule } from '../rule/model.js';
+import { DetectionThread } from './detect/detection-thread.js';
 import type { MetricFamily } from './api/prometheus.js';
 import { createApp } from './app.js';
 import { DetectionLoop } from './detect/detection-loop.js';
@@ -15,6 +17,8 @@ import { AlertStore } from './store/alert-store.js';
 import { openDatabase } from './store/open-database.js';
 
 export interface RuleInfo {
+  /** The rules and filters the rule set was compiled from: with them, detection runs in its own thread. */
+  readonly documents?: { readonly rules: readonly SigmaRule[]; readonly filters: readonly SigmaFilter[] };
   readonly loaded: number;
   /** Rules that did not load, with why: reported, and the others run. */
   readonly errors: ReadonlyArray<{ readonly rule: string; readonly reason: string }>;
@@ -45,19 +49,24 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
   const store = new AlertStore(db);
   const metrics = new Metrics(now);
   let lastError: string | undefined;
-  const loop = new DetectionLoop(journal, store, new LiveDetector(ruleSet, { contextCapacity: config.contextCapacity }), {
-    now,
-    onCommit: (events, alerts) => {
-      metrics.eventsDetected += events;
-      metrics.alertsStored += alerts;
-    },
-    onError: (e) => {
-      lastError = e.message;
-      log.error(`detection: ${e.message}; retrying`);
-    },
-  });
-  journal.onAppend = () => loop.kick();
-  loop.start();
+  const onCommit = (events: number, alerts: number) => {
+    metrics.eventsDetected += events;
+    metrics.alertsStored += alerts;
+  };
+  const onError = (message: string) => {
+    lastError = message;
+    log.error(`detection: ${message}; retrying`);
+  };
+  // Matching in a worker thread when the rules can be sent there; else on this thread, between requests.
+  let detection: { kick(): void; stop(): Promise<void>; readonly lastReceived: number };
+  if (rules.documents !== undefined && config.detectThread) {
+    detection = await DetectionThread.start(journal, { dataDir: config.dataDir, rules: rules.documents.rules, filters: rules.documents.filters, contextCapacity: config.contextCapacity, onCommit, onError });
+  } else {
+    const loop = new DetectionLoop(journal, store, new LiveDetector(ruleSet, { contextCapacity: config.contextCapacity }), { now, onCommit, onError: (e) => onError(e.message) });
+    loop.start();
+    detection = loop;
+  }
+  journal.onAppend = () => detection.kick();
 
   const ingest: IngestContext = { journal, limits: { maxBytes: config.maxBodyBytes, maxDecoded: config.maxDecodedBytes }, metrics, esVersion: config.esVersion, esInstalled: new Map(), hecAcks: new Map() };
   const health = () => {
@@ -67,7 +76,7 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
       status: lastError === undefined ? 'ok' : 'degraded',
       uptime_seconds: Math.round((now() - started) / 1000),
       ingest: { rate_per_second: metrics.ingestRate(), events: metrics.eventsAccepted, duplicates: metrics.duplicates, quarantined: metrics.quarantined, rejected: Object.fromEntries(metrics.rejected) },
-      detection: { events: metrics.eventsDetected, lag_events: backlog, lag_seconds: backlog === 0 ? 0 : Math.max(0, (now() - (loop.lastReceived || started)) / 1000), cursor: journal.cursor, last_error: lastError ?? null },
+      detection: { events: metrics.eventsDetected, lag_events: backlog, lag_seconds: backlog === 0 ? 0 : Math.max(0, (now() - (detection.lastReceived || started)) / 1000), cursor: journal.cursor, last_error: lastError ?? null },
       journal: { events: size.events, bytes: size.bytes, last: journal.lastPosition },
       alerts: store.count(),
       rules: { loaded: rules.loaded, errors: rules.errors },
@@ -141,7 +150,7 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
       const timer = setTimeout(() => server.closeAllConnections(), 5000);
       await closed;
       clearTimeout(timer);
-      await loop.stop();
+      await detection.stop();
       db.close();
     },
   };

@@ -23,6 +23,8 @@ export interface DetectionLoopOptions {
  */
 export class DetectionLoop {
   private running = false;
+  /** A kick came while a run was going: look again when it ends (the journal's own count may be another thread's). */
+  private again = false;
   private stopped = false;
   private wake: (() => void) | undefined;
   private idle: Promise<void> = Promise.resolve();
@@ -64,8 +66,13 @@ export class DetectionLoop {
 
   /** New rows were journaled. */
   kick(): void {
-    if (this.running || this.stopped) return;
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
     this.running = true;
+    this.again = false;
     this.idle = new Promise((done) => (this.wake = done));
     setImmediate(() => this.run());
   }
@@ -89,7 +96,7 @@ export class DetectionLoop {
     this.running = false;
     this.wake?.();
     // Rows may have come in between the last read and now.
-    if (!this.stopped && this.journal.backlog > 0) this.kick();
+    if (!this.stopped && (this.again || this.journal.backlog > 0)) this.kick();
   }
 
   /** Matches one batch and commits it; returns the rows processed (0: caught up). */

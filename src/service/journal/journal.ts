@@ -186,6 +186,16 @@ export class Journal {
     if (appended > 0) this.onAppend?.();
   }
 
+  /**
+   * Detection in another thread (its own connection) committed the rows up to `seq`: this side's cursor and
+   * backlog follow. Only forward.
+   */
+  cursorMoved(seq: number, rows: number): void {
+    if (seq <= this.cursorValue) return;
+    this.cursorValue = seq;
+    this.unprocessed = Math.max(0, this.unprocessed - rows);
+  }
+
   /** Rows after a position, oldest first. */
   read(after: number, limit: number): JournalRow[] {
     return this.readAfter.all(after, limit) as JournalRow[];

@@ -1,0 +1,49 @@
+import { deserialize } from 'node:v8';
+import { parentPort, workerData } from 'node:worker_threads';
+import { RuleSet } from '../../engine/rule-set.js';
+import { resolveWindowsLogsource } from '../../pipeline/windows-logsources.js';
+import type { SigmaFilter, SigmaRule } from '../../rule/model.js';
+import { Journal } from '../journal/journal.js';
+import { AlertStore } from '../store/alert-store.js';
+import { openDatabase } from '../store/open-database.js';
+import { DetectionLoop } from './detection-loop.js';
+import { LiveDetector } from './live-detector.js';
+
+/** What the detection thread is started with (see DetectionThread). */
+export interface DetectionWorkerData {
+  readonly dataDir: string;
+  /** The rules and filters, v8-serialized: compiled here (matchers are closures and do not cross threads). */
+  readonly rules: Uint8Array;
+  readonly filters: Uint8Array;
+  readonly contextCapacity: number;
+}
+
+/** Main → worker. */
+export type ToDetection = { readonly kind: 'kick' } | { readonly kind: 'stop' };
+/** Worker → main. */
+export type FromDetection =
+  | { readonly kind: 'ready'; readonly cursor: number }
+  | { readonly kind: 'commit'; readonly cursor: number; readonly events: number; readonly alerts: number; readonly lastReceived: number }
+  | { readonly kind: 'error'; readonly message: string }
+  | { readonly kind: 'stopped' };
+
+const data = workerData as DetectionWorkerData;
+const post = (m: FromDetection) => parentPort?.postMessage(m);
+const ruleSet = RuleSet.compile(deserialize(data.rules) as SigmaRule[], { filters: deserialize(data.filters) as SigmaFilter[], logsource: resolveWindowsLogsource });
+// Its own connection: the main thread's writes the journal; this one reads it and writes alerts and the cursor.
+const db = openDatabase(data.dataDir);
+const journal = new Journal(db);
+const loop = new DetectionLoop(journal, new AlertStore(db), new LiveDetector(ruleSet, { contextCapacity: data.contextCapacity }), {
+  onCommit: (events, alerts) => post({ kind: 'commit', cursor: journal.cursor, events, alerts, lastReceived: loop.lastReceived }),
+  onError: (e) => post({ kind: 'error', message: e.message }),
+});
+parentPort?.on('message', (m: ToDetection) => {
+  if (m.kind === 'kick') loop.kick();
+  else
+    void loop.stop().then(() => {
+      db.close();
+      post({ kind: 'stopped' });
+    });
+});
+loop.start();
+post({ kind: 'ready', cursor: journal.cursor });
