@@ -31,7 +31,7 @@ const data = workerData as DetectionWorkerData;
 const post = (m: FromDetection) => parentPort?.postMessage(m);
 const ruleSet = RuleSet.compile(deserialize(data.rules) as SigmaRule[], { filters: deserialize(data.filters) as SigmaFilter[], logsource: resolveWindowsLogsource });
 // Its own connection: the main thread's writes the journal; this one reads it and writes alerts and the cursor.
-const db = openDatabase(data.dataDir);
+const db = openDatabase(data.dataDir, { durable: false });
 const journal = new Journal(db);
 const loop = new DetectionLoop(journal, new AlertStore(db), new LiveDetector(ruleSet, { contextCapacity: data.contextCapacity }), {
   onCommit: (events, alerts) => post({ kind: 'commit', cursor: journal.cursor, events, alerts, lastReceived: loop.lastReceived }),

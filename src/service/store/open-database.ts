@@ -40,12 +40,17 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX alerts_by_rule ON alerts(rule_id, created);`,
 ];
 
-/** Opens (creating if need be) the service's database under `dir`: WAL, synchronous=FULL (an acknowledged commit survives power loss). */
-export function openDatabase(dir: string): Db {
+/**
+ * Opens (creating if need be) the service's database under `dir`, in WAL mode. The ingest connection uses
+ * synchronous=FULL: an acknowledged commit survives power loss. Detection's own connection may use NORMAL
+ * (`durable: false`): a commit it loses to a power cut takes its alerts and its cursor together, and the
+ * events are matched again from the journal; the next FULL commit syncs the WAL holding it anyway.
+ */
+export function openDatabase(dir: string, options: { readonly durable?: boolean } = {}): Db {
   mkdirSync(dir, { recursive: true });
   const db = new Database(join(dir, 'sigmatch.db'));
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  db.pragma(options.durable === false ? 'synchronous = NORMAL' : 'synchronous = FULL');
   db.pragma('busy_timeout = 5000');
   const version = db.pragma('user_version', { simple: true }) as number;
   for (let v = version; v < MIGRATIONS.length; v++) {
