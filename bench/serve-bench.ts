@@ -19,6 +19,8 @@ export interface ServeBenchOptions {
   readonly events: number;
   readonly batch: number;
   readonly concurrency: number;
+  /** Events per second to offer (batches sent on a schedule); default: as fast as acknowledged. */
+  readonly rate?: number;
   /** Extra options of `sigmatch serve` (e.g. --no-detect-thread). */
   readonly serveArgs?: readonly string[];
   /** Extra node flags for the service (e.g. --cpu-prof). */
@@ -41,10 +43,10 @@ export interface ServeBenchResult {
 const HOSTS = 50;
 const T0 = Date.parse('2026-11-20T09:00:00Z');
 const iso = (t: number) => new Date(t).toISOString();
-const IMAGES = ['svchost.exe', 'chrome.exe', 'explorer.exe', 'powershell.exe', 'msedge.exe', 'OneDrive.exe', 'teams.exe', 'conhost.exe'];
+const IMAGES = ['chrome.exe', 'msedge.exe', 'OneDrive.exe', 'ms-teams.exe', 'slack.exe', 'Code.exe', 'firefox.exe', 'Zoom.exe'];
 
 /** The i-th document: process starts, connections and DNS queries of ordinary programs; every 2,000th pair a cmstp attack. */
-function document(i: number): object {
+export function benchDocument(i: number): object {
   const host = `WS-${String(i % HOSTS).padStart(3, '0')}`;
   const record = Math.floor(i / HOSTS) + 1;
   const attack = i % 2000 === 1 || i % 2000 === 2;
@@ -66,7 +68,7 @@ function document(i: number): object {
 
 function bulkBody(from: number, to: number): Buffer {
   const lines: string[] = [];
-  for (let i = from; i < to; i++) lines.push('{"create":{"_index":"winlogbeat-9.1.3"}}', JSON.stringify(document(i)));
+  for (let i = from; i < to; i++) lines.push('{"create":{"_index":"winlogbeat-9.1.3"}}', JSON.stringify(benchDocument(i)));
   return gzipSync(lines.join('\n') + '\n', { level: 1 });
 }
 
@@ -114,7 +116,13 @@ export async function measureServe(o: ServeBenchOptions): Promise<ServeBenchResu
     await Promise.all(
       Array.from({ length: o.concurrency }, async () => {
         while (next < bodies.length) {
-          const body = bodies[next++] as Buffer;
+          const k = next++;
+          const body = bodies[k] as Buffer;
+          if (o.rate !== undefined) {
+            // Batch k goes at its scheduled time: latency measured at a rate the service can sustain.
+            const due = Number(t0) / 1e6 + (k * o.batch * 1000) / o.rate - Number(process.hrtime.bigint()) / 1e6;
+            if (due > 0) await new Promise((w) => setTimeout(w, due));
+          }
           for (;;) {
             const r = await post(agent, port, '/_bulk', body);
             if (r.status === 200) break;
@@ -146,7 +154,7 @@ export async function measureServe(o: ServeBenchOptions): Promise<ServeBenchResu
     child.kill('SIGTERM');
     await new Promise((done) => child.once('exit', done));
     return {
-      rulesLabel: (o.rules === undefined ? 'built-in pack' : o.rules.join(', ')) + (o.serveArgs !== undefined && o.serveArgs.length > 0 ? ` (${o.serveArgs.join(' ')})` : ''),
+      rulesLabel: (o.rules === undefined ? 'built-in pack' : o.rules.join(', ')) + (o.rate !== undefined ? ` at ${o.rate} events/s offered` : '') + (o.serveArgs !== undefined && o.serveArgs.length > 0 ? ` (${o.serveArgs.join(' ')})` : ''),
       events: o.events,
       ackSeconds,
       detectSeconds,
@@ -178,12 +186,13 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
       events: { type: 'string', default: '100000' },
       batch: { type: 'string', default: '1600' },
       concurrency: { type: 'string', default: '4' },
+      rate: { type: 'string' },
       rules: { type: 'string', multiple: true },
       'node-arg': { type: 'string', multiple: true },
       'serve-arg': { type: 'string', multiple: true },
     },
   });
   const cli = resolve(fileURLToPath(new URL('../src/cli/main.js', import.meta.url)));
-  const result = await measureServe({ cli, events: Number(values.events), batch: Number(values.batch), concurrency: Number(values.concurrency), ...(values.rules !== undefined ? { rules: values.rules } : {}), ...(values['node-arg'] !== undefined ? { nodeArgs: values['node-arg'] } : {}), ...(values['serve-arg'] !== undefined ? { serveArgs: values['serve-arg'] } : {}) });
+  const result = await measureServe({ cli, events: Number(values.events), batch: Number(values.batch), concurrency: Number(values.concurrency), ...(values.rate !== undefined ? { rate: Number(values.rate) } : {}), ...(values.rules !== undefined ? { rules: values.rules } : {}), ...(values['node-arg'] !== undefined ? { nodeArgs: values['node-arg'] } : {}), ...(values['serve-arg'] !== undefined ? { serveArgs: values['serve-arg'] } : {}) });
   process.stdout.write(serveBenchLines([result]).join('\n') + '\n');
 }
