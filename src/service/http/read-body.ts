@@ -31,13 +31,19 @@ export async function readBody(req: IncomingMessage, limits: BodyLimits): Promis
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limits.maxBytes) {
-      req.resume();
-      throw new RequestError(413, `request body is over the limit of ${limits.maxBytes} bytes`);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limits.maxBytes) {
+        req.resume();
+        throw new RequestError(413, `request body is over the limit of ${limits.maxBytes} bytes`);
+      }
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (e) {
+    if (e instanceof RequestError) throw e;
+    // The client went away or timed out mid-body: nothing was journaled, and it is not a bug of ours.
+    throw new RequestError(400, `the request body was cut off: ${(e as Error).message}`);
   }
   const raw = Buffer.concat(chunks);
   const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
