@@ -50,6 +50,7 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
   const metrics = new Metrics(now);
   let lastError: string | undefined;
   const onCommit = (events: number, alerts: number) => {
+    lastError = undefined; // a batch committed: whatever failed before has recovered
     metrics.eventsDetected += events;
     metrics.alertsStored += alerts;
   };
@@ -114,16 +115,24 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
       onError: (e, req) => log.error(`${req.method} ${req.url}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
     }),
   );
-  await new Promise<void>((done, fail) => {
-    server.once('error', fail);
-    server.listen(config.listen.port, config.listen.host, () => {
-      server.off('error', fail);
-      done();
-    });
-  });
-  const a = server.address() as AddressInfo;
   let tcp: TcpListener | undefined;
-  if (config.tcp !== undefined) tcp = await startTcpJsonLines(config.tcp, ingest, log);
+  try {
+    await new Promise<void>((done, fail) => {
+      server.once('error', fail);
+      server.listen(config.listen.port, config.listen.host, () => {
+        server.off('error', fail);
+        done();
+      });
+    });
+    if (config.tcp !== undefined) tcp = await startTcpJsonLines(config.tcp, ingest, log);
+  } catch (e) {
+    // Address in use or not ours: nothing may keep the process alive (the detection thread, the database).
+    server.close();
+    await detection.stop();
+    db.close();
+    throw e;
+  }
+  const a = server.address() as AddressInfo;
 
   const prune = () => {
     try {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServe, type ServeProcess } from '../service/serve-process.js';
-import { sigmatch } from './run-cli.js';
+import { sigmatch, sigmatchAsync } from './run-cli.js';
 
 const dirs: string[] = [];
 const children: ServeProcess[] = [];
@@ -52,6 +52,17 @@ describe('sigmatch serve', () => {
     expect(alerts).toHaveLength(1);
     again.child.kill('SIGTERM');
     expect(await again.exited).toBe(0);
+  });
+
+  it('ends with a message and code 74, not a hang, when the address is taken', async () => {
+    const first = await startServe(['--data', tmp('sigmatch-serve-data-'), '--no-cache']);
+    children.push(first);
+    const r = await sigmatchAsync(['serve', '--data', tmp('sigmatch-serve-data-'), '--listen', `127.0.0.1:${first.port}`, '--no-cache']);
+    expect(r.code).toBe(74);
+    expect(r.stderr).toMatch(/EADDRINUSE/);
+    expect(r.stderr).not.toMatch(/internal error/);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
   });
 
   it('refuses a bad address with a usage error naming the option', () => {
