@@ -27,19 +27,24 @@ export interface LiveDetectorOptions {
  * known at that point (the creation event must come earlier in the journal; a later one is not waited for).
  *
  * Seams for the parts being built elsewhere:
- * - filters: RuleSet.compile's `filters` (the caller passes the rule collection's Sigma filters).
+ * - filters: RuleSet.compile's `filters` (the caller passes the rule collection's Sigma filters); a match a
+ *   filter suppresses is not stored (the hunt's default; its --show-suppressed would store it marked).
  * - correlations: feed each match to a Correlator (`add(hit, eventTimeMs)`) in `detect` and call
  *   `advance(watermarkMs)` from `endBatch`; its alerts go out through the same StoredAlert list, and its
  *   state snapshot would be saved in the same transaction as the cursor.
  */
 export class LiveDetector {
   private readonly index: ProcessIndex;
+  private readonly ruleIndex: Map<object, number>;
+  /** Alerts a Sigma filter suppressed since start (not stored). */
+  suppressed = 0;
 
   constructor(
     private readonly ruleSet: RuleSet,
     options: LiveDetectorOptions = {},
   ) {
     this.index = new ProcessIndex({ capacity: options.contextCapacity ?? 200_000 });
+    this.ruleIndex = new Map(ruleSet.rules.map((r, i) => [r, i]));
   }
 
   /** Adds an already processed event's context only (rebuilding the index after a restart): no alerts. */
@@ -53,7 +58,12 @@ export class LiveDetector {
     const ev = normalizeWindowsEvent(e.event);
     const entry = contextEntryOf(ev);
     if (entry !== undefined) this.index.addEntry(packEntry(entry));
-    const matched = this.ruleSet.match(ev);
+    // Filters gate after the match (RuleSet.suppressedBy, asked right after match for the same event).
+    const matched = this.ruleSet.match(ev).filter((r) => {
+      const gone = this.ruleSet.suppressedBy(this.ruleIndex.get(r) as number) !== undefined;
+      if (gone) this.suppressed++;
+      return !gone;
+    });
     if (matched.length === 0) return [];
     const q = contextQueryOf(ev);
     const resolved = resolveContext(q, this.index.lookup);
