@@ -274,6 +274,11 @@ function correlationSummaryLines(plan: CorrelationPlan, correlator: Correlator, 
   const out = plan.correlations.filter((p) => p.emit).length;
   lines.push(`Correlations: ${plan.correlations.length} evaluated (${out} with alerts of their own), ${plan.dropped.length} not run; ${counts.correlationOnly} matches of referenced rules only fed them`);
   for (const d of plan.dropped.slice(0, 10)) lines.push(`  not run: ${d.correlation.title}: ${d.reason}`);
+  const busiest = [...plan.correlations].sort((a, b) => (correlator.stats[b.index]?.items ?? 0) - (correlator.stats[a.index]?.items ?? 0));
+  for (const p of busiest.slice(0, 5)) {
+    const st = correlator.stats[p.index];
+    if (st !== undefined && st.items > 0) lines.push(`  ${String(st.firings).padStart(5)}  ${p.correlation.title}: ${st.items} items in ${st.groups} groups`);
+  }
   plan.correlations.forEach((p, i) => {
     const st = correlator.stats[i];
     if (st === undefined) return;

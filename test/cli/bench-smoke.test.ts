@@ -28,6 +28,11 @@ test('bench smoke: a small run prints both tables; readers agree, the pack meets
   expect(out).toMatch(/^\| ScriptBlockText \| \d+ \/ \d+ \/ \d+ \/ \d+, [\d.]+% \| \d+ \/ \d+ \/ \d+ \/ \d+, [\d.]+% \|$/m);
   expect(out).toMatch(/### Events\/s as the rule count grows/);
   expect(out).toMatch(/\| 4MB \| \d+ \| \d+ \| \d+ \|/);
+  // Correlations and filters: their cost, and correlation state at each memory size.
+  expect(out).toMatch(/### Correlations and filters/);
+  expect(out).toMatch(/^\| all SigmaHQ rules \+ the pack with the built-in correlations \| \d+ \| [\d.]+ \| \d+ \| \d+ \| \d+ \| [\d.]+% \|/m);
+  expect(out).toMatch(/^\| pack \+ a correlation of one group per connection, 4MB \| .* \| \d+ items in [1-9]\d* groups \|$/m);
+  expect(out).toMatch(/^\| the pack with 100 filter entries \| .* \| [\d.]+% \| goal ≥ 90% \|$/m);
   // Rule loading cold, warm and without the cache, for hunt and check.
   expect(out.split('\n').filter((l) => /^\| (hunt|check) \| \d+ \| (cold|warm|off) \| [\d.]+ \| [\d.]+ \|/.test(l))).toHaveLength(6);
-});
+}, 300_000);

@@ -17,6 +17,8 @@ export interface CorrelationStats {
   untimed: number;
   /** Times the condition held (output or fed to an outer correlation). */
   firings: number;
+  /** Distinct group-by values among the items. */
+  groups: number;
   /** Items per member (referenced rule or correlation), to say which never matched. */
   readonly perMember: number[];
   /** The window closest to meeting the condition, when it never held. */
@@ -51,7 +53,7 @@ export class Correlator {
     limit = 100_000,
   ) {
     this.store = new ItemStore(plan.correlations.length, spill, limit);
-    this.stats = plan.correlations.map((p) => ({ items: 0, missingGroup: 0, untimed: 0, firings: 0, perMember: p.members.map(() => 0) }));
+    this.stats = plan.correlations.map((p) => ({ items: 0, missingGroup: 0, untimed: 0, firings: 0, groups: 0, perMember: p.members.map(() => 0) }));
   }
 
   get spilledItems(): number {
@@ -162,6 +164,7 @@ export class Correlator {
           window?.end();
           yield* this.route(fired, outer, p);
           group = item.group;
+          stats.groups++;
           window = new GroupWindow(p.spec, onFire, observe);
         }
         (window as GroupWindow<StoredItem>).add(item);
