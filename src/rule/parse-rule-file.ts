@@ -77,9 +77,9 @@ function readRuleFile(file: string, text: string, options: RuleFileOptions): Par
     if (yamlErrors.length > 0) continue;
     const r = new NodeReader(file, doc.doc);
     if (doc.contents === null) continue;
-    const bound = documentBounds(file, doc.contents, doc.doc);
-    if (bound !== undefined) {
-      diagnostics.push(bound);
+    const bounds = documentBounds(file, doc.contents);
+    if (bounds.length > 0) {
+      diagnostics.push(...bounds);
       continue;
     }
     const docSpan = r.span(doc.contents);
@@ -150,7 +150,8 @@ function yamlDocuments(text: string): YamlDocument[] | { readonly deepAt: number
   // would take seconds to say so, or overflow its stack. (The fast reader reads no flow collections.)
   const deepAt = bracketDepthPast(text, FLOW_DEPTH_REFUSED);
   if (deepAt >= 0) return { deepAt };
-  const parsed = yaml().parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, strict: false });
+  // Duplicate keys are found by documentBounds, in linear time.
+  const parsed = yaml().parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false, strict: false });
   return (Array.isArray(parsed) ? parsed : []).map((doc) => ({ contents: doc.contents, errors: doc.errors, doc }));
 }
 

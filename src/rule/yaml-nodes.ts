@@ -124,26 +124,46 @@ export const DOCUMENT_BOUNDS = {
   expandedNodes: 100_000,
   /** Characters of a `|re` value: the regex engine is linear in the text, but compiling is linear in the pattern. */
   regexChars: 32 * 1024,
+  /**
+   * Aliases times nodes: the yaml package finds an alias's anchor by walking the document (toJS and resolve),
+   * so its work grows with that product (20,000 aliases in 50 KB took over a minute).
+   */
+  aliasWork: 5_000_000,
 } as const;
 
 /**
- * Problems that make a document too costly to read, first found only: nesting too deep, aliases expanding past
- * the bound, numbers out of range, regexes too long. Work is linear in the nodes (an alias is counted by its
- * anchor's size, never walked again) and the walk's own depth is bounded.
+ * Problems found walking a document once: duplicate keys (checked here, with a set per map, because the yaml
+ * package compares each key with every earlier one: a map of 40,000 `? k:` keys took 17 s), and the first that
+ * makes it too costly to read: nesting too deep, aliases expanding past the bound, numbers out of range,
+ * regexes too long. Work is linear in the nodes (an alias is counted by its anchor's size, never walked
+ * again) and the walk's own depth is bounded.
  */
-export function documentBounds(file: string, contents: Node, doc: Document): Diagnostic | undefined {
+export function documentBounds(file: string, contents: Node): Diagnostic[] {
   const lib = yaml();
   const sizes = new Map<unknown, number>();
+  /** The last node seen with each anchor: in document order, as yaml resolves an alias. */
+  const anchors = new Map<string, unknown>();
+  const out: Diagnostic[] = [];
   let total = 0;
+  let nodes = 0;
+  let aliases = 0;
+  let firstAlias: Node | undefined;
   let found: Diagnostic | undefined;
-  const span = (node: Node): Span => ({ file, start: node.range?.[0] ?? 0, end: Math.max(node.range?.[1] ?? 1, (node.range?.[0] ?? 0) + 1) });
+  const span = (node: Node, width?: number): Span => {
+    const start = node.range?.[0] ?? 0;
+    return { file, start, end: width !== undefined ? start + width : Math.max(node.range?.[1] ?? 1, start + 1) };
+  };
   const visit = (node: unknown, depth: number, key: string | undefined): number => {
     if (found !== undefined || node === null || node === undefined) return 0;
     let size = 1;
+    nodes++;
+    const anchor = (node as { anchor?: unknown }).anchor;
+    if (typeof anchor === 'string') anchors.set(anchor, node);
     if (lib.isAlias(node)) {
       // An anchor comes before its aliases: its size is known (an alias inside its own anchor counts one).
-      const target = node.resolve(doc);
-      size = sizes.get(target) ?? 1;
+      size = sizes.get(anchors.get(node.source)) ?? 1;
+      aliases++;
+      firstAlias ??= node;
     } else if (lib.isScalar(node)) {
       const v = node.value;
       if (typeof v === 'number' && !Number.isFinite(v) && !Number.isNaN(v) && !/^[-+]?\.inf$/i.test(node.source ?? '')) {
@@ -156,10 +176,16 @@ export function documentBounds(file: string, contents: Node, doc: Document): Dia
         found = error('yaml-too-deep', `maps and lists nested deeper than ${DOCUMENT_BOUNDS.depth}`, span(node));
         return 0;
       }
+      // Keys equal as yaml compares them: the same scalar value (1 and '1' differ), a collection only to itself.
+      const keys = lib.isMap(node) ? new Set<unknown>() : undefined;
       for (const item of node.items) {
         if (lib.isPair(item)) {
-          const k = lib.isScalar(item.key) ? String(item.key.value) : undefined;
-          size += visit(item.key, depth + 1, undefined) + visit(item.value, depth + 1, k);
+          const k = lib.isScalar(item.key) ? item.key.value : item.key;
+          if (keys !== undefined && item.key !== null && item.key !== undefined) {
+            if (keys.has(k)) out.push(error('yaml-duplicate-key', 'Map keys must be unique', span(item.key as Node, 1)));
+            keys.add(k);
+          }
+          size += visit(item.key, depth + 1, undefined) + visit(item.value, depth + 1, lib.isScalar(item.key) ? String(item.key.value) : undefined);
         } else size += visit(item, depth + 1, undefined);
         if (found !== undefined) return 0;
       }
@@ -173,7 +199,10 @@ export function documentBounds(file: string, contents: Node, doc: Document): Dia
     return size;
   };
   visit(contents, 1, undefined);
-  return found;
+  if (found === undefined && firstAlias !== undefined && aliases * nodes > DOCUMENT_BOUNDS.aliasWork) {
+    found = error('yaml-alias-count', `${aliases} aliases in a document of ${nodes} nodes: too many to resolve (aliases times nodes at most ${DOCUMENT_BOUNDS.aliasWork})`, span(firstAlias));
+  }
+  return found === undefined ? out : [found];
 }
 
 const abbreviate = (s: string) => (s.length > 24 ? `${s.slice(0, 12)}…${s.slice(-6)} (${s.length} characters)` : s);

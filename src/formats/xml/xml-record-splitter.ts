@@ -54,11 +54,6 @@ export class XmlRecordSplitter {
 
   push(text: string): void {
     if (this.stopped) return;
-    if (this.held !== undefined && text.includes('\0')) {
-      const at = text.indexOf('\0');
-      const pos = lineColOf(this.buf + text, this.buf.length + at);
-      return this.giveUp('a NUL byte before any event: a binary file', this.line + pos.line - 1, pos.line === 1 ? this.col + pos.column - 1 : pos.column);
-    }
     this.buf += text;
     this.drain(false);
   }
@@ -78,11 +73,14 @@ export class XmlRecordSplitter {
         if (m === null || m[0][1] === '/') {
           // Text between events (or a stray end tag): not kept.
           const keep = final ? 0 : Math.min(TAIL, this.buf.length);
-          this.drop(m === null ? this.buf.length - keep : m.index + m[0].length);
+          const n = m === null ? this.buf.length - keep : m.index + m[0].length;
+          if (this.held !== undefined && this.binaryBefore(n)) return;
+          this.drop(n);
           this.from = 0;
           if (m === null) return;
           continue;
         }
+        if (this.held !== undefined && this.binaryBefore(m.index)) return;
         this.drop(m.index);
         this.inRecord = true;
         this.from = 6;
@@ -112,6 +110,16 @@ export class XmlRecordSplitter {
       this.from = 0;
       if (final && this.buf.length === 0) return;
     }
+  }
+
+  /** A NUL byte in buf[0..n) before any event: no XML event file (gives up, true). */
+  private binaryBefore(n: number): boolean {
+    // Looked for backwards from n: the text past n is not scanned again for every event start.
+    if (n <= 0 || this.buf.lastIndexOf('\0', n - 1) < 0) return false;
+    const at = this.buf.indexOf('\0');
+    const pos = lineColOf(this.buf, at);
+    this.giveUp('a NUL byte before any event: a binary file', this.line + pos.line - 1, pos.line === 1 ? this.col + pos.column - 1 : pos.column);
+    return true;
   }
 
   /** Drops the first n characters of buf, keeping the line and column of what follows. */
