@@ -60,7 +60,7 @@ export const baseline: CommandSpec = {
     for (const f of files) writeFileSync(join(values.out, f.name), f.text);
     const lines = [`Learned from ${r.events} events in ${r.files} files with ${r.rules} rules: ${r.alerts} alerts, ${activities.length} activities of ${new Set(activities.map((a) => a.rule)).size} rules`];
     lines.push(`Wrote ${files.length} filter file${files.length === 1 ? '' : 's'} to ${values.out}:`);
-    for (const f of files) lines.push(`  ${f.name}  ${f.entries.length} entr${f.entries.length === 1 ? 'y' : 'ies'}, ${f.entries.reduce((n, a) => n + a.count, 0)} events`);
+    for (const f of files) lines.push(`  ${f.name}  ${f.entries.length} entr${f.entries.length === 1 ? 'y' : 'ies'}, ${f.entries.reduce((n, a) => n + a.count, 0)} event${f.entries.reduce((n, a) => n + a.count, 0) === 1 ? '' : 's'}`);
     if (leftOut.length > 0) {
       lines.push(`Left out, below --min-count ${values.minCount} or --min-hosts ${values.minHosts}: ${leftOut.length}`);
       for (const a of leftOut) lines.push(`  ${a.rule.title}: ${a.summary} (${a.count} event${a.count === 1 ? '' : 's'} on ${a.hosts.length} host${a.hosts.length === 1 ? '' : 's'})`);

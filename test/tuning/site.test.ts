@@ -72,4 +72,23 @@ describe('the site test: baseline a normal week, hunt an attack week with the le
     expect(r.stdout).toMatch(/Left out, below --min-count 1 or --min-hosts 2: 9/);
     expect(r.stdout).toContain('Outbound Network Connection Initiated By Cmstp.EXE: cmstp.exe to 198.51.100.0/24:443 as CORP\\adm_frank (2 events on 1 host)');
   });
+
+  test('with the whole built-in pack (its chain correlation too): the attacks and their chains alert, and the summary counts each filter', async () => {
+    const pack = join(ROOT, 'rules');
+    const out = join(dir, 'tuning-pack');
+    const learned = await sigmatchAsync(['baseline', '--rules', pack, '--out', out, site.baseline]);
+    expect(learned.code).toBe(0);
+    // The chain's process-start rule raises no alert of its own, but its known-good runs are learned: filters
+    // gate a rule's matches before they feed a correlation.
+    expect(learned.stdout).toContain('mf_baseline_correlation_proxy_utility_chain.yml  9 entries, 52 events');
+    const r = await sigmatchAsync(['hunt', '--rules', pack, '--rules', out, '--format', 'jsonl', site.attack]);
+    const alerts = r.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { rule: { name: string }; host: { name: string }; destination?: { ip: string } });
+    const chains = alerts.filter((a) => a.destination === undefined);
+    expect(alerts.length - chains.length).toBe(site.attacks.length);
+    expect(chains.map((a) => `${a.rule.name}@${a.host.name}`).sort()).toEqual(site.attacks.map((a) => `Proxy-Execution Utility Started and Connected Out@${a.host}`).sort());
+    // Every learned entry suppressed something in the attack week, and the summary says how much of what.
+    const titles = [...loadRules([out]).filters.map((f) => f.title)];
+    expect(titles.length).toBe(18);
+    for (const t of titles) expect(r.stderr).toContain(t);
+  });
 });
