@@ -51,7 +51,7 @@ function run(what: string, inputs: string[]): Row {
 }
 
 const rows = [
-  run('folder with a link to itself (2,000 events, 2 injected alerts)', [loop]),
+  run('folder with a link to itself (one EVTX file of 2,000 events)', [loop]),
   run('one 50 MB JSON line and one normal line', [bigLine]),
   run('2 MB of nested brackets', [brackets]),
   run('every input fails (binary, garbage .evtx, dangling link)', [failing]),
