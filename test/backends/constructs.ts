@@ -51,7 +51,7 @@ export const CONSTRUCTS: readonly Construct[] = [
 ];
 
 export function constructRule(c: Construct): string {
-  return `title: ${c.name}
+  return `title: '${c.name.replace(/'/g, "''")}'
 id: 5a0c4a52-0f0e-4c1e-9d7b-${String(CONSTRUCTS.indexOf(c)).padStart(12, '0')}
 status: test
 logsource:
