@@ -25,6 +25,7 @@ export interface HuntOptions {
   readonly correlationLimit?: number;
   readonly filters?: string[];
   readonly showSuppressed?: true;
+  readonly maxRecordSize?: number;
 }
 
 export function defineHuntOptions(command: Command): Command {
@@ -45,6 +46,7 @@ export function defineHuntOptions(command: Command): Command {
     .addOption(intOption('--sort-limit <bytes>', 'alert bytes sorted in memory before sorted runs spill to disk (default: 64 MiB)', 1))
     .addOption(repeatable('--filters <path>', 'Sigma filter files or folders (the site\'s tuning), repeatable; filters found beside the rules apply too (default: none)'))
     .option('--show-suppressed', 'also print the alerts filters suppressed, marked with the filters (default: off)')
+    .addOption(intOption('--max-record-size <bytes>', 'largest JSON record or XML event read; a larger one is reported with its place and skipped (default: 4 MiB)', 1))
     .option('--no-correlations', 'do not evaluate Sigma correlations; their referenced rules alert as plain rules (default: evaluate them)')
     .option('--only-correlations', 'report correlation alerts only; no rule raises an alert of its own (default: off)')
     .addOption(intOption('--correlation-limit <n>', 'correlation items (matches of referenced rules) held in memory before sorted runs spill to disk (default: 100000)', 1))

@@ -9,6 +9,8 @@ import { MatchPool } from '../engine/match-pool.js';
 import { BatchBuilder } from '../engine/match-task.js';
 import { SpillDir } from '../engine/spill.js';
 import { RuleSet } from '../engine/rule-set.js';
+import { failedInputsLine, huntExitCode, InputTally, listingLine } from '../formats/input-tally.js';
+import { formatInputProblem } from '../formats/input-item.js';
 import { listInputs } from '../formats/read-input.js';
 import { alertToCsv, csvHeader } from '../output/write-csv.js';
 import { alertToEcsLine } from '../output/write-jsonl.js';
@@ -85,14 +87,18 @@ export const hunt: CommandSpec = {
     const spill = new SpillDir();
     const correlator = plan.correlations.length > 0 || values.onlyCorrelations === true ? new Correlator(plan, spill, values.correlationLimit) : undefined;
 
-    const { files, missing } = await listInputs(positionals);
+    const listing = await listInputs(positionals);
+    const { files, missing } = listing;
     if (files.length === 0) throw new UsageError(`no input files found in ${positionals.join(', ')}`);
     const problems: string[] = missing.map((m) => `${m}: error input-missing: no such file or folder`);
     // --threads N: N worker threads read and match EVTX chunks and JSON lines; 0 does everything on the main
     // thread. By default the total work decides: starting workers (each compiles the rules) must pay for itself.
     const recover = values.recover === true;
-    const sizes = files.map((f) => statSync(f).size);
-    const { units, estimatedEvents } = await planInputs(files, sizes, recover);
+    for (const p of listing.problems) problems.push(formatInputProblem(p));
+    const tally = new InputTally(listing);
+    const sizes = listing.sizes;
+    const readLimits = values.maxRecordSize === undefined ? undefined : { maxRecordSize: values.maxRecordSize };
+    const { units, estimatedEvents } = await planInputs(files, sizes, recover, readLimits);
     const threads = values.threads ?? defaultThreads(estimatedEvents, ruleSet.rules.length, availableParallelism());
     const limits: HuntLimits = {
       contextEntries: values.contextLimit,
@@ -115,12 +121,13 @@ export const hunt: CommandSpec = {
       progress.update(fileIndex, files.length, session.events, bytesDone, started, session.alerts);
     };
     try {
-      await runPlan(units, { session, builder, pool, recover, problems, progress: tick });
+      await runPlan(units, { session, builder, pool, recover, problems, progress: tick, tally, ...(readLimits !== undefined ? { limits: readLimits } : {}) });
     } finally {
       await pool?.close();
     }
     progress.update(files.length, files.length, session.events, bytesDone, started, session.alerts);
     progress.done();
+    const outcome = tally.outcome();
 
     try {
       const out = new Output(values.output, io);
@@ -134,7 +141,7 @@ export const hunt: CommandSpec = {
       await out.close();
       // The rule cache is rewritten after the hunt, not before its first event.
       collection.saveCache?.();
-      const summary = renderSummary({ filters, files: files.length, totalBytes, events: session.events, problems, collection, loaded: ruleSet.rules.length, notLoaded, counts: session.counts, unselected: session.unselected, seconds: (Date.now() - started) / 1000, threads: pool === undefined ? 0 : threads, correlations: correlator === undefined ? undefined : { plan, correlator, skipped: values.correlations ? [] : collection.correlations } });
+      const summary = renderSummary({ listing: listingLine(outcome), filters, files: files.length, totalBytes, events: session.events, problems, collection, loaded: ruleSet.rules.length, notLoaded, counts: session.counts, unselected: session.unselected, seconds: (Date.now() - started) / 1000, threads: pool === undefined ? 0 : threads, correlations: correlator === undefined ? undefined : { plan, correlator, skipped: values.correlations ? [] : collection.correlations } });
       for (const d of ruleErrors) io.err(formatDiagnostic(d, collection.sources, false) + '\n');
       if (filterCollection !== undefined) {
         filterCollection.saveCache?.();
@@ -145,10 +152,13 @@ export const hunt: CommandSpec = {
       for (const p of problems.slice(0, 50)) io.err(p + '\n');
       if (problems.length > 50) io.err(`... and ${problems.length - 50} more problems\n`);
       if (!values.quiet) io.err(summary);
+      // Never mistaken for a clean hunt, even with --quiet: the inputs that could not be read, last on stderr.
+      const failed = failedInputsLine(outcome, session.counts.total);
+      if (failed !== undefined) io.err(failed + '\n');
     } finally {
       spill.dispose();
     }
-    return session.counts.total > 0 ? 1 : 0;
+    return huntExitCode(session.counts.total, outcome);
   },
 };
 
@@ -239,10 +249,12 @@ function renderSummary(s: {
   threads: number;
   correlations: { plan: CorrelationPlan; correlator: Correlator; skipped: readonly SigmaCorrelation[] } | undefined;
   filters: readonly SigmaFilter[];
+  listing: string | undefined;
 }): string {
   const lines: string[] = [];
   const mb = s.totalBytes / 1e6;
   lines.push(`Read ${s.events} events from ${s.files} files (${mb.toFixed(1)} MB) in ${s.seconds.toFixed(1)} s (${Math.round(s.events / Math.max(s.seconds, 0.001))} events/s, ${s.threads === 0 ? 'main thread only' : `${s.threads} worker thread${s.threads === 1 ? '' : 's'}`}), ${s.problems.length} problems`);
+  if (s.listing !== undefined) lines.push(s.listing);
   lines.push(`Peak memory: ${Math.round(process.resourceUsage().maxRSS / 1024)} MB resident`);
   lines.push(`Rules: ${s.loaded} loaded, ${s.notLoaded.length} not loaded${s.collection.diagnostics.some((d) => d.severity === 'error') ? `, ${s.collection.diagnostics.filter((d) => d.severity === 'error').length} rule errors` : ''}`);
   const reasons = new Map<string, number>();

@@ -5,7 +5,9 @@ import { runHuntTask, type BatchBuilder, type HuntTask, type PieceResult, type T
 import { formatInputProblem, type InputProblem } from '../formats/input-item.js';
 import type { JsonResume } from '../formats/json/read-json-range.js';
 import { readJsonFile } from '../formats/json/read-json.js';
+import type { InputTally } from '../formats/input-tally.js';
 import { readInput } from '../formats/read-input.js';
+import type { ReadLimits } from '../formats/read-limits.js';
 import type { PieceMeta, Unit } from './plan-inputs.js';
 
 export interface PlanRun {
@@ -18,6 +20,16 @@ export interface PlanRun {
   readonly problems: string[];
   /** After each piece or batch: the file it belonged to and the input bytes it finished. */
   readonly progress: (fileIndex: number, bytes: number) => void;
+  /** Events and errors per file, for the hunt's failed-input line and exit code. */
+  readonly tally?: InputTally;
+  /** Record size and problem limits for the readers on this thread (the tasks carry their own). */
+  readonly limits?: Partial<ReadLimits>;
+}
+
+/** A problem of an input: counted for its file, and kept formatted for stderr. */
+function note(run: PlanRun, p: InputProblem): void {
+  run.tally?.problem(p);
+  run.problems.push(formatInputProblem(p));
 }
 
 /** Line numbers of a JSON file as its ranges come back: each range counted its own from 1. */
@@ -37,16 +49,17 @@ interface JsonFile {
 export async function runPlan(units: readonly Unit[], run: PlanRun): Promise<void> {
   let json: JsonFile | undefined;
   const usePiece = async (r: PieceResult, m: PieceMeta, file: string, kind: 'evtx' | 'json') => {
-    for (const p of m.problems) run.problems.push(formatInputProblem(p));
+    for (const p of m.problems) note(run, p);
+    run.tally?.event(file, r.events);
     if (kind === 'evtx') {
-      for (const p of r.problems) run.problems.push(formatInputProblem(p));
+      for (const p of r.problems) note(run, p);
       run.session.add(r);
       return;
     }
     if (m.first) json = { file, fileIndex: m.fileIndex, base: 0, taken: false };
     const f = json as JsonFile;
     if (f.taken) return;
-    for (const p of r.problems) run.problems.push(formatInputProblem(shiftProblem(p, f.base)));
+    for (const p of r.problems) note(run, shiftProblem(p, f.base));
     if (f.base > 0) shiftHits(r.hits, f.base);
     run.session.add(r);
     const end = r.json;
@@ -58,9 +71,9 @@ export async function runPlan(units: readonly Unit[], run: PlanRun): Promise<voi
   for (let u = 0; u < units.length; ) {
     const unit = units[u] as Unit;
     if (unit.kind === 'file') {
-      for await (const item of readInput(unit.file, { recover: run.recover })) {
-        if (item.kind === 'problem') run.problems.push(formatInputProblem(item.problem));
-        else add(run, item.event, unit.fileIndex);
+      for await (const item of readInput(unit.file, { recover: run.recover, ...(run.limits !== undefined ? { limits: run.limits } : {}) })) {
+        if (item.kind === 'problem') note(run, item.problem);
+        else add(run, item.event, unit.fileIndex, unit.file);
       }
       run.session.add(run.builder.take());
       run.progress(unit.fileIndex, unit.bytes);
@@ -84,7 +97,8 @@ export async function runPlan(units: readonly Unit[], run: PlanRun): Promise<voi
   }
 }
 
-function add(run: PlanRun, event: Parameters<BatchBuilder['add']>[0], fileIndex: number): void {
+function add(run: PlanRun, event: Parameters<BatchBuilder['add']>[0], fileIndex: number, file: string): void {
+  run.tally?.event(file);
   run.builder.add(event);
   if (run.builder.size >= 2048) {
     run.session.add(run.builder.take());
@@ -95,9 +109,9 @@ function add(run: PlanRun, event: Parameters<BatchBuilder['add']>[0], fileIndex:
 /** The rest of a JSON file, from where its ranges could not go on, read here. */
 async function readOn(f: JsonFile, resume: JsonResume, run: PlanRun): Promise<void> {
   const from = { byte: resume.byte, state: resume.state, line: f.base + resume.line, column: resume.column };
-  for await (const item of readJsonFile(f.file, from)) {
-    if (item.kind === 'problem') run.problems.push(formatInputProblem(item.problem));
-    else add(run, item.event, f.fileIndex);
+  for await (const item of readJsonFile(f.file, from, run.limits)) {
+    if (item.kind === 'problem') note(run, item.problem);
+    else add(run, item.event, f.fileIndex, f.file);
   }
   run.session.add(run.builder.take());
 }
