@@ -314,6 +314,10 @@ if (memory.length >= 2) {
 }
 if (inputLines.length > 0) lines.push('', ...inputLines);
 lines.push(...tuningLines);
+// Hostile and broken inputs (issue "Hostile and broken input"): time and peak memory of each pathological input.
+const hostile = spawnSync('node', [resolve('dist/bench/hostile-inputs.js')], { encoding: 'utf8', maxBuffer: 16 << 20 });
+if (hostile.status === 0) lines.push('', ...hostile.stdout.trimEnd().split('\n'));
+else lines.push('', `Hostile inputs: the benchmark failed (exit ${hostile.status}): ${hostile.stderr.slice(-500)}`);
 lines.push('', `Built-in pack, ${truthNote}.`);
 if (missed.length > 0 || extra.length > 0) lines.push('', `Missed records: ${missed.map((m) => m.record).join(', ') || 'none'}; extra records: ${extra.join(', ') || 'none'}.`);
 if (ruleLoad.length > 0) lines.push(...ruleLoadLines(ruleLoad, loadRuns, loadRulesDir === sigmahq ? 'every SigmaHQ rule' : loadRulesDir));

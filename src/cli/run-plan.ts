@@ -7,7 +7,7 @@ import type { JsonResume } from '../formats/json/read-json-range.js';
 import { readJsonFile } from '../formats/json/read-json.js';
 import type { InputTally } from '../formats/input-tally.js';
 import { readInput } from '../formats/read-input.js';
-import type { ReadLimits } from '../formats/read-limits.js';
+import { ProblemCap, readLimits, type ReadLimits } from '../formats/read-limits.js';
 import type { PieceMeta, Unit } from './plan-inputs.js';
 
 export interface PlanRun {
@@ -26,10 +26,25 @@ export interface PlanRun {
   readonly limits?: Partial<ReadLimits>;
 }
 
-/** A problem of an input: counted for its file, and kept formatted for stderr. */
+/** Per file, the first problems shown and the rest counted, whichever thread read them (see ProblemCap). */
+const caps = new WeakMap<PlanRun, Map<string, ProblemCap>>();
+
+/** A problem of an input: counted for its file, and kept formatted for stderr up to the file's cap. */
 function note(run: PlanRun, p: InputProblem): void {
   run.tally?.problem(p);
-  run.problems.push(formatInputProblem(p));
+  // A reader's own closing "N more" line passes: it already stands for the problems it did not send.
+  if (p.code === 'input-problems-truncated') return void run.problems.push(formatInputProblem(p));
+  let byFile = caps.get(run);
+  if (byFile === undefined) caps.set(run, (byFile = new Map()));
+  let cap = byFile.get(p.file);
+  if (cap === undefined) byFile.set(p.file, (cap = new ProblemCap(p.file, readLimits(run.limits).maxProblems, (q) => run.problems.push(formatInputProblem(q)))));
+  cap.add(p);
+}
+
+/** Each file's closing "N more problems" line, once every input is read. */
+function closeCaps(run: PlanRun): void {
+  for (const cap of caps.get(run)?.values() ?? []) cap.close();
+  caps.delete(run);
 }
 
 /** Line numbers of a JSON file as its ranges come back: each range counted its own from 1. */
@@ -95,6 +110,7 @@ export async function runPlan(units: readonly Unit[], run: PlanRun): Promise<voi
       }
     }
   }
+  closeCaps(run);
 }
 
 function add(run: PlanRun, event: Parameters<BatchBuilder['add']>[0], fileIndex: number, file: string): void {

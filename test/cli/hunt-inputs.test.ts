@@ -139,4 +139,23 @@ describe.skipIf(!has)('hunt reads JSON lines and many small files in tasks, with
     expect(main.code).toBe(5);
     expect(what(main.stdout)).toEqual(what((await hunt(0, evtx)).stdout));
   });
+  test('problems are bounded per file whichever thread read its pieces: the first ones shown, the rest counted', async () => {
+    const file = join(dir, 'many-bad-lines.jsonl');
+    const good = flatLines[0] as string;
+    const out: string[] = [];
+    // About 3 MB: several 1 MiB ranges, each with its own broken lines.
+    for (let i = 0; out.length * good.length < 3e6; i++) out.push(i % 10 === 5 ? 'not json, line ' + i : good);
+    writeFileSync(file, out.join('\n') + '\n');
+    for (const threads of [0, 2]) {
+      const r = await hunt(threads, file);
+      // The hunt prints 50 problems and counts the rest it kept: at most the file's cap of 100 and its closing lines.
+      const shown = lines(r.stderr).filter((l) => l.startsWith(file)).length;
+      const more = Number(/\.\.\. and (\d+) more problems/.exec(r.stderr)?.[1] ?? 0);
+      expect(shown).toBe(50);
+      expect(shown + more).toBeGreaterThanOrEqual(100);
+      expect(shown + more).toBeLessThanOrEqual(105);
+      // Events were read around the broken lines: an incomplete file, not a failed one.
+      expect(r.stderr).not.toContain('INCOMPLETE HUNT');
+    }
+  });
 });
