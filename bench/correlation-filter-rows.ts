@@ -93,7 +93,7 @@ export function correlationFilterRows(o: CorrelationFilterOptions): string[] {
   const row = (what: string, r: TuningRun, base: TuningRun | undefined, note = '') =>
     lines.push(`| ${what} | ${r.events} | ${r.seconds.toFixed(1)} | ${r.eventsPerSecond} | ${r.alerts} | ${r.peakMb} | ${base === undefined ? '' : pct(r, base)} | ${note} |`);
   const rules = o.sigmahq !== undefined ? ['--rules', o.sigmahq, '--rules', o.pack] : ['--rules', o.pack];
-  const what = o.sigmahq !== undefined ? 'all SigmaHQ rules + the pack' : 'the pack';
+  const what = o.sigmahq !== undefined ? 'every SigmaHQ rule + the pack' : 'the pack';
 
   const plain = o.hunt([...rules, '--no-correlations', o.corpus]);
   const correlated = o.hunt([...rules, o.corpus]);
