@@ -9,7 +9,7 @@ import { loadRules } from '../../src/rule/load-rules.js';
 import { CORPUS, eventLoopTurn } from '../helpers.js';
 import { differentialCorpus, type DifferentialCorpus } from './differential-corpus.js';
 
-export const BATCHES = 16;
+export const BATCHES = 48;
 
 export interface Outcome {
   readonly rule: string;
