@@ -1,7 +1,7 @@
 import { compileRule, type CompiledRule } from '../compile/compile-rule.js';
 import { explain, type Explanation } from '../engine/explain.js';
 import type { Event } from '../event/event.js';
-import { filterTargetsRule } from '../rule/apply-filters.js';
+import { filterAsRule, filterTargetsRule } from '../rule/apply-filters.js';
 import type { SigmaFilter, SigmaRule } from '../rule/model.js';
 
 /** What one filter says about one rule's alert on one event. */
@@ -24,22 +24,7 @@ const compiledFilters = new WeakMap<SigmaFilter, CompiledRule | null>();
 export function compileFilter(filter: SigmaFilter): CompiledRule | null {
   let c = compiledFilters.get(filter);
   if (c !== undefined) return c;
-  const rule: SigmaRule = {
-    kind: 'rule',
-    file: filter.file,
-    span: filter.span,
-    title: filter.title,
-    ...(filter.id !== undefined ? { id: filter.id } : {}),
-    logsource: filter.logsource,
-    detections: filter.detections,
-    conditions: [filter.condition],
-    raw: {},
-    references: [],
-    falsepositives: [],
-    tags: [],
-    fields: [],
-  };
-  c = compileRule(rule).compiled ?? null;
+  c = compileRule(filterAsRule(filter)).compiled ?? null;
   compiledFilters.set(filter, c);
   return c;
 }

@@ -1,10 +1,10 @@
-import { createReadStream } from 'node:fs';
 import type { FieldValue } from '../../event/event.js';
 import { timeOf } from '../../event/event-time.js';
 import type { InputItem, InputProblem } from '../input-item.js';
 import { ProblemCap, readLimits, type ReadLimits } from '../read-limits.js';
 import { normalizeJsonRecord } from './normalize-json.js';
 import { nestedDeeper } from './nested-deeper.js';
+import { streamRecords } from '../stream-records.js';
 
 /** Nesting past this is no Windows event (they nest five or six deep) and would overflow the stack of later readers. */
 export const MAX_JSON_DEPTH = 64;
@@ -327,18 +327,7 @@ export async function* readJsonFile(
 ): AsyncGenerator<InputItem> {
   const pending: InputItem[] = [];
   const splitter = new JsonRecordSplitter(path, (item) => pending.push(item), from === undefined ? undefined : { ...from.state, line: from.line, column: from.column }, limits);
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20, start: from?.byte ?? 0 });
-  try {
-    for await (const chunk of stream) {
-      splitter.push(chunk as string);
-      yield* pending.splice(0);
-      if (splitter.gaveUp) break;
-    }
-  } finally {
-    stream.destroy();
-  }
-  splitter.end();
-  yield* pending.splice(0);
+  yield* streamRecords(path, splitter, pending, from?.byte ?? 0);
 }
 
 export function* readJsonText(text: string, file: string, limits?: Partial<ReadLimits>): Generator<InputItem> {

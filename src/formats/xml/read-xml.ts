@@ -1,7 +1,7 @@
-import { createReadStream } from 'node:fs';
 import type { InputItem } from '../input-item.js';
 import type { ReadLimits } from '../read-limits.js';
 import { XmlRecordSplitter } from './xml-record-splitter.js';
+import { streamRecords } from '../stream-records.js';
 
 /**
  * Windows event XML: one `<Event>` per record, one after another, or wrapped in `<Events>`.
@@ -19,16 +19,5 @@ export function* readXmlText(text: string, file: string, limits?: Partial<ReadLi
 export async function* readXmlFile(path: string, limits?: Partial<ReadLimits>): AsyncGenerator<InputItem> {
   const pending: InputItem[] = [];
   const splitter = new XmlRecordSplitter(path, (item) => pending.push(item), limits);
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
-  try {
-    for await (const chunk of stream) {
-      splitter.push(chunk as string);
-      yield* pending.splice(0);
-      if (splitter.gaveUp) break;
-    }
-  } finally {
-    stream.destroy();
-  }
-  splitter.end();
-  yield* pending.splice(0);
+  yield* streamRecords(path, splitter, pending);
 }
