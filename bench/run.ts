@@ -34,6 +34,8 @@ const { values } = parseArgs({
     'load-rules': { type: 'string' },
     // The real-logs row: the corpus's real EVTX files replayed into one file of about this size (default: the smaller of 170MB and --size).
     'real-size': { type: 'string' },
+    // The correlation and filter ratios: runs of each side, alternately (default 3, or 1 for a corpus under 100MB).
+    'paired-runs': { type: 'string' },
   },
 });
 
@@ -259,6 +261,7 @@ const tuningLines = correlationFilterRows({
   memoryCorpora: memorySizes.map((size) => ({ label: label(size), file: corpus(size).file })),
   sigmahq: existsSync(sigmahq) ? sigmahq : undefined,
   pack: resolve('rules'),
+  pairedRuns: Number(values['paired-runs'] ?? (huntSize >= 100e6 ? 3 : 1)),
 });
 
 // Rule loading, cold and warm (the parsed-rule cache), for hunt and check.
