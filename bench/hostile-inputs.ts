@@ -11,8 +11,10 @@ import { generateEvents } from './generate-corpus.js';
  * whose every input fails. `--cli` names another build (the "before": `git worktree add /tmp/old <commit>`,
  * build there, `--cli /tmp/old/dist/src/cli/main.js`). Run: `node dist/bench/hostile-inputs.js`.
  */
-const { values } = parseArgs({ options: { cli: { type: 'string' }, out: { type: 'string', default: 'bench/out/hostile' } } });
+const { values } = parseArgs({ options: { cli: { type: 'string' }, before: { type: 'string' }, out: { type: 'string', default: 'bench/out/hostile' } } });
 const cli = resolve(values.cli ?? 'dist/src/cli/main.js');
+// `--before CLI`: the same inputs through an older build too, side by side (the issue asks for before and after).
+const before = values.before === undefined ? undefined : resolve(values.before);
 const out = resolve(values.out as string);
 
 rmSync(out, { recursive: true, force: true });
@@ -39,9 +41,9 @@ interface Row {
   readonly summary: string;
 }
 
-function run(what: string, inputs: string[]): Row {
+function run(what: string, inputs: string[], build = cli): Row {
   // GNU time reports the peak resident set of the process (worker threads included).
-  const r = spawnSync('/usr/bin/time', ['-f', 'PEAK %M KB %e s', 'node', cli, 'hunt', '--format', 'jsonl', '--output', '/dev/null', '--threads', '0', ...inputs], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const r = spawnSync('/usr/bin/time', ['-f', 'PEAK %M KB %e s', 'node', build, 'hunt', '--format', 'jsonl', '--output', '/dev/null', '--threads', '0', ...inputs], { encoding: 'utf8', maxBuffer: 256 << 20 });
   const m = /PEAK (\d+) KB ([\d.]+) s/.exec(r.stderr);
   const lines = r.stderr.split('\n');
   const problems = lines.filter((l) => / (error|warning) [a-z-]+: /.test(l)).length;
@@ -50,11 +52,21 @@ function run(what: string, inputs: string[]): Row {
   return { what, seconds: Number(m?.[2] ?? NaN), peakMb: Math.round(Number(m?.[1] ?? NaN) / 1024), exit: r.status, summary: `${problems} problem lines printed; ${read.replace(/\(.*\)/, '').trim()}; ${alerts}`.slice(0, 220) };
 }
 
-const rows = [
-  run('folder with a link to itself (one EVTX file of 2,000 events)', [loop]),
-  run('one 50 MB JSON line and one normal line', [bigLine]),
-  run('2 MB of nested brackets', [brackets]),
-  run('every input fails (binary, garbage .evtx, dangling link)', [failing]),
+const inputs: Array<[string, string[]]> = [
+  ['folder with a link to itself (one EVTX file of 2,000 events)', [loop]],
+  ['one 50 MB JSON line and one normal line', [bigLine]],
+  ['2 MB of nested brackets', [brackets]],
+  ['every input fails (binary, garbage .evtx, dangling link)', [failing]],
 ];
-const lines = [`### Hostile inputs (${cli})`, '', '| input | seconds | peak MB | exit | what the hunt said |', '|---|---:|---:|---:|---|', ...rows.map((r) => `| ${r.what} | ${r.seconds.toFixed(2)} | ${r.peakMb} | ${r.exit} | ${r.summary.replace(/\|/g, '/')} |`)];
+const cell = (r: Row) => `${r.seconds.toFixed(2)} | ${r.peakMb} | ${r.exit} | ${r.summary.replace(/\|/g, '/')}`;
+const lines =
+  before === undefined
+    ? [`### Hostile inputs (${cli})`, '', '| input | seconds | peak MB | exit | what the hunt said |', '|---|---:|---:|---:|---|', ...inputs.map(([what, i]) => `| ${what} | ${cell(run(what, i))} |`)]
+    : [
+        `### Hostile inputs: before (${before}) and after (${cli})`,
+        '',
+        '| input | build | seconds | peak MB | exit | what the hunt said |',
+        '|---|---|---:|---:|---:|---|',
+        ...inputs.flatMap(([what, i]) => [`| ${what} | before | ${cell(run(what, i, before))} |`, `| | after | ${cell(run(what, i))} |`]),
+      ];
 process.stdout.write(lines.join('\n') + '\n');

@@ -36,6 +36,8 @@ const { values } = parseArgs({
     'real-size': { type: 'string' },
     // The correlation and filter ratios: runs of each side, alternately (default 3, or 1 for a corpus under 100MB).
     'paired-runs': { type: 'string' },
+    // The hostile-input rows through an older build too (its dist/src/cli/main.js), for before and after.
+    'hostile-before': { type: 'string' },
   },
 });
 
@@ -318,7 +320,7 @@ if (memory.length >= 2) {
 if (inputLines.length > 0) lines.push('', ...inputLines);
 lines.push(...tuningLines);
 // Hostile and broken inputs (issue "Hostile and broken input"): time and peak memory of each pathological input.
-const hostile = spawnSync('node', [resolve('dist/bench/hostile-inputs.js')], { encoding: 'utf8', maxBuffer: 16 << 20 });
+const hostile = spawnSync('node', [resolve('dist/bench/hostile-inputs.js'), ...(values['hostile-before'] !== undefined ? ['--before', values['hostile-before']] : [])], { encoding: 'utf8', maxBuffer: 16 << 20 });
 if (hostile.status === 0) lines.push('', ...hostile.stdout.trimEnd().split('\n'));
 else lines.push('', `Hostile inputs: the benchmark failed (exit ${hostile.status}): ${hostile.stderr.slice(-500)}`);
 lines.push('', `Built-in pack, ${truthNote}.`);
