@@ -1,16 +1,20 @@
 import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { formatDiagnostic, type Diagnostic } from '../diagnostics.js';
 import { compileRule, type CompiledRule } from '../compile/compile-rule.js';
 import { explain as explainEvent, type Explanation } from '../engine/explain.js';
 import type { Event } from '../event/event.js';
 import { normalizeWindowsEvent } from '../pipeline/normalize-event.js';
 import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
-import type { SigmaFilter, SigmaRule } from '../rule/model.js';
+import type { SigmaCorrelation, SigmaFilter, SigmaRule } from '../rule/model.js';
 import { loadRules } from '../rule/load-rules.js';
 import { filterVerdicts, type FilterVerdict } from '../tuning/filter-verdict.js';
 import { eventFromJsonText, parseEventRef, readEventsOf } from '../tuning/read-event-arg.js';
-import { renderExplanation } from '../tuning/render-explanation.js';
-import type { CommandSpec } from './command.js';
+import { correlationExplanationJson, renderCorrelationExplanation, renderExplanation } from '../tuning/render-explanation.js';
+import { runCorrelation } from '../tuning/explain-correlation.js';
+import { correlationClosure } from '../engine/correlate/plan-correlations.js';
+import type { RuleCollection } from '../rule/load-rules.js';
+import type { CommandIO, CommandSpec } from './command.js';
 import { builtinRulesDir } from './hunt.js';
 import { choiceOption, examples, repeatable } from './option-values.js';
 import { parsePlaceholders } from './placeholders.js';
@@ -19,7 +23,7 @@ import { UsageError } from './usage-error.js';
 interface ExplainOptions {
   readonly rule: string;
   readonly rules?: string[];
-  readonly event?: string;
+  readonly event?: string[];
   readonly eventJson?: string;
   readonly filters?: string[];
   readonly placeholder?: string[];
@@ -31,10 +35,10 @@ export const explain: CommandSpec = {
   define: (command) =>
     command
       // Commander hands a command without arguments its options first: the positional keeps the registry's (paths, options).
-      .argument('[event...]', 'the event as FILE[:RECORD], the same as --event')
-      .requiredOption('--rule <id|file>', 'the rule: a rule file, or an id, name or title found in --rules')
+      .argument('[event...]', 'the event as FILE[:RECORD], the same as --event; for a correlation, the log files and folders')
+      .requiredOption('--rule <id|file>', 'the rule or correlation: a rule file, or an id, name or title found in --rules')
       .addOption(repeatable('--rules <path>', 'rule files and folders to find --rule in, repeatable; Sigma filters found there are shown too (default: the built-in pack)'))
-      .option('--event <file[:record]>', 'the event: an EVTX, JSON or XML file and its EventRecordID (EVTX) or line (JSON, XML); without a record, the first event the rule matches, else the first event')
+      .addOption(repeatable('--event <file[:record]>', 'the event: an EVTX, JSON or XML file and its EventRecordID (EVTX) or line (JSON, XML); without a record, the first event the rule matches, else the first event. For a correlation: the logs (files or folders, repeatable, no record) it is run over'))
       .option('--event-json <text>', 'the event as a JSON object (flat fields, evtx_dump or Winlogbeat layout)')
       .addOption(repeatable('--filters <path>', 'Sigma filter files and folders, repeatable: shows which filter would suppress the alert (default: none)'))
       .addOption(repeatable('--placeholder <name=values>', 'values for %NAME% under |expand, comma-separated; repeatable (default: none)'))
@@ -45,14 +49,19 @@ export const explain: CommandSpec = {
           ['sigmatch explain --rule 47c894ee-c2b8-55e8-b332-3ba3ee37e8ce --event examples/ws01-sysmon.evtx:105', 'the cmstp rule of the built-in pack on record 105 of the example log'],
           ['sigmatch explain --rule my-rule.yml --event-json \'{"EventID":3,"Channel":"Microsoft-Windows-Sysmon/Operational","Image":"C:\\\\Windows\\\\System32\\\\cdb.exe","Initiated":"true","DestinationIp":"203.0.113.9"}\'', 'a rule file on an event given inline'],
           ['sigmatch explain --rule 47c894ee-c2b8-55e8-b332-3ba3ee37e8ce --filters tuning/ --event logs/ws01.evtx:1200', 'and which of the site\'s filters would suppress it'],
+          ['sigmatch explain --rule proxy_utility_start_then_connect examples/', 'a correlation of the built-in pack run over the example logs: its firings, or why it never fired'],
         ]),
       )
-      .addHelpText('after', '\nExit status: 0 when the rule alerts on the event (matched, not suppressed), 1 when it does not, 2 on a usage error.\n'),
+      .addHelpText('after', '\nExit status: 0 when the rule alerts on the event (matched, not suppressed) or the correlation fires on the logs, 1 when it does not, 2 on a usage error.\n'),
   async run(paths, options, io) {
     const given = options as ExplainOptions;
-    const values: ExplainOptions = paths[0] !== undefined && given.event === undefined ? { ...given, event: paths[0] } : given;
+    const refs = [...(given.event ?? []), ...paths];
+    const placeholders = parsePlaceholders(given.placeholder);
+    const correlation = findCorrelation(given, placeholders);
+    if (correlation !== undefined) return explainCorrelation(given, refs, correlation, placeholders, io);
+    if (refs.length > 1) throw new UsageError(`--rule ${given.rule} is a rule: give one event (--event FILE[:RECORD]), not ${refs.length}`);
+    const values: ExplainOptions = { ...given, ...(refs[0] !== undefined ? { event: [refs[0]] } : {}) };
     if ((values.event === undefined) === (values.eventJson === undefined)) throw new UsageError('give the event with exactly one of --event FILE[:RECORD] or --event-json TEXT');
-    const placeholders = parsePlaceholders(values.placeholder);
     const { rules, filters, diagnostics, sources } = findRules(values, placeholders);
     const filterSet = loadRules(values.filters ?? [], { placeholders });
     const allFilters: SigmaFilter[] = [...filters, ...filterSet.filters];
@@ -61,10 +70,10 @@ export const explain: CommandSpec = {
     for (const f of values.filters ?? []) if (!existsSync(f)) throw new UsageError(`--filters ${f}: no such file or folder`);
 
     const compiled = rules.map(compileForExplain);
-    const choice = values.eventJson !== undefined ? eventFromJsonText(values.eventJson) : await eventsFromRef(values.event as string);
+    const choice = values.eventJson !== undefined ? eventFromJsonText(values.eventJson) : await eventsFromRef((values.event as string[])[0] as string);
     for (const p of choice.problems) io.err(p + '\n');
     const events = choice.events.map(normalizeWindowsEvent);
-    if (events.length === 0) throw new UsageError(values.eventJson !== undefined ? '--event-json holds no event' : `--event ${values.event}: no such event`);
+    if (events.length === 0) throw new UsageError(values.eventJson !== undefined ? '--event-json holds no event' : `--event ${(values.event as string[])[0]}: no such event`);
 
     const results: Array<{ compiled: CompiledRule; note?: string; event: Event; explanation: Explanation; filters: FilterVerdict[] }> = [];
     for (const c of compiled) {
@@ -86,6 +95,58 @@ export const explain: CommandSpec = {
     return alerts > 0 ? 0 : 1;
   },
 };
+
+interface FoundCorrelation {
+  readonly correlation: SigmaCorrelation;
+  readonly collection: RuleCollection;
+}
+
+/** The correlation --rule names (a file holding correlations, or an id, name or title in --rules), if it names one. */
+function findCorrelation(values: ExplainOptions, placeholders: Map<string, string[]>): FoundCorrelation | undefined {
+  const ref = values.rule;
+  if (existsSync(ref) && statSync(ref).isFile()) {
+    const own = loadRules([ref], { placeholders });
+    if (own.correlations.length === 0) return undefined;
+    // The rules it references may live beside it or in --rules.
+    const collection = values.rules === undefined ? own : loadRules([ref, ...values.rules.filter((p) => resolve(p) !== resolve(ref))], { placeholders });
+    const inFile = collection.correlations.filter((c) => resolve(c.file) === resolve(ref));
+    const referenced = new Set(inFile.flatMap((c) => c.rules));
+    const outer = inFile.filter((c) => !(c.id !== undefined && referenced.has(c.id)) && !(c.name !== undefined && referenced.has(c.name)));
+    if (outer.length !== 1) throw new UsageError(`--rule ${ref}: the file holds ${outer.length} correlations no other one references (${outer.map((c) => c.name ?? c.id ?? c.title).join(', ')}): name one by its id or name, with --rules ${ref}`);
+    return { correlation: outer[0] as SigmaCorrelation, collection };
+  }
+  const collection = loadRules(values.rules ?? [builtinRulesDir()], { placeholders });
+  const lower = ref.toLowerCase();
+  const found = collection.correlations.filter((c) => c.id === lower || c.name === ref || c.title === ref);
+  if (found.length === 0) return undefined;
+  if (found.length > 1) throw new UsageError(`--rule ${ref}: ${found.length} correlations have this id, name or title (${found.map((c) => c.file).join(', ')})`);
+  return { correlation: found[0] as SigmaCorrelation, collection };
+}
+
+/** explain for a correlation: runs it over whole logs as the hunt does; its firings, or why it never fired. */
+async function explainCorrelation(values: ExplainOptions, refs: readonly string[], found: FoundCorrelation, placeholders: Map<string, string[]>, io: CommandIO): Promise<number> {
+  const name = found.correlation.name ?? found.correlation.id ?? found.correlation.title;
+  if (values.eventJson !== undefined) throw new UsageError(`--rule ${values.rule} is a correlation (${name}): it runs over logs, give them with --event FILE or as paths, not --event-json`);
+  if (refs.length === 0) throw new UsageError(`--rule ${values.rule} is a correlation (${name}): give the logs to run it over with --event FILE (repeatable) or as paths`);
+  for (const ref of refs) {
+    if (existsSync(ref)) continue;
+    const { file, record } = parseEventRef(ref);
+    if (record !== undefined && existsSync(file)) throw new UsageError(`--event ${ref}: a record makes no sense for a correlation (${name}), which runs over whole logs: give ${file} without :${record}`);
+    throw new UsageError(`--event ${ref}: no such file or folder`);
+  }
+  const { collection } = found;
+  const filterSet = loadRules(values.filters ?? [], { placeholders });
+  for (const f of values.filters ?? []) if (!existsSync(f)) throw new UsageError(`--filters ${f}: no such file or folder`);
+  const shownSources = new Map([...collection.sources, ...filterSet.sources]);
+  const involved = correlationClosure([found.correlation], collection.rules, collection.correlations);
+  const files = new Set([...involved.correlations.map((c) => c.file), ...[...involved.rules].map((r) => r.file)]);
+  for (const d of [...collection.diagnostics.filter((x) => x.span !== undefined && files.has(x.span.file)), ...filterSet.diagnostics].filter((x) => x.severity === 'error')) io.err(formatDiagnostic(d, shownSources, false) + '\n');
+  const run = await runCorrelation(refs, collection, found.correlation, [...collection.filters, ...filterSet.filters]);
+  if (!run.ok) throw new UsageError(`--rule ${values.rule}: the correlation ${found.correlation.title} (${found.correlation.file}) cannot run: ${run.reason}`);
+  for (const p of run.problems) io.err(p + '\n');
+  io.out(values.format === 'json' ? JSON.stringify(correlationExplanationJson(run), null, 2) + '\n' : renderCorrelationExplanation(run));
+  return run.alerts.length > 0 ? 0 : 1;
+}
 
 function findRules(values: ExplainOptions, placeholders: Map<string, string[]>): { rules: SigmaRule[]; filters: readonly SigmaFilter[]; diagnostics: readonly Diagnostic[]; sources: ReadonlyMap<string, string> } {
   const ref = values.rule;

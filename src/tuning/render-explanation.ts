@@ -4,6 +4,11 @@ import type { Explanation, ItemExplanation } from '../engine/explain.js';
 import type { FieldValue } from '../event/event.js';
 import type { SigmaRule } from '../rule/model.js';
 import type { FilterVerdict } from './filter-verdict.js';
+import type { CorrelationAlert } from '../engine/alert.js';
+import { alertSummary } from '../output/alert-fields.js';
+import { correlationSummary } from '../output/correlation-fields.js';
+import { correlationToEcs } from '../output/write-jsonl.js';
+import type { CorrelationOutcome, CorrelationRun } from './explain-correlation.js';
 
 const mark = (b: boolean) => (b ? 'true ' : 'false');
 const show = (v: FieldValue | undefined): string => (v === undefined ? '(absent)' : JSON.stringify(v));
@@ -81,4 +86,95 @@ export function renderExplanation(rule: SigmaRule, e: Explanation, filters: read
   const verdict = !e.matched ? `no match: ${e.reason ?? ''}` : suppressedBy.length > 0 ? `match, SUPPRESSED by ${suppressedBy.map((f) => f.filter.title).join(', ')}` : 'match: the rule alerts';
   lines.push(`  verdict: ${verdict}`);
   return lines.join('\n') + '\n';
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+function conditionText(p: CorrelationOutcome['planned']): string {
+  return p.spec.comparisons.map((c) => `${c.op} ${c.value}`).join(' and ');
+}
+
+/** A contributor as explain shows it: rule, time, host, file and record, process image (inner alerts nested). */
+function contributorLines(a: CorrelationAlert, indent: string): string[] {
+  const lines: string[] = [];
+  for (const c of a.contributors) {
+    if (c.kind === 'correlation') {
+      const s = correlationSummary(c.alert);
+      lines.push(`${indent}correlation ${s.rule}  [${s.group}] ${s.aggregateName}=${s.aggregate} (${s.condition}), window ${s.windowStart} to ${s.windowEnd}`);
+      lines.push(...contributorLines(c.alert, `${indent}  `));
+    } else {
+      const s = alertSummary(c.alert);
+      const src = c.alert.event.source;
+      const at = src?.record !== undefined ? ` record ${src.record}` : src?.line !== undefined ? ` line ${src.line}` : '';
+      lines.push(`${indent}${s.time}  ${s.rule}  host ${s.host || '(none)'}  ${s.file}${at}  image ${s.image || '(none)'}`);
+    }
+  }
+  if (a.contributorCount > a.contributors.length) lines.push(`${indent}... ${a.contributorCount - a.contributors.length} more`);
+  return lines;
+}
+
+function outcomeLines(o: CorrelationOutcome, indent: string): string[] {
+  const c = o.planned.correlation;
+  const lines = [`${indent}${c.title}${c.id !== undefined ? ` (${c.id})` : ''}: ${c.type}, condition ${conditionText(o.planned)}, ${o.stats.items} items in ${o.stats.groups} groups, fired ${o.stats.firings} times`];
+  for (const m of o.members) lines.push(`${indent}  ${m.reference}${m.title !== undefined ? ` (${m.kind} ${m.title})` : ` (${m.kind})`}: ${m.items} ${m.kind === 'correlation' ? 'firings' : 'matches'}`);
+  if (o.whyNot !== undefined) lines.push(`${indent}  why not: ${o.whyNot}`);
+  return lines;
+}
+
+/** A correlation run over logs, as `explain` prints it: each firing with its contributors, or why it never fired. */
+export function renderCorrelationExplanation(run: Extract<CorrelationRun, { ok: true }>): string {
+  const p = run.target.planned;
+  const c = p.correlation;
+  const lines: string[] = [];
+  lines.push(`Correlation: ${c.title}${c.id !== undefined ? ` (${c.id})` : ''}, ${c.file}`);
+  lines.push(`  ${c.type} over [${c.rules.join(', ')}]${c.groupBy.length > 0 ? ` by ${c.groupBy.join(', ')}` : ''} within ${c.timespan}s; condition: ${conditionText(p)}`);
+  lines.push(`  logs: ${run.files} files, ${run.events} events${run.suppressed > 0 ? `; ${run.suppressed} matches suppressed by filters did not count` : ''}`);
+  for (const s of run.skipped) lines.push(`  not loaded: ${s.title}: ${s.reason}`);
+  lines.push('  referenced:');
+  lines.push(...outcomeLines(run.target, '  ').slice(1));
+  if (run.inner.length > 0) {
+    lines.push('  inner correlations:');
+    for (const o of run.inner) lines.push(...outcomeLines(o, '    '));
+  }
+  if (run.alerts.length > 0) {
+    lines.push(`  firings: ${run.alerts.length}`);
+    for (const a of run.alerts) {
+      const s = correlationSummary(a);
+      lines.push(`    ${s.group !== '' ? s.group : '(no group-by)'}: window ${s.windowStart} to ${s.windowEnd}, ${s.aggregateName}=${s.aggregate} (needs ${s.condition}), condition true at ${s.time}`);
+      lines.push(...contributorLines(a, '      '));
+    }
+    lines.push(`  verdict: fired ${run.alerts.length} time${run.alerts.length === 1 ? '' : 's'}`);
+  } else {
+    lines.push(`  verdict: did not fire: ${run.target.whyNot ?? 'no window met the condition'}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** The same facts as JSON. */
+export function correlationExplanationJson(run: Extract<CorrelationRun, { ok: true }>): object {
+  const outcome = (o: CorrelationOutcome) => ({
+    title: o.planned.correlation.title,
+    id: o.planned.correlation.id,
+    file: o.planned.correlation.file,
+    type: o.planned.correlation.type,
+    groupBy: o.planned.correlation.groupBy,
+    timespan: o.planned.correlation.timespan,
+    condition: o.planned.spec.comparisons,
+    items: o.stats.items,
+    groups: o.stats.groups,
+    firings: o.stats.firings,
+    missingGroup: o.stats.missingGroup,
+    untimed: o.stats.untimed,
+    members: o.members,
+    ...(o.stats.nearest !== undefined && o.stats.firings === 0 ? { nearest: { ...o.stats.nearest, windowStart: iso(o.stats.nearest.windowStart), windowEnd: iso(o.stats.nearest.windowEnd) } } : {}),
+    ...(o.whyNot !== undefined ? { whyNotFired: o.whyNot } : {}),
+  });
+  return {
+    correlation: outcome(run.target),
+    inner: run.inner.map(outcome),
+    logs: { files: run.files, events: run.events, missing: run.missing, suppressedMatches: run.suppressed },
+    skipped: run.skipped,
+    fired: run.alerts.length > 0,
+    firings: run.alerts.map((a) => ({ ...correlationSummary(a), group: Object.fromEntries(a.group), alert: correlationToEcs(a) })),
+  };
 }
