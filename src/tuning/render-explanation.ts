@@ -116,7 +116,12 @@ function contributorLines(a: CorrelationAlert, indent: string): string[] {
 function outcomeLines(o: CorrelationOutcome, indent: string): string[] {
   const c = o.planned.correlation;
   const lines = [`${indent}${c.title}${c.id !== undefined ? ` (${c.id})` : ''}: ${c.type}, condition ${conditionText(o.planned)}, ${o.stats.items} items in ${o.stats.groups} groups, fired ${o.stats.firings} times`];
-  for (const m of o.members) lines.push(`${indent}  ${m.reference}${m.title !== undefined ? ` (${m.kind} ${m.title})` : ` (${m.kind})`}: ${m.items} ${m.kind === 'correlation' ? 'firings' : 'matches'}`);
+  const member = (m: CorrelationOutcome['members'][number]) => `${m.reference}${m.title !== undefined ? ` (${m.kind} ${m.title})` : ` (${m.kind})`}`;
+  // Many silent members (a correlation over a dozen rules) are one line; --format json lists each.
+  const silent = o.members.filter((m) => m.items === 0);
+  const collapse = silent.length > 3;
+  for (const m of o.members) if (!collapse || m.items > 0) lines.push(`${indent}  ${member(m)}: ${m.items} ${m.kind === 'correlation' ? 'firings' : 'matches'}`);
+  if (collapse) lines.push(`${indent}  ${silent.length} others, 0 matches each: ${silent.slice(0, 3).map((m) => m.title ?? m.reference).join(', ')}, ...`);
   if (o.whyNot !== undefined) lines.push(`${indent}  why not: ${o.whyNot}`);
   return lines;
 }
