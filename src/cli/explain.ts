@@ -154,7 +154,7 @@ function findRules(values: ExplainOptions, placeholders: Map<string, string[]>):
     const c = loadRules([ref], { placeholders });
     if (c.rules.length === 0) {
       const first = c.diagnostics.find((d) => d.severity === 'error');
-      throw new UsageError(`--rule ${ref}: no valid rule in the file${first !== undefined ? ` (${formatDiagnostic(first, c.sources, false)})` : ''}`);
+      throw new UsageError(`--rule ${ref}: no valid rule or correlation in the file${first !== undefined ? ` (${formatDiagnostic(first, c.sources, false)})` : ''}`);
     }
     return { rules: [...c.rules], filters: c.filters, diagnostics: c.diagnostics, sources: c.sources };
   }

@@ -46,6 +46,7 @@ beforeAll(() => {
   // Three failures from one address, the third 8 minutes after the second: at most 2 in any 5 minutes.
   writeFileSync(join(dir, 'sparse.jsonl'), [event('00:00', 4625, 'bob', '10.0.0.1'), event('01:00', 4625, 'bob', '10.0.0.1'), event('09:00', 4625, 'bob', '10.0.0.1')].join('\n') + '\n');
   writeFileSync(join(dir, 'tuning.yml'), 'title: Known scanner\nlogsource:\n  product: windows\n  service: security\nfilter:\n  rules: [login_failed]\n  selection:\n    IpAddress: 10.0.0.3\n  condition: not selection\n');
+  writeFileSync(join(dir, 'broken.yml'), 'title: Broken\nname: broken\ncorrelation:\n  type: event_count\n  rules: [login_failed]\n  group-by: [Computer]\n  timespan: 5q\n  condition:\n    gte: 1\n');
   writeFileSync(join(dir, 'dangling.yml'), correlation('Dangling', '66666666-6666-4666-8666-666666666666', 'dangling', '  type: event_count\n  rules: [no_such_rule]\n  group-by: [Computer]\n  timespan: 5m\n  condition:\n    gte: 1'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -154,6 +155,13 @@ describe('sigmatch explain on a correlation', () => {
     expect(dangling.stderr).toContain('cannot run');
     expect(dangling.stderr).toContain('no_such_rule');
     expect(dangling.stderr).not.toMatch(/\n\s+at /);
+    const two = sigmatch(['explain', '--rule', join(dir, 'rules.yml'), LOG]);
+    expect(two.code).toBe(2);
+    expect(two.stderr).toContain('the file holds 2 correlations no other one references (many_sources, failed_then_ok)');
+    // A correlation file that does not load: the diagnostic with its line:column.
+    const broken = sigmatch(['explain', '--rule', join(dir, 'broken.yml'), LOG]);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain(`--rule ${join(dir, 'broken.yml')}: no valid rule or correlation in the file (${join(dir, 'broken.yml')}:7:13: error correlation-timespan:`);
   });
 
   test('a base rule still takes one event: two are a usage error', () => {
