@@ -41,6 +41,11 @@ export class EventCache {
     return this.current;
   }
 
+  /** Changes with every `reset`: what was computed for the event before it is stale. */
+  get generation(): number {
+    return this.gen;
+  }
+
   /** Starts over with another event. */
   reset(event: Event): void {
     this.current = event;
