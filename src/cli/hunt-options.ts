@@ -49,7 +49,7 @@ export function defineHuntOptions(command: Command): Command {
     .addOption(intOption('--max-record-size <bytes>', 'largest JSON record or XML event read; a larger one is reported with its place and skipped (default: 4 MiB)', 1))
     .option('--no-correlations', 'do not evaluate Sigma correlations; their referenced rules alert as plain rules (default: evaluate them)')
     .option('--only-correlations', 'report correlation alerts only; no rule raises an alert of its own (default: off)')
-    .addOption(intOption('--correlation-limit <n>', 'correlation items (matches of referenced rules) held in memory before sorted runs spill to disk (default: 100000)', 1))
+    .addOption(intOption('--correlation-limit <n>', 'correlation items (matches of referenced rules) held in memory before sorted runs spill to disk (default: 10000)', 1))
     .addOption(noCacheOption())
     .addHelpText(
       'after',

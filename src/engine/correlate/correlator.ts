@@ -50,7 +50,7 @@ export class Correlator {
   constructor(
     readonly plan: CorrelationPlan,
     spill: SpillDir,
-    limit = 100_000,
+    limit = 10_000,
   ) {
     this.store = new ItemStore(plan.correlations.length, spill, limit);
     this.stats = plan.correlations.map((p) => ({ items: 0, missingGroup: 0, untimed: 0, firings: 0, groups: 0, perMember: p.members.map(() => 0) }));
