@@ -5,7 +5,7 @@ import { error, warning, type Diagnostic, type Span } from '../diagnostics.js';
 import { LEVELS, type Level } from '../rule/model.js';
 import { parseTimespan } from '../rule/parse-correlation.js';
 import { yaml } from '../rule/yaml-lib.js';
-import { NodeReader } from '../rule/yaml-nodes.js';
+import { documentBounds, NodeReader } from '../rule/yaml-nodes.js';
 
 export const OUTPUT_FORMATS = ['table', 'jsonl', 'csv'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -69,9 +69,13 @@ export function loadSiteConfig(cwd: string, explicitPath?: string): SiteConfigRe
 export function parseSiteConfig(file: string, text: string): SiteConfigResult {
   const sources = new Map([[file, text]]);
   const diagnostics: Diagnostic[] = [];
-  const doc = yaml().parseDocument(text, { prettyErrors: false, uniqueKeys: true, strict: false });
-  for (const e of doc.errors) diagnostics.push(error(e.code === 'DUPLICATE_KEY' ? 'yaml-duplicate-key' : 'yaml-syntax', e.message.split('\n')[0] ?? e.message, { file, start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1) }));
+  // Duplicate keys are found by documentBounds (a set per map, linear), not by the yaml package's uniqueKeys,
+  // which compares each key with every earlier one: quadratic in a map's size.
+  const doc = yaml().parseDocument(text, { prettyErrors: false, uniqueKeys: false, strict: false });
+  for (const e of doc.errors) diagnostics.push(error('yaml-syntax', e.message.split('\n')[0] ?? e.message, { file, start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1) }));
   if (doc.errors.length > 0) return { diagnostics, sources };
+  if (doc.contents !== null) diagnostics.push(...documentBounds(file, doc.contents));
+  if (diagnostics.length > 0) return { diagnostics, sources };
   const r = new NodeReader(file, doc);
   const base = dirname(file);
   const empty: SiteConfig = { file, rules: [], filters: [], placeholders: new Map(), levels: new Map(), disabled: new Set(), output: {}, ruleRefs: new Map() };

@@ -68,6 +68,13 @@ describe('site configuration', () => {
     expected.forEach((e, i) => expect(got[i]?.startsWith(e)).toBe(true));
   });
 
+  test('a duplicate key in a map of 100,000 keys is still found, with its line:column', () => {
+    const keys = Array.from({ length: 100_000 }, (_, i) => `  r${i}: high\n`);
+    const text = `levels:\n${keys.join('')}  r5: low\n`;
+    const { diagnostics } = parseSiteConfig(join(dir, 'sigmatch.yml'), text);
+    expect(diagnostics.map((d) => where(text, d))).toEqual([expect.stringMatching(/^yaml-duplicate-key@100002:3/)]);
+  });
+
   test('a bad entry is left out and the rest still loads', () => {
     const text = 'rules: [rules, nowhere]\nmin-level: severe\nlevels:\n  a: high\n  b: loud\noutput:\n  format: csv\n  colour: red\n';
     const { config, diagnostics } = parseSiteConfig(join(dir, 'sigmatch.yml'), text);
