@@ -10,8 +10,9 @@ export class DuckDbStore implements EventStore {
     private readonly connection: DuckDBConnection,
   ) {}
 
-  static async open(path: string): Promise<DuckDbStore> {
-    const instance = await DuckDBInstance.create(path);
+  /** `threads` caps DuckDB's worker threads (default: one per core). */
+  static async open(path: string, options: { threads?: number } = {}): Promise<DuckDbStore> {
+    const instance = await DuckDBInstance.create(path, options.threads === undefined ? undefined : { threads: String(options.threads) });
     return new DuckDbStore(instance, await instance.connect());
   }
 
