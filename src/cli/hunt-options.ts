@@ -1,14 +1,17 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { LEVELS, type Level } from '../rule/model.js';
-import { choiceOption, examples, intOption, noCacheOption, repeatable } from './option-values.js';
+import { examples, intOption, noCacheOption, repeatable } from './option-values.js';
 
 /** The hunt's options as commander parses them (validated: choices and numbers are checked while parsing). */
 export interface HuntOptions {
   readonly rules?: string[];
-  readonly minLevel: Level;
+  /** Undefined when not given: the site configuration's, else informational. */
+  readonly minLevel?: Level;
   readonly status?: string;
   readonly tags?: string;
-  readonly format: 'table' | 'jsonl' | 'csv';
+  /** Undefined when not given: the site configuration's, else table. */
+  readonly format?: 'table' | 'jsonl' | 'csv';
+  readonly config?: string;
   readonly output?: string;
   readonly recover?: true;
   readonly placeholder?: string[];
@@ -32,10 +35,11 @@ export function defineHuntOptions(command: Command): Command {
   return command
     .argument('<path...>', 'log files and folders: EVTX, JSON, XML (detected from content), folders recursively')
     .addOption(repeatable('--rules <path>', 'rule file or folder, repeatable; Sigma filters found there apply (default: the built-in pack)'))
-    .addOption(choiceOption('--min-level <level>', 'lowest rule level to load', LEVELS, 'informational'))
+    .addOption(new Option('--min-level <level>', 'lowest rule level to load (default: the site configuration\'s min-level, else informational)').choices(LEVELS))
     .option('--status <list>', 'rule statuses to load, comma-separated (default: all but deprecated and unsupported)')
     .option('--tags <list>', 'load only rules with one of these tags, comma-separated (default: any tag)')
-    .addOption(choiceOption('--format <format>', 'alert output format; jsonl writes ECS documents', ['table', 'jsonl', 'csv'], 'table'))
+    .addOption(new Option('--format <format>', 'alert output format; jsonl writes ECS documents (default: the site configuration\'s output.format, else table)').choices(['table', 'jsonl', 'csv']))
+    .option('--config <file>', 'site configuration: rules, filters, placeholders, min-level, per-rule levels and disables, output defaults; options given here win (default: sigmatch.yml in the working folder, if any)')
     .option('--output <file>', 'write alerts to this file (default: stdout)')
     .option('--recover', 'also carve records from EVTX slack space (default: off)')
     .addOption(repeatable('--placeholder <name=values>', 'values for %NAME% under |expand, comma-separated; repeatable (default: none)'))

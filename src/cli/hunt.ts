@@ -18,6 +18,8 @@ import { alertToLine } from '../output/write-table.js';
 import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
 import { LEVELS, type Level, type RuleMetadata, type SigmaCorrelation, type SigmaFilter, type SigmaRule } from '../rule/model.js';
 import { loadRules } from '../rule/load-rules.js';
+import { applySiteConfig } from '../tuning/apply-site-config.js';
+import { loadSiteConfig, type SiteConfig } from '../tuning/site-config.js';
 import type { CommandIO, CommandSpec } from './command.js';
 import { defineHuntOptions, type HuntOptions } from './hunt-options.js';
 import { OutputBuffer } from './output-buffer.js';
@@ -54,15 +56,38 @@ export const hunt: CommandSpec = {
   summary: 'hunt logs (EVTX, JSON, XML; files and folders) with Sigma rules',
   define: defineHuntOptions,
   async run(positionals, options, io) {
-    const values = options as HuntOptions;
-    const format = values.format;
-    const selection: Selection = { minLevel: values.minLevel, statuses: split(values.status), tags: split(values.tags) };
+    const given = options as HuntOptions;
+    // The site configuration (--config FILE, else sigmatch.yml here): defaults for what the options do not say.
+    const site = loadSiteConfig(process.cwd(), given.config);
+    for (const d of site.diagnostics) io.err(formatDiagnostic(d, site.sources, false) + '\n');
+    if (given.config !== undefined && site.config === undefined && site.diagnostics.some((d) => d.code === 'config-unreadable')) {
+      throw new UsageError(`--config ${given.config}: cannot read it`);
+    }
+    const config: SiteConfig | undefined = site.config;
+    if (config?.output.groupWindowMs !== undefined) io.err(`${config.file}: warning config-unsupported: output.group-window is not built into hunt yet; alerts are not grouped\n`);
+    const values: HuntOptions = {
+      ...given,
+      ...(given.format === undefined && config?.output.format !== undefined ? { format: config.output.format } : {}),
+      ...(given.output === undefined && config?.output.file !== undefined ? { output: config.output.file } : {}),
+      ...(given.showSuppressed === undefined && config?.output.showSuppressed === true ? { showSuppressed: true as const } : {}),
+    };
+    const format = values.format ?? 'table';
+    const selection: Selection = { minLevel: values.minLevel ?? config?.minLevel ?? 'informational', statuses: split(values.status), tags: split(values.tags) };
+    // Placeholders: the site's, then --placeholder's values added.
+    const placeholders = new Map<string, string[]>();
+    for (const [k, v] of config?.placeholders ?? []) placeholders.set(k, [...v]);
+    for (const [k, v] of parsePlaceholders(values.placeholder)) placeholders.set(k, [...(placeholders.get(k) ?? []), ...v]);
 
-    const rulePaths = values.rules ?? [builtinRulesDir()];
-    const collection = loadRules(rulePaths, { placeholders: parsePlaceholders(values.placeholder), cache: values.cache, deferCacheWrite: true });
-    const ruleErrors = collection.diagnostics.filter((d) => d.severity === 'error');
-    if (collection.files === 0 && ruleErrors.length > 0) throw new UsageError(ruleErrors.map((d) => d.message).join('; '));
+    const rulePaths = values.rules ?? (config !== undefined && config.rules.length > 0 ? [...config.rules] : [builtinRulesDir()]);
+    const loaded = loadRules(rulePaths, { placeholders, cache: values.cache, deferCacheWrite: true });
+    const ruleErrors = loaded.diagnostics.filter((d) => d.severity === 'error');
+    if (loaded.files === 0 && ruleErrors.length > 0) throw new UsageError(ruleErrors.map((d) => d.message).join('; '));
     const notLoaded: Array<{ title: string; reason: string }> = [];
+    // The site's disables and level overrides, before --min-level selects (a site may raise a rule above it).
+    const siteRules = config === undefined ? undefined : applySiteConfig(loaded.rules, config);
+    for (const d of siteRules?.diagnostics ?? []) io.err(formatDiagnostic(d, site.sources, false) + '\n');
+    for (const r of siteRules?.disabled ?? []) notLoaded.push({ title: r.title, reason: `disabled in ${config?.file ?? 'the site configuration'}` });
+    const collection = siteRules === undefined ? loaded : { ...loaded, rules: siteRules.rules };
     const userRules = new Set<SigmaRule>();
     for (const r of collection.rules) {
       const why = selected(r, selection);
@@ -75,7 +100,8 @@ export const hunt: CommandSpec = {
     const closure = correlationClosure(userCorrelations, collection.rules, collection.correlations);
     const chosen = collection.rules.filter((r) => userRules.has(r) || closure.rules.has(r));
     // The site's filters: --filters paths, and those found beside the rules. They gate alerts after a rule matched.
-    const filterCollection = values.filters === undefined ? undefined : loadRules(values.filters, { placeholders: parsePlaceholders(values.placeholder), cache: values.cache, deferCacheWrite: true });
+    const filterPaths = [...(values.filters ?? []), ...(config?.filters ?? [])];
+    const filterCollection = filterPaths.length === 0 ? undefined : loadRules(filterPaths, { placeholders, cache: values.cache, deferCacheWrite: true });
     for (const f of values.filters ?? []) if (!existsSync(f)) throw new UsageError(`--filters ${f}: no such file or folder`);
     const stray = filterCollection === undefined ? [] : [...filterCollection.rules, ...filterCollection.correlations];
     const filters = [...collection.filters, ...(filterCollection?.filters ?? [])];
