@@ -74,12 +74,13 @@ export class SpillFile {
   }
 
   /** The lines in the order they were appended, without their newlines. */
-  *lines(): Generator<string> {
+  /** The file's lines, read `bufferBytes` at a time (a longer line gets a larger buffer). */
+  *lines(bufferBytes = 1 << 20): Generator<string> {
     this.flush();
     if (this.fd === undefined) return;
     const fd = openSync(this.path, 'r');
     try {
-      let buf = Buffer.allocUnsafe(1 << 20);
+      let buf = Buffer.allocUnsafe(bufferBytes);
       let pos = 0;
       for (;;) {
         const n = readSync(fd, buf, 0, buf.length, pos);
@@ -108,5 +109,14 @@ export class SpillFile {
     this.flush();
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+  }
+
+  /** Closes and deletes the file (its lines are no longer needed). */
+  remove(): void {
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    rmSync(this.path, { force: true });
   }
 }

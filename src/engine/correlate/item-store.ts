@@ -41,14 +41,27 @@ function unpack(line: string): StoredItem {
   return { group, time, member, order, source, ...(value !== null ? { value } : {}) };
 }
 
+/** Sorted runs merged into one of the next tier once this many share a tier (so a correlation has few runs). */
+const FAN_IN = 8;
+/** Read buffer per run while merging. */
+const RUN_BUFFER = 256 << 10;
+
+interface Run {
+  readonly file: SpillFile;
+  /** 0 for a run written from memory; a merge of FAN_IN runs of tier t is of tier t + 1. */
+  readonly tier: number;
+}
+
 /**
  * Every correlation's items, held in memory up to `limit` in all; beyond it each correlation's items go to
- * disk as a sorted run. At the end, a correlation's items come back merged in (group, time) order, one group
- * after the other: memory holds the limit plus one open window, whatever the number of groups or events.
+ * disk as a sorted run. Runs are merged in tiers (FAN_IN runs of one tier become one of the next), so a
+ * correlation has at most FAN_IN - 1 runs per tier, logarithmically many in the input, each read through a
+ * small buffer. At the end, a correlation's items come back merged in (group, time) order, one group after the
+ * other: memory holds the limit, the runs' buffers and one open window, whatever the number of groups or events.
  */
 export class ItemStore {
   private readonly memory: StoredItem[][];
-  private readonly runs: SpillFile[][];
+  private readonly runs: Run[][];
   private held = 0;
   spilledItems = 0;
 
@@ -73,11 +86,28 @@ export class ItemStore {
       const file = this.spill.file('correlation');
       for (const i of items) file.appendLine(pack(i));
       file.flush();
-      (this.runs[c] as SpillFile[]).push(file);
+      const runs = this.runs[c] as Run[];
+      runs.push({ file, tier: 0 });
       this.spilledItems += items.length;
       this.memory[c] = [];
+      this.compact(runs);
     });
     this.held = 0;
+  }
+
+  /** Merges FAN_IN runs of one tier into one of the next, as long as a tier has that many. */
+  private compact(runs: Run[]): void {
+    for (;;) {
+      const tier = runs[runs.length - 1]?.tier;
+      if (tier === undefined) return;
+      const same = runs.filter((r) => r.tier === tier);
+      if (same.length < FAN_IN) return;
+      const file = this.spill.file('correlation');
+      for (const i of mergeSorted(same.map((r) => mapLines(r.file.lines(RUN_BUFFER))))) file.appendLine(pack(i));
+      file.flush();
+      for (const r of same) r.file.remove();
+      runs.splice(0, runs.length, ...runs.filter((r) => r.tier !== tier), { file, tier: tier + 1 });
+    }
   }
 
   /** The correlation's items in (group, time, member, content) order; they leave the store. */
@@ -85,28 +115,32 @@ export class ItemStore {
     const memory = (this.memory[correlation] as StoredItem[]).sort(compare);
     this.held -= memory.length;
     this.memory[correlation] = [];
-    const runs = this.runs[correlation] as SpillFile[];
+    const runs = this.runs[correlation] as Run[];
     this.runs[correlation] = [];
     if (runs.length === 0) {
       yield* memory;
       return;
     }
-    const sources: Array<Iterator<StoredItem>> = [...runs.map((f) => mapLines(f.lines())), memory[Symbol.iterator]()];
-    const heads = sources.map((s) => s.next().value as StoredItem | undefined);
     try {
-      for (;;) {
-        let best = -1;
-        for (let i = 0; i < heads.length; i++) {
-          const h = heads[i];
-          if (h !== undefined && (best < 0 || compare(h, heads[best] as StoredItem) < 0)) best = i;
-        }
-        if (best < 0) return;
-        yield heads[best] as StoredItem;
-        heads[best] = (sources[best] as Iterator<StoredItem>).next().value as StoredItem | undefined;
-      }
+      yield* mergeSorted([...runs.map((r) => mapLines(r.file.lines(RUN_BUFFER))), memory[Symbol.iterator]()]);
     } finally {
-      for (const f of runs) f.close();
+      for (const r of runs) r.file.remove();
     }
+  }
+}
+
+/** Sorted sources merged in `compare` order (few sources: a linear scan of their heads). */
+function* mergeSorted(sources: ReadonlyArray<Iterator<StoredItem>>): Generator<StoredItem> {
+  const heads = sources.map((s) => s.next().value as StoredItem | undefined);
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i < heads.length; i++) {
+      const h = heads[i];
+      if (h !== undefined && (best < 0 || compare(h, heads[best] as StoredItem) < 0)) best = i;
+    }
+    if (best < 0) return;
+    yield heads[best] as StoredItem;
+    heads[best] = (sources[best] as Iterator<StoredItem>).next().value as StoredItem | undefined;
   }
 }
 
