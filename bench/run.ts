@@ -278,7 +278,7 @@ const lines = [
   '',
   `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}. One run; machines here are noisy, so compare ratios within this run.`,
   '',
-  `Command: \`npm run bench -- --size ${label(huntSize)} --read-size ${label(readSize)} --memory-sizes ${memorySizes.map(label).join(',')}\``,
+  `Command: \`npm run bench -- --size ${label(huntSize)} --read-size ${label(readSize)} --memory-sizes ${memorySizes.map(label).join(',')}${values['hostile-before'] !== undefined ? ` --hostile-before ${values['hostile-before']}` : ''}\``,
   '',
   '## Reading EVTX',
   '',
