@@ -57,12 +57,13 @@ export const explain: CommandSpec = {
     const given = options as ExplainOptions;
     const refs = [...(given.event ?? []), ...paths];
     const placeholders = parsePlaceholders(given.placeholder);
-    const correlation = findCorrelation(given, placeholders);
+    const lookup = lookupCollection(given, placeholders);
+    const correlation = findCorrelation(given, lookup, placeholders);
     if (correlation !== undefined) return explainCorrelation(given, refs, correlation, placeholders, io);
     if (refs.length > 1) throw new UsageError(`--rule ${given.rule} is a rule: give one event (--event FILE[:RECORD]), not ${refs.length}`);
     const values: ExplainOptions = { ...given, ...(refs[0] !== undefined ? { event: [refs[0]] } : {}) };
     if ((values.event === undefined) === (values.eventJson === undefined)) throw new UsageError('give the event with exactly one of --event FILE[:RECORD] or --event-json TEXT');
-    const { rules, filters, diagnostics, sources } = findRules(values, placeholders);
+    const { rules, filters, diagnostics, sources } = findRules(values, lookup);
     const filterSet = loadRules(values.filters ?? [], { placeholders });
     const allFilters: SigmaFilter[] = [...filters, ...filterSet.filters];
     const shownSources = new Map([...sources, ...filterSet.sources]);
@@ -101,11 +102,26 @@ interface FoundCorrelation {
   readonly collection: RuleCollection;
 }
 
-/** The correlation --rule names (a file holding correlations, or an id, name or title in --rules), if it names one. */
-function findCorrelation(values: ExplainOptions, placeholders: Map<string, string[]>): FoundCorrelation | undefined {
+/** Where --rule is looked up: the file it names, else --rules (default: the built-in pack); loaded once for rules and correlations. */
+interface Lookup {
+  readonly collection: RuleCollection;
+  /** --rule names a file (the collection is that file's). */
+  readonly file: boolean;
+  readonly paths: readonly string[];
+}
+
+function lookupCollection(values: ExplainOptions, placeholders: Map<string, string[]>): Lookup {
   const ref = values.rule;
-  if (existsSync(ref) && statSync(ref).isFile()) {
-    const own = loadRules([ref], { placeholders });
+  if (existsSync(ref) && statSync(ref).isFile()) return { collection: loadRules([ref], { placeholders }), file: true, paths: [ref] };
+  const paths = values.rules ?? [builtinRulesDir()];
+  return { collection: loadRules(paths, { placeholders }), file: false, paths };
+}
+
+/** The correlation --rule names (a file holding correlations, or an id, name or title in --rules), if it names one. */
+function findCorrelation(values: ExplainOptions, lookup: Lookup, placeholders: Map<string, string[]>): FoundCorrelation | undefined {
+  const ref = values.rule;
+  if (lookup.file) {
+    const own = lookup.collection;
     if (own.correlations.length === 0) return undefined;
     // The rules it references may live beside it or in --rules.
     const collection = values.rules === undefined ? own : loadRules([ref, ...values.rules.filter((p) => resolve(p) !== resolve(ref))], { placeholders });
@@ -115,7 +131,7 @@ function findCorrelation(values: ExplainOptions, placeholders: Map<string, strin
     if (outer.length !== 1) throw new UsageError(`--rule ${ref}: the file holds ${outer.length} correlations no other one references (${outer.map((c) => c.name ?? c.id ?? c.title).join(', ')}): name one by its id or name, with --rules ${ref}`);
     return { correlation: outer[0] as SigmaCorrelation, collection };
   }
-  const collection = loadRules(values.rules ?? [builtinRulesDir()], { placeholders });
+  const collection = lookup.collection;
   const lower = ref.toLowerCase();
   const found = collection.correlations.filter((c) => c.id === lower || c.name === ref || c.title === ref);
   if (found.length === 0) return undefined;
@@ -148,21 +164,19 @@ async function explainCorrelation(values: ExplainOptions, refs: readonly string[
   return run.alerts.length > 0 ? 0 : 1;
 }
 
-function findRules(values: ExplainOptions, placeholders: Map<string, string[]>): { rules: SigmaRule[]; filters: readonly SigmaFilter[]; diagnostics: readonly Diagnostic[]; sources: ReadonlyMap<string, string> } {
+function findRules(values: ExplainOptions, lookup: Lookup): { rules: SigmaRule[]; filters: readonly SigmaFilter[]; diagnostics: readonly Diagnostic[]; sources: ReadonlyMap<string, string> } {
   const ref = values.rule;
-  if (existsSync(ref) && statSync(ref).isFile()) {
-    const c = loadRules([ref], { placeholders });
+  const c = lookup.collection;
+  if (lookup.file) {
     if (c.rules.length === 0) {
       const first = c.diagnostics.find((d) => d.severity === 'error');
       throw new UsageError(`--rule ${ref}: no valid rule or correlation in the file${first !== undefined ? ` (${formatDiagnostic(first, c.sources, false)})` : ''}`);
     }
     return { rules: [...c.rules], filters: c.filters, diagnostics: c.diagnostics, sources: c.sources };
   }
-  const paths = values.rules ?? [builtinRulesDir()];
-  const c = loadRules(paths, { placeholders });
   const lower = ref.toLowerCase();
   const found = c.rules.filter((r) => r.id === lower || r.name === ref || r.title === ref);
-  if (found.length === 0) throw new UsageError(`--rule ${ref}: not a file, and no rule in ${paths.join(', ')} has this id, name or title`);
+  if (found.length === 0) throw new UsageError(`--rule ${ref}: not a file, and no rule in ${lookup.paths.join(', ')} has this id, name or title`);
   return { rules: found, filters: c.filters, diagnostics: c.diagnostics.filter((d) => found.some((r) => r.file === d.span?.file)), sources: c.sources };
 }
 

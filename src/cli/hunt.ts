@@ -20,13 +20,14 @@ import { LEVELS, type Level, type RuleMetadata, type SigmaCorrelation, type Sigm
 import { loadRules } from '../rule/load-rules.js';
 import { applySiteConfig } from '../tuning/apply-site-config.js';
 import { loadSiteConfig, type SiteConfig } from '../tuning/site-config.js';
+import { sitePlaceholders } from '../tuning/site-rules.js';
 import type { CommandIO, CommandSpec } from './command.js';
 import { defineHuntOptions, type HuntOptions } from './hunt-options.js';
 import { OutputBuffer } from './output-buffer.js';
 import { packagePath } from './package-path.js';
 import { parsePlaceholders } from './placeholders.js';
-import { defaultThreads, planInputs } from './plan-inputs.js';
-import { runPlan } from './run-plan.js';
+import { defaultThreads, planInputs } from '../engine/plan-inputs.js';
+import { runPlan } from '../engine/run-plan.js';
 import { UsageError } from './usage-error.js';
 
 /** The built-in rule pack, next to the package (dist/src/cli → rules, or src/cli → rules). */
@@ -73,10 +74,7 @@ export const hunt: CommandSpec = {
     };
     const format = values.format ?? 'table';
     const selection: Selection = { minLevel: values.minLevel ?? config?.minLevel ?? 'informational', statuses: split(values.status), tags: split(values.tags) };
-    // Placeholders: the site's, then --placeholder's values added.
-    const placeholders = new Map<string, string[]>();
-    for (const [k, v] of config?.placeholders ?? []) placeholders.set(k, [...v]);
-    for (const [k, v] of parsePlaceholders(values.placeholder)) placeholders.set(k, [...(placeholders.get(k) ?? []), ...v]);
+    const placeholders = sitePlaceholders(config, parsePlaceholders(values.placeholder));
 
     const rulePaths = values.rules ?? (config !== undefined && config.rules.length > 0 ? [...config.rules] : [builtinRulesDir()]);
     const loaded = loadRules(rulePaths, { placeholders, cache: values.cache, deferCacheWrite: true });

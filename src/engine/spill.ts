@@ -73,8 +73,7 @@ export class SpillFile {
     this.pendingBytes = 0;
   }
 
-  /** The lines in the order they were appended, without their newlines. */
-  /** The file's lines, read `bufferBytes` at a time (a longer line gets a larger buffer). */
+  /** The lines in the order they were appended, without their newlines, read `bufferBytes` at a time (a longer line gets a larger buffer). */
   *lines(bufferBytes = 1 << 20): Generator<string> {
     this.flush();
     if (this.fd === undefined) return;

@@ -1,9 +1,8 @@
-import { statSync } from 'node:fs';
-import { planInputs } from '../cli/plan-inputs.js';
-import { runPlan } from '../cli/run-plan.js';
+import { planInputs } from '../engine/plan-inputs.js';
+import { runPlan } from '../engine/run-plan.js';
 import type { CorrelationAlert } from '../engine/alert.js';
 import { Correlator, whyNotFired, type CorrelationStats } from '../engine/correlate/correlator.js';
-import { correlationClosure, planCorrelations, type CorrelationPlan, type PlannedCorrelation } from '../engine/correlate/plan-correlations.js';
+import { correlationClosure, planCorrelations, type PlannedCorrelation } from '../engine/correlate/plan-correlations.js';
 import { HuntSession } from '../engine/hunt-session.js';
 import { BatchBuilder } from '../engine/match-task.js';
 import { RuleSet } from '../engine/rule-set.js';
@@ -58,7 +57,7 @@ export async function runCorrelation(inputs: readonly string[], collection: Rule
   const planned = plan.correlations.find((p) => p.correlation === target);
   if (dropped !== undefined || planned === undefined) return { ok: false, reason: dropped?.reason ?? 'it cannot run (see the load errors)' };
 
-  const { files, missing, problems: listingProblems } = await listInputs(inputs);
+  const { files, sizes, missing, problems: listingProblems } = await listInputs(inputs);
   const problems = [...missing.map((m) => `${m}: error input-missing: no such file or folder`), ...listingProblems.map(formatInputProblem)];
   const spill = new SpillDir();
   try {
@@ -76,7 +75,7 @@ export async function runCorrelation(inputs: readonly string[], collection: Rule
       { filters, show: false },
     );
     if (files.length > 0) {
-      const { units } = await planInputs(files, files.map((f) => statSync(f).size), false);
+      const { units } = await planInputs(files, sizes, false);
       await runPlan(units, { session, builder: new BatchBuilder(ruleSet, { fields: plan.fields }), pool: undefined, recover: false, problems, progress: () => undefined });
     }
     for (const _ of session.finish());
@@ -105,4 +104,3 @@ export async function runCorrelation(inputs: readonly string[], collection: Rule
   }
 }
 
-export type { CorrelationPlan };

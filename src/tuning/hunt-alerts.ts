@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { defaultThreads, planInputs } from '../cli/plan-inputs.js';
-import { runPlan } from '../cli/run-plan.js';
+import { defaultThreads, planInputs } from '../engine/plan-inputs.js';
+import { runPlan } from '../engine/run-plan.js';
 import type { Alert } from '../engine/alert.js';
 import { HuntSession } from '../engine/hunt-session.js';
 import { MatchPool } from '../engine/match-pool.js';

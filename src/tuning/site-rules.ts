@@ -1,7 +1,7 @@
 import { formatDiagnostic, type Diagnostic } from '../diagnostics.js';
 import { loadRules, type RuleCollection } from '../rule/load-rules.js';
 import { applySiteConfig } from './apply-site-config.js';
-import { loadSiteConfig } from './site-config.js';
+import { loadSiteConfig, type SiteConfig } from './site-config.js';
 
 export interface SiteRuleOptions {
   readonly rules?: readonly string[];
@@ -21,9 +21,7 @@ export function loadSiteRules(cwd: string, o: SiteRuleOptions): { collection: Ru
   const site = loadSiteConfig(cwd, o.config);
   const messages = site.diagnostics.map((d) => formatDiagnostic(d, site.sources, false));
   const config = site.config;
-  const placeholders = new Map<string, string[]>();
-  for (const [k, v] of config?.placeholders ?? []) placeholders.set(k, [...v]);
-  for (const [k, v] of o.placeholders) placeholders.set(k, [...(placeholders.get(k) ?? []), ...v]);
+  const placeholders = sitePlaceholders(config, o.placeholders);
   const paths = o.rules ?? (config !== undefined && config.rules.length > 0 ? config.rules : [o.builtin()]);
   const loaded = loadRules([...paths, ...(config?.filters ?? [])], { placeholders, cache: o.cache === true });
   const errors: Diagnostic[] = loaded.diagnostics.filter((d) => d.severity === 'error');
@@ -32,4 +30,12 @@ export function loadSiteRules(cwd: string, o: SiteRuleOptions): { collection: Ru
   const applied = applySiteConfig(loaded.rules, config);
   messages.push(...applied.diagnostics.map((d) => formatDiagnostic(d, site.sources, false)));
   return { collection: { ...loaded, rules: applied.rules }, messages, configError: false };
+}
+
+/** Placeholder values: the site configuration's, then those given on the command line added to them. */
+export function sitePlaceholders(config: SiteConfig | undefined, given: ReadonlyMap<string, readonly string[]>): Map<string, string[]> {
+  const placeholders = new Map<string, string[]>();
+  for (const [k, v] of config?.placeholders ?? []) placeholders.set(k, [...v]);
+  for (const [k, v] of given) placeholders.set(k, [...(placeholders.get(k) ?? []), ...v]);
+  return placeholders;
 }

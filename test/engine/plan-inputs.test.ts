@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { generateEvents } from '../../bench/generate-corpus.js';
-import { defaultThreads, planInputs } from '../../src/cli/plan-inputs.js';
+import { defaultThreads, planInputs } from '../../src/engine/plan-inputs.js';
 import { writeEvtxFile } from '../../src/formats/evtx/write-evtx.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sigmatch-plan-'));

@@ -1,7 +1,7 @@
-import type { Hit } from '../engine/alert.js';
-import type { HuntSession } from '../engine/hunt-session.js';
-import type { MatchPool } from '../engine/match-pool.js';
-import { runHuntTask, type BatchBuilder, type HuntTask, type PieceResult, type TaskResult } from '../engine/match-task.js';
+import type { Hit } from './alert.js';
+import type { HuntSession } from './hunt-session.js';
+import type { MatchPool } from './match-pool.js';
+import { runHuntTask, type BatchBuilder, type HuntTask, type PieceResult, type TaskResult } from './match-task.js';
 import { formatInputProblem, type InputProblem } from '../formats/input-item.js';
 import type { JsonResume } from '../formats/json/read-json-range.js';
 import { readJsonFile } from '../formats/json/read-json.js';

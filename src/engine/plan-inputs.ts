@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import type { HuntTask, TaskPiece } from '../engine/match-task.js';
+import type { HuntTask, TaskPiece } from './match-task.js';
 import { CHUNK_SIZE, chunkCountFromSize, FILE_HEADER_SIZE } from '../formats/evtx/file-header.js';
 import { headerProblems } from '../formats/evtx/read-evtx.js';
 import type { InputProblem } from '../formats/input-item.js';
