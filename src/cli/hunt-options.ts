@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { LEVELS, type Level } from '../rule/model.js';
-import { examples, intOption, noCacheOption, repeatable } from './option-values.js';
+import { durationOption, examples, intOption, noCacheOption, repeatable } from './option-values.js';
 
 /** The hunt's options as commander parses them (validated: choices and numbers are checked while parsing). */
 export interface HuntOptions {
@@ -28,6 +28,8 @@ export interface HuntOptions {
   readonly correlationLimit?: number;
   readonly filters?: string[];
   readonly showSuppressed?: true;
+  /** --group-window, in milliseconds. */
+  readonly groupWindow?: number;
   readonly maxRecordSize?: number;
 }
 
@@ -50,6 +52,7 @@ export function defineHuntOptions(command: Command): Command {
     .addOption(intOption('--sort-limit <bytes>', 'alert bytes sorted in memory before sorted runs spill to disk (default: 64 MiB)', 1))
     .addOption(repeatable('--filters <path>', 'Sigma filter files or folders (the site\'s tuning), repeatable; filters found beside the rules apply too (default: none)'))
     .option('--show-suppressed', 'also print the alerts filters suppressed, marked with the filters (default: off)')
+    .addOption(durationOption('--group-window <duration>', 'show repeated alerts (same rule, host, process, destination) inside this window (30s, 5m, 2h, 1d) as one, with a count and the first and last time (default: the site configuration\'s output.group-window, else off)'))
     .addOption(intOption('--max-record-size <bytes>', 'largest JSON record or XML event read; a larger one is reported with its place and skipped (default: 4 MiB)', 1))
     .option('--no-correlations', 'do not evaluate Sigma correlations; their referenced rules alert as plain rules (default: evaluate them)')
     .option('--only-correlations', 'report correlation alerts only; no rule raises an alert of its own (default: off)')

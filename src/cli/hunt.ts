@@ -4,7 +4,8 @@ import { formatDiagnostic } from '../diagnostics.js';
 import type { AnyAlert } from '../engine/alert.js';
 import { Correlator, whyNotFired, type CorrelationStats } from '../engine/correlate/correlator.js';
 import { correlationClosure, planCorrelations, type CorrelationPlan } from '../engine/correlate/plan-correlations.js';
-import { HuntSession, type AlertCounts, type HuntLimits } from '../engine/hunt-session.js';
+import { MAX_OPEN_GROUPS } from '../engine/alert-grouping.js';
+import { HuntSession, type AlertCounts, type GroupingCounts, type HuntLimits } from '../engine/hunt-session.js';
 import { MatchPool } from '../engine/match-pool.js';
 import { BatchBuilder } from '../engine/match-task.js';
 import { SpillDir } from '../engine/spill.js';
@@ -65,12 +66,12 @@ export const hunt: CommandSpec = {
       throw new UsageError(`--config ${given.config}: cannot read it`);
     }
     const config: SiteConfig | undefined = site.config;
-    if (config?.output.groupWindowMs !== undefined) io.err(`${config.file}: warning config-unsupported: output.group-window is not built into hunt yet; alerts are not grouped\n`);
     const values: HuntOptions = {
       ...given,
       ...(given.format === undefined && config?.output.format !== undefined ? { format: config.output.format } : {}),
       ...(given.output === undefined && config?.output.file !== undefined ? { output: config.output.file } : {}),
       ...(given.showSuppressed === undefined && config?.output.showSuppressed === true ? { showSuppressed: true as const } : {}),
+      ...(given.groupWindow === undefined && config?.output.groupWindowMs !== undefined ? { groupWindow: config.output.groupWindowMs } : {}),
     };
     const format = values.format ?? 'table';
     const selection: Selection = { minLevel: values.minLevel ?? config?.minLevel ?? 'informational', statuses: split(values.status), tags: split(values.tags) };
@@ -131,7 +132,7 @@ export const hunt: CommandSpec = {
     };
     const color = io.color && values.output === undefined;
     const render = format === 'table' ? (a: AnyAlert) => alertToLine(a, color) + '\n' : format === 'jsonl' ? alertToEcsLine : alertToCsv;
-    const session = new HuntSession(compiledRules, render, spill, limits, correlator === undefined ? undefined : { correlator, silentRules: plan.silentRules }, { filters, show: values.showSuppressed === true });
+    const session = new HuntSession(compiledRules, render, spill, limits, correlator === undefined ? undefined : { correlator, silentRules: plan.silentRules }, { filters, show: values.showSuppressed === true }, values.groupWindow === undefined ? undefined : { windowMs: values.groupWindow });
     const totalBytes = sizes.reduce((n, s) => n + s, 0);
     const started = Date.now();
     const progress = new Progress(io, !values.quiet && io.interactive);
@@ -165,7 +166,7 @@ export const hunt: CommandSpec = {
       await out.close();
       // The rule cache is rewritten after the hunt, not before its first event.
       collection.saveCache?.();
-      const summary = renderSummary({ listing: listingLine(outcome), filters, files: files.length, totalBytes, events: session.events, problems, collection, loaded: ruleSet.rules.length, notLoaded, counts: session.counts, unselected: session.unselected, seconds: (Date.now() - started) / 1000, threads: pool === undefined ? 0 : threads, correlations: correlator === undefined ? undefined : { plan, correlator, skipped: values.correlations ? [] : collection.correlations } });
+      const summary = renderSummary({ listing: listingLine(outcome), filters, files: files.length, totalBytes, events: session.events, problems, collection, loaded: ruleSet.rules.length, notLoaded, counts: session.counts, unselected: session.unselected, seconds: (Date.now() - started) / 1000, threads: pool === undefined ? 0 : threads, grouping: session.grouped === undefined || values.groupWindow === undefined ? undefined : { ...session.grouped, windowMs: values.groupWindow }, correlations: correlator === undefined ? undefined : { plan, correlator, skipped: values.correlations ? [] : collection.correlations } });
       for (const d of ruleErrors) io.err(formatDiagnostic(d, collection.sources, false) + '\n');
       if (filterCollection !== undefined) {
         filterCollection.saveCache?.();
@@ -271,6 +272,7 @@ function renderSummary(s: {
   unselected: ReadonlyMap<string, number>;
   seconds: number;
   threads: number;
+  grouping: (GroupingCounts & { windowMs: number }) | undefined;
   correlations: { plan: CorrelationPlan; correlator: Correlator; skipped: readonly SigmaCorrelation[] } | undefined;
   filters: readonly SigmaFilter[];
   listing: string | undefined;
@@ -287,6 +289,7 @@ function renderSummary(s: {
   const { total, byLevel, byRule, byHost } = s.counts;
   lines.push(`Alerts: ${total}${total > 0 ? ` (${[...LEVELS].reverse().filter((l) => byLevel.has(l)).map((l) => `${byLevel.get(l)} ${l}`).join(', ')})` : ''}`);
   for (const [r, n] of [...byRule].sort((a, b) => b[1] - a[1]).slice(0, 10)) lines.push(`  ${String(n).padStart(5)}  ${r}`);
+  if (s.grouping !== undefined) lines.push(groupingLine(s.grouping));
   if (s.correlations !== undefined) lines.push(...correlationSummaryLines(s.correlations.plan, s.correlations.correlator, s.counts));
   if (s.filters.length > 0) lines.push(...filterSummaryLines(s.filters, s.counts));
   const hosts = [...byHost].sort((a, b) => b[1] - a[1]).slice(0, 5);
@@ -300,6 +303,18 @@ function renderSummary(s: {
   }
   return lines.join('\n') + '\n\n';
 }
+
+/** --group-window: how many alert lines the alerts became, and any group closed early at the bound. */
+function groupingLine(g: GroupingCounts & { windowMs: number }): string {
+  const early = g.closedEarly > 0 ? `; ${g.closedEarly} groups closed before their window ended (more than ${MAX_OPEN_GROUPS} open at once)` : '';
+  return `Grouped (--group-window ${durationText(g.windowMs)}): ${g.alerts} alerts shown as ${g.shown}, ${g.repeated} of them repeated${early}`;
+}
+
+const durationText = (ms: number): string => {
+  const s = ms / 1000;
+  for (const [unit, n] of [['d', 86_400], ['h', 3600], ['m', 60]] as const) if (s % n === 0) return `${s / n}${unit}`;
+  return `${s}s`;
+};
 
 /**
  * The correlations' part of the summary: how many ran, which could not and why, the matches that only fed

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option } from 'commander';
+import { parseTimespan } from '../rule/parse-correlation.js';
 
 /** `--flag N` taking a whole number of at least `min`; commander names the option when it is refused. */
 export function intOption(flags: string, description: string, min: 0 | 1): Option {
@@ -6,6 +7,15 @@ export function intOption(flags: string, description: string, min: 0 | 1): Optio
     const n = Number(v);
     if (v.trim() === '' || !Number.isInteger(n) || n < min) throw new InvalidArgumentError(min === 0 ? 'Expected a whole number (0 or more).' : 'Expected a positive whole number.');
     return n;
+  });
+}
+
+/** `--flag DURATION` such as 30s, 5m, 2h or 1d (Sigma's timespan units); the value in milliseconds. */
+export function durationOption(flags: string, description: string): Option {
+  return new Option(flags, description).argParser((v: string) => {
+    const t = parseTimespan(v);
+    if (t === null || t.nonStandard) throw new InvalidArgumentError('Expected a duration such as 30s, 5m, 2h or 1d.');
+    return t.seconds * 1000;
   });
 }
 

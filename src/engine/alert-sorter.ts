@@ -2,7 +2,7 @@ import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import type { SpillDir } from './spill.js';
 
 /** A rendered alert: its sort key and its text as UTF-8 bytes (exact to account for, off the JS heap). */
-interface Row {
+export interface Row {
   readonly time: number;
   readonly seq: number;
   readonly bytes: Uint8Array;
@@ -118,12 +118,17 @@ export class AlertSorter {
 
   /** Every alert's text as UTF-8 bytes, in order; the sorter is empty afterwards. */
   *drain(): Generator<Uint8Array> {
+    for (const r of this.drainRows()) yield r.bytes;
+  }
+
+  /** Every row (time, sequence, UTF-8 text), in order; the sorter is empty afterwards. */
+  *drainRows(): Generator<Row> {
     this.sortRows();
     const memory = this.rows;
     this.rows = [];
     this.bytes = 0;
     if (this.runs.length === 0) {
-      for (const r of memory) yield r.bytes;
+      yield* memory;
       return;
     }
     const sources: Array<Iterator<Row>> = [...this.runs.map((f) => f.read()), memory[Symbol.iterator]()];
@@ -136,7 +141,7 @@ export class AlertSorter {
           if (h !== undefined && (best < 0 || before(h, heads[best] as Row))) best = i;
         }
         if (best < 0) break;
-        yield (heads[best] as Row).bytes;
+        yield heads[best] as Row;
         heads[best] = (sources[best] as Iterator<Row>).next().value as Row | undefined;
       }
     } finally {

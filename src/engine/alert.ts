@@ -53,6 +53,14 @@ export interface Alert {
   readonly domain?: string;
   /** Shown with --show-suppressed: the filters that suppress it. */
   readonly suppressedBy?: readonly SigmaFilter[];
+  /** With --group-window: how many alerts this one stands for, and the times (ms) of the first and last. */
+  readonly repeat?: AlertRepeat;
+}
+
+export interface AlertRepeat {
+  readonly count: number;
+  readonly first: number;
+  readonly last: number;
 }
 
 /** An alert with its resolved context. */

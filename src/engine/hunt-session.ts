@@ -1,8 +1,9 @@
 import type { Event } from '../event/event.js';
 import type { SigmaFilter, SigmaRule } from '../rule/model.js';
-import { hostOf, makeAlert, type AnyAlert, type Contribution, type CorrelationAlert, type Hit } from './alert.js';
+import { hostOf, makeAlert, type Alert, type AnyAlert, type Contribution, type CorrelationAlert, type Hit } from './alert.js';
 import type { Correlator } from './correlate/correlator.js';
 import type { CorrelationFiring, ItemSource } from './correlate/item-store.js';
+import { AlertGrouper, groupKey, type AlertGroup } from './alert-grouping.js';
 import { AlertSorter } from './alert-sorter.js';
 import { contextQueryOf, keysOfLine, ProcessIndex, resolveContext, resolveDomain, unpackLine, withDomain, type ContextEntry, type ContextQuery, type EntryLookup, type ProcessContext, type ResolvedContext } from './process-context.js';
 import { parseSpilled, spilledJson, type SpillDir, type SpillFile } from './spill.js';
@@ -34,6 +35,21 @@ export interface HuntLimits {
 export interface HuntFilters {
   readonly filters: readonly SigmaFilter[];
   readonly show: boolean;
+}
+
+/** `--group-window`: repeated alerts inside the window are shown as one (see alert-grouping.ts). */
+export interface HuntGrouping {
+  readonly windowMs: number;
+  /** Open groups held at once (default MAX_OPEN_GROUPS); past it the oldest closes early. */
+  readonly maxOpen?: number;
+}
+
+/** What grouping did, once the hunt is finished: alerts in, alerts shown, groups of more than one, early closes. */
+export interface GroupingCounts {
+  readonly alerts: number;
+  readonly shown: number;
+  readonly repeated: number;
+  readonly closedEarly: number;
 }
 
 /** The hunt's correlations: the correlator fed with every hit, and the rules whose own hits raise no alert. */
@@ -85,6 +101,11 @@ const addKeys = (to: Set<string>, q: ContextQuery, processKnown: boolean) => {
 
 const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 
+/** With grouping, the first character of a sorter row: an event alert as data, or text already rendered. */
+const GROUPABLE_TAG = 'G';
+const RENDERED_TAG = 'R';
+const RENDERED = RENDERED_TAG.charCodeAt(0);
+
 /** Correlation alerts whose contributors' context is resolved together. */
 const CORRELATION_ROUND = 2000;
 
@@ -105,6 +126,8 @@ function forEachEvent(f: CorrelationFiring, visit: (e: Event) => void): void {
 export class HuntSession {
   readonly counts: AlertCounts = { total: 0, byLevel: new Map(), byRule: new Map(), byHost: new Map(), correlationOnly: 0, suppressed: new Map(), suppressedTotal: 0 };
   events = 0;
+  /** What grouping did (after finish). */
+  grouped: GroupingCounts | undefined;
   /** Events no rule's logsource selected, by channel|eventid: only rules without a logsource were tried on them. */
   readonly unselected = new Map<string, number>();
   private seq = 0;
@@ -126,6 +149,7 @@ export class HuntSession {
     limits: HuntLimits = {},
     private readonly correlations?: HuntCorrelations,
     private readonly filters?: HuntFilters,
+    private readonly grouping?: HuntGrouping,
   ) {
     this.pendingLimit = limits.pendingAlerts ?? 20_000;
     this.roundKeys = 5 * this.pendingLimit;
@@ -222,7 +246,56 @@ export class HuntSession {
     this.pending = [];
     this.wanted = undefined;
     if (this.correlations !== undefined) this.emitCorrelations(this.correlations.correlator);
-    yield* this.sorter.drain();
+    if (this.grouping === undefined) yield* this.sorter.drain();
+    else yield* this.drainGrouped(this.grouping);
+  }
+
+  /**
+   * With grouping, the sorter holds event alerts as data (GROUPABLE + alertLine), correlation alerts as their
+   * rendered text (RENDERED + text): the time-ordered rows go through the grouper, and each group is rendered
+   * once its window has passed, as its first alert with the count and the last time.
+   */
+  private *drainGrouped(g: HuntGrouping): Generator<Uint8Array> {
+    const grouper = new AlertGrouper<Alert | Uint8Array>(g.windowMs, g.maxOpen);
+    for (const row of this.sorter.drainRows()) {
+      if (row.bytes[0] === RENDERED) {
+        // A copy: a row read back from a run is a view of a buffer the next rows reuse, and the grouper may hold it.
+        yield* this.renderGroups(grouper.push(Buffer.from(row.bytes.subarray(1)), row.time, undefined));
+        continue;
+      }
+      const alert = this.parseAlertLine(Buffer.from(row.bytes.buffer, row.bytes.byteOffset + 1, row.bytes.length - 1).toString('utf8'));
+      yield* this.renderGroups(grouper.push(alert, alert.event.timestamp, groupKey(alert)));
+    }
+    yield* this.renderGroups(grouper.end());
+    this.grouped = { alerts: grouper.alerts, shown: grouper.groups, repeated: grouper.repeated, closedEarly: grouper.closedEarly };
+  }
+
+  private *renderGroups(groups: readonly AlertGroup<Alert | Uint8Array>[]): Generator<Uint8Array> {
+    for (const { alert, count, first, last } of groups) {
+      if (alert instanceof Uint8Array) yield alert;
+      else yield Buffer.from(this.render(first === undefined ? alert : { ...alert, repeat: { count, first, last: last ?? first } }), 'utf8');
+    }
+  }
+
+  /** An event alert as data for the sorter: rule and filter indexes, event, resolved context; then its JSON text. */
+  private alertLine(hit: Hit, alert: Alert): string {
+    const json = spilledJson([hit.rule, alert.event, alert.process ?? null, alert.processMissing === true, alert.domain ?? null, hit.suppressedBy ?? null]);
+    return alert.eventJson === undefined ? json : `${json}\t${alert.eventJson}`;
+  }
+
+  private parseAlertLine(line: string): Alert {
+    const tab = line.indexOf('\t');
+    const [rule, event, process, processMissing, domain, suppressedBy] = parseSpilled<[number, Event, ProcessContext | null, boolean, string | null, number[] | null]>(tab < 0 ? line : line.slice(0, tab));
+    const filters = suppressedBy?.map((f) => this.filters?.filters[f] as SigmaFilter);
+    return {
+      rule: this.rules[rule] as SigmaRule,
+      event,
+      ...(tab < 0 ? {} : { eventJson: line.slice(tab + 1) }),
+      ...(process !== null ? { process } : {}),
+      ...(processMissing ? { processMissing: true } : {}),
+      ...(domain !== null ? { domain } : {}),
+      ...(filters !== undefined && filters.length > 0 ? { suppressedBy: filters } : {}),
+    };
   }
 
   /**
@@ -245,7 +318,7 @@ export class HuntSession {
         bump(c.byLevel, alert.correlation.level ?? 'informational');
         bump(c.byRule, alert.correlation.title);
         bump(c.byHost, hostOf(alert));
-        this.sorter.add(f.last, this.seq++, this.render(alert));
+        this.sorter.add(f.last, this.seq++, this.grouping === undefined ? this.render(alert) : RENDERED_TAG + this.render(alert));
       }
       round = [];
     };
@@ -320,9 +393,10 @@ export class HuntSession {
     const event = hit.event;
     const suppressedBy = hit.suppressedBy?.map((f) => this.filters?.filters[f] as SigmaFilter);
     const alert = makeAlert(rule, event, q.namesProcess, resolved, hit.eventJson, suppressedBy);
+    const text = this.grouping === undefined ? this.render(alert) : GROUPABLE_TAG + this.alertLine(hit, alert);
     if (suppressedBy !== undefined) {
       // Shown, marked, but not an alert: not counted, and no exit code 1 for it.
-      this.sorter.add(event.timestamp ?? 0, seq, this.render(alert));
+      this.sorter.add(event.timestamp ?? 0, seq, text);
       return;
     }
     const c = this.counts;
@@ -330,7 +404,7 @@ export class HuntSession {
     bump(c.byLevel, rule.level ?? 'informational');
     bump(c.byRule, rule.title);
     bump(c.byHost, String(event.fields['Computer'] ?? '?'));
-    this.sorter.add(event.timestamp ?? 0, seq, this.render(alert));
+    this.sorter.add(event.timestamp ?? 0, seq, text);
   }
 
   /** Context entries currently in memory (for tests and benchmarks). */

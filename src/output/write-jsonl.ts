@@ -17,7 +17,13 @@ export function alertToEcs(a: Alert): object {
   const p = a.process;
   return {
     '@timestamp': x(s.time),
-    event: { kind: 'alert', module: 'sigmatch', severity: ['informational', 'low', 'medium', 'high', 'critical'].indexOf(s.level) * 25, action: a.suppressedBy !== undefined ? 'suppressed' : undefined },
+    event: {
+      kind: 'alert',
+      module: 'sigmatch',
+      severity: ['informational', 'low', 'medium', 'high', 'critical'].indexOf(s.level) * 25,
+      action: a.suppressedBy !== undefined ? 'suppressed' : undefined,
+      ...(a.repeat !== undefined ? { start: new Date(a.repeat.first).toISOString(), end: new Date(a.repeat.last).toISOString() } : {}),
+    },
     rule: { name: x(s.rule), id: x(s.ruleId), level: x(s.level), tags: a.rule.tags, ruleset: 'sigma', author: x(a.rule.author), reference: x(a.rule.references[0]) },
     host: { name: s.host },
     process: {
@@ -36,7 +42,11 @@ export function alertToEcs(a: Alert): object {
     destination: { ip: x(s.destinationIp), port: num(s.destinationPort), domain: x(s.domain) },
     dns: a.domain !== undefined ? { question: { name: a.domain } } : undefined,
     log: { file: { path: s.file }, record: x(s.record) },
-    sigmatch: { ...(a.suppressedBy !== undefined ? { suppressed_by: a.suppressedBy.map((f) => f.title), suppressed_by_ids: a.suppressedBy.map((f) => f.id ?? null) } : {}), event: a.event.fields },
+    sigmatch: {
+      ...(a.suppressedBy !== undefined ? { suppressed_by: a.suppressedBy.map((f) => f.title), suppressed_by_ids: a.suppressedBy.map((f) => f.id ?? null) } : {}),
+      ...(a.repeat !== undefined ? { group: { count: a.repeat.count, first: new Date(a.repeat.first).toISOString(), last: new Date(a.repeat.last).toISOString() } } : {}),
+      event: a.event.fields,
+    },
   };
 }
 

@@ -14,11 +14,17 @@ export function alertToLine(a: AnyAlert, color: boolean): string {
   const level = s.level.toUpperCase().padEnd(8);
   if (a.suppressedBy !== undefined) {
     // --show-suppressed: marked, and never in an alert's colour.
-    const line = `${s.time}  ${s.host}  SUPPRESSED ${s.rule}  ${eventStory(a)}  (by ${a.suppressedBy.map((f) => f.title).join('; ')})`;
+    const line = `${s.time}  ${s.host}  SUPPRESSED ${s.rule}  ${eventStory(a)}  (by ${a.suppressedBy.map((f) => f.title).join('; ')})${repeatNote(a)}`;
     return color ? `\x1b[2m${line}\x1b[0m` : line;
   }
-  const line = `${s.time}  ${s.host}  ${level} ${s.rule}  ${eventStory(a)}`;
+  const line = `${s.time}  ${s.host}  ${level} ${s.rule}  ${eventStory(a)}${repeatNote(a)}`;
   return color ? `${COLORS[s.level] ?? ''}${line}\x1b[0m` : line;
+}
+
+/** With --group-window, how many alerts a line stands for and the last one's time (nothing for a single alert). */
+function repeatNote(a: Alert): string {
+  const r = a.repeat;
+  return r === undefined || r.count < 2 ? '' : `  ×${r.count} until ${new Date(r.last).toISOString()}`;
 }
 
 /** The part of an event alert's line after its rule: utility, destination, parent → command line. */

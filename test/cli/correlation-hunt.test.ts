@@ -112,9 +112,9 @@ describe('correlations in hunts', () => {
     expect(plain.stdout).toContain('Proxy-Execution Utility Started');
     expect(plain.stdout).not.toContain(',correlation,');
     const csv = (await sigmatchAsync(['hunt', '--quiet', '--format', 'csv', join(dir, 'all.evtx')])).stdout.trim().split('\n');
-    expect(csv[0]).toBe('time,level,rule,ruleId,host,utility,image,destinationIp,destinationPort,domain,commandLine,parentImage,parentCommandLine,user,file,record,kind,correlationType,group,windowStart,windowEnd,aggregate,contributors,suppressedBy');
+    expect(csv[0]).toBe('time,level,rule,ruleId,host,utility,image,destinationIp,destinationPort,domain,commandLine,parentImage,parentCommandLine,user,file,record,kind,correlationType,group,windowStart,windowEnd,aggregate,contributors,suppressedBy,count,firstSeen,lastSeen');
     const row = csv.find((l) => l.includes('Started and Connected Out'));
-    expect(row).toMatch(/,correlation,temporal_ordered,Computer=H1 ProcessGuid=\{[^}]+\},[^,]+,[^,]+,rules=2,2,$/);
+    expect(row).toMatch(/,correlation,temporal_ordered,Computer=H1 ProcessGuid=\{[^}]+\},[^,]+,[^,]+,rules=2,2,,,,$/);
   });
 
   test('bad correlations get a code and line:column; every other rule and correlation still runs', async () => {

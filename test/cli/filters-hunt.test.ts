@@ -55,8 +55,8 @@ describe('filters in hunts', () => {
       expect(again.stdout).toBe(jsonl.stdout);
     }
     const csv = await hunt(['--filters', join(dir, 'tuning'), '--show-suppressed', '--format', 'csv', '--quiet']);
-    expect(csv.stdout.split('\n')[0]?.endsWith(',contributors,suppressedBy')).toBe(true);
-    expect(csv.stdout).toMatch(/,suppressed,,,,,,,Known CDN for cmstp\n/);
+    expect(csv.stdout.split('\n')[0]?.endsWith(',contributors,suppressedBy,count,firstSeen,lastSeen')).toBe(true);
+    expect(csv.stdout).toMatch(/,suppressed,,,,,,,Known CDN for cmstp,,,\n/);
   });
 
   test('filters gate the matches that feed correlations; both connections suppressed: no alert, exit code 0 for the rules', async () => {

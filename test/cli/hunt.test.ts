@@ -91,7 +91,7 @@ describe('sigmatch hunt with the built-in pack', () => {
     expect(lines[1]).toContain('CRITICAL Proxy-Execution Utility Started and Connected Out  [temporal_ordered Computer=WS01.corp.example ProcessGuid=');
     expect(r.stderr).toContain('Alerts: 5 (3 critical, 2 high)');
     const csv = sigmatch(['hunt', '--format', 'csv', 'examples/']).stdout.trim().split('\n');
-    expect(csv[0]).toBe('time,level,rule,ruleId,host,utility,image,destinationIp,destinationPort,domain,commandLine,parentImage,parentCommandLine,user,file,record,kind,correlationType,group,windowStart,windowEnd,aggregate,contributors,suppressedBy');
+    expect(csv[0]).toBe('time,level,rule,ruleId,host,utility,image,destinationIp,destinationPort,domain,commandLine,parentImage,parentCommandLine,user,file,record,kind,correlationType,group,windowStart,windowEnd,aggregate,contributors,suppressedBy,count,firstSeen,lastSeen');
     expect(csv).toHaveLength(6);
     expect(sigmatch(['hunt', '--no-correlations', '--format', 'csv', 'examples/']).stdout.trim().split('\n')).toHaveLength(1 + 2 + 5);
     // The correlations are critical, the twelve rules high: --min-level chooses among both.
