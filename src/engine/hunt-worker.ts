@@ -16,6 +16,8 @@ export interface HuntWorkerData {
   readonly eventJson: boolean;
   /** Fields hits carry for correlations (see BatchBuilder). */
   readonly fields: readonly string[];
+  /** Events contribute the context entries stories need (see BatchBuilder). */
+  readonly stories: boolean;
   /** The hunt's Sigma filters, serialized as the rules are: the worker gates alerts as the main thread would. */
   readonly filters: SharedArrayBuffer;
 }
@@ -24,7 +26,7 @@ const data = workerData as HuntWorkerData;
 const rules = deserialize(new Uint8Array(data.rules)) as readonly SigmaRule[];
 const filters = deserialize(new Uint8Array(data.filters)) as readonly SigmaFilter[];
 const ruleSet = RuleSet.compile(rules, { logsource: resolveWindowsLogsource, filters });
-const builder = new BatchBuilder(ruleSet, { eventJson: data.eventJson, fields: data.fields });
+const builder = new BatchBuilder(ruleSet, { eventJson: data.eventJson, fields: data.fields, stories: data.stories });
 
 parentPort?.on('message', (m: { seq: number; task: HuntTask }) => {
   try {

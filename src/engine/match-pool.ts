@@ -67,13 +67,14 @@ export class MatchPool {
   }
 
   /** `rules` are those that compiled on the calling thread; `filters` gate their alerts (see RuleSet.compile). */
-  static async start(threads: number, rules: readonly SigmaRule[], options: { readonly eventJson?: boolean; readonly fields?: readonly string[]; readonly filters?: readonly SigmaFilter[] } = {}): Promise<MatchPool> {
+  static async start(threads: number, rules: readonly SigmaRule[], options: { readonly eventJson?: boolean; readonly fields?: readonly string[]; readonly filters?: readonly SigmaFilter[]; readonly stories?: boolean } = {}): Promise<MatchPool> {
     const expectedRules = rules.length;
     // Without `raw`, which nothing a worker runs reads: less to copy into every worker (see withoutRaw).
     const data: HuntWorkerData = {
       rules: sharedCopy(rules.map((r) => ({ ...withoutRaw(r), raw: {} }))),
       eventJson: options.eventJson === true,
       fields: options.fields ?? [],
+      stories: options.stories === true,
       filters: sharedCopy(options.filters ?? []),
     };
     prepareWorkerIsolates();

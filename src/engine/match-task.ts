@@ -49,11 +49,12 @@ export class BatchBuilder {
 
   /**
    * With `eventJson`, each hit carries its event's fields as JSON text (for outputs that show them); `fields`
-   * are carried beside the alert fields (what correlations group and count by).
+   * are carried beside the alert fields (what correlations group and count by). With `stories`, events also
+   * contribute the context entries the HTML report's stories need (see contextEntryOf).
    */
   constructor(
     private readonly ruleSet: RuleSet,
-    private readonly options: { readonly eventJson?: boolean; readonly fields?: readonly string[] } = {},
+    private readonly options: { readonly eventJson?: boolean; readonly fields?: readonly string[]; readonly stories?: boolean } = {},
   ) {
     this.ruleIndex = new Map(ruleSet.rules.map((r, i) => [r, i]));
   }
@@ -61,7 +62,7 @@ export class BatchBuilder {
   add(raw: Event): void {
     this.events++;
     const ev = normalizeWindowsEvent(raw);
-    const entry = contextEntryOf(ev);
+    const entry = contextEntryOf(ev, this.options.stories === true);
     if (entry !== undefined) this.context.push(packEntry(entry).line);
     const matched = this.ruleSet.match(ev);
     if (matched.length === 0) return;

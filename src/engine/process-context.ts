@@ -13,6 +13,8 @@ export interface ProcessContext {
   readonly processGuid?: string;
   readonly processId?: number;
   readonly parentProcessId?: number;
+  /** Sysmon's ParentProcessGuid (braces dropped, lower case): how a story finds the parent's own start. */
+  readonly parentProcessGuid?: string;
   /** ISO-8601 time the process started. */
   readonly started?: string;
   /** How it was found: by ProcessGuid, or by ProcessId + host + time. */
@@ -24,8 +26,31 @@ export interface ProcessContext {
  * or a DNS answer (Sysmon 22, keyed by host + GUID). Plain data: it crosses threads and spills to disk.
  */
 export type ContextEntry =
-  | { readonly kind: 'process'; readonly guidKey?: string; readonly pidKey?: string; readonly at: number; readonly ctx: Omit<ProcessContext, 'matchedBy'> }
-  | { readonly kind: 'dns'; readonly key: string; readonly query: string; readonly answers: readonly string[] };
+  | { readonly kind: 'process'; readonly guidKey?: string; readonly pidKey?: string; readonly childKey?: string; readonly at: number; readonly ctx: Omit<ProcessContext, 'matchedBy'> }
+  | { readonly kind: 'dns'; readonly key: string; readonly query: string; readonly answers: readonly string[]; readonly at?: number }
+  | ActivityEntry;
+
+/**
+ * What a process did, gathered only for stories (see contextEntryOf's `stories`): a network connection
+ * (Sysmon 3), a file created (11), a registry change (12-14) or an image load (7), keyed by host + GUID
+ * under their own prefix, so that the process lookups above never see them.
+ */
+export interface ActivityEntry {
+  readonly kind: 'activity';
+  readonly key: string;
+  readonly at: number;
+  readonly act: Activity;
+}
+
+export type Activity =
+  | { readonly kind: 'network'; readonly ip: string; readonly port?: number; readonly protocol?: string; readonly hostname?: string }
+  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'registry'; readonly change: string; readonly target: string; readonly details?: string }
+  | { readonly kind: 'image'; readonly path: string; readonly hashes?: string; readonly signed?: string };
+
+/** Story keys: a process's activity, and its children (process starts by host + ParentProcessGuid). */
+export const activityKey = (host: string, guid: string) => `a|${host}|${guid}`;
+export const childrenKey = (host: string, parentGuid: string) => `c|${host}|${parentGuid}`;
 
 const str = (v: FieldValue | undefined): string | undefined => (v === undefined || v === null ? undefined : String(v));
 const num = (v: FieldValue | undefined): number | undefined => {
@@ -48,11 +73,14 @@ function eventTime(e: Event): number {
   return Number.isNaN(t) ? (e.timestamp ?? 0) : t;
 }
 
-/** The context entry an event contributes, if any. */
-export function contextEntryOf(e: Event): ContextEntry | undefined {
+/**
+ * The context entry an event contributes, if any. With `stories`, also a process's activity, and process
+ * starts carry a children key: only the HTML report asks, since every connection and file then spills too.
+ */
+export function contextEntryOf(e: Event, stories = false): ContextEntry | undefined {
   const f = e.fields;
   const eid = f['EventID'];
-  if (holdsValue(eid, 1) && isSysmon(e)) return processEntry(e, guidOf(f['ProcessGuid']), num(f['ProcessId']));
+  if (holdsValue(eid, 1) && isSysmon(e)) return processEntry(e, guidOf(f['ProcessGuid']), num(f['ProcessId']), stories);
   if (holdsValue(eid, 4688) && holdsValue(f['Channel'], 'security')) return processEntry(e, undefined, num(f['NewProcessId'] ?? f['ProcessId']));
   if (holdsValue(eid, 22) && isSysmon(e)) {
     const guid = guidOf(f['ProcessGuid']);
@@ -60,12 +88,37 @@ export function contextEntryOf(e: Event): ContextEntry | undefined {
     if (guid === undefined || query === undefined) return undefined;
     // QueryResults: "type:  5 cname.example;::ffff:203.0.113.7;198.51.100.2;"
     const answers = [...new Set((str(f['QueryResults']) ?? '').split(';').map((a) => a.trim().replace(/^::ffff:/i, '').toLowerCase()).filter((a) => a !== ''))];
-    return { kind: 'dns', key: `d|${hostOf(e)}|${guid}`, query, answers };
+    return { kind: 'dns', key: `d|${hostOf(e)}|${guid}`, query, answers, at: eventTime(e) };
   }
-  return undefined;
+  return stories && isSysmon(e) ? activityEntryOf(e) : undefined;
 }
 
-function processEntry(e: Event, guid: string | undefined, pid: number | undefined): ContextEntry {
+const REGISTRY_IDS = [12, 13, 14] as const;
+
+function activityEntryOf(e: Event): ActivityEntry | undefined {
+  const f = e.fields;
+  const guid = guidOf(f['ProcessGuid']);
+  if (guid === undefined) return undefined;
+  const eid = f['EventID'];
+  let act: Activity | undefined;
+  if (holdsValue(eid, 3)) {
+    const ip = str(f['DestinationIp'])?.toLowerCase().replace(/^::ffff:/, '');
+    const hostname = str(f['DestinationHostname']);
+    if (ip !== undefined) act = { kind: 'network', ip, port: num(f['DestinationPort']), protocol: str(f['Protocol']), hostname: hostname === '-' ? undefined : hostname } as Activity;
+  } else if (holdsValue(eid, 11)) {
+    const path = str(f['TargetFilename']);
+    if (path !== undefined) act = { kind: 'file', path };
+  } else if (REGISTRY_IDS.some((id) => holdsValue(eid, id))) {
+    const target = str(f['TargetObject']);
+    if (target !== undefined) act = { kind: 'registry', change: str(f['EventType']) ?? `event ${String(eid)}`, target, details: str(f['Details'] ?? f['NewName']) } as Activity;
+  } else if (holdsValue(eid, 7)) {
+    const path = str(f['ImageLoaded']);
+    if (path !== undefined) act = { kind: 'image', path, hashes: str(f['Hashes']), signed: str(f['Signed']) } as Activity;
+  }
+  return act === undefined ? undefined : { kind: 'activity', key: activityKey(hostOf(e), guid), at: eventTime(e), act };
+}
+
+function processEntry(e: Event, guid: string | undefined, pid: number | undefined, stories = false): ContextEntry {
   const f = e.fields;
   const at = eventTime(e);
   const image = str(f['Image'] ?? f['NewProcessName']);
@@ -81,14 +134,18 @@ function processEntry(e: Event, guid: string | undefined, pid: number | undefine
     hashes: str(f['Hashes']),
     processGuid: str(f['ProcessGuid']),
     processId: pid,
-    parentProcessId: num(f['ParentProcessId'] ?? f['ProcessId']),
+    // 4688's ProcessId is the creator's; Sysmon's is the process's own, never its parent's.
+    parentProcessId: num(f['ParentProcessId'] ?? (guid === undefined ? f['ProcessId'] : undefined)),
+    parentProcessGuid: guidOf(f['ParentProcessGuid']),
     started: at > 0 ? new Date(at).toISOString() : undefined,
   } as Omit<ProcessContext, 'matchedBy'>;
   const host = hostOf(e);
+  const parent = stories ? ctx.parentProcessGuid : undefined;
   return {
     kind: 'process',
     guidKey: guid !== undefined ? `g|${host}|${guid}` : undefined,
     pidKey: pid !== undefined ? `p|${host}|${pid}` : undefined,
+    childKey: parent !== undefined ? childrenKey(host, parent) : undefined,
     at,
     ctx,
   } as ContextEntry;
@@ -321,9 +378,20 @@ export function unpackLine(line: string): ContextEntry {
 }
 
 export function keysOf(entry: ContextEntry): string[] {
-  if (entry.kind === 'dns') return [entry.key];
-  const keys: string[] = [];
-  if (entry.guidKey !== undefined) keys.push(entry.guidKey);
-  if (entry.pidKey !== undefined) keys.push(entry.pidKey);
-  return keys;
+  switch (entry.kind) {
+    case 'dns':
+    case 'activity':
+      return [entry.key];
+    case 'process': {
+      const keys: string[] = [];
+      if (entry.guidKey !== undefined) keys.push(entry.guidKey);
+      if (entry.pidKey !== undefined) keys.push(entry.pidKey);
+      if (entry.childKey !== undefined) keys.push(entry.childKey);
+      return keys;
+    }
+    default: {
+      const never: never = entry;
+      return never;
+    }
+  }
 }

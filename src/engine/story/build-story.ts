@@ -1,0 +1,116 @@
+import { activityKey, type ContextEntry, type EntryLookup } from '../process-context.js';
+import { findStart, walkTree, type FoundProcess } from './process-tree.js';
+import type { StorySubject } from './story-subject.js';
+import type { ActivityCuts, Connection, DnsAnswer, FileEvent, ImageLoad, ProcessNode, RegistryEvent, Story, StoryAlert, StoryBounds, TimelineEntry } from './story.js';
+
+/** Where a story's data comes from: context entries by key (the hunt's index and spill), and the host's alerts. */
+export interface StoryLookup {
+  readonly entries: EntryLookup;
+  /** Other alerts on the alert's host around it (none when not given). */
+  readonly timeline?: (alert: StoryAlert) => readonly TimelineEntry[];
+}
+
+type ProcessEntry = Extract<ContextEntry, { kind: 'process' }>;
+
+/** The story of an alert: pure, from what `lookup` returns. */
+export function buildStory(subject: StorySubject, lookup: StoryLookup, bounds: StoryBounds): Story {
+  const contributors = subject.contributors.map((c) => buildStory(c, { entries: lookup.entries }, bounds));
+  const timeline = lookup.timeline?.(subject.alert) ?? [];
+  const start = focusOf(subject, lookup.entries);
+  if (start === undefined) {
+    return { alert: subject.alert, processes: [], timeline, contributors, contributorCount: subject.contributorCount, limits: { truncated: false, cycles: [], missingParents: 0 } };
+  }
+  const walk = walkTree(lookup.entries, subject.hostKey, start.entry, start.kind, bounds.maxDepth, bounds.maxChildren);
+  return {
+    alert: subject.alert,
+    processes: walk.nodes.map((n) => withActivity(n, subject.hostKey, lookup.entries, bounds.perProcess)),
+    focus: (walk.nodes.find((n) => n.depth === 0) as FoundProcess).id,
+    timeline,
+    contributors,
+    contributorCount: subject.contributorCount,
+    limits: { truncated: walk.truncated, cycles: walk.cycles, missingParents: walk.missingParents },
+  };
+}
+
+/** The alert's process start, found as the hunt found it (by GUID, else by host + PID before the event). */
+function focusOf(subject: StorySubject, lookup: EntryLookup): { entry: ProcessEntry; kind: 'guid' | 'pid' } | undefined {
+  const q = subject.query;
+  return q === undefined ? undefined : findStart(lookup, q.guidKey, q.pidKey, q.at);
+}
+
+/** A found process with what it did: only GUID-linked processes have activity (Sysmon logs it by ProcessGuid). */
+function withActivity(n: FoundProcess, host: string, lookup: EntryLookup, cap: number): ProcessNode {
+  const guid = n.kind === 'inferred' ? undefined : n.ctx.processGuid?.replace(/[{}]/g, '').toLowerCase();
+  const connections: Connection[] = [];
+  const files: FileEvent[] = [];
+  const registry: RegistryEvent[] = [];
+  const images: ImageLoad[] = [];
+  const dns: DnsAnswer[] = [];
+  const cut = { connections: 0, dns: 0, files: 0, registry: 0, images: 0 };
+  const keep = <T>(list: T[], item: T, kind: keyof ActivityCuts) => (list.length < cap ? list.push(item) : cut[kind]++);
+  if (guid !== undefined && guid !== '') {
+    for (const e of lookup(`d|${host}|${guid}`) ?? []) if (e.kind === 'dns') keep(dns, { ...(e.at !== undefined ? { at: e.at } : {}), query: e.query, answers: e.answers }, 'dns');
+    for (const e of lookup(activityKey(host, guid)) ?? []) {
+      if (e.kind !== 'activity') continue;
+      const a = e.act;
+      switch (a.kind) {
+        case 'network': {
+          // The domain this process resolved to the IP, as the alert's own domain is found.
+          const domain = (lookup(`d|${host}|${guid}`) ?? []).find((d) => d.kind === 'dns' && d.answers.includes(a.ip));
+          const name = domain?.kind === 'dns' ? domain.query : a.hostname;
+          keep(connections, { at: e.at, ip: a.ip, ...(a.port !== undefined ? { port: a.port } : {}), ...(a.protocol !== undefined ? { protocol: a.protocol } : {}), ...(name !== undefined ? { domain: name } : {}) }, 'connections');
+          break;
+        }
+        case 'file':
+          keep(files, { at: e.at, path: a.path }, 'files');
+          break;
+        case 'registry':
+          keep(registry, { at: e.at, change: a.change, target: a.target, ...(a.details !== undefined ? { details: a.details } : {}) }, 'registry');
+          break;
+        case 'image':
+          keep(images, { at: e.at, path: a.path, ...(a.hashes !== undefined ? { hashes: a.hashes } : {}), ...(a.signed !== undefined ? { signed: a.signed } : {}) }, 'images');
+          break;
+        default: {
+          const never: never = a;
+          throw new Error(`unknown activity ${String(never)}`);
+        }
+      }
+    }
+  }
+  const c = n.ctx;
+  const opt = <K extends string, V>(k: K, v: V | undefined) => (v === undefined ? {} : ({ [k]: v } as { [P in K]: V }));
+  return {
+    id: n.id,
+    kind: n.kind,
+    ...opt('parentId', n.parentId),
+    depth: n.depth,
+    ...opt('image', c.image),
+    ...opt('commandLine', c.commandLine),
+    ...opt('user', c.user),
+    ...opt('integrityLevel', c.integrityLevel),
+    ...opt('hashes', c.hashes),
+    ...opt('processGuid', c.processGuid),
+    ...opt('processId', c.processId),
+    ...opt('started', c.started),
+    connections,
+    dns,
+    files,
+    registry,
+    images,
+    cut,
+  };
+}
+
+/**
+ * Runs `build` with a lookup that records every key asked for: the keys a story needs are known only as it is
+ * built (a parent's key comes from its child's entry), so a caller over spilled context repeats until no key
+ * is missing from what it fetched.
+ */
+export function keysAsked<T>(lookup: EntryLookup, build: (recording: EntryLookup) => T): { result: T; keys: Set<string> } {
+  const keys = new Set<string>();
+  const result = build((k) => {
+    keys.add(k);
+    return lookup(k);
+  });
+  return { result, keys };
+}

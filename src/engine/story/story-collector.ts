@@ -1,0 +1,123 @@
+import type { EntryLookup } from '../process-context.js';
+import type { SpillDir, SpillFile } from '../spill.js';
+import { buildStory, keysAsked } from './build-story.js';
+import type { StorySubject } from './story-subject.js';
+import type { Story, StoryAlert, StoryBounds, TimelineEntry } from './story.js';
+
+/** Where stories read context from: the hunt's in-memory index, plus its spill file for the wanted keys. */
+export interface ContextSource {
+  /** False when every entry is still in memory: one lookup answers every key. */
+  readonly spilled: boolean;
+  lookupFor(wanted: ReadonlySet<string>): EntryLookup;
+}
+
+/** A run of consecutive alerts (from index `first`) with their stories. */
+export interface StoryChunk {
+  readonly first: number;
+  readonly subjects: readonly StorySubject[];
+  readonly stories: readonly Story[];
+}
+
+/** Alerts whose stories are built together: one pass over the spilled context per generation of their trees. */
+const ROUND = 5000;
+
+/**
+ * Takes the hunt's alerts as story subjects in time order, holds them in a spill file and, per host, only their
+ * times and rules (for the timeline); then builds their stories in rounds. Memory holds a round, not the hunt.
+ */
+export class StoryCollector {
+  private readonly file: SpillFile;
+  private count = 0;
+  private readonly byHost = new Map<string, number[]>();
+  private readonly times: number[] = [];
+  private readonly rules: number[] = [];
+  private readonly levels: number[] = [];
+  private readonly positions: number[] = [];
+  private readonly names: string[] = [];
+  private readonly nameIds = new Map<string, number>();
+
+  constructor(
+    spill: SpillDir,
+    private readonly bounds: StoryBounds,
+  ) {
+    this.file = spill.file('story-subjects');
+  }
+
+  get alerts(): number {
+    return this.count;
+  }
+
+  /** One alert's subject as the hunt rendered it (one JSON line), in time order. */
+  addLine(line: string): void {
+    const s = JSON.parse(line) as StorySubject;
+    this.file.appendLine(line.endsWith('\n') ? line.slice(0, -1) : line);
+    const i = this.count++;
+    let list = this.byHost.get(s.alert.host);
+    if (list === undefined) this.byHost.set(s.alert.host, (list = []));
+    this.positions.push(list.length);
+    list.push(i);
+    this.times.push(s.alert.at);
+    this.rules.push(this.nameId(s.alert.rule));
+    this.levels.push(this.nameId(s.alert.level));
+  }
+
+  private nameId(name: string): number {
+    let id = this.nameIds.get(name);
+    if (id === undefined) {
+      this.nameIds.set(name, (id = this.names.length));
+      this.names.push(name);
+    }
+    return id;
+  }
+
+  /** The host's alerts within the window around alert i: up to timelineEach before and after it. */
+  private timelineOf(i: number, alert: StoryAlert): TimelineEntry[] {
+    const list = this.byHost.get(alert.host) ?? [];
+    const pos = this.positions[i] as number;
+    const out: TimelineEntry[] = [];
+    const { timelineEach: each, timelineWindowMs: w } = this.bounds;
+    for (let p = Math.max(0, pos - each); p <= Math.min(list.length - 1, pos + each); p++) {
+      const j = list[p] as number;
+      if (j === i || Math.abs((this.times[j] as number) - alert.at) > w) continue;
+      out.push({ index: j, at: this.times[j] as number, rule: this.names[this.rules[j] as number] as string, level: this.names[this.levels[j] as number] as string });
+    }
+    return out;
+  }
+
+  /** Every alert's story, in chunks of `chunkSize` consecutive alerts. */
+  *stories(context: ContextSource, chunkSize: number): Generator<StoryChunk> {
+    this.file.flush();
+    let round: StorySubject[] = [];
+    let first = 0;
+    const flush = function* (this: StoryCollector): Generator<StoryChunk> {
+      const stories = this.buildRound(round, first, context);
+      for (let k = 0; k < round.length; k += chunkSize) yield { first: first + k, subjects: round.slice(k, k + chunkSize), stories: stories.slice(k, k + chunkSize) };
+      first += round.length;
+      round = [];
+    };
+    for (const line of this.file.lines()) {
+      round.push(JSON.parse(line) as StorySubject);
+      if (round.length >= Math.max(ROUND, chunkSize)) yield* flush.call(this);
+    }
+    if (round.length > 0) yield* flush.call(this);
+  }
+
+  /**
+   * A round's stories. Over spilled context, the keys a story needs show only as it is built (a parent's key
+   * comes from its child), so it is built again with the keys it asked for until it asks for no new one.
+   */
+  private buildRound(subjects: readonly StorySubject[], first: number, context: ContextSource): Story[] {
+    const build = (entries: EntryLookup) => subjects.map((s, k) => buildStory(s, { entries, timeline: (a) => this.timelineOf(first + k, a) }, this.bounds));
+    if (!context.spilled) return build(context.lookupFor(new Set()));
+    let wanted = new Set<string>();
+    // Each pass reaches one generation further up or down the trees; the bound stops a pathological input.
+    for (let pass = 0; pass < this.bounds.maxDepth + this.bounds.maxChildren + 2; pass++) {
+      const { result, keys } = keysAsked(context.lookupFor(wanted), build);
+      let grew = false;
+      for (const k of keys) if (!wanted.has(k)) grew = true;
+      if (!grew) return result;
+      wanted = new Set([...wanted, ...keys]);
+    }
+    return build(context.lookupFor(wanted));
+  }
+}
