@@ -13,9 +13,12 @@ const NOT_SCALAR = `('OBJECT', 'ARRAY', 'NULL')`;
  */
 export const DUCKDB: SqlSpec = {
   name: 'duckdb',
+  // A list's values through lambdas, not a correlated EXISTS over json_each: DuckDB turns such a subquery into a
+  // join run for every row whatever the CASE branch, one per field test; a lambda runs only on the array rows.
   anyValue: (key, pred, a) =>
-    `(CASE json_type(e.event, ${path(key)}) WHEN 'ARRAY' THEN EXISTS (SELECT 1 FROM json_each(e.event, ${path(key)}) AS ${a} ` +
-    `WHERE ${a}.type NOT IN ${NOT_SCALAR} AND ${pred(`(${a}.value ->> '$')`)}) WHEN 'OBJECT' THEN FALSE WHEN 'NULL' THEN FALSE ` +
+    `(CASE json_type(e.event, ${path(key)}) WHEN 'ARRAY' THEN COALESCE(list_bool_or(list_transform(` +
+    `list_filter(json_extract(e.event, ${sqlString(`$."${key}"[*]`)}), ${a} -> json_type(${a}) NOT IN ${NOT_SCALAR}), ` +
+    `${a} -> COALESCE(${pred(`(${a} ->> '$')`)}, FALSE))), FALSE) WHEN 'OBJECT' THEN FALSE WHEN 'NULL' THEN FALSE ` +
     `ELSE COALESCE(${pred(`(e.event ->> ${path(key)})`)}, FALSE) END)`,
   anyScalar: (pred) => `EXISTS (SELECT 1 FROM json_tree(e.event) AS v WHERE v.type NOT IN ${NOT_SCALAR} AND ${pred(`(v.value ->> '$')`)})`,
   hasKey: (key) => `json_exists(e.event, ${path(key)})`,
