@@ -37,6 +37,17 @@ export function findStart(lookup: EntryLookup, guidKey: string | undefined, pidK
   return best === undefined ? undefined : { entry: best, kind: 'pid' };
 }
 
+/** What a start says of its parent, without the placeholders Sysmon writes for none (zero GUID, PID 0, `-`). */
+function parentOf(c: ProcessEntry['ctx']) {
+  const named = (s: string | undefined) => (s === undefined || s === '' || s === '-' ? undefined : s);
+  return {
+    pg: c.parentProcessGuid === undefined || /^[0-]*$/.test(c.parentProcessGuid) ? undefined : c.parentProcessGuid,
+    ppid: c.parentProcessId === 0 ? undefined : c.parentProcessId,
+    parentImage: named(c.parentImage),
+    parentCommandLine: named(c.parentCommandLine),
+  };
+}
+
 const found = (e: ProcessEntry, kind: LinkKind, depth: number): FoundProcess => ({ id: nodeIdOf(e), kind, depth, at: e.at, ctx: e.ctx });
 
 /**
@@ -53,7 +64,7 @@ export function walkTree(lookup: EntryLookup, host: string, start: ProcessEntry,
   let truncated = false;
   let child = start;
   for (let depth = -1; ; depth--) {
-    const { parentProcessGuid: pg, parentProcessId: ppid, parentImage, parentCommandLine } = child.ctx;
+    const { pg, ppid, parentImage, parentCommandLine } = parentOf(child.ctx);
     if (pg === undefined && ppid === undefined && parentImage === undefined) break;
     if (-depth > maxDepth) {
       truncated = true;

@@ -1,0 +1,326 @@
+/**
+ * The report's renderer, inlined into the page as plain JavaScript (it runs in the browser, not in Node, so it is
+ * a string here). It builds every element with createElement and sets every text with textContent: data never
+ * becomes markup. The table is virtualised (only the rows in view exist), stories are inflated per chunk and
+ * rendered when an alert is opened.
+ */
+export const REPORT_SCRIPT = String.raw`(function () {
+'use strict';
+var ROW = 26, OVERSCAN = 10, LEVELS = ['critical', 'high', 'medium', 'low', 'informational'];
+function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined && text !== null) e.textContent = String(text); return e; }
+function add(parent) { for (var i = 1; i < arguments.length; i++) if (arguments[i]) parent.appendChild(arguments[i]); return parent; }
+function iso(ms) { return typeof ms === 'number' && ms > 0 ? new Date(ms).toISOString().replace('T', ' ').replace('.000Z', 'Z') : ''; }
+function base(p) { return p ? String(p).split(/[\\/]/).pop() : ''; }
+function level(l, suppressed) { return el('span', 'lvl lvl-' + (suppressed ? 'suppressed' : l), suppressed ? 'suppressed' : l); }
+function inflate(b64) {
+  var bin = atob(b64), bytes = new Uint8Array(bin.length);
+  for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Response(stream).text().then(JSON.parse);
+}
+var meta = JSON.parse(document.getElementById('sm-meta').textContent);
+var rows = [], view = [], selected = -1, sortKey = 'at', sortDir = 1, storyEls = [], storyCache = new Map();
+
+function layout() {
+  var header = add(el('header'), el('h1', '', 'sigmatch hunt report'), el('span', 'sub', meta.title), el('span', 'sub', 'generated ' + meta.generatedAt));
+  var main = el('main');
+  main.id = 'main';
+  add(document.body, header, main);
+  return main;
+}
+
+function section(parent, title, id) { var s = el('section'); if (id) s.id = id; add(s, el('h2', '', title)); parent.appendChild(s); return s; }
+
+function bars(parent, pairs, max, limit) {
+  var box = el('div', 'bars');
+  pairs.slice(0, limit).forEach(function (p) {
+    var bar = el('div', 'bar'); bar.style.width = Math.max(1, Math.round(100 * p[1] / Math.max(1, max))) + '%';
+    var name = el('span', '', p[0]); name.title = p[0];
+    add(box, add(el('div'), name, add(el('span'), bar), el('span', 'count', p[1])));
+  });
+  if (pairs.length > limit) add(box, el('div', 'count', '... and ' + (pairs.length - limit) + ' more'));
+  parent.appendChild(box);
+}
+
+function summary(main) {
+  var cards = el('div', 'cards');
+  main.appendChild(cards);
+  var a = section(cards, 'Hunt', 'summary');
+  add(a, add(el('div'), el('span', 'big', meta.alerts), el('span', '', ' alerts')), el('div', '', meta.events + ' events from ' + meta.files + ' files'), el('div', '', meta.rulesLoaded + ' rules loaded'));
+  if (meta.suppressed > 0) add(a, el('div', 'count', meta.suppressed + ' suppressed alerts shown'));
+  var l = section(cards, 'Alerts by level');
+  var byLevel = LEVELS.map(function (x) { var f = meta.byLevel.find(function (p) { return p[0] === x; }); return [x, f ? f[1] : 0]; }).filter(function (p) { return p[1] > 0; });
+  bars(l, byLevel, meta.alerts, 5);
+  bars(section(cards, 'Top rules'), meta.byRule, meta.byRule.length ? meta.byRule[0][1] : 1, 8);
+  bars(section(cards, 'Top hosts'), meta.byHost, meta.byHost.length ? meta.byHost[0][1] : 1, 8);
+  var m = section(main, 'ATT&CK tactics × techniques (alerts per rule tag; click a technique to search it)', 'attack');
+  if (meta.attack.length === 0) { add(m, el('div', 'empty', 'No alert\'s rule carries an ATT&CK technique tag.')); return; }
+  var max = Math.max.apply(null, meta.attack.map(function (c) { return c.alerts; }));
+  var matrix = el('div', 'matrix'), cols = new Map();
+  meta.attack.forEach(function (c) {
+    var col = cols.get(c.tactic);
+    if (!col) { col = add(el('div', 'tactic'), el('h3', '', c.tactic)); cols.set(c.tactic, col); matrix.appendChild(col); }
+    var b = el('button', 'cell', c.technique + ' (' + c.alerts + ')');
+    var heat = 0.15 + 0.85 * c.alerts / max;
+    b.style.background = 'rgba(198, 40, 40, ' + heat.toFixed(2) + ')';
+    if (heat > 0.55) b.style.color = '#fff';
+    b.dataset.technique = c.technique;
+    b.addEventListener('click', function () { search.value = c.technique.toLowerCase(); refilter(); });
+    col.appendChild(b);
+  });
+  m.appendChild(matrix);
+}
+
+function timeline(main) {
+  var s = section(main, 'Alerts over time per host (click a host to filter)', 'timeline');
+  if (rows.length === 0) { add(s, el('div', 'empty', 'No alerts.')); return; }
+  // Rows come in time order: the first and last timed ones span the lanes.
+  var timed = rows.filter(function (r) { return r.at > 0; });
+  if (!timed.length) { add(s, el('div', 'empty', 'No alert has a time.')); return; }
+  var t0 = timed[0].at, t1 = timed[timed.length - 1].at;
+  var BINS = 120, span = Math.max(1, t1 - t0), hosts = meta.byHost.slice(0, 20), lanes = el('div', 'lanes');
+  var bins = new Map(hosts.map(function (h) { return [h[0], []]; }));
+  timed.forEach(function (r) {
+    var b = bins.get(r.host); if (!b) return;
+    var k = Math.min(BINS - 1, Math.floor(BINS * (r.at - t0) / span));
+    var cell = b[k] || (b[k] = { n: 0, worst: 9 });
+    cell.n++; cell.worst = Math.min(cell.worst, LEVELS.indexOf(r.level) < 0 ? 4 : LEVELS.indexOf(r.level));
+  });
+  var NS = 'http://www.w3.org/2000/svg';
+  hosts.forEach(function (h) {
+    var name = el('span', 'host', h[0] + ' (' + h[1] + ')'); name.title = h[0];
+    name.addEventListener('click', function () { hostSel.value = h[0]; refilter(); });
+    var svg = document.createElementNS(NS, 'svg');
+    svg.setAttribute('viewBox', '0 0 ' + BINS + ' 10'); svg.setAttribute('preserveAspectRatio', 'none');
+    var peak = 1;
+    bins.get(h[0]).forEach(function (c) { if (c && c.n > peak) peak = c.n; });
+    bins.get(h[0]).forEach(function (c, k) {
+      if (!c) return;
+      var r = document.createElementNS(NS, 'rect'), hgt = 2 + 8 * c.n / peak;
+      r.setAttribute('x', k); r.setAttribute('width', 1); r.setAttribute('y', 10 - hgt); r.setAttribute('height', hgt);
+      r.setAttribute('fill', getComputedStyle(document.documentElement).getPropertyValue('--' + LEVELS[c.worst]).trim() || '#777');
+      var t = document.createElementNS(NS, 'title'); t.textContent = c.n + ' alerts from ' + iso(t0 + k * span / BINS);
+      r.appendChild(t); svg.appendChild(r);
+    });
+    add(lanes, name, svg);
+  });
+  if (meta.byHost.length > 20) add(lanes, el('span', 'count', '... ' + (meta.byHost.length - 20) + ' more hosts'), el('span'));
+  add(lanes, el('span'), add(el('div', 'axis'), el('span', '', iso(t0)), el('span', '', iso(t1))));
+  s.appendChild(lanes);
+}
+
+var COLUMNS = [['at', 'Time'], ['level', 'Level'], ['rule', 'Rule'], ['host', 'Host'], ['image', 'Process'], ['dest', 'Destination']];
+var search, levelSel, hostSel, viewport, spacer, body, countEl, storyBox, headCells = [];
+function cellText(r, k) {
+  if (k === 'at') return iso(r.at);
+  if (k === 'image') return base(r.image) || (r.kind === 'correlation' ? r.correlation : '');
+  if (k === 'dest') return r.destinationIp ? (r.destinationIp + (r.destinationPort ? ':' + r.destinationPort : '') + (r.domain ? ' (' + r.domain + ')' : '')) : '';
+  return r[k] || '';
+}
+function sortValue(r, k) { return k === 'at' ? r.at : k === 'level' ? LEVELS.indexOf(r.level) : cellText(r, k).toLowerCase(); }
+
+function table(main) {
+  var work = el('div', 'work');
+  main.appendChild(work);
+  var s = section(work, 'Alerts', 'alerts');
+  var controls = el('div', 'controls');
+  search = el('input'); search.type = 'search'; search.placeholder = 'Search rule, host, command line, user, IP, domain, tag... ( / )'; search.id = 'search';
+  levelSel = el('select'); levelSel.id = 'level-filter';
+  add(levelSel, opt('', 'all levels'));
+  LEVELS.forEach(function (l) { add(levelSel, opt(l, l)); });
+  hostSel = el('select'); hostSel.id = 'host-filter';
+  add(hostSel, opt('', 'all hosts'));
+  meta.byHost.forEach(function (h) { add(hostSel, opt(h[0], h[0])); });
+  countEl = el('span', 'count');
+  add(controls, search, levelSel, hostSel, countEl);
+  var timer;
+  search.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(refilter, 120); });
+  levelSel.addEventListener('change', refilter); hostSel.addEventListener('change', refilter);
+  var head = el('div', 'grid-head');
+  head.setAttribute('role', 'row');
+  COLUMNS.forEach(function (c) {
+    var h = el('span', '', c[1]); h.setAttribute('role', 'columnheader'); h.dataset.key = c[0];
+    h.addEventListener('click', function () { if (sortKey === c[0]) sortDir = -sortDir; else { sortKey = c[0]; sortDir = 1; } resort(); });
+    headCells.push(h); head.appendChild(h);
+  });
+  viewport = el('div', 'viewport'); viewport.id = 'viewport'; viewport.tabIndex = 0; viewport.setAttribute('role', 'grid');
+  spacer = el('div'); body = el('div'); body.style.position = 'absolute'; body.style.left = '0'; body.style.right = '0';
+  add(viewport, spacer, body);
+  viewport.addEventListener('scroll', function () { requestAnimationFrame(draw); });
+  viewport.addEventListener('keydown', keys);
+  add(s, controls, head, viewport);
+  storyBox = section(work, 'Story', 'story');
+  add(storyBox, el('div', 'empty', 'Select an alert (click, or arrow keys and Enter) to see its story.'));
+  document.addEventListener('keydown', function (e) {
+    if (e.key === '/' && document.activeElement !== search) { e.preventDefault(); search.focus(); }
+    else if (e.key === 'Escape' && document.activeElement === search) viewport.focus();
+  });
+  resort();
+}
+function opt(v, t) { var o = el('option', '', t); o.value = v; return o; }
+
+function refilter() {
+  var q = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean), lv = levelSel.value, host = hostSel.value;
+  view = rows.filter(function (r) {
+    if (lv && r.level !== lv) return false;
+    if (host && r.host !== host) return false;
+    for (var i = 0; i < q.length; i++) if (r.hay.indexOf(q[i]) < 0) return false;
+    return true;
+  });
+  applySort();
+}
+function resort() { headCells.forEach(function (h) { h.setAttribute('aria-sort', h.dataset.key === sortKey ? (sortDir > 0 ? 'ascending' : 'descending') : 'none'); }); refilter(); }
+function applySort() {
+  var k = sortKey, d = sortDir;
+  view.sort(function (a, b) { var x = sortValue(a, k), y = sortValue(b, k); return (x < y ? -d : x > y ? d : 0) || a.i - b.i; });
+  countEl.textContent = view.length + ' of ' + rows.length + ' alerts';
+  spacer.style.height = (view.length * ROW) + 'px';
+  draw();
+}
+function draw() {
+  var first = Math.max(0, Math.floor(viewport.scrollTop / ROW) - OVERSCAN);
+  var last = Math.min(view.length, Math.ceil((viewport.scrollTop + viewport.clientHeight) / ROW) + OVERSCAN);
+  body.style.top = (first * ROW) + 'px';
+  body.textContent = '';
+  for (var p = first; p < last; p++) {
+    var r = view[p], row = el('div', 'sm-row' + (r.i === selected ? ' selected' : ''));
+    row.setAttribute('role', 'row'); row.dataset.index = r.i;
+    COLUMNS.forEach(function (c) {
+      var cell = c[0] === 'level' ? level(r.level, !!r.suppressedBy) : el('span', '', cellText(r, c[0]) + (c[0] === 'rule' && r.repeat ? '  ×' + r.repeat.count : ''));
+      if (c[0] !== 'level') cell.title = cell.textContent;
+      row.appendChild(cell);
+    });
+    row.addEventListener('click', onRowClick);
+    body.appendChild(row);
+  }
+}
+function onRowClick(e) { select(Number(e.currentTarget.dataset.index), true); viewport.focus(); }
+function select(i, open) {
+  selected = i;
+  var pos = view.findIndex(function (r) { return r.i === i; });
+  if (pos >= 0) {
+    var top = pos * ROW;
+    if (top < viewport.scrollTop) viewport.scrollTop = top;
+    else if (top + ROW > viewport.scrollTop + viewport.clientHeight) viewport.scrollTop = top + ROW - viewport.clientHeight;
+  }
+  draw();
+  if (open) openStory(i);
+}
+function keys(e) {
+  var pos = view.findIndex(function (r) { return r.i === selected; }), page = Math.max(1, Math.floor(viewport.clientHeight / ROW) - 1), next = -1;
+  if (e.key === 'ArrowDown') next = Math.min(view.length - 1, pos + 1);
+  else if (e.key === 'ArrowUp') next = Math.max(0, pos - 1);
+  else if (e.key === 'PageDown') next = Math.min(view.length - 1, pos + page);
+  else if (e.key === 'PageUp') next = Math.max(0, pos - page);
+  else if (e.key === 'Home') next = 0;
+  else if (e.key === 'End') next = view.length - 1;
+  else if (e.key === 'Enter' && selected >= 0) { e.preventDefault(); openStory(selected); return; }
+  else return;
+  e.preventDefault();
+  if (next >= 0 && view[next]) select(view[next].i, false);
+}
+
+function chunkOf(i) {
+  var lo = 0, hi = storyEls.length - 1;
+  while (lo < hi) { var mid = (lo + hi + 1) >> 1; if (Number(storyEls[mid].dataset.first) <= i) lo = mid; else hi = mid - 1; }
+  return lo;
+}
+function storyOf(i) {
+  var c = chunkOf(i), p = storyCache.get(c);
+  if (!p) { p = inflate(storyEls[c].textContent); storyCache.set(c, p); }
+  return p.then(function (list) { return list[i - Number(storyEls[c].dataset.first)]; });
+}
+var opening = 0;
+function openStory(i) {
+  var ticket = ++opening;
+  storyOf(i).then(function (story) {
+    if (ticket !== opening) return;
+    storyBox.textContent = '';
+    add(storyBox, el('h2', '', 'Story'));
+    renderStory(storyBox, story, rows[i], true);
+    storyBox.dataset.index = i;
+  });
+}
+
+function facts(pairs) {
+  var dl = el('dl', 'facts');
+  pairs.forEach(function (p) { if (p[1] !== undefined && p[1] !== null && p[1] !== '') add(dl, el('dt', '', p[0]), p[2] ? add(el('dd'), el('code', '', p[1])) : el('dd', '', p[1])); });
+  return dl;
+}
+function renderStory(box, story, row, top) {
+  var a = story.alert;
+  add(box, add(el('h3'), level(a.level, !!a.suppressedBy), document.createTextNode(' ' + a.rule)));
+  add(box, facts([['time', iso(a.at)], ['host', a.host], ['correlation', a.correlation], ['process', a.image], ['command line', a.commandLine, true], ['user', a.user],
+    ['destination', a.destinationIp ? a.destinationIp + (a.destinationPort ? ':' + a.destinationPort : '') : ''], ['domain', a.domain], ['tags', (a.tags || []).join(', ')],
+    ['suppressed by', a.suppressedBy ? a.suppressedBy.join('; ') : ''], ['repeated', a.repeat ? a.repeat.count + ' times until ' + iso(a.repeat.last) : '']]));
+  if (a.processMissing) add(box, el('div', 'warn', 'The event names a process whose creation event is not in the inputs.'));
+  if (story.processes.length > 0) { add(box, el('h2', '', 'Process tree')); add(box, tree(story)); }
+  var lim = story.limits;
+  if (lim.truncated) add(box, el('div', 'warn', 'The tree is cut at its depth or child limit.'));
+  if (lim.cycles.length) add(box, el('div', 'warn', 'A parent link leads back into the chain (PID reuse?) at ' + lim.cycles.join(', ') + ': the walk stopped there.'));
+  if (lim.missingParents) add(box, el('div', 'warn', lim.missingParents + ' parent process start(s) not in the inputs: shown dashed, as the child names them.'));
+  if (top && story.timeline.length) {
+    add(box, el('h2', '', 'Host timeline (other alerts on ' + a.host + ' around it)'));
+    var ul = el('ul', 'timeline'), here = false;
+    story.timeline.forEach(function (t) {
+      if (!here && t.at > a.at) { add(ul, el('li', 'here', iso(a.at) + '  this alert')); here = true; }
+      var link = el('a', '', iso(t.at) + '  ' + t.level + '  ' + t.rule);
+      link.addEventListener('click', function () { select(t.index, true); });
+      add(ul, add(el('li'), link));
+    });
+    if (!here) add(ul, el('li', 'here', iso(a.at) + '  this alert'));
+    add(box, ul);
+  }
+  if (story.contributors.length) {
+    add(box, el('h2', '', 'Contributors (' + story.contributorCount + ')'));
+    story.contributors.forEach(function (c) {
+      var d = el('details', 'contrib'), sum = el('summary', '', iso(c.alert.at) + '  ' + c.alert.rule);
+      add(d, sum); renderStory(d, c, null, false); add(box, d);
+    });
+    if (story.contributorCount > story.contributors.length) add(box, el('div', 'count', '... and ' + (story.contributorCount - story.contributors.length) + ' more'));
+  }
+}
+function tree(story) {
+  var kids = new Map(), roots = [];
+  story.processes.forEach(function (p) {
+    if (p.parentId && story.processes.some(function (q) { return q.id === p.parentId; })) { var k = kids.get(p.parentId) || []; k.push(p); kids.set(p.parentId, k); }
+    else roots.push(p);
+  });
+  function branch(list) {
+    var ul = el('ul', 'tree');
+    list.forEach(function (p) { var li = add(el('li'), node(p, story.focus)); var k = kids.get(p.id); if (k) li.appendChild(branch(k)); ul.appendChild(li); });
+    return ul;
+  }
+  return branch(roots);
+}
+function node(p, focus) {
+  var n = el('div', 'tree-node' + (p.id === focus ? ' focus' : '') + (p.kind === 'inferred' ? ' inferred' : ''));
+  n.dataset.image = base(p.image).toLowerCase();
+  add(n, el('strong', 'image', base(p.image) || '(unknown image)'), el('span', 'link', p.kind === 'inferred' ? 'named only' : 'by ' + p.kind));
+  var about = [p.processId !== undefined ? 'pid ' + p.processId : '', p.user, p.integrityLevel, p.started ? iso(Date.parse(p.started)) : ''].filter(Boolean).join('  ·  ');
+  if (about) add(n, el('span', 'count', '  ' + about));
+  if (p.commandLine) add(n, add(el('div', 'cmd'), el('code', '', p.commandLine)));
+  if (p.hashes || p.processGuid) { var more = add(el('details'), el('summary', 'count', 'hashes and GUID')); add(more, facts([['hashes', p.hashes, true], ['guid', p.processGuid, true]])); n.appendChild(more); }
+  var acts = el('ul', 'acts');
+  p.connections.forEach(function (c) { var li = add(el('li', 'conn'), document.createTextNode('→ ' + c.ip + (c.port !== undefined ? ':' + c.port : '') + (c.protocol ? ' ' + c.protocol : '') + ' ')); if (c.domain) add(li, el('strong', 'conn-domain', c.domain)); add(li, el('span', 'count', '  ' + iso(c.at))); acts.appendChild(li); });
+  p.dns.forEach(function (d) { add(acts, el('li', 'dns', 'DNS ' + d.query + ' → ' + d.answers.join(', '))); });
+  p.files.forEach(function (f) { add(acts, el('li', 'file', 'wrote ' + f.path + '  ' + iso(f.at))); });
+  p.registry.forEach(function (r) { add(acts, el('li', 'reg', r.change + ' ' + r.target + (r.details ? ' = ' + r.details : ''))); });
+  p.images.forEach(function (m) { add(acts, el('li', 'img', 'loaded ' + m.path + (m.signed ? ' (signed: ' + m.signed + ')' : ''))); });
+  var cut = p.cut, more = Object.keys(cut).filter(function (k) { return cut[k] > 0; }).map(function (k) { return cut[k] + ' more ' + k; });
+  if (more.length) add(acts, el('li', 'count', '... ' + more.join(', ')));
+  if (acts.childNodes.length) n.appendChild(acts);
+  return n;
+}
+
+var main = layout();
+var rowEls = Array.prototype.slice.call(document.querySelectorAll('script[data-sm="rows"]'));
+storyEls = Array.prototype.slice.call(document.querySelectorAll('script[data-sm="stories"]'));
+Promise.all(rowEls.map(function (s) { return inflate(s.textContent); })).then(function (parts) {
+  parts.forEach(function (part) { part.forEach(function (r) { rows.push(r); }); });
+  rows.forEach(function (r, i) { r.i = i; r.hay = [r.rule, r.host, r.level, r.image, r.commandLine, r.user, r.destinationIp, r.domain, r.correlation, (r.tags || []).join(' ')].join('\n').toLowerCase(); });
+  summary(main); timeline(main); table(main);
+  document.body.dataset.ready = 'true';
+}).catch(function (err) { document.body.appendChild(el('pre', 'warn', 'The report could not be read: ' + err)); document.body.dataset.ready = 'error'; });
+})();
+`;
