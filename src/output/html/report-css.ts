@@ -47,7 +47,7 @@ code { font: 12px/1.35 ui-monospace, Menlo, Consolas, monospace; background: #f3
 .tree, .tree ul { list-style: none; margin: 0; padding-left: 18px; }
 .tree { padding-left: 0; }
 .tree li { position: relative; margin: 4px 0; }
-.tree ul li::before { content: ""; position: absolute; left: -12px; top: -4px; width: 10px; height: 16px; border-left: 1px solid #999; border-bottom: 1px solid #999; }
+.tree ul > li.branch::before { content: ""; position: absolute; left: -12px; top: -4px; width: 10px; height: 16px; border-left: 1px solid #999; border-bottom: 1px solid #999; }
 .tree-node { border: 1px solid var(--line); border-radius: 4px; padding: 3px 6px; background: #fff; }
 .tree-node.focus { border-color: var(--high); box-shadow: 0 0 0 1px var(--high); }
 .tree-node.inferred { border-style: dashed; color: var(--muted); }

@@ -288,7 +288,7 @@ function tree(story) {
   });
   function branch(list) {
     var ul = el('ul', 'tree');
-    list.forEach(function (p) { var li = add(el('li'), node(p, story.focus)); var k = kids.get(p.id); if (k) li.appendChild(branch(k)); ul.appendChild(li); });
+    list.forEach(function (p) { var li = add(el('li', 'branch'), node(p, story.focus)); var k = kids.get(p.id); if (k) li.appendChild(branch(k)); ul.appendChild(li); });
     return ul;
   }
   return branch(roots);

@@ -1,4 +1,3 @@
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { StoryChunk } from '../../../src/engine/story/story-collector.js';
 import type { Story } from '../../../src/engine/story/story.js';
@@ -6,6 +5,7 @@ import { AttackMatrix } from '../../../src/output/html/attack-matrix.js';
 import { embedJson } from '../../../src/output/html/embed-json.js';
 import { renderHtmlReport, type ReportInfo } from '../../../src/output/html/write-html-report.js';
 import { generatedAtOf } from '../../../src/output/html/write-hunt-report.js';
+import { blobs } from './report-blobs.js';
 
 const HOSTILE = '</script><script>alert(1)</script><!-- \u2028\u2029 & > ${x} `';
 const info: ReportInfo = { generatedAt: '2026-01-01T00:00:00.000Z', title: HOSTILE, events: 3, files: 1, rulesLoaded: 2 };
@@ -16,7 +16,6 @@ function chunk(rule: string, tags: readonly string[]): StoryChunk {
   return { first: 0, subjects: [{ alert, hostKey: 'h', contributors: [], contributorCount: 0 }], stories: [story] };
 }
 
-const blobs = (html: string, kind: string) => [...html.matchAll(new RegExp(`<script type="text/plain" data-sm="${kind}" data-first="\\d+">([^<]*)</script>`, 'g'))].map((m) => JSON.parse(gunzipSync(Buffer.from(m[1] as string, 'base64')).toString('utf8')) as unknown);
 
 describe('embedJson', () => {
   it('leaves no <, >, &, U+2028 or U+2029 in its text, and parses back to the same value', () => {
