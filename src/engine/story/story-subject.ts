@@ -41,6 +41,8 @@ function eventSubject(a: Alert): StorySubject {
     destinationPort: text(f['DestinationPort']),
     domain: a.domain ?? (hostname === '-' ? undefined : hostname),
     processMissing: a.processMissing === true ? true : undefined,
+    suppressedBy: a.suppressedBy?.map((x) => x.title),
+    repeat: a.repeat === undefined || a.repeat.count < 2 ? undefined : { count: a.repeat.count, last: a.repeat.last },
   } as StoryAlert;
   return { alert: dropUndefined(alert), hostKey: host.toLowerCase(), query: contextQueryOf(a.event), ...(a.process !== undefined ? { process: a.process } : {}), contributors: [], contributorCount: 0 };
 }

@@ -110,6 +110,10 @@ export interface StoryAlert {
   readonly processMissing?: boolean;
   /** Correlation alerts: type, group values and the aggregate against the condition. */
   readonly correlation?: string;
+  /** Shown with --show-suppressed: the titles of the filters that suppress it. */
+  readonly suppressedBy?: readonly string[];
+  /** With --group-window: how many alerts it stands for, and the time (ms) of the last. */
+  readonly repeat?: { readonly count: number; readonly last: number };
 }
 
 export interface Story {
