@@ -8,13 +8,20 @@ export interface StoryLookup {
   readonly entries: EntryLookup;
   /** Other alerts on the alert's host around it (none when not given). */
   readonly timeline?: (alert: StoryAlert) => readonly TimelineEntry[];
+  /**
+   * What each process did, by node id, shared by the stories built over one `entries` (alerts of one process
+   * share their tree): a cache the caller owns and drops with the lookup.
+   */
+  readonly activities?: Map<string, NodeActivity>;
 }
+
+export type NodeActivity = Pick<ProcessNode, 'connections' | 'dns' | 'files' | 'registry' | 'images' | 'cut'>;
 
 type ProcessEntry = Extract<ContextEntry, { kind: 'process' }>;
 
 /** The story of an alert: pure, from what `lookup` returns. */
 export function buildStory(subject: StorySubject, lookup: StoryLookup, bounds: StoryBounds): Story {
-  const contributors = subject.contributors.map((c) => buildStory(c, { entries: lookup.entries }, bounds));
+  const contributors = subject.contributors.map((c) => buildStory(c, { entries: lookup.entries, ...(lookup.activities !== undefined ? { activities: lookup.activities } : {}) }, bounds));
   const timeline = lookup.timeline?.(subject.alert) ?? [];
   const start = focusOf(subject, lookup.entries);
   if (start === undefined) {
@@ -23,7 +30,7 @@ export function buildStory(subject: StorySubject, lookup: StoryLookup, bounds: S
   const walk = walkTree(lookup.entries, subject.hostKey, start.entry, start.kind, bounds.maxDepth, bounds.maxChildren);
   return {
     alert: subject.alert,
-    processes: walk.nodes.map((n) => withActivity(n, subject.hostKey, lookup.entries, bounds.perProcess)),
+    processes: walk.nodes.map((n) => withActivity(n, subject.hostKey, lookup, bounds.perProcess)),
     focus: (walk.nodes.find((n) => n.depth === 0) as FoundProcess).id,
     timeline,
     contributors,
@@ -38,8 +45,34 @@ function focusOf(subject: StorySubject, lookup: EntryLookup): { entry: ProcessEn
   return q === undefined ? undefined : findStart(lookup, q.guidKey, q.pidKey, q.at);
 }
 
-/** A found process with what it did: only GUID-linked processes have activity (Sysmon logs it by ProcessGuid). */
-function withActivity(n: FoundProcess, host: string, lookup: EntryLookup, cap: number): ProcessNode {
+/** A found process with what it did. */
+function withActivity(n: FoundProcess, host: string, lookup: StoryLookup, cap: number): ProcessNode {
+  let act = lookup.activities?.get(n.id);
+  if (act === undefined) {
+    act = activityOf(n, host, lookup.entries, cap);
+    lookup.activities?.set(n.id, act);
+  }
+  const c = n.ctx;
+  const opt = <K extends string, V>(k: K, v: V | undefined) => (v === undefined ? {} : ({ [k]: v } as { [P in K]: V }));
+  return {
+    id: n.id,
+    kind: n.kind,
+    ...opt('parentId', n.parentId),
+    depth: n.depth,
+    ...opt('image', c.image),
+    ...opt('commandLine', c.commandLine),
+    ...opt('user', c.user),
+    ...opt('integrityLevel', c.integrityLevel),
+    ...opt('hashes', c.hashes),
+    ...opt('processGuid', c.processGuid),
+    ...opt('processId', c.processId),
+    ...opt('started', c.started),
+    ...act,
+  };
+}
+
+/** What a process did, bounded per kind: only GUID-linked processes have activity (Sysmon logs it by ProcessGuid). */
+function activityOf(n: FoundProcess, host: string, lookup: EntryLookup, cap: number): NodeActivity {
   const guid = n.kind === 'inferred' ? undefined : n.ctx.processGuid?.replace(/[{}]/g, '').toLowerCase();
   const connections: Connection[] = [];
   const files: FileEvent[] = [];
@@ -49,14 +82,15 @@ function withActivity(n: FoundProcess, host: string, lookup: EntryLookup, cap: n
   const cut = { connections: 0, dns: 0, files: 0, registry: 0, images: 0 };
   const keep = <T>(list: T[], item: T, kind: keyof ActivityCuts) => (list.length < cap ? list.push(item) : cut[kind]++);
   if (guid !== undefined && guid !== '') {
-    for (const e of lookup(`d|${host}|${guid}`) ?? []) if (e.kind === 'dns') keep(dns, { ...(e.at !== undefined ? { at: e.at } : {}), query: e.query, answers: e.answers }, 'dns');
+    const answers = lookup(`d|${host}|${guid}`) ?? [];
+    for (const e of answers) if (e.kind === 'dns') keep(dns, { ...(e.at !== undefined ? { at: e.at } : {}), query: e.query, answers: e.answers }, 'dns');
     for (const e of lookup(activityKey(host, guid)) ?? []) {
       if (e.kind !== 'activity') continue;
       const a = e.act;
       switch (a.kind) {
         case 'network': {
           // The domain this process resolved to the IP, as the alert's own domain is found.
-          const domain = (lookup(`d|${host}|${guid}`) ?? []).find((d) => d.kind === 'dns' && d.answers.includes(a.ip));
+          const domain = answers.find((d) => d.kind === 'dns' && d.answers.includes(a.ip));
           const name = domain?.kind === 'dns' ? domain.query : a.hostname;
           keep(connections, { at: e.at, ip: a.ip, ...(a.port !== undefined ? { port: a.port } : {}), ...(a.protocol !== undefined ? { protocol: a.protocol } : {}), ...(name !== undefined ? { domain: name } : {}) }, 'connections');
           break;
@@ -77,28 +111,7 @@ function withActivity(n: FoundProcess, host: string, lookup: EntryLookup, cap: n
       }
     }
   }
-  const c = n.ctx;
-  const opt = <K extends string, V>(k: K, v: V | undefined) => (v === undefined ? {} : ({ [k]: v } as { [P in K]: V }));
-  return {
-    id: n.id,
-    kind: n.kind,
-    ...opt('parentId', n.parentId),
-    depth: n.depth,
-    ...opt('image', c.image),
-    ...opt('commandLine', c.commandLine),
-    ...opt('user', c.user),
-    ...opt('integrityLevel', c.integrityLevel),
-    ...opt('hashes', c.hashes),
-    ...opt('processGuid', c.processGuid),
-    ...opt('processId', c.processId),
-    ...opt('started', c.started),
-    connections,
-    dns,
-    files,
-    registry,
-    images,
-    cut,
-  };
+  return { connections, dns, files, registry, images, cut };
 }
 
 /**

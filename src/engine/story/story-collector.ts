@@ -1,6 +1,6 @@
 import type { EntryLookup } from '../process-context.js';
 import type { SpillDir, SpillFile } from '../spill.js';
-import { buildStory, keysAsked } from './build-story.js';
+import { buildStory, keysAsked, type NodeActivity } from './build-story.js';
 import type { StorySubject } from './story-subject.js';
 import type { Story, StoryAlert, StoryBounds, TimelineEntry } from './story.js';
 
@@ -107,7 +107,10 @@ export class StoryCollector {
    * comes from its child), so it is built again with the keys it asked for until it asks for no new one.
    */
   private buildRound(subjects: readonly StorySubject[], first: number, context: ContextSource): Story[] {
-    const build = (entries: EntryLookup) => subjects.map((s, k) => buildStory(s, { entries, timeline: (a) => this.timelineOf(first + k, a) }, this.bounds));
+    const build = (entries: EntryLookup) => {
+      const activities = new Map<string, NodeActivity>();
+      return subjects.map((s, k) => buildStory(s, { entries, timeline: (a) => this.timelineOf(first + k, a), activities }, this.bounds));
+    };
     if (!context.spilled) return build(context.lookupFor(new Set()));
     let wanted = new Set<string>();
     // Each pass reaches one generation further up or down the trees; the bound stops a pathological input.
