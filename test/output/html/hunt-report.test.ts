@@ -32,10 +32,13 @@ describe('hunt --format html', () => {
     expect(corr.contributors.length).toBeGreaterThan(0);
   });
 
-  it('builds the same stories when nearly all context spilled to disk (and the same bytes twice)', async () => {
+  it('builds the same stories when nearly all context spilled to disk, or with worker threads (and the same bytes twice)', async () => {
     const memory = await report('memory.html');
     const spilled = await report('spilled.html', '--context-limit', '2', '--pending-limit', '1', '--threads', '0');
     expect(blobs(spilled, 'stories')).toEqual(blobs(memory, 'stories'));
+    // Worker threads gather the same story context as the main thread.
+    const workers = await report('workers.html', '--threads', '2');
+    expect(blobs(workers, 'stories')).toEqual(blobs(memory, 'stories'));
     expect(await report('again.html')).toBe(memory);
   });
 
