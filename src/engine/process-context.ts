@@ -81,7 +81,7 @@ export function contextEntryOf(e: Event, stories = false): ContextEntry | undefi
   const f = e.fields;
   const eid = f['EventID'];
   if (holdsValue(eid, 1) && isSysmon(e)) return processEntry(e, guidOf(f['ProcessGuid']), num(f['ProcessId']), stories);
-  if (holdsValue(eid, 4688) && holdsValue(f['Channel'], 'security')) return processEntry(e, undefined, num(f['NewProcessId'] ?? f['ProcessId']));
+  if (holdsValue(eid, 4688) && holdsValue(f['Channel'], 'security')) return processEntry(e, undefined, num(f['NewProcessId'] ?? f['ProcessId']), stories);
   if (holdsValue(eid, 22) && isSysmon(e)) {
     const guid = guidOf(f['ProcessGuid']);
     const query = str(f['QueryName']);
@@ -140,7 +140,8 @@ function processEntry(e: Event, guid: string | undefined, pid: number | undefine
     started: at > 0 ? new Date(at).toISOString() : undefined,
   } as Omit<ProcessContext, 'matchedBy'>;
   const host = hostOf(e);
-  const parent = stories ? ctx.parentProcessGuid : undefined;
+  // A 4688 start has no GUIDs: its children are found by the parent's PID (`p` + PID, never a GUID's spelling).
+  const parent = !stories ? undefined : guid !== undefined ? ctx.parentProcessGuid : ctx.parentProcessId !== undefined ? `p${ctx.parentProcessId}` : undefined;
   return {
     kind: 'process',
     guidKey: guid !== undefined ? `g|${host}|${guid}` : undefined,

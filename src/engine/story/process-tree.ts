@@ -98,9 +98,7 @@ export function walkTree(lookup: EntryLookup, host: string, start: ProcessEntry,
   let full = false;
   while (queue.length > 0 && !full) {
     const p = queue.shift() as ProcessEntry;
-    const guid = p.ctx.processGuid?.replace(/[{}]/g, '').toLowerCase();
-    if (guid === undefined || guid === '') continue;
-    const kids = processEntries(lookup, childrenKey(host, guid)).sort((a, b) => a.at - b.at);
+    const { kids, kind: linked } = childrenOf(lookup, host, p);
     for (const k of kids) {
       const id = nodeIdOf(k);
       if (visited.has(id)) {
@@ -114,9 +112,24 @@ export function walkTree(lookup: EntryLookup, host: string, start: ProcessEntry,
       visited.add(id);
       const d = (depthOf.get(p) as number) + 1;
       depthOf.set(k, d);
-      descendants.push({ ...found(k, 'guid', d), parentId: nodeIdOf(p) });
+      descendants.push({ ...found(k, linked, d), parentId: nodeIdOf(p) });
       queue.push(k);
     }
   }
   return { nodes: [...chain, ...descendants], truncated, cycles, missingParents };
+}
+
+/**
+ * A start's children, oldest first: by its GUID (Sysmon), else (4688) the starts naming its PID as their parent's
+ * from its own start until the PID's next start (after which the PID names another process).
+ */
+function childrenOf(lookup: EntryLookup, host: string, p: ProcessEntry): { kids: ProcessEntry[]; kind: 'guid' | 'pid' } {
+  const guid = p.ctx.processGuid?.replace(/[{}]/g, '').toLowerCase();
+  if (guid !== undefined && guid !== '') return { kids: processEntries(lookup, childrenKey(host, guid)).sort((a, b) => a.at - b.at), kind: 'guid' };
+  const pid = p.ctx.processId;
+  if (pid === undefined || p.pidKey === undefined) return { kids: [], kind: 'pid' };
+  let until = Number.POSITIVE_INFINITY;
+  for (const e of processEntries(lookup, p.pidKey)) if (e.at > p.at && e.at < until) until = e.at;
+  const kids = processEntries(lookup, childrenKey(host, `p${pid}`)).filter((k) => k.ctx.processGuid === undefined && k.at >= p.at && k.at < until);
+  return { kids: kids.sort((a, b) => a.at - b.at), kind: 'pid' };
 }

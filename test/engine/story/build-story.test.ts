@@ -62,11 +62,22 @@ describe('buildStory', () => {
     ]);
   });
 
+  it('finds 4688 children by the parent\'s PID, only between its start and the PID\'s next start', () => {
+    const events = [sec4688(1, 0x20, 0x4, 'cmd.exe'), sec4688(2, 0x30, 0x20, 'child.exe'), sec4688(3, 0x40, 0x30, 'grandchild.exe'), sec4688(4, 0x20, 0x4, 'reused.exe'), sec4688(5, 0x50, 0x20, 'reused-child.exe')];
+    const story = buildStory(subject(undefined, 0x20, 2), { entries: lookupOf(events) }, DEFAULT_STORY_BOUNDS);
+    expect(story.processes.filter((p) => p.depth >= 0).map((p) => [p.depth, p.kind, p.image])).toEqual([
+      [0, 'pid', 'cmd.exe'],
+      [1, 'pid', 'child.exe'],
+      [2, 'pid', 'grandchild.exe'],
+    ]);
+  });
+
   it('stops at a PID cycle and reports it (untimed 4688 events whose PIDs name each other)', () => {
     const events = [sec4688(undefined, 0x10, 0x20, 'a.exe'), sec4688(undefined, 0x20, 0x10, 'b.exe')];
     const story = buildStory({ ...subject(undefined, 0x10, 0), query: { pidKey: 'p|ws01|16', at: 0, namesProcess: true } }, { entries: lookupOf(events) }, DEFAULT_STORY_BOUNDS);
+    // Up: a → b → a again; down: a's child by PID is b, already its parent. Each node once, both links reported.
     expect(story.processes.map((p) => p.image)).toEqual(['b.exe', 'a.exe']);
-    expect(story.limits.cycles).toEqual([story.processes[1]?.id]);
+    expect(story.limits.cycles).toEqual([story.processes[1]?.id, story.processes[0]?.id]);
   });
 
   it('has no tree when the process is unknown, and takes the timeline and contributors it is given', () => {
