@@ -60,6 +60,26 @@ describe('hunt --format html, in chromium', () => {
     await page.close();
   });
 
+  it('shows hostile text as text: no element, script or request comes of it', async () => {
+    const hostile = '</script><img src=x onerror="document.title=1"><script>document.title=2</script>\u2028\u2029';
+    const alert: StoryAlert = { kind: 'event', at: Date.UTC(2026, 0, 1), host: hostile, rule: hostile, ruleId: '', level: 'high', tags: [hostile], commandLine: hostile, domain: hostile };
+    const node = { id: 'g|h|1', kind: 'guid' as const, depth: 0, image: hostile, commandLine: hostile, connections: [{ at: 1, ip: '203.0.113.1', domain: hostile }], dns: [], files: [{ at: 1, path: hostile }], registry: [], images: [], cut: { connections: 0, dns: 0, files: 0, registry: 0, images: 0 } };
+    const story: Story = { alert, processes: [node], focus: 'g|h|1', timeline: [], contributors: [], contributorCount: 0, limits: { truncated: false, cycles: [], missingParents: 0 } };
+    const file = join(dir, 'hostile.html');
+    writeFileSync(file, [...renderHtmlReport({ generatedAt: hostile, title: hostile, events: 1, files: 1, rulesLoaded: 1 }, [{ first: 0, subjects: [{ alert, hostKey: 'h', contributors: [], contributorCount: 0 }], stories: [story] }])].join(''));
+    const { page, requests, errors } = await open(file);
+    await page.locator('.sm-row').first().click();
+    await page.locator('#story .tree-node').waitFor();
+    expect(await page.locator('img').count()).toBe(0);
+    expect(await page.locator('script').count()).toBe(4);
+    expect(await page.title()).toBe('sigmatch hunt report');
+    expect(await page.locator('#story h3').textContent()).toContain(hostile);
+    expect(await page.locator('#story .conn-domain').textContent()).toBe(hostile);
+    expect(requests.every((u) => u.startsWith('file:'))).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('a table of 100,000 alerts is virtualised: few rows exist, End reaches the last, search narrows it', async () => {
     const N = 100_000;
     const chunks: StoryChunk[] = [];
