@@ -115,15 +115,24 @@ function activityOf(n: FoundProcess, host: string, lookup: EntryLookup, cap: num
 }
 
 /**
- * Runs `build` with a lookup that records every key asked for: the keys a story needs are known only as it is
- * built (a parent's key comes from its child's entry), so a caller over spilled context repeats until no key
- * is missing from what it fetched.
+ * The context keys a story reads, as far as `lookup` already answers: the keys its tree walk asked for (a parent's
+ * key shows only once its child's entry is in), plus each process's DNS and activity keys (leaves: they lead to
+ * no further key). Cheap: no activity is read. Over spilled context a caller fetches these keys and asks again
+ * until no new key appears.
  */
-export function keysAsked<T>(lookup: EntryLookup, build: (recording: EntryLookup) => T): { result: T; keys: Set<string> } {
-  const keys = new Set<string>();
-  const result = build((k) => {
-    keys.add(k);
+export function storyKeys(subject: StorySubject, lookup: EntryLookup, bounds: StoryBounds, into: Set<string>): void {
+  const recording: EntryLookup = (k) => {
+    into.add(k);
     return lookup(k);
-  });
-  return { result, keys };
+  };
+  for (const c of subject.contributors) storyKeys(c, lookup, bounds, into);
+  const start = focusOf(subject, recording);
+  if (start === undefined) return;
+  const walk = walkTree(recording, subject.hostKey, start.entry, start.kind, bounds.maxDepth, bounds.maxChildren);
+  for (const n of walk.nodes) {
+    const guid = n.kind === 'inferred' ? undefined : n.ctx.processGuid?.replace(/[{}]/g, '').toLowerCase();
+    if (guid === undefined || guid === '') continue;
+    into.add(`d|${subject.hostKey}|${guid}`);
+    into.add(activityKey(subject.hostKey, guid));
+  }
 }

@@ -1,6 +1,6 @@
 import type { EntryLookup } from '../process-context.js';
 import type { SpillDir, SpillFile } from '../spill.js';
-import { buildStory, keysAsked, type NodeActivity } from './build-story.js';
+import { buildStory, storyKeys, type NodeActivity } from './build-story.js';
 import type { StorySubject } from './story-subject.js';
 import type { Story, StoryAlert, StoryBounds, TimelineEntry } from './story.js';
 
@@ -18,8 +18,12 @@ export interface StoryChunk {
   readonly stories: readonly Story[];
 }
 
-/** Alerts whose stories are built together: one pass over the spilled context per generation of their trees. */
-const ROUND = 5000;
+/**
+ * Alerts whose stories are built together: one pass over the spilled context per generation of their trees, so
+ * rounds are large (the passes cost the spill file's size each); a round holds its subjects and the entries of
+ * the keys they read, and its stories only a chunk at a time.
+ */
+const ROUND = 50_000;
 
 /**
  * Takes the hunt's alerts as story subjects in time order, holds them in a spill file and, per host, only their
@@ -90,8 +94,13 @@ export class StoryCollector {
     let round: StorySubject[] = [];
     let first = 0;
     const flush = function* (this: StoryCollector): Generator<StoryChunk> {
-      const stories = this.buildRound(round, first, context);
-      for (let k = 0; k < round.length; k += chunkSize) yield { first: first + k, subjects: round.slice(k, k + chunkSize), stories: stories.slice(k, k + chunkSize) };
+      const lookup = this.roundLookup(round, context);
+      for (let k = 0; k < round.length; k += chunkSize) {
+        const subjects = round.slice(k, k + chunkSize);
+        const activities = new Map<string, NodeActivity>();
+        const stories = subjects.map((s, j) => buildStory(s, { entries: lookup, timeline: (a) => this.timelineOf(first + k + j, a), activities }, this.bounds));
+        yield { first: first + k, subjects, stories };
+      }
       first += round.length;
       round = [];
     };
@@ -103,24 +112,24 @@ export class StoryCollector {
   }
 
   /**
-   * A round's stories. Over spilled context, the keys a story needs show only as it is built (a parent's key
-   * comes from its child), so it is built again with the keys it asked for until it asks for no new one.
+   * A lookup that answers every key a round's stories read. Over spilled context the keys show only as the
+   * trees are walked (a parent's key comes from its child), so the walk is repeated over the keys fetched so far
+   * until it asks for no new one: one pass over the spill file per generation.
    */
-  private buildRound(subjects: readonly StorySubject[], first: number, context: ContextSource): Story[] {
-    const build = (entries: EntryLookup) => {
-      const activities = new Map<string, NodeActivity>();
-      return subjects.map((s, k) => buildStory(s, { entries, timeline: (a) => this.timelineOf(first + k, a), activities }, this.bounds));
-    };
-    if (!context.spilled) return build(context.lookupFor(new Set()));
+  private roundLookup(subjects: readonly StorySubject[], context: ContextSource): EntryLookup {
+    if (!context.spilled) return context.lookupFor(new Set());
     let wanted = new Set<string>();
-    // Each pass reaches one generation further up or down the trees; the bound stops a pathological input.
+    let lookup = context.lookupFor(wanted);
+    // The bound stops a pathological input; a tree needs one pass per generation up and down.
     for (let pass = 0; pass < this.bounds.maxDepth + this.bounds.maxChildren + 2; pass++) {
-      const { result, keys } = keysAsked(context.lookupFor(wanted), build);
+      const keys = new Set<string>();
+      for (const s of subjects) storyKeys(s, lookup, this.bounds, keys);
       let grew = false;
       for (const k of keys) if (!wanted.has(k)) grew = true;
-      if (!grew) return result;
+      if (!grew) return lookup;
       wanted = new Set([...wanted, ...keys]);
+      lookup = context.lookupFor(wanted);
     }
-    return build(context.lookupFor(wanted));
+    return lookup;
   }
 }
