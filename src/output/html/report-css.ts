@@ -58,6 +58,7 @@ code { font: 12px/1.35 ui-monospace, Menlo, Consolas, monospace; background: #f3
 .acts li { margin: 1px 0; }
 .warn { color: #8a4b00; background: #fff4e0; border-radius: 3px; padding: 2px 6px; margin: 4px 0; }
 .timeline li.here { font-weight: 600; }
-.timeline a, .contrib summary { cursor: pointer; color: var(--accent); }
+.timeline a, .contrib summary, .chronology summary { cursor: pointer; color: var(--accent); }
+.chronology { margin: 6px 0; }
 .empty { color: var(--muted); padding: 8px; }
 `;

@@ -255,6 +255,7 @@ function renderStory(box, story, row, top) {
     ['suppressed by', a.suppressedBy ? a.suppressedBy.join('; ') : ''], ['repeated', a.repeat ? a.repeat.count + ' times until ' + iso(a.repeat.last) : '']]));
   if (a.processMissing) add(box, el('div', 'warn', 'The event names a process whose creation event is not in the inputs.'));
   if (story.processes.length > 0) { add(box, el('h2', '', 'Process tree')); add(box, tree(story)); }
+  if (story.processes.length > 0) chronology(box, story);
   var lim = story.limits;
   if (lim.truncated) add(box, el('div', 'warn', 'The tree is cut at its depth or child limit.'));
   if (lim.cycles.length) add(box, el('div', 'warn', 'A parent link leads back into the chain (PID reuse?) at ' + lim.cycles.join(', ') + ': the walk stopped there.'));
@@ -279,6 +280,25 @@ function renderStory(box, story, row, top) {
     });
     if (story.contributorCount > story.contributors.length) add(box, el('div', 'count', '... and ' + (story.contributorCount - story.contributors.length) + ' more'));
   }
+}
+// The tree's processes and what they did, in time order: the same story, read as a sequence.
+function chronology(box, story) {
+  var items = [];
+  story.processes.forEach(function (p) {
+    var who = base(p.image) || '?';
+    if (p.started) items.push([Date.parse(p.started), who + ' started' + (p.commandLine ? ': ' + p.commandLine : '')]);
+    p.connections.forEach(function (c) { items.push([c.at, who + ' connected to ' + c.ip + (c.port !== undefined ? ':' + c.port : '') + (c.domain ? ' (' + c.domain + ')' : '')]); });
+    p.dns.forEach(function (d) { if (d.at) items.push([d.at, who + ' resolved ' + d.query + ' → ' + d.answers.join(', ')]); });
+    p.files.forEach(function (f) { items.push([f.at, who + ' wrote ' + f.path]); });
+    p.registry.forEach(function (r) { items.push([r.at, who + ' ' + r.change + ' ' + r.target]); });
+  });
+  if (items.length === 0) return;
+  items.sort(function (x, y) { return x[0] - y[0]; });
+  var d = add(el('details', 'chronology'), el('summary', '', 'In time order (' + items.length + ')'));
+  var ul = el('ul');
+  items.slice(0, 200).forEach(function (it) { add(ul, el('li', '', iso(it[0]) + '  ' + it[1])); });
+  if (items.length > 200) add(ul, el('li', 'count', '... and ' + (items.length - 200) + ' more'));
+  add(box, add(d, ul));
 }
 function tree(story) {
   var kids = new Map(), roots = [];
