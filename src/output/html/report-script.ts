@@ -228,7 +228,15 @@ function chunkOf(i) {
 function storyOf(i) {
   var c = chunkOf(i), p = storyCache.get(c);
   if (!p) { p = inflate(storyEls[c].textContent); storyCache.set(c, p); }
-  return p.then(function (list) { return list[i - Number(storyEls[c].dataset.first)]; });
+  return p.then(function (packed) { return unpackStory(Object.assign({ alert: rows[i] }, packed.stories[i - Number(storyEls[c].dataset.first)]), packed.nodes); });
+}
+// A chunk stores each process node once (see pack-stories.ts): a story names its nodes by index, with their depth.
+function unpackStory(s, nodes) {
+  var out = Object.assign({}, s);
+  out.processes = s.processes.map(function (p) { return Object.assign({ depth: p[1] }, nodes[p[0]]); });
+  out.timeline = s.timeline.map(function (i) { var r = rows[i]; return { index: i, at: r.at, rule: r.rule, level: r.level }; });
+  out.contributors = s.contributors.map(function (c) { return unpackStory(c, nodes); });
+  return out;
 }
 var opening = 0;
 function openStory(i) {

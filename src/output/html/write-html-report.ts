@@ -2,6 +2,7 @@ import type { StoryChunk } from '../../engine/story/story-collector.js';
 import { AttackMatrix, type AttackCell } from './attack-matrix.js';
 import { compressJson } from './compress-blob.js';
 import { embedJson } from './embed-json.js';
+import { packStories } from './pack-stories.js';
 import { REPORT_CSS } from './report-css.js';
 import { REPORT_SCRIPT } from './report-script.js';
 
@@ -62,7 +63,7 @@ export function* renderHtmlReport(info: ReportInfo, chunks: Iterable<StoryChunk>
       attack.add(a.tags);
     }
     yield `<script type="text/plain" data-sm="rows" data-first="${chunk.first}">${compressJson(rows)}</script>\n`;
-    yield `<script type="text/plain" data-sm="stories" data-first="${chunk.first}">${compressJson(chunk.stories)}</script>\n`;
+    yield `<script type="text/plain" data-sm="stories" data-first="${chunk.first}">${compressJson(packStories(chunk.stories))}</script>\n`;
     n++;
   }
   const meta: ReportMeta = { ...info, alerts, suppressed, byLevel: sorted(byLevel), byRule: sorted(byRule), byHost: sorted(byHost), attack: attack.result(), chunks: n };

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Story } from '../../../src/engine/story/story.js';
 import { sigmatch, sigmatchAsync } from '../../cli/run-cli.js';
-import { blobs } from './report-blobs.js';
+import type { PackedStories } from '../../../src/output/html/pack-stories.js';
+import { blobs, storyBlobs } from './report-blobs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sigmatch-hunt-report-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,7 +20,7 @@ async function report(name: string, ...args: string[]): Promise<string> {
 describe('hunt --format html', () => {
   it('gives the example\'s cmstp alert its whole story: explorer → WINWORD → cmd → cmstp, the connection with its domain, the file it wrote', async () => {
     const html = await report('a.html');
-    const stories = blobs(html, 'stories').flat() as Story[];
+    const stories = storyBlobs(html).flat() as Story[];
     expect(stories).toHaveLength(5);
     const s = stories.find((x) => x.alert.rule === 'Outbound Network Connection Initiated By Cmstp.EXE') as Story;
     const chain = s.processes.filter((p) => p.depth <= 0).map((p) => p.image?.split('\\').pop()?.toLowerCase());
@@ -30,15 +31,19 @@ describe('hunt --format html', () => {
     expect(s.timeline.length).toBeGreaterThan(0);
     const corr = stories.find((x) => x.alert.kind === 'correlation') as Story;
     expect(corr.contributors.length).toBeGreaterThan(0);
+    // The alerts share cmstp's tree: the page stores each process once.
+    const packed = blobs(html, 'stories')[0] as PackedStories;
+    const count = (list: readonly Story[]): number => list.reduce((n, x) => n + x.processes.length + count(x.contributors), 0);
+    expect(packed.nodes.length).toBeLessThan(count(stories) / 3);
   });
 
   it('builds the same stories when nearly all context spilled to disk, or with worker threads (and the same bytes twice)', async () => {
     const memory = await report('memory.html');
     const spilled = await report('spilled.html', '--context-limit', '2', '--pending-limit', '1', '--threads', '0');
-    expect(blobs(spilled, 'stories')).toEqual(blobs(memory, 'stories'));
+    expect(storyBlobs(spilled)).toEqual(storyBlobs(memory));
     // Worker threads gather the same story context as the main thread.
     const workers = await report('workers.html', '--threads', '2');
-    expect(blobs(workers, 'stories')).toEqual(blobs(memory, 'stories'));
+    expect(storyBlobs(workers)).toEqual(storyBlobs(memory));
     expect(await report('again.html')).toBe(memory);
   });
 

@@ -5,7 +5,7 @@ import { AttackMatrix } from '../../../src/output/html/attack-matrix.js';
 import { embedJson } from '../../../src/output/html/embed-json.js';
 import { renderHtmlReport, type ReportInfo } from '../../../src/output/html/write-html-report.js';
 import { generatedAtOf } from '../../../src/output/html/write-hunt-report.js';
-import { blobs } from './report-blobs.js';
+import { blobs, storyBlobs } from './report-blobs.js';
 
 const HOSTILE = '</script><script>alert(1)</script><!-- \u2028\u2029 & > ${x} `';
 const info: ReportInfo = { generatedAt: '2026-01-01T00:00:00.000Z', title: HOSTILE, events: 3, files: 1, rulesLoaded: 2 };
@@ -44,7 +44,7 @@ describe('renderHtmlReport', () => {
 
   it('embeds rows and stories that inflate back to the data, and the summary as JSON', () => {
     expect((blobs(html, 'rows')[0] as Array<{ rule: string }>)[0]?.rule).toBe(HOSTILE);
-    expect((blobs(html, 'stories')[0] as Story[])[0]?.alert.commandLine).toBe(HOSTILE);
+    expect((storyBlobs(html)[0] as Story[])[0]?.alert.commandLine).toBe(HOSTILE);
     const meta = JSON.parse((/<script type="application\/json" id="sm-meta">([^<]*)<\/script>/.exec(html) as RegExpExecArray)[1] as string) as { title: string; alerts: number; byRule: unknown; attack: unknown };
     expect(meta.title).toBe(HOSTILE);
     expect(meta.alerts).toBe(1);
