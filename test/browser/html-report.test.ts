@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../bench/chromium.js';
-import type { StoryChunk } from '../../src/engine/story/story-collector.js';
+import { syntheticChunks } from '../../bench/synthetic-report.js';
 import type { Story, StoryAlert } from '../../src/engine/story/story.js';
 import { renderHtmlReport } from '../../src/output/html/write-html-report.js';
 import { sigmatchAsync } from '../cli/run-cli.js';
@@ -82,12 +82,7 @@ describe('hunt --format html, in chromium', () => {
 
   it('a table of 100,000 alerts is virtualised: few rows exist, End reaches the last, search narrows it', async () => {
     const N = 100_000;
-    const chunks: StoryChunk[] = [];
-    for (let first = 0; first < N; first += 5000) {
-      const alerts: StoryAlert[] = Array.from({ length: 5000 }, (_, k) => ({ kind: 'event', at: Date.UTC(2026, 0, 1) + (first + k) * 1000, host: `host-${(first + k) % 50}`, rule: `Rule ${(first + k) % 300}`, ruleId: '', level: (['critical', 'high', 'medium', 'low'] as const)[(first + k) % 4] as string, tags: ['attack.execution', 'attack.t1059'], image: 'C:\\Windows\\System32\\cmd.exe', commandLine: `cmd.exe /c job-${first + k}` }));
-      const stories: Story[] = alerts.map((alert) => ({ alert, processes: [], timeline: [], contributors: [], contributorCount: 0, limits: { truncated: false, cycles: [], missingParents: 0 } }));
-      for (let k = 0; k < 5000; k += 200) chunks.push({ first: first + k, subjects: alerts.slice(k, k + 200).map((alert) => ({ alert, hostKey: alert.host, contributors: [], contributorCount: 0 })), stories: stories.slice(k, k + 200) });
-    }
+    const chunks = syntheticChunks(N);
     const file = join(dir, 'many.html');
     writeFileSync(file, [...renderHtmlReport({ generatedAt: '2026-01-01T00:00:00.000Z', title: 'many', events: N, files: 1, rulesLoaded: 300 }, chunks)].join(''));
     const { page, errors } = await open(file);
