@@ -3,6 +3,7 @@ import type { FieldValue } from '../../event/event.js';
 import { readBody, RequestError, utf8 } from '../http/read-body.js';
 import { sendJson } from '../http/reply.js';
 import { accept, isRefusal, type IngestContext, type IngestProtocolSpec } from './ingest-protocol.js';
+import { decodeOtlpLogsProtobuf, encodeStatus } from './otlp-protobuf.js';
 import { prepareObject, type Prepared } from './prepare-document.js';
 
 type Obj = { [k: string]: FieldValue };
@@ -88,34 +89,42 @@ export function otlpDocuments(request: unknown): Prepared[] {
 }
 
 async function logs(req: IncomingMessage, res: ServerResponse, _u: URL, _p: readonly string[], ctx: IngestContext): Promise<void> {
+  const type = String(req.headers['content-type'] ?? '');
+  // OTLP answers in the request's encoding: an empty ExportLogsServiceResponse, or a google.rpc.Status.
+  const protobuf = /^application\/(x-)?protobuf\b/i.test(type);
+  const reply = (status: number, code: number, message: string, headers: Record<string, string> = {}) => {
+    if (!protobuf) return sendJson(res, status, status === 200 ? { partialSuccess: {} } : { code, message }, headers);
+    const body = status === 200 ? new Uint8Array(0) : encodeStatus(code, message);
+    res.writeHead(status, { 'content-type': 'application/x-protobuf', 'content-length': body.length, ...headers });
+    res.end(body);
+  };
   try {
-    const type = String(req.headers['content-type'] ?? '');
-    if (/^application\/(x-)?protobuf/i.test(type)) {
-      req.resume();
-      throw new RequestError(415, 'OTLP protobuf is not supported yet: set the exporter to JSON (otlphttp: encoding: json)');
-    }
-    if (!/^application\/json\b/i.test(type)) throw new RequestError(415, `content-type '${type}' is not OTLP JSON (application/json)`);
+    if (!protobuf && !/^application\/json\b/i.test(type)) throw new RequestError(415, `content-type '${type}' is not OTLP (application/json or application/x-protobuf)`);
+    const bytes = await readBody(req, ctx.limits);
     let request: unknown;
-    try {
-      request = JSON.parse(utf8(await readBody(req, ctx.limits)));
-    } catch (e) {
-      if (e instanceof RequestError) throw e;
-      throw new RequestError(400, `body is not JSON: ${(e as Error).message}`);
+    if (protobuf) request = decodeOtlpLogsProtobuf(bytes);
+    else {
+      try {
+        request = JSON.parse(utf8(bytes));
+      } catch (e) {
+        if (e instanceof RequestError) throw e;
+        throw new RequestError(400, `body is not JSON: ${(e as Error).message}`);
+      }
     }
     const docs = otlpDocuments(request);
     if (docs.length > 0) {
       const r = await accept(ctx, docs);
-      if (isRefusal(r)) return sendJson(res, r.status === 429 ? 429 : 503, { code: 14, message: r.reason }, { 'retry-after': String(r.retryAfter ?? 5) });
+      if (isRefusal(r)) return reply(r.status === 429 ? 429 : 503, 14, r.reason, { 'retry-after': String(r.retryAfter ?? 5) }); // UNAVAILABLE: retryable
     }
-    sendJson(res, 200, { partialSuccess: {} });
+    reply(200, 0, '');
   } catch (e) {
     if (!(e instanceof RequestError)) throw e;
     ctx.metrics.reject(e.status);
-    sendJson(res, e.status, { code: 3, message: e.message }); // google.rpc.Status, INVALID_ARGUMENT
+    reply(e.status, 3, e.message); // INVALID_ARGUMENT
   }
 }
 
-/** OTLP/HTTP logs, JSON encoding (`POST /v1/logs`). */
+/** OTLP/HTTP logs, JSON and protobuf encodings (`POST /v1/logs`). */
 export const OTLP_LOGS: IngestProtocolSpec = {
   name: 'otlp',
   routes: [{ methods: ['POST'], path: /^\/v1\/logs\/?$/, handle: logs }],
