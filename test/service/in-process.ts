@@ -39,3 +39,15 @@ export async function startTestService(rules: string[], config: Partial<ServiceC
     },
   };
 }
+
+export interface HostAlert {
+  readonly rule: { readonly id: string };
+  readonly process: { readonly command_line?: string };
+}
+
+/** The alerts stored for a host once detection has caught up, through the API. */
+export async function hostAlerts(svc: TestService, host: string): Promise<HostAlert[]> {
+  await svc.caughtUp();
+  const res = await fetch(`${svc.url}/api/alerts?host=${encodeURIComponent(host)}`);
+  return ((await res.json()) as { alerts: HostAlert[] }).alerts;
+}

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from './in-process.js';
+import { hostAlerts as storedAlerts, startTestService, type TestService } from './in-process.js';
 import { networkConnect, noise, processCreate } from './winlogbeat-docs.js';
 
 const run = promisify(execFile);
@@ -14,6 +14,7 @@ const T0 = Date.parse('2026-11-20T09:14:03.512Z');
 const ids = (host: string, record: number) => ({ host, record, guid: '{8c1a7f52-a93b-6739-2a04-000000000042}', pid: 6644, image: 'C:\\Windows\\System32\\cmstp.exe', time: T0 + record });
 
 let svc: TestService;
+const hostAlerts = (host: string) => storedAlerts(svc, host);
 beforeAll(async () => {
   svc = await startTestService([SEED_RULE], { tcp: { host: '127.0.0.1', port: 0 } });
 });
@@ -21,11 +22,6 @@ afterAll(async () => {
   await svc.close();
 });
 
-async function hostAlerts(host: string): Promise<Array<{ rule: { id: string }; process: { command_line?: string } }>> {
-  await svc.caughtUp();
-  const res = await fetch(`${svc.url}/api/alerts?host=${encodeURIComponent(host)}`);
-  return ((await res.json()) as { alerts: Array<{ rule: { id: string }; process: { command_line?: string } }> }).alerts;
-}
 
 /** curl, as an operator would test HEC: status line and body. */
 async function curl(args: string[]): Promise<{ status: number; body: string }> {

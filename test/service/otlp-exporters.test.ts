@@ -6,7 +6,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, SimpleLogRecordProcessor, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeOtlpLogsProtobuf } from '../../src/service/ingest/otlp-protobuf.js';
-import { startTestService, type TestService } from './in-process.js';
+import { hostAlerts as storedAlerts, startTestService, type TestService } from './in-process.js';
 import { networkConnect } from './winlogbeat-docs.js';
 
 /** OpenTelemetry's own log exporters (the SDK a collector or an app uses) against the OTLP endpoint. */
@@ -15,6 +15,7 @@ const RULE_ID = '47c894ee-c2b8-55e8-b332-3ba3ee37e8ce';
 const T0 = Date.parse('2026-11-20T09:14:03.512Z');
 
 let svc: TestService;
+const hostAlerts = (host: string) => storedAlerts(svc, host);
 beforeAll(async () => {
   svc = await startTestService([SEED_RULE]);
 });
@@ -22,11 +23,6 @@ afterAll(async () => {
   await svc.close();
 });
 
-async function hostAlerts(host: string): Promise<Array<{ rule: { id: string }; process: { command_line?: string } }>> {
-  await svc.caughtUp();
-  const res = await fetch(`${svc.url}/api/alerts?host=${encodeURIComponent(host)}`);
-  return ((await res.json()) as { alerts: Array<{ rule: { id: string }; process: { command_line?: string } }> }).alerts;
-}
 
 /** The exporter wrapped so the test sees each export's result (the SDK only logs a failure). */
 function recording(exporter: LogRecordExporter): { exporter: LogRecordExporter; results: ExportResult[] } {
