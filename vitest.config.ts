@@ -10,5 +10,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Two test files at once. vitest's default on 2 cores is one (cores - 1), which leaves a core idle through
+    // the long single-threaded files (the SQL differentials run one database thread each).
+    maxWorkers: 2,
+    minWorkers: 1,
   },
 });
