@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { InvalidArgumentError, Option } from 'commander';
 import { formatDiagnostic } from '../diagnostics.js';
 import { RuleSet } from '../engine/rule-set.js';
@@ -9,6 +11,7 @@ import type { CommandSpec } from './command.js';
 import { builtinRulesDir } from './hunt.js';
 import { examples, intOption, noCacheOption, repeatable } from './option-values.js';
 import { parsePlaceholders } from './placeholders.js';
+import { UsageError } from './usage-error.js';
 
 interface ServeOptions {
   readonly rules?: string[];
@@ -25,6 +28,28 @@ interface ServeOptions {
   readonly cache: boolean;
   /** False with --no-detect-thread. */
   readonly detectThread: boolean;
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+}
+
+/** --tls-cert and --tls-key: both or neither; each file read here so an error names it. */
+function readTls(o: ServeOptions): ServiceConfig['tls'] {
+  if (o.tlsCert === undefined && o.tlsKey === undefined) return undefined;
+  if (o.tlsCert === undefined || o.tlsKey === undefined) throw new UsageError('--tls-cert and --tls-key go together: give both (PEM files) or neither');
+  const read = (flag: string, file: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (e) {
+      throw new UsageError(`${flag} ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  };
+  const tls = { cert: read('--tls-cert', o.tlsCert), key: read('--tls-key', o.tlsKey) };
+  try {
+    createSecureContext(tls);
+  } catch (e) {
+    throw new UsageError(`--tls-cert ${o.tlsCert} / --tls-key ${o.tlsKey}: not a PEM certificate and its private key (${(e as Error).message})`);
+  }
+  return tls;
 }
 
 const parsed = <T>(parse: (v: string) => T | undefined, what: string) => (v: string): T => {
@@ -51,6 +76,8 @@ export const serve: CommandSpec = {
       .addOption(repeatable('--placeholder <name=values>', 'values for %NAME% under |expand, comma-separated; repeatable (default: none)'))
       .addOption(noCacheOption())
       .option('--no-detect-thread', 'match on the main thread between requests instead of in a worker thread')
+      .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain); needs --tls-key (default: plain HTTP)')
+      .option('--tls-key <file>', 'the PEM private key of --tls-cert (default: plain HTTP)')
       .addHelpText(
         'after',
         `\nTokens come from the environment, never the command line: SIGMATCH_INGEST_TOKEN (required on ingest when set;\nBearer, Basic password, ApiKey or Splunk form) and SIGMATCH_API_TOKEN (Bearer, required on /api when set; without it\n/api answers this machine only).\n` +
@@ -62,6 +89,7 @@ export const serve: CommandSpec = {
   async run(paths, options, io) {
     // Commander hands a command without arguments its options first (and the Command second).
     const o = (Array.isArray(paths) ? options : paths) as unknown as ServeOptions;
+    const tls = readTls(o);
     const collection = loadRules(o.rules ?? [builtinRulesDir()], { placeholders: parsePlaceholders(o.placeholder), cache: o.cache });
     const errors: Array<{ rule: string; reason: string }> = [];
     for (const d of collection.diagnostics) {
@@ -86,13 +114,14 @@ export const serve: CommandSpec = {
       esVersion: o.esVersion ?? DEFAULT_CONFIG.esVersion,
       contextCapacity: o.contextLimit ?? DEFAULT_CONFIG.contextCapacity,
       detectThread: o.detectThread,
+      ...(tls !== undefined ? { tls } : {}),
       ...(env['SIGMATCH_INGEST_TOKEN'] ? { ingestToken: env['SIGMATCH_INGEST_TOKEN'] } : {}),
       ...(env['SIGMATCH_API_TOKEN'] ? { apiToken: env['SIGMATCH_API_TOKEN'] } : {}),
     };
     const rules = ruleSet.rules.map((r) => r.rule);
     const service = await startService(config, ruleSet, { documents: { rules, filters: collection.filters }, loaded: ruleSet.rules.length, errors }, { error: (m) => io.err(`sigmatch serve: ${m}\n`) });
     const host = service.address.host.includes(':') ? `[${service.address.host}]` : service.address.host;
-    io.err(`sigmatch serve: listening on http://${host}:${service.address.port}${service.tcpAddress !== undefined ? ` and tcp ${service.tcpAddress.host}:${service.tcpAddress.port}` : ''}; ${ruleSet.rules.length} rules (${errors.length} not loaded); data in ${o.data}\n`);
+    io.err(`sigmatch serve: listening on ${tls !== undefined ? 'https' : 'http'}://${host}:${service.address.port}${service.tcpAddress !== undefined ? ` and tcp ${service.tcpAddress.host}:${service.tcpAddress.port}` : ''}; ${ruleSet.rules.length} rules (${errors.length} not loaded); data in ${o.data}\n`);
     await new Promise<void>((done) => {
       const stop = (signal: string) => {
         process.off('SIGINT', onInt);

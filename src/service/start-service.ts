@@ -1,4 +1,6 @@
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createSecureContext } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { RuleSet } from '../engine/rule-set.js';
 import type { SigmaFilter, SigmaRule } from '../rule/model.js';
@@ -44,6 +46,8 @@ const PRUNE_EVERY_MS = 60_000;
 export async function startService(config: ServiceConfig, ruleSet: RuleSet, rules: RuleInfo, log: ServiceLog): Promise<RunningService> {
   const now = Date.now;
   const started = now();
+  // A certificate and key that do not load (or do not belong together) fail here, before anything is opened.
+  if (config.tls !== undefined) createSecureContext({ cert: config.tls.cert, key: config.tls.key });
   const db = openDatabase(config.dataDir);
   const journal = new Journal(db, { maxBacklog: config.maxBacklog, now });
   const store = new AlertStore(db);
@@ -103,18 +107,20 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
       { name: 'sigmatch_rule_errors', help: 'Rules that did not load.', type: 'gauge', samples: [{ value: rules.errors.length }] },
     ];
   };
-  const server: Server = createServer(
-    { requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 65_000 },
-    createApp({
-      ingest,
-      protocols: Object.values(INGEST_PROTOCOLS),
-      store,
-      health: { health, metrics: metricFamilies },
-      ...(config.ingestToken !== undefined ? { ingestToken: config.ingestToken } : {}),
-      ...(config.apiToken !== undefined ? { apiToken: config.apiToken } : {}),
-      onError: (e, req) => log.error(`${req.method} ${req.url}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
-    }),
-  );
+  const timeouts = { requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 65_000 };
+  const app = createApp({
+    ingest,
+    protocols: Object.values(INGEST_PROTOCOLS),
+    store,
+    health: { health, metrics: metricFamilies },
+    ...(config.ingestToken !== undefined ? { ingestToken: config.ingestToken } : {}),
+    ...(config.apiToken !== undefined ? { apiToken: config.apiToken } : {}),
+    onError: (e, req) => log.error(`${req.method} ${req.url}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+  });
+  // An https.Server is an http.Server with TLS below it: the app and the rest of the lifecycle are the same.
+  const server: Server = config.tls === undefined ? createServer(timeouts, app) : createHttpsServer({ ...timeouts, cert: config.tls.cert, key: config.tls.key }, app);
+  // A client that fails the handshake (plain HTTP to the TLS port, a bad certificate) is its own problem, not the service's.
+  server.on('tlsClientError', (e: Error) => log.error(`TLS handshake failed: ${e.message}`));
   let tcp: TcpListener | undefined;
   try {
     await new Promise<void>((done, fail) => {

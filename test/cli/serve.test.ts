@@ -1,10 +1,14 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from '@elastic/elasticsearch';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServe, type ServeProcess } from '../service/serve-process.js';
 import { sigmatch, sigmatchAsync } from './run-cli.js';
 
+const run = promisify(execFile);
 const dirs: string[] = [];
 const children: ServeProcess[] = [];
 const tmp = (prefix: string) => {
@@ -70,5 +74,47 @@ describe('sigmatch serve', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--listen/);
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+  });
+
+  it('serves HTTPS with --tls-cert/--tls-key: the Elasticsearch client ships over TLS, curl reads the alert; plain HTTP to it fails and the service goes on', async () => {
+    const dir = tmp('sigmatch-serve-tls-');
+    const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
+    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1']);
+    const s = await startServe(['--data', tmp('sigmatch-serve-data-'), '--no-cache', '--tls-cert', cert, '--tls-key', key]);
+    children.push(s);
+    expect(s.url).toMatch(/^https:/);
+    const plain = await fetch(s.url.replace('https:', 'http:') + '/').then(() => 'answered', () => 'refused');
+    expect(plain).toBe('refused');
+    const client = new Client({ node: s.url, tls: { ca: readFileSync(cert) } });
+    try {
+      const doc = { '@timestamp': '2026-11-20T09:14:05.020Z', winlog: { channel: 'Microsoft-Windows-Sysmon/Operational', computer_name: 'WS-TLS', event_id: '3', record_id: 2, event_data: { Image: 'C:\\Windows\\System32\\cmstp.exe', Initiated: 'true', DestinationIp: '203.0.113.50' } } };
+      const result = await client.helpers.bulk({ datasource: [doc], onDocument: () => ({ create: { _index: 'winlogbeat-9.1.3' } }) });
+      expect(result.successful).toBe(1);
+    } finally {
+      await client.close();
+    }
+    let body = '';
+    for (let i = 0; i < 100 && !body.includes('WS-TLS'); i++) {
+      body = (await run('curl', ['-s', '--cacert', cert, `${s.url}/api/alerts?host=WS-TLS`])).stdout;
+      if (!body.includes('WS-TLS')) await new Promise((r) => setTimeout(r, 30));
+    }
+    expect((JSON.parse(body) as { alerts: Array<{ rule: { id: string } }> }).alerts.map((a) => a.rule.id)).toEqual(['47c894ee-c2b8-55e8-b332-3ba3ee37e8ce']);
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+  });
+
+  it('refuses half a TLS setup and files that are not a certificate and key, naming them', async () => {
+    const dir = tmp('sigmatch-serve-tls-bad-');
+    const junk = join(dir, 'junk.pem');
+    writeFileSync(junk, 'not a certificate\n');
+    const half = await sigmatchAsync(['serve', '--data', tmp('sigmatch-serve-data-'), '--tls-cert', junk]);
+    expect(half.code).toBe(2);
+    expect(half.stderr).toContain('--tls-cert and --tls-key go together');
+    const bad = await sigmatchAsync(['serve', '--data', tmp('sigmatch-serve-data-'), '--tls-cert', junk, '--tls-key', junk]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`--tls-cert ${junk} / --tls-key ${junk}: not a PEM certificate and its private key`);
+    expect(bad.stderr).not.toMatch(/at .*\.js:\d+/);
+    const missing = await sigmatchAsync(['serve', '--data', tmp('sigmatch-serve-data-'), '--tls-cert', join(dir, 'nope.pem'), '--tls-key', junk]);
+    expect(missing.stderr).toContain(`--tls-cert ${join(dir, 'nope.pem')}: cannot read it (ENOENT)`);
   });
 });

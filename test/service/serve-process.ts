@@ -30,11 +30,11 @@ export function startServe(args: string[], env: Record<string, string> = {}): Pr
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (t: string) => {
       err += t;
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
+      const m = /listening on (https?):\/\/127\.0\.0\.1:(\d+)/.exec(err);
       if (m !== null) {
         clearTimeout(timer);
-        const port = Number(m[1]);
-        done({ child, port, url: `http://127.0.0.1:${port}`, stderr: () => err, exited });
+        const port = Number(m[2]);
+        done({ child, port, url: `${m[1]}://127.0.0.1:${port}`, stderr: () => err, exited });
       }
     });
     child.stdout.resume();
