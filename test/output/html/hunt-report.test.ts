@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -31,6 +31,11 @@ describe('hunt --format html', () => {
     expect(s.timeline.length).toBeGreaterThan(0);
     const corr = stories.find((x) => x.alert.kind === 'correlation') as Story;
     expect(corr.contributors.length).toBeGreaterThan(0);
+    // The whole story as a reviewed file: UPDATE_GOLDEN=1 rewrites it after a deliberate change.
+    const golden = join(__dirname, '../../engine/story/golden/example-cmstp.json');
+    if (process.env['UPDATE_GOLDEN'] === '1') writeFileSync(golden, JSON.stringify(s, null, 2) + '\n');
+    expect(existsSync(golden), `${golden} is missing: run with UPDATE_GOLDEN=1 to write it`).toBe(true);
+    expect(s).toEqual(JSON.parse(readFileSync(golden, 'utf8')));
     // The alerts share cmstp's tree: the page stores each process once.
     const packed = blobs(html, 'stories')[0] as PackedStories;
     const count = (list: readonly Story[]): number => list.reduce((n, x) => n + x.processes.length + count(x.contributors), 0);
