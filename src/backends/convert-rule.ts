@@ -16,16 +16,25 @@ export interface ConvertedRule {
 }
 
 /**
- * Converts one rule: its logsource as the pipeline resolves it (the same condition the engine adds) AND its detection,
- * field names mapped for the target, rendered in the target's dialect.
+ * Converts one rule: its logsource as the pipeline resolves it (the same condition the engine adds, or the target's
+ * table for it) AND its detection, field names mapped for the target, rendered in the target's dialect; once for
+ * each place the target keeps those events.
  */
 export function convertRule(rule: SigmaRule, backend: BackendSpec, target: string, logsource: (rule: SigmaRule) => LogsourceResolution): ConvertedRule {
+  const named = `rule '${rule.title}' (${rule.id ?? 'no id'})`;
   const resolved = logsource(rule);
-  if ('reason' in resolved) return { rule, diagnostics: [error('convert-logsource', `rule '${rule.title}' (${rule.id ?? 'no id'}): ${resolved.reason}`, rule.span)] };
+  if ('reason' in resolved) return { rule, diagnostics: [error('convert-logsource', `${named}: ${resolved.reason}`, rule.span)] };
+  const placement = backend.place(rule, resolved.condition);
+  if (placement.kind === 'refused') return { rule, diagnostics: [error(placement.code, `${named} cannot be converted to ${target}: ${placement.reason}`, rule.span)] };
   const lowered = lowerRule(rule);
   if (lowered.diagnostics.some((d) => d.severity === 'error')) return { rule, diagnostics: lowered.diagnostics };
-  const full: MatchNode = { kind: 'and', children: [lowerLogsource(resolved.condition), lowered.ir] };
-  const rendered = renderCondition(rule, mapFields(full, backend.fields), backend.dialect, target);
-  const diagnostics = [...lowered.diagnostics, ...rendered.diagnostics];
-  return rendered.condition === undefined ? { rule, diagnostics } : { rule, query: backend.query(rendered.condition), diagnostics };
+  const diagnostics = [...lowered.diagnostics];
+  const conditions: string[] = [];
+  for (const source of placement.sources) {
+    const full: MatchNode = source.logsource === undefined ? lowered.ir : { kind: 'and', children: [lowerLogsource(source.logsource), lowered.ir] };
+    const rendered = renderCondition(rule, mapFields(full, source.fields), source.dialect, target);
+    diagnostics.push(...rendered.diagnostics);
+    if (rendered.condition !== undefined) conditions.push(rendered.condition);
+  }
+  return conditions.length < placement.sources.length ? { rule, diagnostics } : { rule, query: placement.query(conditions), diagnostics };
 }

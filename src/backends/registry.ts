@@ -1,4 +1,6 @@
 import type { BackendSpec } from './backend-spec.js';
+import { KQL_DEFENDER } from './kql/defender-backend.js';
+import { KQL_SENTINEL } from './kql/sentinel-backend.js';
 import { sqlBackend } from './sql/sql-backend.js';
 import { DUCKDB } from './sql/duckdb.js';
 import { POSTGRES } from './sql/postgres.js';
@@ -8,6 +10,8 @@ export const BACKENDS = {
   postgres: sqlBackend(POSTGRES, 'PostgreSQL 15+: the sigma_events table, event as JSONB'),
   duckdb: sqlBackend(DUCKDB, 'DuckDB: the sigma_events table, event as JSON'),
   sqlite: sqlBackend(SQLITE, 'SQLite 3.38+: the sigma_events table, event as JSON text'),
+  'kql-defender': KQL_DEFENDER,
+  'kql-sentinel': KQL_SENTINEL,
 } satisfies Record<string, BackendSpec>;
 
 export type TargetName = keyof typeof BACKENDS;

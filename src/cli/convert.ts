@@ -26,7 +26,7 @@ export const convert: CommandSpec = {
       .argument('<path...>', 'rule files and folders (folders recursively: every .yml and .yaml file)')
       .addOption(new Option('--target <target>', 'query language and schema').choices(TARGET_NAMES).makeOptionMandatory())
       .addOption(choiceOption('--format <format>', 'plain: the queries, each under a comment naming its rule; json: one listing (rule, query, diagnostics)', ['plain', 'json'], 'plain'))
-      .option('--output <dir>', 'write into this folder (plain: one <rule id>.sql a rule; json: <target>.json) instead of stdout (default: stdout)')
+      .option('--output <dir>', 'write into this folder (plain: one <rule id>.sql or .kql a rule; json: <target>.json) instead of stdout (default: stdout)')
       .addOption(repeatable('--placeholder <name=values>', 'values for %NAME% under |expand, comma-separated; repeatable (default: none, an error)'))
       .addOption(noCacheOption())
       .addHelpText(
@@ -34,6 +34,7 @@ export const convert: CommandSpec = {
         examples([
           ['sigmatch convert --target postgres rules/', 'the built-in pack as PostgreSQL queries over the sigma_events table'],
           ['sigmatch convert --target duckdb --format json --output out/ sigma/rules/windows', 'a JSON listing of every rule, converted or refused with the reason'],
+          ['sigmatch convert --target kql-defender --output kql/ rules/', 'Defender XDR advanced hunting queries (Device* tables), one .kql file a rule'],
         ]),
       ),
   run(positionals, options, io) {
@@ -71,7 +72,10 @@ export const convert: CommandSpec = {
         const base = (r.rule.id ?? r.rule.title).replace(/[^A-Za-z0-9._-]+/g, '_');
         const n = (names.get(base) ?? 0) + 1;
         names.set(base, n);
-        sinks.write(`${n === 1 ? base : `${base}-${n}`}.sql`, `-- ${r.rule.title.replace(/\s+/g, ' ')} (${r.rule.id ?? 'no id'}) ${r.rule.file}\n${r.query};\n`);
+        const head = `${r.rule.title.replace(/\s+/g, ' ')} (${r.rule.id ?? 'no id'}) ${r.rule.file}`;
+        // SQL statements end with `;`; a KQL query is the whole text (a `;` would start a second statement).
+        const text = backend.extension === 'sql' ? `-- ${head}\n${r.query};\n` : `// ${head}\n${r.query}\n`;
+        sinks.write(`${n === 1 ? base : `${base}-${n}`}.${backend.extension}`, text);
       }
     }
     for (const d of diagnostics) io.err(formatDiagnostic(d, loaded.sources) + '\n');

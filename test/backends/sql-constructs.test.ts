@@ -4,7 +4,7 @@ import { DuckDbStore } from '../../src/backends/db/duckdb-store.js';
 import type { EventStore } from '../../src/backends/db/event-store.js';
 import { PostgresStore } from '../../src/backends/db/postgres-store.js';
 import { SqliteStore } from '../../src/backends/db/sqlite-store.js';
-import { BACKENDS, type TargetName } from '../../src/backends/registry.js';
+import { BACKENDS } from '../../src/backends/registry.js';
 import { eventRow } from '../../src/backends/sql/events-table.js';
 import { RuleSet } from '../../src/engine/rule-set.js';
 import { eventFromObject } from '../../src/event/event.js';
@@ -19,7 +19,7 @@ const events = adversarialEvents().map((f) => normalizeWindowsEvent(eventFromObj
 const rows = events.map((e, i) => eventRow(e, i + 1));
 
 /** Per construct, on the adversarial rows: the converted query's record ids equal the engine's, or the target refuses it with the expected code. */
-describe.each(['sqlite', 'duckdb', 'postgres'] as const)('%s: each construct matches what the engine matches', (target: TargetName) => {
+describe.each(['sqlite', 'duckdb', 'postgres'] as const)('%s: each construct matches what the engine matches', (target: 'sqlite' | 'duckdb' | 'postgres') => {
   let store: EventStore | undefined;
   let server: TestPostgres | undefined;
   beforeAll(async () => {
