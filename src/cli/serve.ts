@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { InvalidArgumentError, Option } from 'commander';
 import { formatDiagnostic } from '../diagnostics.js';
@@ -6,8 +6,8 @@ import { RuleSet } from '../engine/rule-set.js';
 import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
 import { loadRules } from '../rule/load-rules.js';
 import { DEFAULT_CONFIG, parseDuration, parseHostPort, parseSize, type ServiceConfig } from '../service/service-config.js';
-import { startService } from '../service/start-service.js';
-import type { CommandSpec } from './command.js';
+import { startService, type RuleInfo, type RunningService } from '../service/start-service.js';
+import type { CommandIO, CommandSpec } from './command.js';
 import { builtinRulesDir } from './hunt.js';
 import { examples, intOption, noCacheOption, repeatable } from './option-values.js';
 import { parsePlaceholders } from './placeholders.js';
@@ -30,6 +30,64 @@ interface ServeOptions {
   readonly detectThread: boolean;
   readonly tlsCert?: string;
   readonly tlsKey?: string;
+  /** False with --no-watch. */
+  readonly watch: boolean;
+}
+
+/** Loads and compiles the rules (a file with an error is reported and left out; the others run). */
+function loadServeRules(o: ServeOptions, io: CommandIO): { ruleSet: RuleSet; info: RuleInfo } {
+  const collection = loadRules(o.rules ?? [builtinRulesDir()], { placeholders: parsePlaceholders(o.placeholder), cache: o.cache });
+  const errors: Array<{ rule: string; reason: string }> = [];
+  for (const d of collection.diagnostics) {
+    if (d.severity !== 'error') continue;
+    io.err(formatDiagnostic(d, collection.sources, false) + '\n');
+    errors.push({ rule: d.span?.file ?? '', reason: d.message });
+  }
+  const ruleSet = RuleSet.compile(collection.rules, { filters: collection.filters, logsource: resolveWindowsLogsource });
+  for (const s of ruleSet.skipped) errors.push({ rule: `${s.rule.title} (${s.rule.file})`, reason: s.reason });
+  return { ruleSet, info: { documents: { rules: ruleSet.rules.map((r) => r.rule), filters: collection.filters }, loaded: ruleSet.rules.length, errors } };
+}
+
+/**
+ * Reloads the rules on SIGHUP and when a file under the rule paths changes (debounced; not with --no-watch),
+ * one reload at a time. Returns the function that stops it.
+ */
+function reloadOnChange(o: ServeOptions, io: CommandIO, service: RunningService): () => void {
+  let running: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  const reload = (why: string) => {
+    running = running.then(async () => {
+      try {
+        const { ruleSet, info } = loadServeRules(o, io);
+        await service.reloadRules(ruleSet, info);
+        io.err(`sigmatch serve: rules reloaded (${why}): ${info.loaded} rules (${info.errors.length} not loaded)\n`);
+      } catch (e) {
+        io.err(`sigmatch serve: rules not reloaded (${why}): ${(e as Error).message}; the previous rules keep running\n`);
+      }
+    });
+  };
+  const onHup = () => reload('SIGHUP');
+  process.on('SIGHUP', onHup);
+  const watchers: FSWatcher[] = [];
+  if (o.watch) {
+    for (const path of o.rules ?? [builtinRulesDir()]) {
+      try {
+        const w = watch(path, { recursive: statSync(path).isDirectory() }, () => {
+          clearTimeout(timer);
+          timer = setTimeout(() => reload('a rule file changed'), 300);
+        });
+        w.on('error', (e) => io.err(`sigmatch serve: cannot watch ${path} for changes (${e.message}); SIGHUP still reloads\n`));
+        watchers.push(w);
+      } catch (e) {
+        io.err(`sigmatch serve: cannot watch ${path} for changes (${(e as Error).message}); SIGHUP still reloads\n`);
+      }
+    }
+  }
+  return () => {
+    process.off('SIGHUP', onHup);
+    clearTimeout(timer);
+    for (const w of watchers) w.close();
+  };
 }
 
 /** --tls-cert and --tls-key: both or neither; each file read here so an error names it. */
@@ -78,6 +136,7 @@ export const serve: CommandSpec = {
       .option('--no-detect-thread', 'match on the main thread between requests instead of in a worker thread')
       .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain); needs --tls-key (default: plain HTTP)')
       .option('--tls-key <file>', 'the PEM private key of --tls-cert (default: plain HTTP)')
+      .option('--no-watch', 'reload the rules on SIGHUP only, not when a rule file changes (default: both)')
       .addHelpText(
         'after',
         `\nTokens come from the environment, never the command line: SIGMATCH_INGEST_TOKEN (required on ingest when set;\nBearer, Basic password, ApiKey or Splunk form) and SIGMATCH_API_TOKEN (Bearer, required on /api when set; without it\n/api answers this machine only).\n` +
@@ -90,15 +149,7 @@ export const serve: CommandSpec = {
     // Commander hands a command without arguments its options first (and the Command second).
     const o = (Array.isArray(paths) ? options : paths) as unknown as ServeOptions;
     const tls = readTls(o);
-    const collection = loadRules(o.rules ?? [builtinRulesDir()], { placeholders: parsePlaceholders(o.placeholder), cache: o.cache });
-    const errors: Array<{ rule: string; reason: string }> = [];
-    for (const d of collection.diagnostics) {
-      if (d.severity !== 'error') continue;
-      io.err(formatDiagnostic(d, collection.sources, false) + '\n');
-      errors.push({ rule: d.span?.file ?? '', reason: d.message });
-    }
-    const ruleSet = RuleSet.compile(collection.rules, { filters: collection.filters, logsource: resolveWindowsLogsource });
-    for (const s of ruleSet.skipped) errors.push({ rule: `${s.rule.title} (${s.rule.file})`, reason: s.reason });
+    const { ruleSet, info } = loadServeRules(o, io);
     const env = process.env;
     const maxBody = o.maxBody ?? DEFAULT_CONFIG.maxBodyBytes;
     const config: ServiceConfig = {
@@ -118,10 +169,10 @@ export const serve: CommandSpec = {
       ...(env['SIGMATCH_INGEST_TOKEN'] ? { ingestToken: env['SIGMATCH_INGEST_TOKEN'] } : {}),
       ...(env['SIGMATCH_API_TOKEN'] ? { apiToken: env['SIGMATCH_API_TOKEN'] } : {}),
     };
-    const rules = ruleSet.rules.map((r) => r.rule);
-    const service = await startService(config, ruleSet, { documents: { rules, filters: collection.filters }, loaded: ruleSet.rules.length, errors }, { error: (m) => io.err(`sigmatch serve: ${m}\n`) });
+    const service = await startService(config, ruleSet, info, { error: (m) => io.err(`sigmatch serve: ${m}\n`) });
+    const stopReloading = reloadOnChange(o, io, service);
     const host = service.address.host.includes(':') ? `[${service.address.host}]` : service.address.host;
-    io.err(`sigmatch serve: listening on ${tls !== undefined ? 'https' : 'http'}://${host}:${service.address.port}${service.tcpAddress !== undefined ? ` and tcp ${service.tcpAddress.host}:${service.tcpAddress.port}` : ''}; ${ruleSet.rules.length} rules (${errors.length} not loaded); data in ${o.data}\n`);
+    io.err(`sigmatch serve: listening on ${tls !== undefined ? 'https' : 'http'}://${host}:${service.address.port}${service.tcpAddress !== undefined ? ` and tcp ${service.tcpAddress.host}:${service.tcpAddress.port}` : ''}; ${ruleSet.rules.length} rules (${info.errors.length} not loaded); data in ${o.data}\n`);
     await new Promise<void>((done) => {
       const stop = (signal: string) => {
         process.off('SIGINT', onInt);
@@ -134,6 +185,7 @@ export const serve: CommandSpec = {
       process.on('SIGINT', onInt);
       process.on('SIGTERM', onTerm);
     });
+    stopReloading();
     await service.stop();
     io.err('sigmatch serve: stopped\n');
     return 0;

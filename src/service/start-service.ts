@@ -32,6 +32,8 @@ export interface RunningService {
   readonly tcpAddress?: { readonly host: string; readonly port: number };
   readonly journal: Journal;
   readonly store: AlertStore;
+  /** Matches with these rules from now on (process context, journal position and alerts stay); health reports `info`. */
+  reloadRules(ruleSet: RuleSet, info: RuleInfo): Promise<void>;
   /** Stops accepting, lets requests in progress and the detection batch in progress finish, closes the database. */
   stop(): Promise<void>;
 }
@@ -63,14 +65,34 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
     log.error(`detection: ${message}; retrying`);
   };
   // Matching in a worker thread when the rules can be sent there; else on this thread, between requests.
-  let detection: { kick(): void; stop(): Promise<void>; readonly lastReceived: number };
+  let detection: { kick(): void; stop(): Promise<void>; reload(ruleSet: RuleSet, info: RuleInfo): Promise<void>; readonly lastReceived: number };
   if (rules.documents !== undefined && config.detectThread) {
-    detection = await DetectionThread.start(journal, { dataDir: config.dataDir, rules: rules.documents.rules, filters: rules.documents.filters, contextCapacity: config.contextCapacity, onCommit, onError });
+    const thread = await DetectionThread.start(journal, { dataDir: config.dataDir, rules: rules.documents.rules, filters: rules.documents.filters, contextCapacity: config.contextCapacity, onCommit, onError });
+    detection = {
+      kick: () => thread.kick(),
+      stop: () => thread.stop(),
+      reload: (_set, info) => {
+        if (info.documents === undefined) throw new Error('reloading the detection thread needs the rule documents');
+        return thread.reload(info.documents.rules, info.documents.filters);
+      },
+      get lastReceived() {
+        return thread.lastReceived;
+      },
+    };
   } else {
     const loop = new DetectionLoop(journal, store, new LiveDetector(ruleSet, { contextCapacity: config.contextCapacity }), { now, onCommit, onError: (e) => onError(e.message) });
     loop.start();
-    detection = loop;
+    detection = {
+      kick: () => loop.kick(),
+      stop: () => loop.stop(),
+      reload: async (set) => loop.replaceRules(set),
+      get lastReceived() {
+        return loop.lastReceived;
+      },
+    };
   }
+  let ruleInfo = rules;
+  let reloads = 0;
   journal.onAppend = () => detection.kick();
 
   const ingest: IngestContext = { journal, limits: { maxBytes: config.maxBodyBytes, maxDecoded: config.maxDecodedBytes }, metrics, esVersion: config.esVersion, esInstalled: new Map(), hecAcks: new Map() };
@@ -84,7 +106,7 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
       detection: { events: metrics.eventsDetected, lag_events: backlog, lag_seconds: backlog === 0 ? 0 : Math.max(0, (now() - (detection.lastReceived || started)) / 1000), cursor: journal.cursor, last_error: lastError ?? null },
       journal: { events: size.events, bytes: size.bytes, last: journal.lastPosition },
       alerts: store.count(),
-      rules: { loaded: rules.loaded, errors: rules.errors },
+      rules: { loaded: ruleInfo.loaded, errors: ruleInfo.errors, reloads },
     };
   };
   const metricFamilies = (): MetricFamily[] => {
@@ -103,8 +125,8 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
       { name: 'sigmatch_journal_bytes', help: 'Document bytes held in the journal.', type: 'gauge', samples: [{ value: size.bytes }] },
       { name: 'sigmatch_alerts_stored_total', help: 'Alerts stored since start.', type: 'counter', samples: [{ value: metrics.alertsStored }] },
       { name: 'sigmatch_alerts', help: 'Alerts in the store.', type: 'gauge', samples: [{ value: store.count() }] },
-      { name: 'sigmatch_rules_loaded', help: 'Rules running.', type: 'gauge', samples: [{ value: rules.loaded }] },
-      { name: 'sigmatch_rule_errors', help: 'Rules that did not load.', type: 'gauge', samples: [{ value: rules.errors.length }] },
+      { name: 'sigmatch_rules_loaded', help: 'Rules running.', type: 'gauge', samples: [{ value: ruleInfo.loaded }] },
+      { name: 'sigmatch_rule_errors', help: 'Rules that did not load.', type: 'gauge', samples: [{ value: ruleInfo.errors.length }] },
     ];
   };
   const timeouts = { requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 65_000 };
@@ -156,6 +178,11 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
     ...(tcp !== undefined ? { tcpAddress: tcp.address } : {}),
     journal,
     store,
+    async reloadRules(set, info) {
+      await detection.reload(set, info);
+      ruleInfo = info;
+      reloads++;
+    },
     async stop() {
       clearInterval(pruneTimer);
       const closed = new Promise<void>((done) => server.close(() => done()));

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startServe, type ServeProcess } from '../service/serve-process.js';
+import { caughtUp, startServe, type ServeProcess } from '../service/serve-process.js';
 import { sigmatch, sigmatchAsync } from './run-cli.js';
 
 const run = promisify(execFile);
@@ -116,5 +116,54 @@ describe('sigmatch serve', () => {
     expect(bad.stderr).not.toMatch(/at .*\.js:\d+/);
     const missing = await sigmatchAsync(['serve', '--data', tmp('sigmatch-serve-data-'), '--tls-cert', join(dir, 'nope.pem'), '--tls-key', junk]);
     expect(missing.stderr).toContain(`--tls-cert ${join(dir, 'nope.pem')}: cannot read it (ENOENT)`);
+  });
+
+  it('reloads rules on SIGHUP and on a file change, keeping process context and stored alerts; a broken rule is reported and the others run', async () => {
+    const rules = tmp('sigmatch-serve-reload-');
+    const pack = resolve(__dirname, '../../rules');
+    copyFileSync(join(pack, 'net_connection_win_cmstp_initiated_connection.yml'), join(rules, 'cmstp.yml'));
+    const s = await startServe(['--rules', rules, '--data', tmp('sigmatch-serve-data-'), '--no-cache']);
+    children.push(s);
+    const sysmon = (host: string, record: number, eventId: number, data: Record<string, string>) => ({ '@timestamp': new Date(Date.parse('2026-11-20T09:14:00Z') + record * 1000).toISOString(), winlog: { channel: 'Microsoft-Windows-Sysmon/Operational', computer_name: host, event_id: String(eventId), record_id: record, event_data: data } });
+    const ship = async (doc: object) => expect((await fetch(`${s.url}/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(doc) })).status).toBe(200);
+    const xwizard = 'C:\\Windows\\System32\\xwizard.exe';
+    const guid = '{8c1a7f52-a93b-6739-2a04-0000000000aa}';
+    // Before the reload: xwizard starts (context only: no rule for it is loaded) and connects out: no alert.
+    await ship(sysmon('WS-RELOAD', 1, 1, { ProcessGuid: guid, ProcessId: '700', Image: xwizard, CommandLine: 'xwizard RunWizard /taero /u {7940acf8-60ba-4213-a7c3-f3b400ee266d}', ParentImage: 'C:\\Windows\\explorer.exe' }));
+    await ship(sysmon('WS-RELOAD', 2, 3, { ProcessGuid: guid, ProcessId: '700', Image: xwizard, Initiated: 'true', DestinationIp: '203.0.113.60', DestinationPort: '443' }));
+    const alerts = async (host: string) => {
+      await caughtUp(s.url);
+      return ((await (await fetch(`${s.url}/api/alerts?host=${host}`)).json()) as { alerts: Array<{ rule: { id: string }; process: { command_line?: string } }> }).alerts;
+    };
+    expect(await alerts('WS-RELOAD')).toEqual([]);
+    const waitFor = async (re: RegExp, from: number) => {
+      for (let i = 0; i < 300 && !re.test(s.stderr().slice(from)); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(s.stderr().slice(from)).toMatch(re);
+    };
+    // The xwizard rule is added and a broken file beside it: SIGHUP.
+    const xwRule = readFileSync(join(pack, 'net_connection_win_xwizard_initiated_connection.yml'), 'utf8');
+    writeFileSync(join(rules, 'broken.yml'), 'title: Broken\nlogsource:\n    category: process_creation\n    product: windows\ndetection:\n    sel:\n        Image|endswith: x\n    condition: sel and nothing\n');
+    writeFileSync(join(rules, 'xwizard.yml'), xwRule);
+    let from = s.stderr().length;
+    s.child.kill('SIGHUP');
+    await waitFor(/rules reloaded \((SIGHUP|a rule file changed)\): 2 rules \(1 not loaded\)/, from);
+    // The same process connects again: the new rule fires, and the process started before the reload is its story.
+    await ship(sysmon('WS-RELOAD', 3, 3, { ProcessGuid: guid, ProcessId: '700', Image: xwizard, Initiated: 'true', DestinationIp: '203.0.113.61', DestinationPort: '443' }));
+    const after = await alerts('WS-RELOAD');
+    const xwId = /^id: (\S+)/m.exec(xwRule)?.[1];
+    expect(after.map((a) => a.rule.id)).toEqual([xwId]);
+    expect(after[0]?.process.command_line).toContain('xwizard RunWizard');
+    const health = (await (await fetch(`${s.url}/api/health`)).json()) as { rules: { loaded: number; errors: Array<{ rule: string }>; reloads: number } };
+    expect(health.rules.loaded).toBe(2);
+    expect(health.rules.errors.map((e) => e.rule).join(' ')).toContain('broken.yml');
+    // A file change alone reloads too: the cmstp rule removed.
+    from = s.stderr().length;
+    rmSync(join(rules, 'cmstp.yml'));
+    await waitFor(/rules reloaded \(a rule file changed\): 1 rules \(1 not loaded\)/, from);
+    await ship(sysmon('WS-RELOAD2', 4, 3, { Image: 'C:\\Windows\\System32\\cmstp.exe', Initiated: 'true', DestinationIp: '203.0.113.62' }));
+    expect(await alerts('WS-RELOAD2')).toEqual([]);
+    expect(await alerts('WS-RELOAD')).toHaveLength(1);
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import type { Journal } from '../journal/journal.js';
 import type { AlertStore, StoredAlert } from '../store/alert-store.js';
 import { documentEvent, type Doc } from '../event/document-event.js';
+import type { RuleSet } from '../../engine/rule-set.js';
 import type { LiveDetector } from './live-detector.js';
 
 export interface DetectionLoopOptions {
@@ -44,6 +45,11 @@ export class DetectionLoop {
   ) {
     this.batch = options.batch ?? 2000;
     this.now = options.now ?? Date.now;
+  }
+
+  /** Rules reloaded: between batches (this runs on the loop's own thread), so no batch sees two rule sets. */
+  replaceRules(ruleSet: RuleSet): void {
+    this.detector.replaceRules(ruleSet);
   }
 
   /** Rebuilds the process context from the rows before the cursor, then starts following the journal. */

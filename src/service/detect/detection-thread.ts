@@ -24,6 +24,7 @@ export class DetectionThread {
   events = 0;
   lastReceived = 0;
   private stopped: (() => void) | undefined;
+  private reloaded: Array<() => void> = [];
 
   private constructor(
     private readonly worker: Worker,
@@ -72,6 +73,9 @@ export class DetectionThread {
       case 'stopped':
         this.stopped?.();
         return;
+      case 'reloaded':
+        this.reloaded.shift()?.();
+        return;
       default: {
         const never: never = m;
         throw new Error(`unknown message ${JSON.stringify(never)}`);
@@ -85,6 +89,13 @@ export class DetectionThread {
 
   kick(): void {
     this.send({ kind: 'kick' });
+  }
+
+  /** Sends new rules and filters; resolves once the thread matches with them (its process context stays). */
+  reload(rules: readonly SigmaRule[], filters: readonly SigmaFilter[]): Promise<void> {
+    const done = new Promise<void>((r) => this.reloaded.push(r));
+    this.send({ kind: 'reload', rules: serialize(rules.map(withoutRaw)), filters: serialize(filters.map(withoutRaw)) });
+    return done;
   }
 
   /** Lets the batch in progress commit, then ends the thread. */

@@ -19,17 +19,19 @@ export interface DetectionWorkerData {
 }
 
 /** Main → worker. */
-export type ToDetection = { readonly kind: 'kick' } | { readonly kind: 'stop' };
+export type ToDetection = { readonly kind: 'kick' } | { readonly kind: 'stop' } | { readonly kind: 'reload'; readonly rules: Uint8Array; readonly filters: Uint8Array };
 /** Worker → main. */
 export type FromDetection =
   | { readonly kind: 'ready'; readonly cursor: number }
   | { readonly kind: 'commit'; readonly cursor: number; readonly events: number; readonly alerts: number; readonly lastReceived: number }
   | { readonly kind: 'error'; readonly message: string }
+  | { readonly kind: 'reloaded' }
   | { readonly kind: 'stopped' };
 
 const data = workerData as DetectionWorkerData;
 const post = (m: FromDetection) => parentPort?.postMessage(m);
-const ruleSet = RuleSet.compile(deserialize(data.rules) as SigmaRule[], { filters: deserialize(data.filters) as SigmaFilter[], logsource: resolveWindowsLogsource });
+const compile = (rules: Uint8Array, filters: Uint8Array) => RuleSet.compile(deserialize(rules) as SigmaRule[], { filters: deserialize(filters) as SigmaFilter[], logsource: resolveWindowsLogsource });
+const ruleSet = compile(data.rules, data.filters);
 // Its own connection: the main thread's writes the journal; this one reads it and writes alerts and the cursor.
 const db = openDatabase(data.dataDir, { durable: false });
 const journal = new Journal(db);
@@ -39,7 +41,10 @@ const loop = new DetectionLoop(journal, new AlertStore(db), new LiveDetector(rul
 });
 parentPort?.on('message', (m: ToDetection) => {
   if (m.kind === 'kick') loop.kick();
-  else
+  else if (m.kind === 'reload') {
+    loop.replaceRules(compile(m.rules, m.filters));
+    post({ kind: 'reloaded' });
+  } else
     void loop.stop().then(() => {
       db.close();
       post({ kind: 'stopped' });

@@ -35,15 +35,21 @@ export interface LiveDetectorOptions {
  */
 export class LiveDetector {
   private readonly index: ProcessIndex;
-  private readonly ruleIndex: Map<object, number>;
+  private ruleIndex: Map<object, number>;
   /** Alerts a Sigma filter suppressed since start (not stored). */
   suppressed = 0;
 
   constructor(
-    private readonly ruleSet: RuleSet,
+    private ruleSet: RuleSet,
     options: LiveDetectorOptions = {},
   ) {
     this.index = new ProcessIndex({ capacity: options.contextCapacity ?? 200_000 });
+    this.ruleIndex = new Map(ruleSet.rules.map((r, i) => [r, i]));
+  }
+
+  /** Matches with other rules and filters from the next event on; the process context stays. */
+  replaceRules(ruleSet: RuleSet): void {
+    this.ruleSet = ruleSet;
     this.ruleIndex = new Map(ruleSet.rules.map((r, i) => [r, i]));
   }
 
