@@ -17,7 +17,7 @@ const TARGETS = ['kql-defender', 'kql-sentinel'] as const;
  * diagnostic allowed. The refusals are counted by their reason.
  */
 describe.runIf(corpusAvailable())('KQL: every converted query parses and type-checks', () => {
-  let rules: SigmaRule[] = [];
+  let rules: readonly SigmaRule[] = [];
   let check: (q: string) => KqlDiagnostic[];
   const tally = new Map<string, { converted: number; refused: Map<string, number> }>(TARGETS.map((t) => [t, { converted: 0, refused: new Map() }]));
   beforeAll(async () => {

@@ -74,8 +74,10 @@ export function kqlDialect(source: KqlSource): Dialect {
     constant: (v) => (v ? 'true' : 'false'),
     field: fieldTest,
     fieldAnyOf: (name, tests) => {
-      const f = source.special === undefined ? source.field(name) : undefined;
-      if (f === undefined || numeric(f)) return join(tests.map((t) => fieldTest(name, t)), 'or');
+      const first = tests[0];
+      if (first !== undefined && source.special?.(name, first) !== undefined) return join(tests.map((t) => fieldTest(name, t)), 'or');
+      const f = source.field(name);
+      if (numeric(f)) return join(tests.map((t) => test(f, t)), 'or');
       const x = text(f);
       const folded = tests.flatMap((t) => (t.kind === 'eq' && !t.cased ? [kqlString(t.value)] : []));
       const cased = tests.flatMap((t) => (t.kind === 'eq' && t.cased ? [kqlString(t.value)] : []));
