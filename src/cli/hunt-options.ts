@@ -10,7 +10,7 @@ export interface HuntOptions {
   readonly status?: string;
   readonly tags?: string;
   /** Undefined when not given: the site configuration's, else table. */
-  readonly format?: 'table' | 'jsonl' | 'csv';
+  readonly format?: 'table' | 'jsonl' | 'csv' | 'html';
   readonly config?: string;
   readonly output?: string;
   readonly recover?: true;
@@ -40,7 +40,7 @@ export function defineHuntOptions(command: Command): Command {
     .addOption(new Option('--min-level <level>', 'lowest rule level to load (default: the site configuration\'s min-level, else informational)').choices(LEVELS))
     .option('--status <list>', 'rule statuses to load, comma-separated (default: all but deprecated and unsupported)')
     .option('--tags <list>', 'load only rules with one of these tags, comma-separated (default: any tag)')
-    .addOption(new Option('--format <format>', 'alert output format; jsonl writes ECS documents (default: the site configuration\'s output.format, else table)').choices(['table', 'jsonl', 'csv']))
+    .addOption(new Option('--format <format>', 'alert output format; jsonl writes ECS documents; html writes a self-contained report with each alert\'s story (needs --output) (default: the site configuration\'s output.format, else table)').choices(['table', 'jsonl', 'csv', 'html']))
     .option('--config <file>', 'site configuration: rules, filters, placeholders, min-level, per-rule levels and disables, output defaults; options given here win (default: sigmatch.yml in the working folder, if any)')
     .option('--output <file>', 'write alerts to this file (default: stdout)')
     .option('--recover', 'also carve records from EVTX slack space (default: off)')

@@ -16,6 +16,7 @@ import { listInputs } from '../formats/read-input.js';
 import { alertToCsv, csvHeader } from '../output/write-csv.js';
 import { alertToEcsLine } from '../output/write-jsonl.js';
 import { alertToLine } from '../output/write-table.js';
+import { generatedAtOf, storySubjectLine, writeHuntReport } from '../output/html/write-hunt-report.js';
 import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
 import { LEVELS, type Level, type RuleMetadata, type SigmaCorrelation, type SigmaFilter, type SigmaRule } from '../rule/model.js';
 import { loadRules } from '../rule/load-rules.js';
@@ -74,6 +75,7 @@ export const hunt: CommandSpec = {
       ...(given.groupWindow === undefined && config?.output.groupWindowMs !== undefined ? { groupWindow: config.output.groupWindowMs } : {}),
     };
     const format = values.format ?? 'table';
+    if (format === 'html' && values.output === undefined) throw new UsageError('--format html needs --output FILE (the report is one self-contained HTML file)');
     const selection: Selection = { minLevel: values.minLevel ?? config?.minLevel ?? 'informational', statuses: split(values.status), tags: split(values.tags) };
     const placeholders = sitePlaceholders(config, parsePlaceholders(values.placeholder));
 
@@ -131,15 +133,15 @@ export const hunt: CommandSpec = {
       sortBytes: values.sortLimit,
     };
     const color = io.color && values.output === undefined;
-    const render = format === 'table' ? (a: AnyAlert) => alertToLine(a, color) + '\n' : format === 'jsonl' ? alertToEcsLine : alertToCsv;
+    const render = format === 'html' ? storySubjectLine : format === 'table' ? (a: AnyAlert) => alertToLine(a, color) + '\n' : format === 'jsonl' ? alertToEcsLine : alertToCsv;
     const session = new HuntSession(compiledRules, render, spill, limits, correlator === undefined ? undefined : { correlator, silentRules: plan.silentRules }, { filters, show: values.showSuppressed === true }, values.groupWindow === undefined ? undefined : { windowMs: values.groupWindow });
     const totalBytes = sizes.reduce((n, s) => n + s, 0);
     const started = Date.now();
     const progress = new Progress(io, !values.quiet && io.interactive);
     // ECS output shows every field of the event: its JSON text is made where the event was read.
     const eventJson = format === 'jsonl';
-    const builder = new BatchBuilder(ruleSet, { eventJson, fields: plan.fields });
-    const pool = threads > 0 && units.some((u) => u.kind === 'task') ? await MatchPool.start(threads, compiledRules, { eventJson, fields: plan.fields, filters }) : undefined;
+    const builder = new BatchBuilder(ruleSet, { eventJson, fields: plan.fields, stories: format === 'html' });
+    const pool = threads > 0 && units.some((u) => u.kind === 'task') ? await MatchPool.start(threads, compiledRules, { eventJson, fields: plan.fields, filters, stories: format === 'html' }) : undefined;
     let bytesDone = 0;
     const tick = (fileIndex: number, bytes: number) => {
       bytesDone += bytes;
@@ -158,7 +160,9 @@ export const hunt: CommandSpec = {
       const out = new Output(values.output, io);
       if (format === 'csv') out.write(csvHeader());
       // Context is resolved once every input is read: the creation event may come later or from another file.
-      for (const bytes of session.finish()) {
+      // The report builds each alert's story from the hunt's context, then writes the one file.
+      if (format === 'html') await writeHuntReport(session.finish(), session.contextSource(), spill, { generatedAt: generatedAtOf(process.env['SOURCE_DATE_EPOCH'], new Date()), title: positionals.join(', '), events: session.events, files: files.length, rulesLoaded: ruleSet.rules.length }, { write: (t) => out.write(t), ready: () => (out.backlogged ? out.ready() : Promise.resolve()) });
+      else for (const bytes of session.finish()) {
         out.writeBytes(bytes);
         if (out.backlogged) await out.ready();
       }

@@ -7,6 +7,7 @@ import { AlertGrouper, groupKey, type AlertGroup } from './alert-grouping.js';
 import { AlertSorter } from './alert-sorter.js';
 import { contextQueryOf, keysOfLine, ProcessIndex, resolveContext, resolveDomain, unpackLine, withDomain, type ContextEntry, type ContextQuery, type EntryLookup, type ProcessContext, type ResolvedContext } from './process-context.js';
 import { parseSpilled, spilledJson, type SpillDir, type SpillFile } from './spill.js';
+import type { ContextSource } from './story/story-collector.js';
 
 /** What reading and matching one piece of input produced, in input order: it may come from a worker thread. */
 export interface MatchBatch {
@@ -405,6 +406,11 @@ export class HuntSession {
     bump(c.byRule, rule.title);
     bump(c.byHost, String(event.fields['Computer'] ?? '?'));
     this.sorter.add(event.timestamp ?? 0, seq, text);
+  }
+
+  /** The context for stories (the HTML report) once every batch is in (finish adds none): memory, plus the spill file for wanted keys. */
+  contextSource(): ContextSource {
+    return { spilled: this.contextSpill !== undefined, lookupFor: (wanted) => (this.contextSpill === undefined ? this.index.lookup : this.withSpilled(wanted)) };
   }
 
   /** Context entries currently in memory (for tests and benchmarks). */

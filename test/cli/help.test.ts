@@ -57,7 +57,7 @@ describe('help, version and usage errors', () => {
   test('option lines state defaults and choices', () => {
     const hunt = optionLines(sigmatch(['hunt', '--help']).stdout);
     // Their defaults come from the site configuration when it gives them, so the help says both.
-    expect(hunt.get('--format')).toMatch(/default: the site configuration's output\.format, else table\) \(one of table, jsonl, csv\)/);
+    expect(hunt.get('--format')).toMatch(/default: the site configuration's output\.format, else table\) \(one of table, jsonl, csv, html\)/);
     expect(hunt.get('--min-level')).toMatch(/else informational\) \(one of informational, low, medium, high, critical\)/);
     expect(hunt.get('--context-limit')).toContain('default: 50000');
     expect(hunt.get('--no-cache')).toBe('do not read or write the parsed-rule cache');
