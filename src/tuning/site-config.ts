@@ -7,7 +7,7 @@ import { parseTimespan } from '../rule/parse-correlation.js';
 import { yaml } from '../rule/yaml-lib.js';
 import { documentBounds, NodeReader } from '../rule/yaml-nodes.js';
 
-export const OUTPUT_FORMATS = ['table', 'jsonl', 'csv'] as const;
+export const OUTPUT_FORMATS = ['table', 'jsonl', 'csv', 'html'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** Output defaults of a site: what `hunt` uses when its options do not say. */
