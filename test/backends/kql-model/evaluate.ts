@@ -1,0 +1,167 @@
+import ipaddr from 'ipaddr.js';
+import { RE2JS } from 're2js';
+import type { Expr } from './parse.js';
+
+/** A KQL scalar as the model holds it: a string is never null (absent is ""), other types may be. */
+export type Value = string | number | boolean | null | { readonly [k: string]: string };
+export type Row = Readonly<Record<string, Value>>;
+
+const regexes = new Map<string, RE2JS>();
+function re2(source: string): RE2JS {
+  let r = regexes.get(source);
+  if (r === undefined) regexes.set(source, (r = RE2JS.compile(source)));
+  return r;
+}
+
+/** KQL's case-insensitive string operators fold case (modelled as Unicode lower case, as the engine does). */
+const fold = (s: string) => s.toLowerCase();
+const str = (v: Value): string => {
+  if (typeof v !== 'string') throw new Error(`expected a string, got ${JSON.stringify(v)}`);
+  return v;
+};
+
+/** KQL's three-valued logic: a comparison with null is null; `where` keeps a row only when its condition is true. */
+export function evaluate(e: Expr, row: Row): Value {
+  switch (e.kind) {
+    case 'lit':
+      return e.value;
+    case 'col': {
+      if (!(e.name in row)) throw new Error(`no column ${e.name}`);
+      return row[e.name] as Value;
+    }
+    case 'index': {
+      const bag = row[e.bag];
+      return bag !== null && typeof bag === 'object' ? (bag[e.key] ?? null) : null;
+    }
+    case 'in': {
+      const x = evaluate(e.left, row);
+      if (x === null) return null;
+      const list = e.list.map((l) => evaluate(l, row));
+      return e.op === 'in~' ? list.some((l) => fold(String(l)) === fold(String(x))) : list.some((l) => l === x);
+    }
+    case 'bin':
+      return binary(e.op, e.left, e.right, row);
+    case 'call':
+      return call(e.name, e.args, row);
+    default: {
+      const never: never = e;
+      return never;
+    }
+  }
+}
+
+function binary(op: string, l: Expr, r: Expr, row: Row): Value {
+  if (op === 'and' || op === 'or') {
+    const a = evaluate(l, row);
+    const b = evaluate(r, row);
+    if (op === 'and') return a === false || b === false ? false : a === null || b === null ? null : true;
+    return a === true || b === true ? true : a === null || b === null ? null : false;
+  }
+  const a = evaluate(l, row);
+  const b = evaluate(r, row);
+  if (a === null || b === null) return null;
+  switch (op) {
+    case '==':
+      return a === b;
+    case '!=':
+      return a !== b;
+    case '=~':
+      return fold(str(a)) === fold(str(b));
+    case '>':
+      return (a as number) > (b as number);
+    case '>=':
+      return (a as number) >= (b as number);
+    case '<':
+      return (a as number) < (b as number);
+    case '<=':
+      return (a as number) <= (b as number);
+    case 'contains':
+      return fold(str(a)).includes(fold(str(b)));
+    case 'contains_cs':
+      return str(a).includes(str(b));
+    case 'startswith':
+      return fold(str(a)).startsWith(fold(str(b)));
+    case 'startswith_cs':
+      return str(a).startsWith(str(b));
+    case 'endswith':
+      return fold(str(a)).endsWith(fold(str(b)));
+    case 'endswith_cs':
+      return str(a).endsWith(str(b));
+    case 'matches regex':
+      return re2(str(b)).matcher(str(a)).find();
+    default:
+      throw new Error(`operator ${op} is not in the model`);
+  }
+}
+
+function call(name: string, args: readonly Expr[], row: Row): Value {
+  const v = args.map((a) => evaluate(a, row));
+  switch (name) {
+    case 'not':
+      return v[0] === null ? null : !v[0];
+    case 'isnull':
+      return v[0] === null;
+    case 'isnotnull':
+      return v[0] !== null;
+    case 'isempty':
+      return v[0] === null || v[0] === '';
+    case 'isnotempty':
+      return !(v[0] === null || v[0] === '');
+    case 'tostring':
+      return v[0] === null ? '' : typeof v[0] === 'object' ? JSON.stringify(v[0]) : String(v[0]);
+    case 'todouble': {
+      const s = typeof v[0] === 'string' ? v[0].trim() : v[0];
+      const n = typeof s === 'number' ? s : s === null || s === '' ? NaN : Number(s);
+      return Number.isFinite(n) ? n : null;
+    }
+    case 'coalesce':
+      return v.find((x) => x !== null) ?? null;
+    case 'trim': {
+      // trim(regex, text): every leading and trailing match of the regex removed.
+      const [re, s] = [str(v[0] as Value), str(v[1] as Value)];
+      let out = s;
+      const lead = re2(`^(?:${re})`);
+      const trail = re2(`(?:${re})$`);
+      for (let m = lead.matcher(out); m.find() && m.end() > 0; m = lead.matcher(out)) out = out.slice(m.end());
+      for (let m = trail.matcher(out); m.find() && m.start() < out.length; m = trail.matcher(out)) out = out.slice(0, m.start());
+      return out;
+    }
+    case 'substring':
+      return str(v[0] as Value).slice(v[1] as number, v[2] === undefined ? undefined : (v[1] as number) + (v[2] as number));
+    case 'strcat':
+      return v.map((x) => (x === null ? '' : String(x))).join('');
+    case 'iff':
+      return v[0] === true ? (v[1] as Value) : (v[2] as Value);
+    case 'case': {
+      for (let i = 0; i + 1 < v.length; i += 2) if (v[i] === true) return v[i + 1] as Value;
+      return v[v.length - 1] as Value;
+    }
+    case 'ipv4_is_in_range':
+      return ipv4InRange(str(v[0] as Value), str(v[1] as Value));
+    case 'ipv6_is_match':
+      return ipv6Match(str(v[0] as Value), str(v[1] as Value));
+    default:
+      throw new Error(`function ${name} is not in the model`);
+  }
+}
+
+/** Documented: null when the address or the range is not IPv4 text. */
+function ipv4InRange(ip: string, range: string): Value {
+  if (!ipaddr.IPv4.isValidFourPartDecimal(ip)) return null;
+  const [net, bits] = ipaddr.IPv4.parseCIDR(range);
+  return ipaddr.IPv4.parse(ip).match(net, bits);
+}
+
+/** Documented: IPv4 text is taken as its IPv4-mapped IPv6 form; null when either side is no address. */
+function ipv6Match(ip: string, range: string): Value {
+  const six = (t: string): ipaddr.IPv6 | undefined => {
+    if (ipaddr.IPv4.isValidFourPartDecimal(t)) return ipaddr.IPv4.parse(t).toIPv4MappedAddress();
+    return ipaddr.IPv6.isValid(t) ? ipaddr.IPv6.parse(t) : undefined;
+  };
+  const [netText, bitsText] = range.split('/');
+  const a = six(ip);
+  const net = six(netText ?? '');
+  if (a === undefined || net === undefined) return null;
+  const bits = bitsText === undefined ? 128 : Number(bitsText) + (ipaddr.IPv4.isValidFourPartDecimal(netText ?? '') ? 96 : 0);
+  return a.match(net, bits);
+}
