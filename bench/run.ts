@@ -323,6 +323,11 @@ lines.push(...tuningLines);
 const hostile = spawnSync('node', [resolve('dist/bench/hostile-inputs.js'), ...(values['hostile-before'] !== undefined ? ['--before', values['hostile-before']] : [])], { encoding: 'utf8', maxBuffer: 16 << 20 });
 if (hostile.status === 0) lines.push('', ...hostile.stdout.trimEnd().split('\n'));
 else lines.push('', `Hostile inputs: the benchmark failed (exit ${hostile.status}): ${hostile.stderr.slice(-500)}`);
+// The HTML report (issue 16): the hunt-size corpus hunted to a report, opened in headless chromium.
+const report = spawnSync('node', [resolve('dist/bench/report-bench.js'), '--size', label(huntSize), ...(existsSync(sigmahq) ? ['--rules', sigmahq] : [])], { encoding: 'utf8', maxBuffer: 16 << 20 });
+lines.push('', `### The HTML report (\`hunt --format html\`, ${existsSync(sigmahq) ? 'every SigmaHQ rule' : 'built-in pack'}, opened in headless chromium at 1280×800)`, '');
+if (report.status === 0) lines.push(...report.stdout.trimEnd().split('\n'));
+else lines.push(`The report benchmark failed (exit ${report.status}): ${report.stderr.slice(-500)}`);
 lines.push('', `Built-in pack, ${truthNote}.`);
 if (missed.length > 0 || extra.length > 0) lines.push('', `Missed records: ${missed.map((m) => m.record).join(', ') || 'none'}; extra records: ${extra.join(', ') || 'none'}.`);
 if (ruleLoad.length > 0) lines.push(...ruleLoadLines(ruleLoad, loadRuns, loadRulesDir === sigmahq ? 'every SigmaHQ rule' : loadRulesDir));

@@ -33,6 +33,9 @@ test('bench smoke: a small run prints both tables; readers agree, the pack meets
   expect(out).toMatch(/^\| every SigmaHQ rule \+ the pack with the built-in correlations \| \d+ \| [\d.]+ \| \d+ \| \d+ \| \d+ \| [\d.]+% \|/m);
   expect(out).toMatch(/^\| pack \+ a correlation of one group per connection, 4MB \| .* \| \d+ items in [1-9]\d* groups \|$/m);
   expect(out).toMatch(/^\| the pack with 100 filter entries \| .* \| [\d.]+% \| goal ≥ 90% \|$/m);
+  // The HTML report row: the hunt-size corpus hunted to a report and opened in chromium.
+  expect(out).toMatch(/### The HTML report/);
+  expect(out).toMatch(/^\| 2MB \(rules: [^)]+\) \| \d+ \| [1-9]\d* \| [\d.]+ \| \d+ \| [\d.]+ \| \d+ ms \| \d+ ms \| \d+ ms \| \d+ ms \|$/m);
   // Rule loading cold, warm and without the cache, for hunt and check.
   expect(out.split('\n').filter((l) => /^\| (hunt|check) \| \d+ \| (cold|warm|off) \| [\d.]+ \| [\d.]+ \|/.test(l))).toHaveLength(6);
 }, 300_000);
