@@ -5,6 +5,7 @@ import { convert } from './convert.js';
 import { dump } from './dump.js';
 import { explain } from './explain.js';
 import { hunt } from './hunt.js';
+import { load } from './load.js';
 import { serve } from './serve.js';
 import { tune } from './tune.js';
 
@@ -13,6 +14,7 @@ export const COMMANDS = {
   check,
   dump,
   convert,
+  load,
   explain,
   baseline,
   tune,
