@@ -5,64 +5,74 @@ import { resolveWindowsLogsource } from '../../src/pipeline/windows-logsources.j
 import { corpusAvailable } from '../helpers.js';
 import { BATCHES, prepareDifferential, type BatchRecord, type Differential } from './differential.js';
 import { defenderRows, type DefenderRow } from './kql-model/defender-rows.js';
-import { evaluate } from './kql-model/evaluate.js';
+import { evaluate, type Row } from './kql-model/evaluate.js';
 import { parseExpr } from './kql-model/parse.js';
+import { runModelQuery } from './kql-model/run-query.js';
+import { sentinelRows } from './kql-model/sentinel-rows.js';
 import { reportRecord } from './report-record.js';
 
+const TARGETS = ['kql-defender', 'kql-sentinel'] as const;
+type Tables = ReadonlyMap<string, ReadonlyArray<{ id: number; row: Row }>>;
+
 /**
- * Layer 4 of the notes' §9, MODELLED (no Defender here): the differential corpus as Defender rows, every converted
- * kql-defender query run by a small interpreter of exactly the KQL we emit (KQL's documented case rules, null
- * propagation, RE2), its record ids compared with the engine's. Agreement here is evidence about our model of KQL,
- * not about Defender itself.
+ * Layer 4 of the notes' §9, MODELLED (no Defender or Sentinel here): the differential corpus as the target's rows,
+ * every converted query run by a small interpreter of exactly the KQL we emit (KQL's documented case rules, null
+ * propagation, RE2), its record ids compared with the engine's. Agreement here is evidence about our model of KQL
+ * and of the tables, not about the services themselves.
  */
-describe.skipIf(!corpusAvailable())('kql-defender (modelled): converted queries find what the engine finds', () => {
+describe.skipIf(!corpusAvailable())('KQL (modelled): converted queries find what the engine finds', () => {
   let d: Differential;
-  let byTable: Map<string, DefenderRow[]>;
-  let left: Set<number>;
-  const records: BatchRecord[] = [];
-  let nonEmpty = 0;
+  const data = new Map<string, { tables: Tables; left: Set<number> }>();
+  const records = new Map<string, BatchRecord[]>(TARGETS.map((t) => [t, []]));
+  const nonEmpty = new Map<string, number>(TARGETS.map((t) => [t, 0]));
   beforeAll(async () => {
     d = await prepareDifferential();
-    const { rows, unrepresentable } = defenderRows(d.corpus.events);
-    left = unrepresentable;
-    byTable = new Map();
-    for (const r of rows) byTable.set(r.table, [...(byTable.get(r.table) ?? []), r]);
+    const defender = defenderRows(d.corpus.events);
+    const byTable = new Map<string, DefenderRow[]>();
+    for (const r of defender.rows) byTable.set(r.table, [...(byTable.get(r.table) ?? []), r]);
+    data.set('kql-defender', { tables: byTable, left: defender.unrepresentable });
+    const sentinel = sentinelRows(d.corpus.events);
+    data.set('kql-sentinel', { tables: new Map([['Event', sentinel.Event], ['SecurityEvent', sentinel.SecurityEvent]]), left: sentinel.unrepresentable });
   }, 120_000);
   afterAll(() => {
-    if (records.length === BATCHES) reportRecord('kql-defender-modelled', records);
+    for (const [target, r] of records) if (r.length === BATCHES) reportRecord(`${target}-modelled`, r);
   });
   for (let i = 0; i < BATCHES; i++) {
     test(`rule batch ${i + 1} of ${BATCHES}`, () => {
       const size = Math.ceil(d.rules.length / BATCHES);
-      const record: BatchRecord = { converted: 0, agreeing: 0, disagreeing: [], refused: [] };
-      for (const compiled of d.rules.slice(i * size, (i + 1) * size)) {
-        const name = `${compiled.rule.id ?? compiled.rule.title} ${compiled.rule.file.replace(/^.*\/rules\//, 'rules/')}`;
-        const converted = convertRule(compiled.rule, BACKENDS['kql-defender'], 'kql-defender', resolveWindowsLogsource);
-        if (converted.query === undefined) {
-          record.refused.push({ rule: name, reason: converted.diagnostics.map((x) => `${x.code}: ${x.message.replace(/^rule '.*?' \(.*?\)(: | cannot be converted to kql-defender: )/, '')}`).join('; ') });
-          continue;
+      for (const target of TARGETS) {
+        const { tables, left } = data.get(target) as { tables: Tables; left: Set<number> };
+        const record: BatchRecord = { converted: 0, agreeing: 0, disagreeing: [], refused: [] };
+        for (const compiled of d.rules.slice(i * size, (i + 1) * size)) {
+          const name = `${compiled.rule.id ?? compiled.rule.title} ${compiled.rule.file.replace(/^.*\/rules\//, 'rules/')}`;
+          const converted = convertRule(compiled.rule, BACKENDS[target], target, resolveWindowsLogsource);
+          if (converted.query === undefined) {
+            record.refused.push({ rule: name, reason: converted.diagnostics.map((x) => `${x.code}: ${x.message.replace(/^rule '.*?' \(.*?\)(: | cannot be converted to [\w-]+: )/, '')}`).join('; ') });
+            continue;
+          }
+          record.converted++;
+          const got = runModelQuery(converted.query, tables);
+          const want = (d.expected.get(compiled) ?? []).filter((id) => !left.has(id));
+          if (want.length > 0) nonEmpty.set(target, (nonEmpty.get(target) ?? 0) + 1);
+          const g = new Set(got);
+          const w = new Set(want);
+          if (got.length === want.length && got.every((x) => w.has(x))) record.agreeing++;
+          else record.disagreeing.push({ rule: name, reason: `query matched ${got.length}, engine ${want.length}; only the query: [${got.filter((x) => !w.has(x)).slice(0, 8).join(', ')}], only the engine: [${want.filter((x) => !g.has(x)).slice(0, 8).join(', ')}]` });
         }
-        record.converted++;
-        const [table, ...wheres] = converted.query.split('\n| where ');
-        const conditions = wheres.map(parseExpr);
-        const got = (byTable.get(table as string) ?? []).filter((r) => conditions.every((c) => evaluate(c, r.row) === true)).map((r) => r.id);
-        const want = (d.expected.get(compiled) ?? []).filter((id) => !left.has(id));
-        const g = new Set(got);
-        const w = new Set(want);
-        if (want.length > 0) nonEmpty++;
-        if (got.length === want.length && got.every((x) => w.has(x))) record.agreeing++;
-        else record.disagreeing.push({ rule: name, reason: `query matched ${got.length}, engine ${want.length}; only the query: [${got.filter((x) => !w.has(x)).slice(0, 8).join(', ')}], only the engine: [${want.filter((x) => !g.has(x)).slice(0, 8).join(', ')}]` });
+        records.get(target)?.push(record);
+        expect(record.disagreeing, target).toEqual([]);
       }
-      records.push(record);
-      expect(record.disagreeing).toEqual([]);
     }, 60_000);
   }
-  test('the batches converted rules and the rows cover the tables', () => {
-    expect(records.reduce((n, r) => n + r.converted, 0)).toBeGreaterThan(1000);
-    expect([...byTable.keys()].sort()).toEqual(['DeviceFileEvents', 'DeviceImageLoadEvents', 'DeviceNetworkEvents', 'DeviceProcessEvents']);
-    // Agreement on rules that match nothing proves little: many converted rules must find something in the corpus.
-    expect(nonEmpty).toBeGreaterThan(150);
-    console.log(`${nonEmpty} converted rules match at least one event; modelled rows: ${[...byTable].map(([t, r]) => `${t} ${r.length}`).join(', ')}; ${left.size} events left out (no row form)`);
+  test('the batches converted rules, many of which find something, over rows of every table', () => {
+    for (const target of TARGETS) {
+      expect((records.get(target) ?? []).reduce((n, r) => n + r.converted, 0)).toBeGreaterThan(1000);
+      // Agreement on rules that match nothing proves little: many converted rules must find something in the corpus.
+      expect(nonEmpty.get(target)).toBeGreaterThan(150);
+      const { tables, left } = data.get(target) as { tables: Tables; left: Set<number> };
+      for (const rows of tables.values()) expect(rows.length).toBeGreaterThan(0);
+      console.log(`${target}: ${nonEmpty.get(target)} converted rules match at least one event; modelled rows: ${[...tables].map(([t, r]) => `${t} ${r.length}`).join(', ')}; ${left.size} events left out (no row form)`);
+    }
   });
 });
 

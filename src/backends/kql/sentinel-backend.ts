@@ -45,17 +45,21 @@ function eventSource(logsource: LogsourceCondition): RuleSource {
     if (name === 'EventID') return { kind: 'column', expr: 'EventID', type: 'int' };
     if (name === 'Computer') return { kind: 'column', expr: 'Computer', type: 'string' };
     if (name === 'Provider_Name') return { kind: 'column', expr: 'Source', type: 'string' };
+    if (name === 'Level') return { kind: 'column', expr: 'EventLevel', type: 'int' };
     checkName(name);
     return { kind: 'column', expr: `tostring(${BAG}[${kqlString(name)}])`, type: 'string' };
   };
   return { dialect: kqlDialect({ field }), fields: {}, logsource };
 }
 
-/** The engine's event-data fields as a bag: one pair per <Data Name="…"> element of EventData's XML. */
+/**
+ * The engine's event-data fields as a bag: one pair per <Data Name="…"> element of EventData's XML, the name without
+ * its spaces as the engine's pipeline aliases it ("Threat Name" → ThreatName), so rules' space-less names find it.
+ */
 function eventQuery(condition: string): string {
   return (
     `Event\n| extend SigmaXml = parse_xml(EventData)\n` +
-    `| mv-apply SigmaData = SigmaXml.DataItem.EventData.Data on (summarize ${BAG} = make_bag(bag_pack(tostring(SigmaData["@Name"]), tostring(SigmaData["#text"]))))\n` +
+    `| mv-apply SigmaData = SigmaXml.DataItem.EventData.Data on (summarize ${BAG} = make_bag(bag_pack(replace_string(tostring(SigmaData["@Name"]), " ", ""), tostring(SigmaData["#text"]))))\n` +
     `| where ${condition}`
   );
 }
@@ -96,7 +100,12 @@ function securityField(name: string): KqlField {
   }
 }
 
+/** The EVTX System section as the engine flattens it (flatten-event.ts); the ones Event and SecurityEvent have as columns are mapped above. */
+const SYSTEM = /^(Provider|EventID|Version|Level|Task|Opcode|Keywords|TimeCreated|EventRecordID|Correlation|Execution|Channel|Computer|Security)(_|$)/;
+
 function checkName(name: string): void {
+  if (name.includes(' ')) throw new Refusal('convert-field', `field '${name}' has a space; the event data bag keys names without spaces (as the engine's aliases)`);
+  if (SYSTEM.test(name)) throw new Refusal('convert-field', `field '${name}' is from the event's System section, which has no mapped column in Event or SecurityEvent`);
   if (name.includes('.')) throw new Refusal('convert-field-path', `field '${name}' is a dotted path; event data fields are flat names`);
   if (['md5', 'sha1', 'sha256', 'Imphash'].includes(name)) throw new Refusal('convert-field', `field '${name}' is split out of Sysmon's Hashes by the engine's pipeline; not mapped for Sentinel`);
 }

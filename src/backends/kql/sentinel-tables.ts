@@ -7,7 +7,7 @@ import type { KqlTable } from './kql-columns.js';
  */
 export const EVENT_TABLE: KqlTable = {
   name: 'Event',
-  columns: { TimeGenerated: 'datetime', Source: 'string', EventLog: 'string', Computer: 'string', EventID: 'int', EventLevelName: 'string', UserName: 'string', RenderedDescription: 'string', EventData: 'string' },
+  columns: { TimeGenerated: 'datetime', Source: 'string', EventLog: 'string', Computer: 'string', EventID: 'int', EventLevel: 'int', EventLevelName: 'string', UserName: 'string', RenderedDescription: 'string', EventData: 'string' },
 };
 
 /** The fields of a Security 4688 event (as the engine reads them from EventData), each a SecurityEvent column of that name. */

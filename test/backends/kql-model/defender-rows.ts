@@ -28,7 +28,7 @@ export function defenderRows(events: readonly Event[]): { rows: DefenderRow[]; u
     const f = event.fields;
     // Several channels or event IDs in one event: no row form. Zero-padded IPv4 text (010.1.2.3): KQL's reading of it
     // is undocumented, so the model makes no claim about it.
-    if (typeof f['Channel'] === 'object' || typeof f['EventID'] === 'object' || [f['DestinationIp'], f['SourceIp']].some((v) => typeof v === 'string' && /(^|\.)0[0-9]/.test(v.trim()))) {
+    if (typeof f['Channel'] === 'object' || typeof f['EventID'] === 'object' || undocumentedAddress(f)) {
       unrepresentable.add(i + 1);
       return;
     }
@@ -62,4 +62,9 @@ function cell(v: FieldValue | undefined, text: boolean): Value | undefined {
   if (typeof v === 'number') return v;
   const t = String(v).trim();
   return DECIMAL.test(t) ? Number(t) : null;
+}
+
+/** Zero-padded IPv4 text (010.1.2.3) in an address field: KQL's reading of it is undocumented, so the model makes no claim. */
+export function undocumentedAddress(f: Event['fields']): boolean {
+  return [f['DestinationIp'], f['SourceIp']].some((v) => typeof v === 'string' && /(^|\.)0[0-9]/.test(v.trim()));
 }

@@ -52,10 +52,13 @@ export function evaluate(e: Expr, row: Row): Value {
 
 function binary(op: string, l: Expr, r: Expr, row: Row): Value {
   if (op === 'and' || op === 'or') {
+    // The result is KQL's three-valued one; the right side is skipped only where it cannot change it (speed).
     const a = evaluate(l, row);
+    if (op === 'and' && a === false) return false;
+    if (op === 'or' && a === true) return true;
     const b = evaluate(r, row);
-    if (op === 'and') return a === false || b === false ? false : a === null || b === null ? null : true;
-    return a === true || b === true ? true : a === null || b === null ? null : false;
+    if (op === 'and') return b === false ? false : a === null || b === null ? null : true;
+    return b === true ? true : a === null || b === null ? null : false;
   }
   const a = evaluate(l, row);
   const b = evaluate(r, row);
