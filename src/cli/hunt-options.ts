@@ -31,11 +31,13 @@ export interface HuntOptions {
   /** --group-window, in milliseconds. */
   readonly groupWindow?: number;
   readonly maxRecordSize?: number;
+  /** --db URL: hunt the sigma_events table there instead of files. */
+  readonly db?: string;
 }
 
 export function defineHuntOptions(command: Command): Command {
   return command
-    .argument('<path...>', 'log files and folders: EVTX, JSON, XML (detected from content), folders recursively')
+    .argument('[path...]', 'log files and folders: EVTX, JSON, XML (detected from content), folders recursively (none with --db)')
     .addOption(repeatable('--rules <path>', 'rule file or folder, repeatable; Sigma filters found there apply (default: the built-in pack)'))
     .addOption(new Option('--min-level <level>', 'lowest rule level to load (default: the site configuration\'s min-level, else informational)').choices(LEVELS))
     .option('--status <list>', 'rule statuses to load, comma-separated (default: all but deprecated and unsupported)')
@@ -57,6 +59,7 @@ export function defineHuntOptions(command: Command): Command {
     .option('--no-correlations', 'do not evaluate Sigma correlations; their referenced rules alert as plain rules (default: evaluate them)')
     .option('--only-correlations', 'report correlation alerts only; no rule raises an alert of its own (default: off)')
     .addOption(intOption('--correlation-limit <n>', 'correlation items (matches of referenced rules) held in memory before sorted runs spill to disk (default: 10000)', 1))
+    .option('--db <url>', 'hunt the sigma_events table of a database instead of files (postgres://..., duckdb:FILE, sqlite:FILE; see sigmatch load): the rules are converted and run there (default: hunt the files given)')
     .addOption(noCacheOption())
     .addHelpText(
       'after',

@@ -31,6 +31,10 @@ import { parsePlaceholders } from './placeholders.js';
 import { defaultThreads, planInputs } from '../engine/plan-inputs.js';
 import { runPlan } from '../engine/run-plan.js';
 import { UsageError } from './usage-error.js';
+import { huntDatabase, type DatabaseHunt } from './hunt-db.js';
+import { openEventStore } from './load.js';
+import type { EventStore } from '../backends/db/event-store.js';
+import { EVENTS_TABLE } from '../backends/sql/events-table.js';
 
 /** The built-in rule pack, next to the package (dist/src/cli → rules, or src/cli → rules). */
 export function builtinRulesDir(): string {
@@ -60,6 +64,7 @@ export const hunt: CommandSpec = {
   define: defineHuntOptions,
   async run(positionals, options, io) {
     const given = options as HuntOptions;
+    if (positionals.length === 0 && given.db === undefined) throw new UsageError('missing log paths: give log files or folders to hunt (or --db URL)');
     // The site configuration (--config FILE, else sigmatch.yml here): defaults for what the options do not say.
     const site = loadSiteConfig(process.cwd(), given.config);
     for (const d of site.diagnostics) io.err(formatDiagnostic(d, site.sources, false) + '\n');
@@ -114,6 +119,10 @@ export const hunt: CommandSpec = {
     const spill = new SpillDir();
     const correlator = plan.correlations.length > 0 || values.onlyCorrelations === true ? new Correlator(plan, spill, values.correlationLimit) : undefined;
 
+    if (values.db !== undefined) {
+      if (positionals.length > 0) throw new UsageError('--db hunts the database: give no log paths with it');
+      return huntDb(values.db, compiledRules.filter((r) => userRules.has(r)), filters, format, values, io, spill, closure.correlations.length);
+    }
     const listing = await listInputs(positionals);
     const { files, missing } = listing;
     if (files.length === 0) throw new UsageError(`no input files found in ${positionals.join(', ')}`);
@@ -190,6 +199,54 @@ export const hunt: CommandSpec = {
     return huntExitCode(session.counts.total, outcome);
   },
 };
+
+/** `hunt --db`: the converted rules run in the database, alerts written as a file hunt writes them. */
+async function huntDb(url: string, rules: readonly SigmaRule[], filters: readonly SigmaFilter[], format: string, values: HuntOptions, io: CommandIO, spill: SpillDir, correlations: number): Promise<number> {
+  try {
+    if (format === 'html') throw new UsageError('--format html is not built for --db yet (use table, jsonl or csv)');
+    let store: EventStore;
+    try {
+      store = await openEventStore(url);
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      throw new UsageError(`--db ${url}: cannot open it (${(e as Error).message})`);
+    }
+    const started = Date.now();
+    let result: DatabaseHunt;
+    try {
+      result = await huntDatabase(store, rules, filters);
+    } finally {
+      await store.close();
+    }
+    const color = io.color && values.output === undefined;
+    const render = format === 'table' ? (a: AnyAlert) => alertToLine(a, color) + '\n' : format === 'jsonl' ? alertToEcsLine : alertToCsv;
+    const out = new Output(values.output, io);
+    if (format === 'csv') out.write(csvHeader());
+    const byLevel = new Map<string, number>();
+    const byRule = new Map<string, number>();
+    for (const a of result.alerts) {
+      out.write(render(a));
+      if (out.backlogged) await out.ready();
+      byLevel.set(a.rule.level ?? 'informational', (byLevel.get(a.rule.level ?? 'informational') ?? 0) + 1);
+      byRule.set(a.rule.title, (byRule.get(a.rule.title) ?? 0) + 1);
+    }
+    await out.close();
+    if (!values.quiet) {
+      const lines = [`Hunted ${EVENTS_TABLE} in ${url.replace(/\/\/[^@/]*@/, '//…@')} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${result.ran} rules ran there, ${result.refused.length} could not be converted exactly and did not run; process context from ${result.contextEvents} process starts and DNS answers`];
+      const reasons = new Map<string, number>();
+      for (const r of result.refused) reasons.set(r.reason, (reasons.get(r.reason) ?? 0) + 1);
+      for (const [r, n] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 5)) lines.push(`  ${String(n).padStart(5)}  not run: ${r}`);
+      const total = result.alerts.length;
+      lines.push(`Alerts: ${total}${total > 0 ? ` (${[...LEVELS].reverse().filter((l) => byLevel.has(l)).map((l) => `${byLevel.get(l)} ${l}`).join(', ')})` : ''}`);
+      for (const [r, n] of [...byRule].sort((a, b) => b[1] - a[1]).slice(0, 10)) lines.push(`  ${String(n).padStart(5)}  ${r}`);
+      if (correlations > 0) lines.push(`Correlations: ${correlations} not evaluated (hunt --db runs single rules only)`);
+      io.err(lines.join('\n') + '\n\n');
+    }
+    return result.alerts.length > 0 ? 1 : 0;
+  } finally {
+    spill.dispose();
+  }
+}
 
 /**
  * Writes the alert output in large pieces, to stdout or a file. A file is written by libuv's threads

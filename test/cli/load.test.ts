@@ -88,4 +88,33 @@ describe('sigmatch load --db', () => {
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('expected postgres://USER@HOST:PORT/DB, duckdb:FILE or sqlite:FILE');
   });
+
+  test('hunt --db: the rules run in the database give the file hunt\'s alerts, process context and domain included (PostgreSQL); refusals are listed', async () => {
+    if (pg === undefined) return;
+    await sigmatchAsync(['load', '--db', pg.url, '--fresh', 'examples/']);
+    const fromDb = await sigmatchAsync(['hunt', '--db', pg.url, '--format', 'jsonl']);
+    expect(fromDb.code, fromDb.stderr).toBe(1);
+    const fromFiles = await sigmatchAsync(['hunt', '--no-correlations', '--format', 'jsonl', '--quiet', 'examples/']);
+    // PostgreSQL's JSONB keeps an object's keys in its own order: the event's fields are compared as a set.
+    const canonical = (line: string) => {
+      const doc = JSON.parse(line) as { sigmatch: { event: Record<string, unknown> } };
+      doc.sigmatch.event = Object.fromEntries(Object.entries(doc.sigmatch.event).sort(([x], [y]) => (x < y ? -1 : 1)));
+      return JSON.stringify(doc);
+    };
+    const lines = (t: string) => t.trim().split('\n').map(canonical).sort();
+    expect(lines(fromDb.stdout)).toEqual(lines(fromFiles.stdout));
+    expect(fromDb.stdout).toContain('"domain":"cdn-update.example.net"');
+    expect(fromDb.stderr).toMatch(/rules ran there, 0 could not be converted/);
+    expect(fromDb.stderr).toMatch(/Correlations: \d+ not evaluated/);
+    // DuckDB cannot test the pack's IPv6 ranges offline: those rules are listed as not run, the rest alert.
+    const duck = `duckdb:${join(dir, 'hunt.duckdb')}`;
+    await sigmatchAsync(['load', '--db', duck, 'examples/']);
+    const d = await sigmatchAsync(['hunt', '--db', duck, '--format', 'csv']);
+    expect(d.stderr).toMatch(/12 could not be converted exactly and did not run/);
+    expect(d.stderr).toMatch(/not run: item 'DestinationIp\|cidr'/);
+    expect(d.stdout).toContain('Proxy-Execution Utility Started');
+    const both = await sigmatchAsync(['hunt', '--db', duck, 'examples/']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--db hunts the database: give no log paths with it');
+  });
 });

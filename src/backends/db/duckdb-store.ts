@@ -1,6 +1,6 @@
 import { DuckDBInstance, timestampTZValue, type DuckDBConnection } from '@duckdb/node-api';
 import { EVENTS_TABLE, eventsTableDdl, type EventRow } from '../sql/events-table.js';
-import type { EventStore } from './event-store.js';
+import { eventRowsSql, storedRow, type EventStore, type StoredEventRow } from './event-store.js';
 
 /** The events table in a DuckDB database file (or ':memory:'), written through the appender. */
 export class DuckDbStore implements EventStore {
@@ -40,6 +40,10 @@ export class DuckDbStore implements EventStore {
   async recordIds(query: string): Promise<number[]> {
     const reader = await this.connection.runAndReadAll(query);
     return reader.getRowObjects().map((row) => Number(row['record_id'] as bigint));
+  }
+
+  async eventRows(query: string | undefined): Promise<StoredEventRow[]> {
+    return (await this.connection.runAndReadAll(eventRowsSql('CAST(s.event AS VARCHAR)', 'epoch_ms(s.event_time)', query))).getRowObjects().map((r) => storedRow(r as Record<string, unknown>));
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,27 @@
-import type { EventRow } from '../sql/events-table.js';
+import { EVENTS_TABLE, type EventRow } from '../sql/events-table.js';
+
+export interface StoredEventRow {
+  readonly record_id: number;
+  readonly source_file: string | null;
+  readonly source_record: number | null;
+  /** The fields as JSON text. */
+  readonly event: string;
+  /** event_time in ms since the epoch. */
+  readonly time_ms: number | null;
+}
+
+/** The SELECT behind eventRows, given the target's cast of `event` to JSON text. */
+export function eventRowsSql(eventText: string, timeMs: string, query: string | undefined): string {
+  const where = query === undefined ? '' : ` WHERE s.record_id IN (SELECT record_id FROM (${query}) AS q)`;
+  return `SELECT s.record_id, s.source_file, s.source_record, ${eventText} AS event, ${timeMs} AS time_ms FROM ${EVENTS_TABLE} AS s${where} ORDER BY s.record_id`;
+}
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/** A driver's row as a StoredEventRow (bigints and numeric strings as numbers). */
+export function storedRow(row: Record<string, unknown>): StoredEventRow {
+  return { record_id: Number(row['record_id']), source_file: (row['source_file'] as string | null) ?? null, source_record: num(row['source_record']), event: String(row['event']), time_ms: num(row['time_ms']) };
+}
 
 /** A database holding the events table: rows go in, a converted query's matched record ids come out. */
 export interface EventStore {
@@ -8,5 +31,10 @@ export interface EventStore {
   insert(rows: readonly EventRow[]): Promise<void>;
   /** Runs a converted query and returns the record_id column of its rows, in order. */
   recordIds(query: string): Promise<number[]>;
+  /**
+   * The rows of the events table whose record ids the query returns (all rows when `query` is undefined), with
+   * the event's fields as JSON text, in record order.
+   */
+  eventRows(query: string | undefined): Promise<StoredEventRow[]>;
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { EVENTS_TABLE, eventsTableDdl, type EventRow } from '../sql/events-table.js';
-import type { EventStore } from './event-store.js';
+import { eventRowsSql, storedRow, type EventStore, type StoredEventRow } from './event-store.js';
 
 /** The events table in a PostgreSQL database (a connection string: postgres://user@host:port/db). */
 export class PostgresStore implements EventStore {
@@ -32,6 +32,10 @@ export class PostgresStore implements EventStore {
   async recordIds(query: string): Promise<number[]> {
     const r = await this.client.query<{ record_id: string }>(query);
     return r.rows.map((row) => Number(row.record_id));
+  }
+
+  async eventRows(query: string | undefined): Promise<StoredEventRow[]> {
+    return (await this.client.query<Record<string, unknown>>(eventRowsSql('s.event::text', 'floor(extract(epoch from s.event_time) * 1000)', query))).rows.map(storedRow);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { EVENTS_TABLE, eventsTableDdl, type EventRow } from '../sql/events-table.js';
-import type { EventStore } from './event-store.js';
+import { eventRowsSql, storedRow, type EventStore, type StoredEventRow } from './event-store.js';
 
 /** The events table in a SQLite database file (or ':memory:'). */
 export class SqliteStore implements EventStore {
@@ -30,6 +30,10 @@ export class SqliteStore implements EventStore {
       .prepare(query)
       .all()
       .map((row) => Number((row as { record_id: number | bigint }).record_id));
+  }
+
+  async eventRows(query: string | undefined): Promise<StoredEventRow[]> {
+    return this.db.prepare(eventRowsSql('json(s.event)', 'CAST(round((julianday(s.event_time) - 2440587.5) * 86400000) AS INTEGER)', query)).all().map((r) => storedRow(r as Record<string, unknown>));
   }
 
   async close(): Promise<void> {
