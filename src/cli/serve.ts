@@ -1,4 +1,4 @@
-import { readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { InvalidArgumentError, Option } from 'commander';
 import { formatDiagnostic } from '../diagnostics.js';
@@ -32,20 +32,28 @@ interface ServeOptions {
   readonly tlsKey?: string;
   /** False with --no-watch. */
   readonly watch: boolean;
+  readonly filters?: string[];
 }
 
 /** Loads and compiles the rules (a file with an error is reported and left out; the others run). */
 function loadServeRules(o: ServeOptions, io: CommandIO): { ruleSet: RuleSet; info: RuleInfo } {
-  const collection = loadRules(o.rules ?? [builtinRulesDir()], { placeholders: parsePlaceholders(o.placeholder), cache: o.cache });
+  const placeholders = parsePlaceholders(o.placeholder);
+  const collection = loadRules(o.rules ?? [builtinRulesDir()], { placeholders, cache: o.cache });
+  // The site's filters (--filters), beside those found with the rules; other documents there are not loaded.
+  const tuning = o.filters === undefined ? undefined : loadRules(o.filters, { placeholders, cache: o.cache });
   const errors: Array<{ rule: string; reason: string }> = [];
-  for (const d of collection.diagnostics) {
-    if (d.severity !== 'error') continue;
-    io.err(formatDiagnostic(d, collection.sources, false) + '\n');
-    errors.push({ rule: d.span?.file ?? '', reason: d.message });
+  for (const c of [collection, ...(tuning !== undefined ? [tuning] : [])]) {
+    for (const d of c.diagnostics) {
+      if (d.severity !== 'error') continue;
+      io.err(formatDiagnostic(d, c.sources, false) + '\n');
+      errors.push({ rule: d.span?.file ?? '', reason: d.message });
+    }
   }
-  const ruleSet = RuleSet.compile(collection.rules, { filters: collection.filters, logsource: resolveWindowsLogsource });
+  for (const r of tuning?.rules ?? []) errors.push({ rule: r.file, reason: `'${r.title}' under --filters is a rule, not a filter; it is not loaded (use --rules)` });
+  const filters = [...collection.filters, ...(tuning?.filters ?? [])];
+  const ruleSet = RuleSet.compile(collection.rules, { filters, logsource: resolveWindowsLogsource });
   for (const s of ruleSet.skipped) errors.push({ rule: `${s.rule.title} (${s.rule.file})`, reason: s.reason });
-  return { ruleSet, info: { documents: { rules: ruleSet.rules.map((r) => r.rule), filters: collection.filters }, loaded: ruleSet.rules.length, errors } };
+  return { ruleSet, info: { documents: { rules: ruleSet.rules.map((r) => r.rule), filters }, loaded: ruleSet.rules.length, errors } };
 }
 
 /**
@@ -70,7 +78,7 @@ function reloadOnChange(o: ServeOptions, io: CommandIO, service: RunningService)
   process.on('SIGHUP', onHup);
   const watchers: FSWatcher[] = [];
   if (o.watch) {
-    for (const path of o.rules ?? [builtinRulesDir()]) {
+    for (const path of [...(o.rules ?? [builtinRulesDir()]), ...(o.filters ?? [])]) {
       try {
         const w = watch(path, { recursive: statSync(path).isDirectory() }, () => {
           clearTimeout(timer);
@@ -122,6 +130,7 @@ export const serve: CommandSpec = {
   define: (command) =>
     command
       .addOption(repeatable('--rules <path>', 'rule file or folder, repeatable; Sigma filters found there apply (default: the built-in pack)'))
+      .addOption(repeatable('--filters <path>', 'Sigma filter files or folders (the site\'s tuning), repeatable; reloaded with the rules (default: only the filters beside the rules)'))
       .addOption(new Option('--data <dir>', 'folder of the journal and alert store (sigmatch.db)').default('sigmatch-data'))
       .addOption(new Option('--listen <host:port>', 'HTTP address for ingest and the API; 0.0.0.0 to accept other machines').argParser(address).default(DEFAULT_CONFIG.listen, '127.0.0.1:9200'))
       .addOption(new Option('--tcp <host:port>', 'also accept JSON lines over TCP here (default: off; not acknowledged, see README)').argParser(address))
@@ -149,6 +158,7 @@ export const serve: CommandSpec = {
     // Commander hands a command without arguments its options first (and the Command second).
     const o = (Array.isArray(paths) ? options : paths) as unknown as ServeOptions;
     const tls = readTls(o);
+    for (const f of o.filters ?? []) if (!existsSync(f)) throw new UsageError(`--filters ${f}: no such file or folder`);
     const { ruleSet, info } = loadServeRules(o, io);
     const env = process.env;
     const maxBody = o.maxBody ?? DEFAULT_CONFIG.maxBodyBytes;

@@ -166,4 +166,35 @@ describe('sigmatch serve', () => {
     s.child.kill('SIGTERM');
     expect(await s.exited).toBe(0);
   });
+
+  it('--filters: the site\'s filters gate live alerts, and a filter added later applies after the reload', async () => {
+    const tuning = tmp('sigmatch-serve-filters-');
+    const filter = (title: string, ip: string) => `title: ${title}\nlogsource:\n    category: network_connection\n    product: windows\nfilter:\n    rules: [47c894ee-c2b8-55e8-b332-3ba3ee37e8ce]\n    selection:\n        DestinationIp: '${ip}'\n    condition: not selection\n`;
+    writeFileSync(join(tuning, 'known_cdn.yml'), filter('Known CDN', '203.0.113.50'));
+    const missing = await sigmatchAsync(['serve', '--data', tmp('sigmatch-serve-data-'), '--filters', join(tuning, 'nope')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--filters');
+    const s = await startServe(['--data', tmp('sigmatch-serve-data-'), '--no-cache', '--filters', tuning]);
+    children.push(s);
+    const connect = (record: number, ip: string) => ({ '@timestamp': new Date(Date.parse('2026-11-20T09:14:00Z') + record * 1000).toISOString(), winlog: { channel: 'Microsoft-Windows-Sysmon/Operational', computer_name: 'WS-FILTERS', event_id: '3', record_id: record, event_data: { Image: 'C:\\Windows\\System32\\cmstp.exe', Initiated: 'true', DestinationIp: ip } } });
+    const ship = async (doc: object) => expect((await fetch(`${s.url}/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(doc) })).status).toBe(200);
+    const destinations = async () => {
+      await caughtUp(s.url);
+      const body = (await (await fetch(`${s.url}/api/alerts?host=WS-FILTERS`)).json()) as { alerts: Array<{ destination: { ip: string } }> };
+      return body.alerts.map((a) => a.destination.ip).sort();
+    };
+    await ship(connect(1, '203.0.113.50'));
+    await ship(connect(2, '203.0.113.51'));
+    expect(await destinations()).toEqual(['203.0.113.51']);
+    const from = s.stderr().length;
+    writeFileSync(join(tuning, 'second_cdn.yml'), filter('Second CDN', '203.0.113.51'));
+    s.child.kill('SIGHUP');
+    for (let i = 0; i < 300 && !/rules reloaded/.test(s.stderr().slice(from)); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(s.stderr().slice(from)).toMatch(/rules reloaded/);
+    await ship(connect(3, '203.0.113.51'));
+    await ship(connect(4, '203.0.113.52'));
+    expect(await destinations()).toEqual(['203.0.113.51', '203.0.113.52']);
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+  });
 });
