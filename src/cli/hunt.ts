@@ -32,8 +32,7 @@ import { defaultThreads, planInputs } from '../engine/plan-inputs.js';
 import { runPlan } from '../engine/run-plan.js';
 import { UsageError } from './usage-error.js';
 import { huntDatabase, type DatabaseHunt } from './hunt-db.js';
-import { openEventStore } from './load.js';
-import type { EventStore } from '../backends/db/event-store.js';
+import { openDbOption, shownDbUrl } from './db-option.js';
 import { EVENTS_TABLE } from '../backends/sql/events-table.js';
 
 /** The built-in rule pack, next to the package (dist/src/cli → rules, or src/cli → rules). */
@@ -65,6 +64,7 @@ export const hunt: CommandSpec = {
   async run(positionals, options, io) {
     const given = options as HuntOptions;
     if (positionals.length === 0 && given.db === undefined) throw new UsageError('missing log paths: give log files or folders to hunt (or --db URL)');
+    if (positionals.length > 0 && given.db !== undefined) throw new UsageError('--db hunts the database: give no log paths with it');
     // The site configuration (--config FILE, else sigmatch.yml here): defaults for what the options do not say.
     const site = loadSiteConfig(process.cwd(), given.config);
     for (const d of site.diagnostics) io.err(formatDiagnostic(d, site.sources, false) + '\n');
@@ -114,15 +114,12 @@ export const hunt: CommandSpec = {
     const ruleSet = RuleSet.compile(chosen, { filters, logsource: resolveWindowsLogsource });
     for (const s of ruleSet.skipped) notLoaded.push({ title: s.rule.title, reason: s.reason });
     const compiledRules = ruleSet.rules.map((r) => r.rule);
+    if (values.db !== undefined) return huntDb(values.db, compiledRules.filter((r) => userRules.has(r)), filters, format, values, io, closure.correlations.length);
     const plan = planCorrelations(compiledRules, closure.correlations, { selected: new Set(userCorrelations), selectedRules: userRules, onlyCorrelations: values.onlyCorrelations === true });
     // One spill folder for the hunt session's files and the correlator's.
     const spill = new SpillDir();
     const correlator = plan.correlations.length > 0 || values.onlyCorrelations === true ? new Correlator(plan, spill, values.correlationLimit) : undefined;
 
-    if (values.db !== undefined) {
-      if (positionals.length > 0) throw new UsageError('--db hunts the database: give no log paths with it');
-      return huntDb(values.db, compiledRules.filter((r) => userRules.has(r)), filters, format, values, io, spill, closure.correlations.length);
-    }
     const listing = await listInputs(positionals);
     const { files, missing } = listing;
     if (files.length === 0) throw new UsageError(`no input files found in ${positionals.join(', ')}`);
@@ -142,7 +139,7 @@ export const hunt: CommandSpec = {
       sortBytes: values.sortLimit,
     };
     const color = io.color && values.output === undefined;
-    const render = format === 'html' ? storySubjectLine : format === 'table' ? (a: AnyAlert) => alertToLine(a, color) + '\n' : format === 'jsonl' ? alertToEcsLine : alertToCsv;
+    const render = format === 'html' ? storySubjectLine : alertRenderer(format, color);
     const session = new HuntSession(compiledRules, render, spill, limits, correlator === undefined ? undefined : { correlator, silentRules: plan.silentRules }, { filters, show: values.showSuppressed === true }, values.groupWindow === undefined ? undefined : { windowMs: values.groupWindow });
     const totalBytes = sizes.reduce((n, s) => n + s, 0);
     const started = Date.now();
@@ -201,51 +198,46 @@ export const hunt: CommandSpec = {
 };
 
 /** `hunt --db`: the converted rules run in the database, alerts written as a file hunt writes them. */
-async function huntDb(url: string, rules: readonly SigmaRule[], filters: readonly SigmaFilter[], format: string, values: HuntOptions, io: CommandIO, spill: SpillDir, correlations: number): Promise<number> {
+async function huntDb(url: string, rules: readonly SigmaRule[], filters: readonly SigmaFilter[], format: string, values: HuntOptions, io: CommandIO, correlations: number): Promise<number> {
+  if (format === 'html') throw new UsageError('--format html is not built for --db yet (use table, jsonl or csv)');
+  const store = await openDbOption(url);
+  const started = Date.now();
+  let result: DatabaseHunt;
   try {
-    if (format === 'html') throw new UsageError('--format html is not built for --db yet (use table, jsonl or csv)');
-    let store: EventStore;
-    try {
-      store = await openEventStore(url);
-    } catch (e) {
-      if (e instanceof UsageError) throw e;
-      throw new UsageError(`--db ${url}: cannot open it (${(e as Error).message})`);
-    }
-    const started = Date.now();
-    let result: DatabaseHunt;
-    try {
-      result = await huntDatabase(store, rules, filters);
-    } finally {
-      await store.close();
-    }
-    const color = io.color && values.output === undefined;
-    const render = format === 'table' ? (a: AnyAlert) => alertToLine(a, color) + '\n' : format === 'jsonl' ? alertToEcsLine : alertToCsv;
-    const out = new Output(values.output, io);
-    if (format === 'csv') out.write(csvHeader());
-    const byLevel = new Map<string, number>();
-    const byRule = new Map<string, number>();
-    for (const a of result.alerts) {
-      out.write(render(a));
-      if (out.backlogged) await out.ready();
-      byLevel.set(a.rule.level ?? 'informational', (byLevel.get(a.rule.level ?? 'informational') ?? 0) + 1);
-      byRule.set(a.rule.title, (byRule.get(a.rule.title) ?? 0) + 1);
-    }
-    await out.close();
-    if (!values.quiet) {
-      const lines = [`Hunted ${EVENTS_TABLE} in ${url.replace(/\/\/[^@/]*@/, '//…@')} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${result.ran} rules ran there, ${result.refused.length} could not be converted exactly and did not run; process context from ${result.contextEvents} process starts and DNS answers`];
-      const reasons = new Map<string, number>();
-      for (const r of result.refused) reasons.set(r.reason, (reasons.get(r.reason) ?? 0) + 1);
-      for (const [r, n] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 5)) lines.push(`  ${String(n).padStart(5)}  not run: ${r}`);
-      const total = result.alerts.length;
-      lines.push(`Alerts: ${total}${total > 0 ? ` (${[...LEVELS].reverse().filter((l) => byLevel.has(l)).map((l) => `${byLevel.get(l)} ${l}`).join(', ')})` : ''}`);
-      for (const [r, n] of [...byRule].sort((a, b) => b[1] - a[1]).slice(0, 10)) lines.push(`  ${String(n).padStart(5)}  ${r}`);
-      if (correlations > 0) lines.push(`Correlations: ${correlations} not evaluated (hunt --db runs single rules only)`);
-      io.err(lines.join('\n') + '\n\n');
-    }
-    return result.alerts.length > 0 ? 1 : 0;
+    result = await huntDatabase(store, rules, filters);
   } finally {
-    spill.dispose();
+    await store.close();
   }
+  const color = io.color && values.output === undefined;
+  const render = alertRenderer(format, color);
+  const out = new Output(values.output, io);
+  if (format === 'csv') out.write(csvHeader());
+  const byLevel = new Map<string, number>();
+  const byRule = new Map<string, number>();
+  for (const a of result.alerts) {
+    out.write(render(a));
+    if (out.backlogged) await out.ready();
+    byLevel.set(a.rule.level ?? 'informational', (byLevel.get(a.rule.level ?? 'informational') ?? 0) + 1);
+    byRule.set(a.rule.title, (byRule.get(a.rule.title) ?? 0) + 1);
+  }
+  await out.close();
+  if (!values.quiet) {
+    const lines = [`Hunted ${EVENTS_TABLE} in ${shownDbUrl(url)} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${result.ran} rules ran there, ${result.refused.length} could not be converted exactly and did not run; process context from ${result.contextEvents} process starts and DNS answers`];
+    const reasons = new Map<string, number>();
+    for (const r of result.refused) reasons.set(r.reason, (reasons.get(r.reason) ?? 0) + 1);
+    for (const [r, n] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 5)) lines.push(`  ${String(n).padStart(5)}  not run: ${r}`);
+    const total = result.alerts.length;
+    lines.push(`Alerts: ${total}${total > 0 ? ` (${[...LEVELS].reverse().filter((l) => byLevel.has(l)).map((l) => `${byLevel.get(l)} ${l}`).join(', ')})` : ''}`);
+    for (const [r, n] of [...byRule].sort((a, b) => b[1] - a[1]).slice(0, 10)) lines.push(`  ${String(n).padStart(5)}  ${r}`);
+    if (correlations > 0) lines.push(`Correlations: ${correlations} not evaluated (hunt --db runs single rules only)`);
+    io.err(lines.join('\n') + '\n\n');
+  }
+  return result.alerts.length > 0 ? 1 : 0;
+}
+
+/** One alert as a line of the table, JSONL or CSV output. */
+function alertRenderer(format: string, color: boolean): (a: AnyAlert) => string {
+  return format === 'table' ? (a) => alertToLine(a, color) + '\n' : format === 'jsonl' ? alertToEcsLine : alertToCsv;
 }
 
 /**

@@ -1,13 +1,10 @@
-import { DuckDbStore } from '../backends/db/duckdb-store.js';
-import type { EventStore } from '../backends/db/event-store.js';
-import { PostgresStore } from '../backends/db/postgres-store.js';
-import { SqliteStore } from '../backends/db/sqlite-store.js';
 import { EVENTS_TABLE, eventRow, type EventRow } from '../backends/sql/events-table.js';
 import { formatInputProblem, type InputItem } from '../formats/input-item.js';
 import { failedInputsLine, huntExitCode, InputTally } from '../formats/input-tally.js';
 import { detectFormat, evtxInputItems, listInputs, readInput } from '../formats/read-input.js';
 import { normalizeWindowsEvent } from '../pipeline/normalize-event.js';
 import type { CommandSpec } from './command.js';
+import { openDbOption, shownDbUrl } from './db-option.js';
 import { examples } from './option-values.js';
 import { UsageError } from './usage-error.js';
 
@@ -19,15 +16,6 @@ interface LoadOptions {
 
 /** Rows sent to the database at once: one statement (PostgreSQL) or one appender run (DuckDB) each. */
 const BATCH = 10_000;
-
-/** The database a --db URL names: postgres://…, duckdb:FILE or sqlite:FILE. */
-export async function openEventStore(url: string): Promise<EventStore> {
-  if (/^postgres(ql)?:\/\//i.test(url)) return PostgresStore.connect(url);
-  const m = /^(duckdb|sqlite):(.+)$/i.exec(url);
-  if (m === null) throw new UsageError(`--db ${url}: expected postgres://USER@HOST:PORT/DB, duckdb:FILE or sqlite:FILE`);
-  const file = m[2] as string;
-  return m[1]?.toLowerCase() === 'duckdb' ? DuckDbStore.open(file) : SqliteStore.open(file);
-}
 
 export const load: CommandSpec = {
   summary: 'load EVTX, JSON or XML logs into the sigma_events table of PostgreSQL, DuckDB or SQLite',
@@ -48,13 +36,7 @@ export const load: CommandSpec = {
     const o = options as LoadOptions;
     const listing = await listInputs(positionals);
     if (listing.files.length === 0) throw new UsageError(`no input files found in ${positionals.join(', ')}`);
-    let store: EventStore;
-    try {
-      store = await openEventStore(o.db);
-    } catch (e) {
-      if (e instanceof UsageError) throw e;
-      throw new UsageError(`--db ${o.db}: cannot open it (${(e as Error).message})`);
-    }
+    const store = await openDbOption(o.db);
     const tally = new InputTally(listing);
     for (const m of listing.missing) io.err(`${m}: error input-missing: no such file or folder\n`);
     for (const p of listing.problems) io.err(formatInputProblem(p) + '\n');
@@ -93,7 +75,7 @@ export const load: CommandSpec = {
       await store.close();
     }
     const outcome = tally.outcome();
-    io.err(`Loaded ${loaded} events from ${listing.files.length} files into ${EVENTS_TABLE} (${o.db.replace(/\/\/[^@/]*@/, '//…@')})\n`);
+    io.err(`Loaded ${loaded} events from ${listing.files.length} files into ${EVENTS_TABLE} (${shownDbUrl(o.db)})\n`);
     const failed = failedInputsLine(outcome, 0);
     if (failed !== undefined) io.err(failed.replace(/HUNT/g, 'LOAD').replace('were not hunted', 'were not loaded') + '\n');
     return huntExitCode(0, outcome);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { openEventStore } from '../../src/cli/load.js';
+import { openDbOption as openEventStore } from '../../src/cli/db-option.js';
 import { startTestPostgres, type TestPostgres } from '../backends/postgres-server.js';
 import { sigmatchAsync } from './run-cli.js';
 
