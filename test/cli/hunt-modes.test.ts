@@ -11,14 +11,17 @@ const has = corpusAvailable();
 let dir: string;
 let files: string[];
 const truth: Injected[] = [];
+const HALF = 2400;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'sigmatch-modes-'));
-  // One generated stream split over two files: context for an alert in the second file sits in the first.
-  const all = [...generateEvents(9000, 11, { injectEvery: 120, truth: (i) => truth.push(i) })];
+  // One generated stream split over two files: context for an alert in the second file sits in the first. 4,800
+  // events with a scenario every 64 (75 of them): the modes and limits are what is tested, and each of the file's
+  // sixteen hunts pays for every event with 1,200 rules.
+  const all = [...generateEvents(2 * HALF, 11, { injectEvery: 64, truth: (i) => truth.push(i) })];
   files = [join(dir, 'a.evtx'), join(dir, 'b.evtx')];
-  writeEvtxFile(files[0]!, all.slice(0, 4500));
-  writeEvtxFile(files[1]!, all.slice(4500));
+  writeEvtxFile(files[0]!, all.slice(0, HALF));
+  writeEvtxFile(files[1]!, all.slice(HALF));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -83,7 +86,7 @@ describe.skipIf(!has)('hunt gives the same alerts in every mode', () => {
     expect(truth.filter((t) => !t.alert).length).toBeGreaterThan(15);
     // Record ids restart in the second file: compare (file, record).
     const key = (file: string, record: number) => `${file.endsWith('b.evtx') ? 'b' : 'a'}:${record}`;
-    const expected = attacks.map((t) => (t.record <= 4500 ? key('a', t.record) : key('b.evtx', t.record - 4500))).sort();
+    const expected = attacks.map((t) => (t.record <= HALF ? key('a', t.record) : key('b.evtx', t.record - HALF))).sort();
     expect(alerts.map((a) => key(a.log.file.path, a.log.record)).sort()).toEqual(expected);
     for (const a of alerts) {
       expect(a.process.parent?.executable).toBe('C:\\Windows\\System32\\cmd.exe');
