@@ -1,21 +1,78 @@
-import { EVENTS_TABLE, eventRow, type EventRow } from '../backends/sql/events-table.js';
-import { formatInputProblem, type InputItem } from '../formats/input-item.js';
+import { availableParallelism } from 'node:os';
+import type { EventStore } from '../backends/db/event-store.js';
+import { EVENTS_TABLE, type EventRow } from '../backends/sql/events-table.js';
+import { MatchPool } from '../engine/match-pool.js';
+import { BatchBuilder } from '../engine/match-task.js';
+import { planInputs } from '../engine/plan-inputs.js';
+import { RuleSet } from '../engine/rule-set.js';
+import type { MatchBatch } from '../engine/hunt-session.js';
+import { runPlan, type BatchSink } from '../engine/run-plan.js';
+import { formatInputProblem } from '../formats/input-item.js';
 import { failedInputsLine, huntExitCode, InputTally } from '../formats/input-tally.js';
-import { detectFormat, evtxInputItems, listInputs, readInput } from '../formats/read-input.js';
-import { normalizeWindowsEvent } from '../pipeline/normalize-event.js';
+import { listInputs } from '../formats/read-input.js';
 import type { CommandSpec } from './command.js';
 import { openDbOption, shownDbUrl } from './db-option.js';
-import { examples } from './option-values.js';
+import { examples, intOption } from './option-values.js';
 import { UsageError } from './usage-error.js';
 
 interface LoadOptions {
   readonly db: string;
   readonly fresh?: true;
   readonly recover?: true;
+  readonly threads?: number;
 }
 
 /** Rows sent to the database at once: one statement (PostgreSQL) or one appender run (DuckDB) each. */
 const BATCH = 10_000;
+/** Below this many events (estimated from the inputs' headers and sizes) worker threads do not pay for starting. */
+const WORKERS_FROM = 20_000;
+
+/**
+ * Takes the batches in input order, numbers their rows and writes them in batches of BATCH, one write in flight
+ * while the next batch is read (the workers go on reading meanwhile): reading waits only when a second batch
+ * is full before the first is written, so at most two batches are held.
+ */
+class RowWriter implements BatchSink {
+  private rows: EventRow[] = [];
+  private inFlight: Promise<void> = Promise.resolve();
+  private failure: unknown;
+  loaded = 0;
+
+  constructor(
+    private readonly store: EventStore,
+    private next: number,
+  ) {}
+
+  add(batch: MatchBatch): Promise<void> | undefined {
+    for (const c of batch.rows ?? []) this.rows.push({ record_id: this.next++, ...c });
+    return this.rows.length >= BATCH ? this.flush() : undefined;
+  }
+
+  private async flush(): Promise<void> {
+    await this.inFlight;
+    if (this.failure !== undefined) throw this.failure;
+    const rows = this.rows;
+    this.rows = [];
+    if (rows.length === 0) return;
+    // The failure is kept and thrown by the next flush or finish, never left as an unhandled rejection.
+    this.inFlight = this.store.insert(rows).then(
+      () => void (this.loaded += rows.length),
+      (e: unknown) => void (this.failure = e),
+    );
+  }
+
+  /** Waits for the write in flight, whatever it gives (before the database is closed after a failure elsewhere). */
+  settled(): Promise<void> {
+    return this.inFlight;
+  }
+
+  async finish(): Promise<void> {
+    await this.flush();
+    await this.inFlight;
+    if (this.failure !== undefined) throw this.failure;
+    await this.store.commit?.();
+  }
+}
 
 export const load: CommandSpec = {
   summary: 'load EVTX, JSON or XML logs into the sigma_events table of PostgreSQL, DuckDB or SQLite',
@@ -25,6 +82,7 @@ export const load: CommandSpec = {
       .requiredOption('--db <url>', 'the database: postgres://USER@HOST:PORT/DB, duckdb:FILE or sqlite:FILE')
       .option('--fresh', 'drop and recreate the sigma_events table first (default: add to it, record ids going on)')
       .option('--recover', 'also carve records from EVTX slack space (default: off)')
+      .addOption(intOption('--threads <n>', `worker threads that read EVTX and JSON while the database writes; 0: all on the main thread (default: one per core from about ${WORKERS_FROM.toLocaleString('en')} events, else 0)`, 0))
       .addHelpText(
         'after',
         examples([
@@ -35,45 +93,42 @@ export const load: CommandSpec = {
   async run(positionals, options, io) {
     const o = options as LoadOptions;
     const listing = await listInputs(positionals);
-    if (listing.files.length === 0) throw new UsageError(`no input files found in ${positionals.join(', ')}`);
+    const { files, sizes } = listing;
+    if (files.length === 0) throw new UsageError(`no input files found in ${positionals.join(', ')}`);
     const store = await openDbOption(o.db);
     const tally = new InputTally(listing);
     for (const m of listing.missing) io.err(`${m}: error input-missing: no such file or folder\n`);
     for (const p of listing.problems) io.err(formatInputProblem(p) + '\n');
-    let loaded = 0;
+    const recover = o.recover === true;
+    // Problems print as they come, in input order, whichever thread read them.
+    const problems: string[] = [];
+    let printed = 0;
+    const printProblems = () => {
+      while (printed < problems.length) io.err(problems[printed++] + '\n');
+    };
+    let writer: RowWriter | undefined;
+    let pool: MatchPool | undefined;
     try {
       await store.createTable(o.fresh === true);
       // Record ids go on from the table's largest, so a second load adds to the first.
-      let next = ((await store.recordIds(`SELECT COALESCE(MAX(record_id), 0) AS record_id FROM ${EVENTS_TABLE}`))[0] ?? 0) + 1;
-      let rows: EventRow[] = [];
-      const flush = async () => {
-        if (rows.length === 0) return;
-        await store.insert(rows);
-        loaded += rows.length;
-        rows = [];
-      };
-      const handle = (file: string, item: InputItem) => {
-        if (item.kind === 'problem') {
-          tally.problem(item.problem);
-          io.err(formatInputProblem(item.problem) + '\n');
-          return;
-        }
-        tally.event(file);
-        // The table holds the fields as the engine matches them: after the Windows pipeline.
-        rows.push(eventRow(normalizeWindowsEvent(item.event), next++));
-      };
-      for (const file of listing.files) {
-        const evtx = await detectFormat(file).then((f) => f === 'evtx', () => false);
-        const items = evtx ? evtxInputItems(file, { recover: o.recover === true }) : readInput(file, { recover: o.recover === true });
-        for await (const item of items) {
-          handle(file, item);
-          if (rows.length >= BATCH) await flush();
-        }
-      }
-      await flush();
+      const next = ((await store.recordIds(`SELECT COALESCE(MAX(record_id), 0) AS record_id FROM ${EVENTS_TABLE}`))[0] ?? 0) + 1;
+      writer = new RowWriter(store, next);
+      // The hunt's reading (EVTX chunk runs and JSON line ranges in worker threads, in input order), without rules:
+      // each event becomes its row where it was read. The table holds the fields as the engine matches them.
+      const { units, estimatedEvents } = await planInputs(files, sizes, recover);
+      const cores = availableParallelism();
+      const threads = o.threads ?? (cores > 1 && estimatedEvents >= WORKERS_FROM ? cores : 0);
+      const none = RuleSet.compile([]);
+      pool = threads > 0 && units.some((u) => u.kind === 'task') ? await MatchPool.start(threads, [], { rows: true }) : undefined;
+      await runPlan(units, { session: writer, builder: new BatchBuilder(none, { rows: true }), pool, recover, problems, progress: printProblems, tally });
+      printProblems();
+      await writer.finish();
     } finally {
+      await pool?.close();
+      await writer?.settled();
       await store.close();
     }
+    const loaded = writer.loaded;
     const outcome = tally.outcome();
     io.err(`Loaded ${loaded} events from ${listing.files.length} files into ${EVENTS_TABLE} (${shownDbUrl(o.db)})\n`);
     const failed = failedInputsLine(outcome, 0);

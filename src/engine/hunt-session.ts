@@ -1,3 +1,4 @@
+import type { EventColumns } from '../event/event-columns.js';
 import type { Event } from '../event/event.js';
 import type { SigmaFilter, SigmaRule } from '../rule/model.js';
 import { hostOf, makeAlert, type Alert, type AnyAlert, type Contribution, type CorrelationAlert, type Hit } from './alert.js';
@@ -21,6 +22,8 @@ export interface MatchBatch {
   readonly hits: readonly Hit[];
   /** Events of the batch that no rule's logsource selected, as [channel|eventid, count] pairs (see RuleSet.takeUnselected). */
   readonly unselected?: ReadonlyArray<readonly [string, number]>;
+  /** The events as database columns, in read order: only from a builder in rows mode (`sigmatch load`). */
+  readonly rows?: readonly EventColumns[];
 }
 
 export interface HuntLimits {

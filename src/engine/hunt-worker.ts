@@ -20,13 +20,15 @@ export interface HuntWorkerData {
   readonly stories: boolean;
   /** The hunt's Sigma filters, serialized as the rules are: the worker gates alerts as the main thread would. */
   readonly filters: SharedArrayBuffer;
+  /** No matching: events become database rows (`sigmatch load`; see BatchBuilder). */
+  readonly rows: boolean;
 }
 
 const data = workerData as HuntWorkerData;
 const rules = deserialize(new Uint8Array(data.rules)) as readonly SigmaRule[];
 const filters = deserialize(new Uint8Array(data.filters)) as readonly SigmaFilter[];
 const ruleSet = RuleSet.compile(rules, { logsource: resolveWindowsLogsource, filters });
-const builder = new BatchBuilder(ruleSet, { eventJson: data.eventJson, fields: data.fields, stories: data.stories });
+const builder = new BatchBuilder(ruleSet, { eventJson: data.eventJson, fields: data.fields, stories: data.stories, rows: data.rows });
 
 parentPort?.on('message', (m: { seq: number; task: HuntTask }) => {
   try {

@@ -67,7 +67,7 @@ export class MatchPool {
   }
 
   /** `rules` are those that compiled on the calling thread; `filters` gate their alerts (see RuleSet.compile). */
-  static async start(threads: number, rules: readonly SigmaRule[], options: { readonly eventJson?: boolean; readonly fields?: readonly string[]; readonly filters?: readonly SigmaFilter[]; readonly stories?: boolean } = {}): Promise<MatchPool> {
+  static async start(threads: number, rules: readonly SigmaRule[], options: { readonly eventJson?: boolean; readonly fields?: readonly string[]; readonly filters?: readonly SigmaFilter[]; readonly stories?: boolean; readonly rows?: boolean } = {}): Promise<MatchPool> {
     const expectedRules = rules.length;
     // Without `raw`, which nothing a worker runs reads: less to copy into every worker (see withoutRaw).
     const data: HuntWorkerData = {
@@ -76,6 +76,7 @@ export class MatchPool {
       fields: options.fields ?? [],
       stories: options.stories === true,
       filters: sharedCopy(options.filters ?? []),
+      rows: options.rows === true,
     };
     prepareWorkerIsolates();
     const workers = Array.from({ length: threads }, () => new Worker(new URL('./hunt-worker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 3 * youngSemiSpaceMb(expectedRules) } }));

@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { Event } from '../event/event.js';
+import { eventColumns, type EventColumns } from '../event/event-columns.js';
 import { CHUNK_SIZE, FILE_HEADER_SIZE } from '../formats/evtx/file-header.js';
 import { readChunk } from '../formats/evtx/read-chunk.js';
 import { recordToEvent } from '../formats/evtx/read-evtx.js';
@@ -45,16 +46,18 @@ export class BatchBuilder {
   private events = 0;
   private context: string[] = [];
   private hits: Hit[] = [];
+  private rows: EventColumns[] = [];
   private readonly ruleIndex: Map<object, number>;
 
   /**
    * With `eventJson`, each hit carries its event's fields as JSON text (for outputs that show them); `fields`
    * are carried beside the alert fields (what correlations group and count by). With `stories`, events also
-   * contribute the context entries the HTML report's stories need (see contextEntryOf).
+   * contribute the context entries the HTML report's stories need (see contextEntryOf). With `rows` (`sigmatch
+   * load`) nothing is matched: each event becomes its database columns, carried in the batch's `rows`.
    */
   constructor(
     private readonly ruleSet: RuleSet,
-    private readonly options: { readonly eventJson?: boolean; readonly fields?: readonly string[]; readonly stories?: boolean } = {},
+    private readonly options: { readonly eventJson?: boolean; readonly fields?: readonly string[]; readonly stories?: boolean; readonly rows?: boolean } = {},
   ) {
     this.ruleIndex = new Map(ruleSet.rules.map((r, i) => [r, i]));
   }
@@ -62,6 +65,7 @@ export class BatchBuilder {
   add(raw: Event): void {
     this.events++;
     const ev = normalizeWindowsEvent(raw);
+    if (this.options.rows === true) return void this.rows.push(eventColumns(ev));
     const entry = contextEntryOf(ev, this.options.stories === true);
     if (entry !== undefined) this.context.push(packEntry(entry).line);
     const matched = this.ruleSet.match(ev);
@@ -81,10 +85,11 @@ export class BatchBuilder {
 
   take(): MatchBatch {
     const unselected = this.ruleSet.takeUnselected();
-    const batch: MatchBatch = { events: this.events, context: this.context.join('\n'), hits: this.hits, ...(unselected.count > 0 ? { unselected: [...unselected.byKey] } : {}) };
+    const batch: MatchBatch = { events: this.events, context: this.context.join('\n'), hits: this.hits, ...(unselected.count > 0 ? { unselected: [...unselected.byKey] } : {}), ...(this.options.rows === true ? { rows: this.rows } : {}) };
     this.events = 0;
     this.context = [];
     this.hits = [];
+    this.rows = [];
     return batch;
   }
 }

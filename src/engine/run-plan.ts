@@ -1,5 +1,5 @@
 import type { Hit } from './alert.js';
-import type { HuntSession } from './hunt-session.js';
+import type { MatchBatch } from './hunt-session.js';
 import type { MatchPool } from './match-pool.js';
 import { runHuntTask, type BatchBuilder, type HuntTask, type PieceResult, type TaskResult } from './match-task.js';
 import { formatInputProblem, type InputProblem } from '../formats/input-item.js';
@@ -10,8 +10,13 @@ import { readInput } from '../formats/read-input.js';
 import { ProblemCap, readLimits, type ReadLimits } from '../formats/read-limits.js';
 import type { PieceMeta, Unit } from './plan-inputs.js';
 
+/** Where the batches go, in input order: the hunt session, or the loader's writer (which may make the reading wait). */
+export interface BatchSink {
+  add(batch: MatchBatch): void | Promise<void>;
+}
+
 export interface PlanRun {
-  readonly session: HuntSession;
+  readonly session: BatchSink;
   /** Matches on the main thread: files read whole, JSON read on from a resume point, tasks without a pool. */
   readonly builder: BatchBuilder;
   readonly pool: MatchPool | undefined;
@@ -68,7 +73,7 @@ export async function runPlan(units: readonly Unit[], run: PlanRun): Promise<voi
     run.tally?.event(file, r.events);
     if (kind === 'evtx') {
       for (const p of r.problems) note(run, p);
-      run.session.add(r);
+      await run.session.add(r);
       return;
     }
     if (m.first) json = { file, fileIndex: m.fileIndex, base: 0, taken: false };
@@ -76,7 +81,7 @@ export async function runPlan(units: readonly Unit[], run: PlanRun): Promise<voi
     if (f.taken) return;
     for (const p of r.problems) note(run, shiftProblem(p, f.base));
     if (f.base > 0) shiftHits(r.hits, f.base);
-    run.session.add(r);
+    await run.session.add(r);
     const end = r.json;
     if (end?.resume !== undefined) {
       f.taken = true;
@@ -88,9 +93,9 @@ export async function runPlan(units: readonly Unit[], run: PlanRun): Promise<voi
     if (unit.kind === 'file') {
       for await (const item of readInput(unit.file, { recover: run.recover, ...(run.limits !== undefined ? { limits: run.limits } : {}) })) {
         if (item.kind === 'problem') note(run, item.problem);
-        else add(run, item.event, unit.fileIndex, unit.file);
+        else await add(run, item.event, unit.fileIndex, unit.file);
       }
-      run.session.add(run.builder.take());
+      await run.session.add(run.builder.take());
       run.progress(unit.fileIndex, unit.bytes);
       u++;
       continue;
@@ -113,13 +118,14 @@ export async function runPlan(units: readonly Unit[], run: PlanRun): Promise<voi
   closeCaps(run);
 }
 
-function add(run: PlanRun, event: Parameters<BatchBuilder['add']>[0], fileIndex: number, file: string): void {
+/** Adds an event read on this thread; every 2,048 the batch goes to the sink, whose promise (if any) the caller awaits. */
+function add(run: PlanRun, event: Parameters<BatchBuilder['add']>[0], fileIndex: number, file: string): void | Promise<void> {
   run.tally?.event(file);
   run.builder.add(event);
-  if (run.builder.size >= 2048) {
-    run.session.add(run.builder.take());
-    run.progress(fileIndex, 0);
-  }
+  if (run.builder.size < 2048) return;
+  const sent = run.session.add(run.builder.take());
+  run.progress(fileIndex, 0);
+  return sent;
 }
 
 /** The rest of a JSON file, from where its ranges could not go on, read here. */
@@ -127,9 +133,9 @@ async function readOn(f: JsonFile, resume: JsonResume, run: PlanRun): Promise<vo
   const from = { byte: resume.byte, state: resume.state, line: f.base + resume.line, column: resume.column };
   for await (const item of readJsonFile(f.file, from, run.limits)) {
     if (item.kind === 'problem') note(run, item.problem);
-    else add(run, item.event, f.fileIndex, f.file);
+    else await add(run, item.event, f.fileIndex, f.file);
   }
-  run.session.add(run.builder.take());
+  await run.session.add(run.builder.take());
 }
 
 function shiftProblem(p: InputProblem, base: number): InputProblem {

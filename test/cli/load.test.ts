@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { generateEvents } from '../../bench/generate-corpus.js';
 import { openDbOption as openEventStore } from '../../src/cli/db-option.js';
+import { writeEvtxFile } from '../../src/formats/evtx/write-evtx.js';
 import { startTestPostgres, type TestPostgres } from '../backends/postgres-server.js';
 import { sigmatchAsync } from './run-cli.js';
 
@@ -51,6 +53,15 @@ async function count(url: string): Promise<number[]> {
   }
 }
 
+async function rowsOf(url: string) {
+  const store = await openEventStore(url);
+  try {
+    return (await store.eventRows(undefined)).map((r) => ({ ...r, source_file: r.source_file?.replace(/^.*[\\/]/, '') ?? null }));
+  } finally {
+    await store.close();
+  }
+}
+
 describe('sigmatch load --db', () => {
   test('DuckDB file: every event loaded, the converted rule finds the hunt\'s alerts; a second load adds on, --fresh starts over', async () => {
     const url = `duckdb:${join(dir, 'events.duckdb')}`;
@@ -87,6 +98,26 @@ describe('sigmatch load --db', () => {
     const wrong = await sigmatchAsync(['load', '--db', 'mysql://x', 'examples/']);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('expected postgres://USER@HOST:PORT/DB, duckdb:FILE or sqlite:FILE');
+  });
+
+  test('worker threads read EVTX chunks and JSON line ranges: the same rows, numbered in input order, as the main thread alone', async () => {
+    // 6,000 events: EVTX chunks and JSON line ranges enough that two workers both read pieces of each file.
+    const evtx = join(dir, 'many.evtx');
+    writeEvtxFile(evtx, generateEvents(6000, 5, { injectEvery: 64 }));
+    const jsonl = join(dir, 'many.jsonl');
+    const dumped = (await sigmatchAsync(['dump', '--format', 'jsonl', evtx])).stdout.trim().split('\n');
+    writeFileSync(jsonl, dumped.slice(0, 3000).join('\n') + '\n');
+    const tables: Array<Awaited<ReturnType<typeof rowsOf>>> = [];
+    for (const threads of ['0', '2']) {
+      const url = `duckdb:${join(dir, `threads${threads}.duckdb`)}`;
+      const r = await sigmatchAsync(['load', '--db', url, '--threads', threads, evtx, jsonl]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain('Loaded 9000 events from 2 files');
+      tables.push(await rowsOf(url));
+    }
+    expect(tables[0]?.length).toBe(9000);
+    expect(tables[1]).toEqual(tables[0]);
+    expect(tables[0]?.map((r) => r.record_id)).toEqual(Array.from({ length: 9000 }, (_, i) => i + 1));
   });
 
   test('hunt --db: the rules run in the database give the file hunt\'s alerts, process context and domain included (PostgreSQL); refusals are listed', async () => {

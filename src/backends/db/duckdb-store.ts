@@ -5,6 +5,9 @@ import { eventRowsSql, storedRow, type EventStore, type StoredEventRow } from '.
 /** The events table in a DuckDB database file (or ':memory:'), written through the appender. */
 export class DuckDbStore implements EventStore {
   readonly target = 'duckdb';
+  /** Inserts since the last commit are in an open transaction (see EventStore.commit). */
+  private open = false;
+
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
@@ -22,6 +25,10 @@ export class DuckDbStore implements EventStore {
   }
 
   async insert(rows: readonly EventRow[]): Promise<void> {
+    if (!this.open) {
+      await this.connection.run('BEGIN TRANSACTION');
+      this.open = true;
+    }
     const appender = await this.connection.createAppender(EVENTS_TABLE);
     for (const r of rows) {
       appender.appendBigInt(BigInt(r.record_id));
@@ -35,6 +42,12 @@ export class DuckDbStore implements EventStore {
       appender.endRow();
     }
     appender.closeSync();
+  }
+
+  async commit(): Promise<void> {
+    if (!this.open) return;
+    await this.connection.run('COMMIT');
+    this.open = false;
   }
 
   async recordIds(query: string): Promise<number[]> {

@@ -28,7 +28,14 @@ export interface EventStore {
   readonly target: 'postgres' | 'duckdb' | 'sqlite';
   /** Creates the events table (dropping one of that name first when `fresh`). */
   createTable(fresh: boolean): Promise<void>;
+  /** Adds rows; durable when it returns, or once `commit` returns for a store that has it. */
   insert(rows: readonly EventRow[]): Promise<void>;
+  /**
+   * Makes the inserts so far durable, for a store that holds them in one transaction (DuckDB: there a
+   * transaction of many appends writes its row groups once, where each append committed alone goes through the
+   * write-ahead log and is written again at the checkpoint). Closing without it discards them.
+   */
+  commit?(): Promise<void>;
   /** Runs a converted query and returns the record_id column of its rows, in order. */
   recordIds(query: string): Promise<number[]>;
   /**

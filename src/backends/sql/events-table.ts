@@ -1,6 +1,5 @@
-import type { Event, FieldValue } from '../../event/event.js';
-import { holdsValue } from '../../event/event.js';
-import { timeOf } from '../../event/event-time.js';
+import type { Event } from '../../event/event.js';
+import { eventColumns, type EventColumns } from '../../event/event-columns.js';
 
 export type SqlTarget = 'postgres' | 'duckdb' | 'sqlite';
 
@@ -30,61 +29,12 @@ export function eventsTableDdl(target: SqlTarget, table = EVENTS_TABLE): string 
   ].join('\n');
 }
 
-export interface EventRow {
+/** A row of the events table: the record id and the event's columns (see EventColumns). */
+export interface EventRow extends EventColumns {
   readonly record_id: number;
-  readonly source_file: string | null;
-  readonly source_record: number | null;
-  /** ISO-8601 UTC, or null when the event has no time. */
-  readonly event_time: string | null;
-  readonly host: string | null;
-  readonly channel: string | null;
-  readonly event_id: number | null;
-  /** The fields as JSON text (bigints as JSON numbers, digits kept). */
-  readonly event: string;
 }
 
 /** The row of an event already normalised by the pipeline (normalizeWindowsEvent); `id` is the table's record id. */
 export function eventRow(event: Event, id: number): EventRow {
-  const f = event.fields;
-  const time = event.timestamp ?? firstTime(f['TimeCreated'] ?? f['UtcTime']);
-  const eventId = firstScalar(f['EventID']);
-  return {
-    record_id: id,
-    source_file: event.source?.file ?? null,
-    source_record: event.source?.record ?? null,
-    event_time: time === undefined || Number.isNaN(time) ? null : new Date(time).toISOString(),
-    host: text(firstScalar(f['Computer'])),
-    channel: text(firstScalar(f['Channel'])),
-    event_id: typeof eventId === 'number' && Number.isInteger(eventId) && Math.abs(eventId) < 2 ** 31 ? eventId : holdsNumber(eventId),
-    event: fieldsJson(f),
-  };
-}
-
-function firstScalar(v: FieldValue | undefined): FieldValue | undefined {
-  return Array.isArray(v) ? firstScalar(v[0] as FieldValue | undefined) : v;
-}
-
-function text(v: FieldValue | undefined): string | null {
-  return v === undefined || v === null || typeof v === 'object' ? null : String(v);
-}
-
-function holdsNumber(v: FieldValue | undefined): number | null {
-  if (typeof v !== 'string' || !/^\d{1,9}$/.test(v.trim())) return null;
-  return holdsValue(v, Number(v.trim())) ? Number(v.trim()) : null;
-}
-
-function firstTime(v: FieldValue | undefined): number | undefined {
-  const s = firstScalar(v);
-  return s === undefined || s === null || typeof s === 'object' ? undefined : timeOf(s as FieldValue);
-}
-
-/** JSON text of the fields; a bigint is written as its digits (a JSON number), which JSON.stringify cannot do. */
-export function fieldsJson(fields: { readonly [k: string]: FieldValue }): string {
-  const marks: string[] = [];
-  const body = JSON.stringify(fields, (_k, v: unknown) => {
-    if (typeof v !== 'bigint') return v;
-    marks.push(v.toString());
-    return `\u0000bigint${marks.length - 1}\u0000`;
-  });
-  return marks.length === 0 ? body : body.replace(/"\\u0000bigint(\d+)\\u0000"/g, (_m, i: string) => marks[Number(i)] as string);
+  return { record_id: id, ...eventColumns(event) };
 }
