@@ -7,6 +7,7 @@ import { explain } from './explain.js';
 import { hunt } from './hunt.js';
 import { load } from './load.js';
 import { serve } from './serve.js';
+import { token } from './token.js';
 import { tune } from './tune.js';
 
 export const COMMANDS = {
@@ -19,4 +20,5 @@ export const COMMANDS = {
   baseline,
   tune,
   serve,
+  token,
 } satisfies Record<string, CommandSpec>;

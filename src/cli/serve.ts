@@ -1,11 +1,12 @@
 import { existsSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { InvalidArgumentError, Option } from 'commander';
-import { formatDiagnostic } from '../diagnostics.js';
+import { formatDiagnostic, lineColOf, type Span } from '../diagnostics.js';
 import { RuleSet } from '../engine/rule-set.js';
 import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
 import { loadRules } from '../rule/load-rules.js';
 import { DEFAULT_CONFIG, parseDuration, parseHostPort, parseSize, type ServiceConfig } from '../service/service-config.js';
+import type { LoadProblem } from '../service/api/rules-route.js';
 import { startService, type RuleInfo, type RunningService } from '../service/start-service.js';
 import type { CommandIO, CommandSpec } from './command.js';
 import { builtinRulesDir } from './hunt.js';
@@ -41,18 +42,26 @@ function loadServeRules(o: ServeOptions, io: CommandIO): { ruleSet: RuleSet; inf
   const collection = loadRules(o.rules ?? [builtinRulesDir()], { placeholders, cache: o.cache });
   // The site's filters (--filters), beside those found with the rules; other documents there are not loaded.
   const tuning = o.filters === undefined ? undefined : loadRules(o.filters, { placeholders, cache: o.cache });
-  const errors: Array<{ rule: string; reason: string }> = [];
+  const errors: LoadProblem[] = [];
+  const sources = new Map([...collection.sources, ...(tuning?.sources ?? [])]);
+  // Where a problem is, for GET /api/rules: file and 1-based line:column.
+  const at = (span: Span | undefined) => {
+    if (span === undefined) return {};
+    const text = sources.get(span.file);
+    const pos = text === undefined ? undefined : lineColOf(text, span.start);
+    return { file: span.file, ...(pos !== undefined ? { line: pos.line, column: pos.column } : {}) };
+  };
   for (const c of [collection, ...(tuning !== undefined ? [tuning] : [])]) {
     for (const d of c.diagnostics) {
       if (d.severity !== 'error') continue;
       io.err(formatDiagnostic(d, c.sources, false) + '\n');
-      errors.push({ rule: d.span?.file ?? '', reason: d.message });
+      errors.push({ rule: d.span?.file ?? '', reason: d.message, ...at(d.span) });
     }
   }
-  for (const r of tuning?.rules ?? []) errors.push({ rule: r.file, reason: `'${r.title}' under --filters is a rule, not a filter; it is not loaded (use --rules)` });
+  for (const r of tuning?.rules ?? []) errors.push({ rule: r.file, reason: `'${r.title}' under --filters is a rule, not a filter; it is not loaded (use --rules)`, ...at(r.span) });
   const filters = [...collection.filters, ...(tuning?.filters ?? [])];
   const ruleSet = RuleSet.compile(collection.rules, { filters, logsource: resolveWindowsLogsource });
-  for (const s of ruleSet.skipped) errors.push({ rule: `${s.rule.title} (${s.rule.file})`, reason: s.reason });
+  for (const s of ruleSet.skipped) errors.push({ rule: `${s.rule.title} (${s.rule.file})`, reason: s.reason, ...at(s.rule.span) });
   return { ruleSet, info: { documents: { rules: ruleSet.rules.map((r) => r.rule), filters }, loaded: ruleSet.rules.length, errors } };
 }
 

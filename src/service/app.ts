@@ -1,28 +1,23 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { handleApi, type HealthSource } from './api/api-routes.js';
-import { isLoopback, presentedToken } from './api/auth.js';
+import { handleApi, type ApiContext } from './api/api-routes.js';
+import { authenticate, presentedToken, sameSecret as same } from './api/auth.js';
 import { RequestError } from './http/read-body.js';
 import { sendJson } from './http/reply.js';
 import type { IngestContext, IngestProtocolSpec } from './ingest/ingest-protocol.js';
-import type { AlertStore } from './store/alert-store.js';
+import type { TokenStore } from './store/token-store.js';
 
 export interface AppDeps {
   readonly ingest: IngestContext;
   readonly protocols: readonly IngestProtocolSpec[];
-  readonly store: AlertStore;
-  readonly health: HealthSource;
+  /** What the API reads and writes. */
+  readonly api: ApiContext;
+  /** The named API tokens (`sigmatch token`), asked on each API request. */
+  readonly tokens: TokenStore;
   readonly ingestToken?: string;
   readonly apiToken?: string;
   /** A handler failed (a bug): logged, the client gets a 500, the service goes on. */
   readonly onError: (e: unknown, req: IncomingMessage) => void;
 }
-
-const same = (a: string, b: string): boolean => {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-};
 
 /** The request handler: the API under /api (and /metrics), then each ingest protocol's routes. Builds nothing, listens nowhere. */
 export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResponse) => void {
@@ -46,14 +41,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: AppDeps):
   deps.ingest.metrics.requests++;
   if (url.pathname === '/api' || url.pathname.startsWith('/api/') || url.pathname === '/metrics') {
     try {
-      if (deps.apiToken !== undefined) {
-        const t = presentedToken(req);
-        if (t === undefined || !same(t, deps.apiToken)) throw new RequestError(401, 'the API needs the token given with --api-token (Authorization: Bearer TOKEN)');
-      } else if (!isLoopback(req)) throw new RequestError(403, 'the API answers this machine only unless the service was started with --api-token');
-      handleApi(req, res, url, deps.store, deps.health);
+      const caller = authenticate(req, { tokens: deps.tokens, ...(deps.apiToken !== undefined ? { apiToken: deps.apiToken } : {}) });
+      await handleApi(req, res, url, caller, deps.api);
     } catch (e) {
       if (!(e instanceof RequestError)) throw e;
-      sendJson(res, e.status, { error: e.message });
+      req.resume();
+      sendJson(res, e.status, { error: e.message }, e.status === 401 ? { 'www-authenticate': 'Bearer realm="sigmatch"' } : {});
     }
     return;
   }

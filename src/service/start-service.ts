@@ -6,6 +6,7 @@ import type { RuleSet } from '../engine/rule-set.js';
 import type { SigmaFilter, SigmaRule } from '../rule/model.js';
 import { DetectionThread } from './detect/detection-thread.js';
 import type { MetricFamily } from './api/prometheus.js';
+import { describeRules, type LoadProblem } from './api/rules-route.js';
 import { createApp } from './app.js';
 import { DetectionLoop } from './detect/detection-loop.js';
 import { LiveDetector } from './detect/live-detector.js';
@@ -17,13 +18,15 @@ import { Metrics } from './metrics.js';
 import type { ServiceConfig } from './service-config.js';
 import { AlertStore } from './store/alert-store.js';
 import { openDatabase } from './store/open-database.js';
+import { TokenStore } from './store/token-store.js';
+import { TriageStore } from './store/triage-store.js';
 
 export interface RuleInfo {
   /** The rules and filters the rule set was compiled from: with them, detection runs in its own thread. */
   readonly documents?: { readonly rules: readonly SigmaRule[]; readonly filters: readonly SigmaFilter[] };
   readonly loaded: number;
-  /** Rules that did not load, with why: reported, and the others run. */
-  readonly errors: ReadonlyArray<{ readonly rule: string; readonly reason: string }>;
+  /** Rules that did not load, with why (and where, when known): reported, and the others run. */
+  readonly errors: readonly LoadProblem[];
 }
 
 export interface RunningService {
@@ -53,6 +56,8 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
   const db = openDatabase(config.dataDir);
   const journal = new Journal(db, { maxBacklog: config.maxBacklog, now });
   const store = new AlertStore(db);
+  const triage = new TriageStore(db, now);
+  const tokens = new TokenStore(db, now);
   const metrics = new Metrics(now);
   let lastError: string | undefined;
   const onCommit = (events: number, alerts: number) => {
@@ -92,6 +97,8 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
     };
   }
   let ruleInfo = rules;
+  let runningSet = ruleSet;
+  let loadedAt = started;
   let reloads = 0;
   journal.onAppend = () => detection.kick();
 
@@ -133,8 +140,8 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
   const app = createApp({
     ingest,
     protocols: Object.values(INGEST_PROTOCOLS),
-    store,
-    health: { health, metrics: metricFamilies },
+    api: { store, triage, health: { health, metrics: metricFamilies }, rules: () => describeRules(runningSet, ruleInfo.errors, loadedAt, reloads, store.countsByRule()) },
+    tokens,
     ...(config.ingestToken !== undefined ? { ingestToken: config.ingestToken } : {}),
     ...(config.apiToken !== undefined ? { apiToken: config.apiToken } : {}),
     onError: (e, req) => log.error(`${req.method} ${req.url}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
@@ -181,6 +188,8 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
     async reloadRules(set, info) {
       await detection.reload(set, info);
       ruleInfo = info;
+      runningSet = set;
+      loadedAt = now();
       reloads++;
     },
     async stop() {

@@ -1,15 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestError } from '../http/read-body.js';
 import { sendJson } from '../http/reply.js';
-import type { AlertStore, StoredAlert } from '../store/alert-store.js';
-import { renderPrometheus, type MetricFamily } from './prometheus.js';
+import type { AlertQuery } from '../store/alert-store.js';
+import { STATUSES, type TriageStatus } from '../store/triage-store.js';
+import { scopeAllows } from '../store/token-store.js';
+import { alertDocument } from './alert-document.js';
+import type { ApiCall, ApiContext, ApiRoute } from './api-route.js';
+import type { Caller } from './auth.js';
+import { renderPrometheus } from './prometheus.js';
+import { RULES_ROUTE } from './rules-route.js';
+import { ALERT_ID, TRIAGE_ROUTES } from './triage-routes.js';
 
-/** What the health endpoint reads. */
-export interface HealthSource {
-  readonly health: () => object;
-  /** The same numbers as Prometheus metric families (`GET /metrics`). */
-  readonly metrics: () => readonly MetricFamily[];
-}
+export type { ApiContext, HealthSource } from './api-route.js';
 
 const LEVELS = ['informational', 'low', 'medium', 'high', 'critical'];
 
@@ -26,40 +28,55 @@ function text(url: URL, name: string): string | undefined {
   return v === null || v === '' ? undefined : v;
 }
 
-const doc = (a: StoredAlert): unknown => JSON.parse(a.doc);
+function listAlerts({ url, res, ctx }: ApiCall): void {
+  const limitText = text(url, 'limit') ?? '100';
+  const limit = Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new RequestError(400, `query parameter 'limit': '${limitText}' is not a whole number from 1 to 1000`);
+  const level = text(url, 'level');
+  if (level !== undefined && !LEVELS.includes(level)) throw new RequestError(400, `query parameter 'level': '${level}' is not one of ${LEVELS.join(', ')}`);
+  const status = text(url, 'status');
+  if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) throw new RequestError(400, `query parameter 'status': '${status}' is not one of ${STATUSES.join(', ')}`);
+  const q = { from: time(url, 'from'), to: time(url, 'to'), host: text(url, 'host'), rule: text(url, 'rule'), level, status: status as TriageStatus | undefined, assignee: text(url, 'assignee'), cursor: text(url, 'cursor') };
+  const given = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined)) as Omit<AlertQuery, 'limit'>;
+  const page = ctx.store.list({ limit, ...given });
+  sendJson(res, 200, { alerts: page.alerts.map((a) => alertDocument(a)), next: page.next });
+}
+
+function getAlert({ params, res, ctx }: ApiCall): void {
+  const id = params[0] as string;
+  const a = ctx.store.get(id);
+  if (a === undefined) throw new RequestError(404, `no alert with id ${id}`);
+  sendJson(res, 200, alertDocument(a, ctx.triage.notes(id)));
+}
+
+function metrics({ res, ctx }: ApiCall): void {
+  const body = renderPrometheus(ctx.health.metrics());
+  res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** Every endpoint under /api (and /metrics), with the scope a token needs for it. */
+export const API_ROUTES: readonly ApiRoute[] = [
+  { method: 'GET', path: /^\/api\/health$/, name: '/api/health', scope: 'read', handle: ({ res, ctx }) => sendJson(res, 200, ctx.health.health()) },
+  { method: 'GET', path: /^\/metrics$/, name: '/metrics', scope: 'read', handle: metrics },
+  { method: 'GET', path: /^\/api\/alerts$/, name: '/api/alerts', scope: 'read', handle: listAlerts },
+  { method: 'GET', path: new RegExp(`^/api/alerts/${ALERT_ID}$`), name: '/api/alerts/{id}', scope: 'read', handle: getAlert },
+  ...TRIAGE_ROUTES,
+  RULES_ROUTE,
+];
 
 /**
- * `GET /api/alerts?from&to&host&rule&level&limit&cursor` → `{"alerts": [ECS documents], "next": cursor|null}`,
- * newest first; `GET /api/alerts/{id}` → one ECS document; `GET /api/health`; `GET /metrics` (Prometheus).
+ * Routes an authenticated API request: 404 for a path no endpoint has, 405 for a method the path does not take,
+ * 403 naming the scope when the caller's token lacks it. HEAD is answered as GET.
  */
-export function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, store: AlertStore, health: HealthSource): void {
-  if (req.method !== 'GET' && req.method !== 'HEAD') throw new RequestError(405, `${req.method} is not allowed on ${url.pathname}`);
+export async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, caller: Caller, ctx: ApiContext): Promise<void> {
   const path = url.pathname.replace(/\/+$/, '');
-  if (path === '/api/health') return sendJson(res, 200, health.health());
-  if (path === '/metrics') {
-    const text = renderPrometheus(health.metrics());
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-    return void res.end(text);
-  }
-  if (path === '/api/alerts') {
-    const limitText = text(url, 'limit') ?? '100';
-    const limit = Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new RequestError(400, `query parameter 'limit': '${limitText}' is not a whole number from 1 to 1000`);
-    const level = text(url, 'level');
-    if (level !== undefined && !LEVELS.includes(level)) throw new RequestError(400, `query parameter 'level': '${level}' is not one of ${LEVELS.join(', ')}`);
-    const from = time(url, 'from');
-    const to = time(url, 'to');
-    const host = text(url, 'host');
-    const rule = text(url, 'rule');
-    const cursor = text(url, 'cursor');
-    const page = store.list({ limit, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), ...(host !== undefined ? { host } : {}), ...(rule !== undefined ? { rule } : {}), ...(level !== undefined ? { level } : {}), ...(cursor !== undefined ? { cursor } : {}) });
-    return sendJson(res, 200, { alerts: page.alerts.map(doc), next: page.next });
-  }
-  const one = /^\/api\/alerts\/([0-9a-f]{32})$/.exec(path);
-  if (one !== null) {
-    const a = store.get(one[1] as string);
-    if (a === undefined) throw new RequestError(404, `no alert with id ${one[1]}`);
-    return sendJson(res, 200, doc(a));
-  }
-  throw new RequestError(404, `no API endpoint ${url.pathname} (see /api/alerts, /api/alerts/{id}, /api/health)`);
+  const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+  const matching = API_ROUTES.map((route) => ({ route, m: route.path.exec(path) })).filter((x) => x.m !== null);
+  if (matching.length === 0) throw new RequestError(404, `no API endpoint ${url.pathname} (see /api/alerts, /api/alerts/{id}, /api/rules, /api/health)`);
+  const hit = matching.find((x) => x.route.method === method);
+  if (hit === undefined) throw new RequestError(405, `${req.method} is not allowed on ${url.pathname} (${matching.map((x) => x.route.method).join(', ')})`);
+  const { route, m } = hit;
+  if (!scopeAllows(caller.scope, route.scope)) throw new RequestError(403, `${route.method} ${route.name} needs a token with scope '${route.scope}' (or above); '${caller.name}' has '${caller.scope}'`);
+  await route.handle({ req, res, url, params: (m as RegExpExecArray).slice(1), caller, ctx });
 }

@@ -1,4 +1,7 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { RequestError } from '../http/read-body.js';
+import type { Scope, TokenStore } from '../store/token-store.js';
 
 /** The token a shipper sent, in whichever form: Bearer, Basic (the password), ApiKey (base64 id:key, the key; or the key), Splunk. */
 export function presentedToken(req: IncomingMessage): string | undefined {
@@ -22,4 +25,43 @@ export function presentedToken(req: IncomingMessage): string | undefined {
 export function isLoopback(req: IncomingMessage): boolean {
   const a = req.socket.remoteAddress ?? '';
   return a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.');
+}
+
+/** Compares two secrets in time independent of where they differ. */
+export function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Who made an API request and what they may do; `name` is what the audit trail records as "who". */
+export interface Caller {
+  readonly name: string;
+  readonly scope: Scope;
+}
+
+export interface ApiAuth {
+  /** --api-token (SIGMATCH_API_TOKEN): full access, recorded as 'api-token'. */
+  readonly apiToken?: string;
+  /** Named tokens made with `sigmatch token create`. */
+  readonly tokens: TokenStore;
+}
+
+/**
+ * The caller of an API request, or RequestError 401/403:
+ * - a presented token is --api-token (admin, 'api-token') or a named token not revoked (its scope, its name);
+ *   any other presented token is refused with 401, also from this machine;
+ * - without a token: this machine's requests pass as 'loopback' (admin) unless --api-token is set; others get 401.
+ */
+export function authenticate(req: IncomingMessage, auth: ApiAuth): Caller {
+  const t = presentedToken(req);
+  if (t !== undefined) {
+    if (auth.apiToken !== undefined && sameSecret(t, auth.apiToken)) return { name: 'api-token', scope: 'admin' };
+    const named = auth.tokens.check(t);
+    if (named !== undefined) return named;
+    throw new RequestError(401, 'the token presented is not valid (unknown or revoked); make one with sigmatch token create');
+  }
+  if (auth.apiToken !== undefined) throw new RequestError(401, 'the API needs a token: the one given with --api-token or one made with sigmatch token create (Authorization: Bearer TOKEN)');
+  if (!isLoopback(req)) throw new RequestError(401, 'the API answers other machines only with a token made with sigmatch token create (Authorization: Bearer TOKEN)');
+  return { name: 'loopback', scope: 'admin' };
 }

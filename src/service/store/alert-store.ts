@@ -1,4 +1,5 @@
 import type { Db } from './open-database.js';
+import { TRIAGE_COLUMNS, triageOf, type TriageColumns, type TriageState, type TriageStatus } from './triage-store.js';
 
 /** An alert as stored: the ECS document and the columns it is filtered by. */
 export interface StoredAlert {
@@ -21,17 +22,25 @@ export interface AlertQuery {
   /** Rule id or title. */
   readonly rule?: string;
   readonly level?: string;
+  /** Triage status (an alert never triaged is open) and assignee. */
+  readonly status?: TriageStatus;
+  readonly assignee?: string;
   readonly limit: number;
   /** The `next` of the previous page. */
   readonly cursor?: string;
 }
 
+/** A stored alert as the API reads it: with its triage state. */
+export interface TriagedAlert extends StoredAlert {
+  readonly triage: TriageState;
+}
+
 export interface AlertPage {
-  readonly alerts: readonly StoredAlert[];
+  readonly alerts: readonly TriagedAlert[];
   readonly next: string | null;
 }
 
-interface Row {
+interface Row extends TriageColumns {
   id: string;
   seq: number;
   rule_id: string;
@@ -43,7 +52,9 @@ interface Row {
   doc: string;
 }
 
-const fromRow = (r: Row): StoredAlert => ({ id: r.id, seq: r.seq, ruleId: r.rule_id, ruleTitle: r.rule_title, level: r.level, host: r.host, eventTime: r.event_time ?? undefined, created: r.created, doc: r.doc });
+const fromRow = (r: Row): TriagedAlert => ({ id: r.id, seq: r.seq, ruleId: r.rule_id, ruleTitle: r.rule_title, level: r.level, host: r.host, eventTime: r.event_time ?? undefined, created: r.created, doc: r.doc, triage: triageOf(r) });
+
+const SELECT = `SELECT a.*, ${TRIAGE_COLUMNS} FROM alerts a LEFT JOIN alert_triage t ON t.id = a.id`;
 
 /** A page position: newest first by (created, id). Opaque to clients. */
 export function encodeCursor(created: number, id: string): string {
@@ -63,7 +74,7 @@ export class AlertStore {
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare('INSERT INTO alerts (id, seq, rule_id, rule_title, level, host, event_time, created, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING');
-    this.getStmt = db.prepare('SELECT * FROM alerts WHERE id = ?');
+    this.getStmt = db.prepare(`${SELECT} WHERE a.id = ?`);
     this.countStmt = db.prepare('SELECT count(*) FROM alerts').pluck();
   }
 
@@ -72,7 +83,7 @@ export class AlertStore {
     return this.insertStmt.run(a.id, a.seq, a.ruleId, a.ruleTitle, a.level, a.host, a.eventTime ?? null, a.created, a.doc).changes > 0;
   }
 
-  get(id: string): StoredAlert | undefined {
+  get(id: string): TriagedAlert | undefined {
     const r = this.getStmt.get(id) as Row | undefined;
     return r === undefined ? undefined : fromRow(r);
   }
@@ -81,18 +92,26 @@ export class AlertStore {
     return this.countStmt.get() as number;
   }
 
+  /** Alerts stored per rule id. */
+  countsByRule(): Map<string, number> {
+    const rows = this.db.prepare('SELECT rule_id, count(*) AS n FROM alerts GROUP BY rule_id').all() as Array<{ rule_id: string; n: number }>;
+    return new Map(rows.map((r) => [r.rule_id, r.n]));
+  }
+
   /** A page of alerts, newest first, and the cursor of the next page (null on the last). */
   list(q: AlertQuery): AlertPage {
     const where: string[] = [];
     const args: Array<string | number> = [];
-    if (q.from !== undefined) (where.push('event_time >= ?'), args.push(q.from));
-    if (q.to !== undefined) (where.push('event_time <= ?'), args.push(q.to));
-    if (q.host !== undefined) (where.push('host = ? COLLATE NOCASE'), args.push(q.host));
-    if (q.rule !== undefined) (where.push('(rule_id = ? OR rule_title = ?)'), args.push(q.rule, q.rule));
-    if (q.level !== undefined) (where.push('level = ?'), args.push(q.level));
+    if (q.from !== undefined) (where.push('a.event_time >= ?'), args.push(q.from));
+    if (q.to !== undefined) (where.push('a.event_time <= ?'), args.push(q.to));
+    if (q.host !== undefined) (where.push('a.host = ? COLLATE NOCASE'), args.push(q.host));
+    if (q.rule !== undefined) (where.push('(a.rule_id = ? OR a.rule_title = ?)'), args.push(q.rule, q.rule));
+    if (q.level !== undefined) (where.push('a.level = ?'), args.push(q.level));
+    if (q.status !== undefined) (where.push("coalesce(t.status, 'open') = ?"), args.push(q.status));
+    if (q.assignee !== undefined) (where.push('t.assignee = ?'), args.push(q.assignee));
     const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-    if (after !== undefined) (where.push('(created < ? OR (created = ? AND id < ?))'), args.push(after.created, after.created, after.id));
-    const sql = `SELECT * FROM alerts ${where.length > 0 ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created DESC, id DESC LIMIT ?`;
+    if (after !== undefined) (where.push('(a.created < ? OR (a.created = ? AND a.id < ?))'), args.push(after.created, after.created, after.id));
+    const sql = `${SELECT} ${where.length > 0 ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY a.created DESC, a.id DESC LIMIT ?`;
     const rows = this.db.prepare(sql).all(...args, q.limit + 1) as Row[];
     const page = rows.slice(0, q.limit).map(fromRow);
     const last = page[page.length - 1];

@@ -1,0 +1,43 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AlertStore } from '../store/alert-store.js';
+import type { Scope } from '../store/token-store.js';
+import type { TriageStore } from '../store/triage-store.js';
+import type { Caller } from './auth.js';
+import type { MetricFamily } from './prometheus.js';
+
+/** What the health endpoint reads. */
+export interface HealthSource {
+  readonly health: () => object;
+  /** The same numbers as Prometheus metric families (`GET /metrics`). */
+  readonly metrics: () => readonly MetricFamily[];
+}
+
+/** What the API endpoints read and write. */
+export interface ApiContext {
+  readonly store: AlertStore;
+  readonly triage: TriageStore;
+  readonly health: HealthSource;
+  /** The `GET /api/rules` document: the rules running, their filters, load problems, last reload. */
+  readonly rules: () => object;
+}
+
+/** One API request, authenticated. */
+export interface ApiCall {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly url: URL;
+  /** The path's captured groups. */
+  readonly params: readonly string[];
+  readonly caller: Caller;
+  readonly ctx: ApiContext;
+}
+
+/** An endpoint: method, path, the scope a token needs for it, and its handler. */
+export interface ApiRoute {
+  readonly method: 'GET' | 'POST' | 'PATCH';
+  readonly path: RegExp;
+  /** How the path reads in messages and the README. */
+  readonly name: string;
+  readonly scope: Scope;
+  readonly handle: (call: ApiCall) => void | Promise<void>;
+}

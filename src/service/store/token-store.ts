@@ -1,0 +1,91 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from './open-database.js';
+
+/** What a token may do: `read` GETs the API, `triage` also changes alerts' triage, `admin` everything. */
+export const SCOPES = ['read', 'triage', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export const isScope = (v: string): v is Scope => (SCOPES as readonly string[]).includes(v);
+
+/** Whether a token of scope `have` may do what needs `need` (each scope includes the ones before it). */
+export const scopeAllows = (have: Scope, need: Scope): boolean => SCOPES.indexOf(have) >= SCOPES.indexOf(need);
+
+export interface TokenInfo {
+  readonly name: string;
+  readonly scope: Scope;
+  readonly created: number;
+  readonly lastUsed: number | undefined;
+  readonly revoked: number | undefined;
+}
+
+interface Row {
+  name: string;
+  scope: string;
+  created: number;
+  last_used: number | null;
+  revoked: number | null;
+}
+
+const fromRow = (r: Row): TokenInfo => ({ name: r.name, scope: isScope(r.scope) ? r.scope : 'read', created: r.created, lastUsed: r.last_used ?? undefined, revoked: r.revoked ?? undefined });
+
+/** Only the hash is stored: 32 random bytes need no salt or slow hash, nobody guesses them. */
+const hashOf = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
+
+/** last_used is written at most this often per token: a read API call should not be an fsync'd write each time. */
+const TOUCH_EVERY_MS = 60_000;
+
+/** A refusal the caller can show as it is (a name taken, a name unknown). */
+export class TokenError extends Error {}
+
+/**
+ * The API tokens of a data dir (table api_tokens). The service asks on every request, so a token created or
+ * revoked by `sigmatch token` in another process counts from the next request on.
+ */
+export class TokenStore {
+  private readonly byHash;
+  private readonly touchStmt;
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.byHash = db.prepare('SELECT * FROM api_tokens WHERE hash = ?');
+    this.touchStmt = db.prepare('UPDATE api_tokens SET last_used = ? WHERE name = ?');
+  }
+
+  /** Makes a token and returns it (the only time it is seen). A name in use by a token not revoked is refused. */
+  create(name: string, scope: Scope): string {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/.test(name)) throw new TokenError(`token name '${name}': use 1 to 64 letters, digits, '.', '_', '@' or '-' (starting with a letter or digit)`);
+    const token = `smt_${randomBytes(32).toString('base64url')}`;
+    this.db.transaction(() => {
+      const old = this.db.prepare('SELECT revoked FROM api_tokens WHERE name = ?').get(name) as { revoked: number | null } | undefined;
+      if (old !== undefined && old.revoked === null) throw new TokenError(`a token named '${name}' exists; revoke it first or choose another name`);
+      this.db.prepare('INSERT OR REPLACE INTO api_tokens (name, scope, hash, created, last_used, revoked) VALUES (?, ?, ?, ?, NULL, NULL)').run(name, scope, hashOf(token), this.now());
+    }).immediate();
+    return token;
+  }
+
+  list(): TokenInfo[] {
+    return (this.db.prepare('SELECT * FROM api_tokens ORDER BY name').all() as Row[]).map(fromRow);
+  }
+
+  /** Revokes the named token; false when there is no such token or it was revoked already. */
+  revoke(name: string): boolean {
+    return this.db.prepare('UPDATE api_tokens SET revoked = ? WHERE name = ? AND revoked IS NULL').run(this.now(), name).changes > 0;
+  }
+
+  /** The token's name and scope when it is one of ours and not revoked; notes when it was used. */
+  check(token: string): { readonly name: string; readonly scope: Scope } | undefined {
+    const r = this.byHash.get(hashOf(token)) as Row | undefined;
+    if (r === undefined || r.revoked !== null) return undefined;
+    const t = this.now();
+    if (r.last_used === null || t - r.last_used >= TOUCH_EVERY_MS) {
+      try {
+        this.touchStmt.run(t, r.name);
+      } catch {
+        // Busy past the timeout (detection committing a big batch): last-used is a hint, the request goes on.
+      }
+    }
+    return fromRow(r);
+  }
+}
