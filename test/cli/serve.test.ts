@@ -1,25 +1,14 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@elastic/elasticsearch';
-import { afterAll, describe, expect, it } from 'vitest';
-import { caughtUp, startServe, type ServeProcess } from '../service/serve-process.js';
+import { describe, expect, it } from 'vitest';
+import { caughtUp, serveScratch, startServe } from '../service/serve-process.js';
 import { sigmatch, sigmatchAsync } from './run-cli.js';
 
 const run = promisify(execFile);
-const dirs: string[] = [];
-const children: ServeProcess[] = [];
-const tmp = (prefix: string) => {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const { tmp, children } = serveScratch();
 
 describe('sigmatch serve', () => {
   it('binds to loopback when given a port alone, reports a broken rule and runs the others, and stops on SIGINT with code 0', async () => {

@@ -1,21 +1,10 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { startServe, type ServeProcess } from '../service/serve-process.js';
+import { describe, expect, it } from 'vitest';
+import { serveScratch, startServe } from '../service/serve-process.js';
 import { sigmatchAsync } from './run-cli.js';
 
-const dirs: string[] = [];
-const children: ServeProcess[] = [];
-const tmp = (prefix: string) => {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const { tmp, children } = serveScratch();
 
 const api = (url: string, path: string, token?: string, init: RequestInit = {}) =>
   fetch(`${url}${path}`, { ...init, headers: { ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}), ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) } });

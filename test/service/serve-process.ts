@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { inject } from 'vitest';
+import { afterAll, inject } from 'vitest';
 
 const ROOT = resolve(__dirname, '../..');
 const BIN = join(ROOT, 'dist/src/cli/main.js');
@@ -54,4 +54,25 @@ export async function caughtUp(url: string, timeoutMs = 30_000): Promise<{ [k: s
     if (Date.now() > end) throw new Error(`detection did not catch up: ${JSON.stringify(h)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * Scratch for a test file that runs serve processes: `tmp` makes a folder, `children` collects the processes;
+ * after the file, processes still running are killed and the folders removed.
+ */
+export function serveScratch(): { readonly tmp: (prefix: string) => string; readonly children: ServeProcess[] } {
+  const dirs: string[] = [];
+  const children: ServeProcess[] = [];
+  afterAll(() => {
+    for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  return {
+    tmp: (prefix) => {
+      const d = mkdtempSync(join(tmpdir(), prefix));
+      dirs.push(d);
+      return d;
+    },
+    children,
+  };
 }
