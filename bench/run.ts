@@ -19,7 +19,8 @@ import { measureRuleLoad, ruleLoadLines } from './rule-load.js';
  *   Debian's evtxexport, on a generated corpus and the largest corpus files;
  * - hunting (issue "Fast and bounded at scale"): the built-in pack and every SigmaHQ rule that loads, events/s as
  *   the rule count grows, worker threads against the main thread alone, a JSONL input, peak memory at each
- *   memory size, and the pack's alerts against the generator's ground truth.
+ *   memory size, and the pack's alerts against the generator's ground truth;
+ * - loading the read-size corpus into DuckDB, SQLite and PostgreSQL (`sigmatch load --db`, bench/load-bench.ts).
  */
 const { values } = parseArgs({
   options: {
@@ -328,6 +329,10 @@ const report = spawnSync('node', [resolve('dist/bench/report-bench.js'), '--size
 lines.push('', `### The HTML report (\`hunt --format html\`, ${existsSync(sigmahq) ? 'every SigmaHQ rule' : 'built-in pack'}, opened in headless chromium at 1280×800)`, '');
 if (report.status === 0) lines.push(...report.stdout.trimEnd().split('\n'));
 else lines.push(`The report benchmark failed (exit ${report.status}): ${report.stderr.slice(-500)}`);
+// Loading into databases (issue 14): `sigmatch load --db` into DuckDB, SQLite and a PostgreSQL server, against psql's own \copy.
+const loadBench = spawnSync('node', [resolve('dist/bench/load-bench.js'), '--file', readCorpus], { encoding: 'utf8', maxBuffer: 16 << 20 });
+if (loadBench.status === 0) lines.push('', ...loadBench.stdout.trimEnd().split('\n'));
+else lines.push('', `Loading into databases: the benchmark failed (exit ${loadBench.status}): ${loadBench.stderr.slice(-500)}`);
 lines.push('', `Built-in pack, ${truthNote}.`);
 if (missed.length > 0 || extra.length > 0) lines.push('', `Missed records: ${missed.map((m) => m.record).join(', ') || 'none'}; extra records: ${extra.join(', ') || 'none'}.`);
 if (ruleLoad.length > 0) lines.push(...ruleLoadLines(ruleLoad, loadRuns, loadRulesDir === sigmahq ? 'every SigmaHQ rule' : loadRulesDir));

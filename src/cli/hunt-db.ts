@@ -2,17 +2,19 @@ import { convertRule } from '../backends/convert-rule.js';
 import type { EventStore, StoredEventRow } from '../backends/db/event-store.js';
 import { BACKENDS } from '../backends/registry.js';
 import { EVENTS_TABLE } from '../backends/sql/events-table.js';
-import { makeAlert, type Alert } from '../engine/alert.js';
-import { contextEntryOf, contextQueryOf, keysOf, resolveContext, type ContextEntry, type EntryLookup } from '../engine/process-context.js';
+import { makeHit, type Hit } from '../engine/alert.js';
+import type { MatchBatch } from '../engine/hunt-session.js';
+import { contextEntryOf, packEntry } from '../engine/process-context.js';
 import type { Event, FieldValue } from '../event/event.js';
 import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
 import { applyFilters } from '../rule/apply-filters.js';
 import type { SigmaFilter, SigmaRule } from '../rule/model.js';
 
-export interface DatabaseHunt {
-  readonly alerts: readonly Alert[];
+export interface DatabaseMatches {
+  /** The matches as one batch for the hunt session: hits in record order (one event's hits together), context entries. */
+  readonly batch: MatchBatch;
   /** Rules the target could not express exactly, with why: they did not run. */
-  readonly refused: ReadonlyArray<{ readonly rule: SigmaRule; readonly reason: string }>;
+  readonly refused: ReadonlyMap<SigmaRule, string>;
   readonly ran: number;
   readonly contextEvents: number;
 }
@@ -25,43 +27,48 @@ function rowEvent(row: StoredEventRow): Event {
 }
 
 /**
- * `hunt --db`: every rule converted for the database's target (filters rewritten into the rule, as for
- * `convert`) and run there; each matched row becomes an alert with its process and domain resolved from the
- * same table's process starts and DNS answers (Sysmon 1, 22, Security 4688, selected by the event_id column).
+ * `hunt --db`'s matching: every rule converted for the database's target (filters rewritten into the rule, as for
+ * `convert`) and run there. What comes back is what a file hunt's reader hands the hunt session: the hits (rule
+ * index into `rules`, the slim event, its JSON when `eventJson`) and the process starts and DNS answers of the same
+ * table (Sysmon 1, 22, Security 4688, by the event_id column) as context entries. Everything after matching
+ * (process context, correlations, grouping, sorting, output) is the file hunt's.
  */
-export async function huntDatabase(store: EventStore, rules: readonly SigmaRule[], filters: readonly SigmaFilter[]): Promise<DatabaseHunt> {
+export async function matchInDatabase(
+  store: EventStore,
+  rules: readonly SigmaRule[],
+  filters: readonly SigmaFilter[],
+  options: { readonly eventJson: boolean; readonly fields: readonly string[] },
+): Promise<DatabaseMatches> {
   const backend = BACKENDS[store.target];
-  const refused: Array<{ rule: SigmaRule; reason: string }> = [];
-  const matched: Array<{ rule: SigmaRule; event: Event }> = [];
+  const refused = new Map<SigmaRule, string>();
+  // Per matched record: its event and the indexes of the rules that matched it.
+  const matched = new Map<number, { event: Event; rules: number[] }>();
   let ran = 0;
-  for (const rule of rules) {
+  for (const [index, rule] of rules.entries()) {
     const converted = convertRule(applyFilters(rule, filters).rule, backend, store.target, resolveWindowsLogsource);
     if (converted.query === undefined) {
-      refused.push({ rule, reason: converted.diagnostics.map((d) => d.message.replace(/^rule '.*?' \(.*?\): /, '')).join('; ') });
+      refused.set(rule, converted.diagnostics.map((d) => d.message.replace(/^rule '.*?' \(.*?\): /, '')).join('; '));
       continue;
     }
     ran++;
-    for (const row of await store.eventRows(converted.query)) matched.push({ rule, event: rowEvent(row) });
-  }
-  // Process context from the same table: its process starts and DNS answers.
-  const byKey = new Map<string, ContextEntry[]>();
-  const contextRows = matched.length === 0 ? [] : await store.eventRows(`SELECT record_id FROM ${EVENTS_TABLE} WHERE event_id IN (1, 22, 4688)`);
-  for (const row of contextRows) {
-    const entry = contextEntryOf(rowEvent(row));
-    if (entry === undefined) continue;
-    for (const k of keysOf(entry)) {
-      const list = byKey.get(k);
-      if (list === undefined) byKey.set(k, [entry]);
-      else list.push(entry);
+    for (const row of await store.eventRows(converted.query)) {
+      const m = matched.get(row.record_id);
+      if (m === undefined) matched.set(row.record_id, { event: rowEvent(row), rules: [index] });
+      else m.rules.push(index);
     }
   }
-  const lookup: EntryLookup = (key) => byKey.get(key);
-  const alerts: Alert[] = matched.map(({ rule, event }) => {
-    const q = contextQueryOf(event);
-    return makeAlert(rule, event, q.namesProcess, resolveContext(q, lookup));
-  });
-  // Time order, ties in rule then record order (the order they were found).
-  const order = alerts.map((a, i) => ({ a, i }));
-  order.sort((x, y) => (x.a.event.timestamp ?? 0) - (y.a.event.timestamp ?? 0) || x.i - y.i);
-  return { alerts: order.map((o) => o.a), refused, ran, contextEvents: contextRows.length };
+  // Record order, and one event's hits consecutive on one event object (what correlations' selectors rely on).
+  const hits: Hit[] = [];
+  for (const [, m] of [...matched].sort((a, b) => a[0] - b[0])) {
+    const first = makeHit(m.rules[0] as number, m.event, options.eventJson, options.fields);
+    hits.push(first, ...m.rules.slice(1).map((rule) => ({ ...first, rule })));
+  }
+  const contextRows = hits.length === 0 ? [] : await store.eventRows(`SELECT record_id FROM ${EVENTS_TABLE} WHERE event_id IN (1, 22, 4688)`);
+  const context: string[] = [];
+  for (const row of contextRows) {
+    const entry = contextEntryOf(rowEvent(row));
+    if (entry !== undefined) context.push(packEntry(entry).line);
+  }
+  const [events] = await store.recordIds(`SELECT COUNT(*) AS record_id FROM ${EVENTS_TABLE}`);
+  return { batch: { events: events ?? 0, context: context.join('\n'), hits }, refused, ran, contextEvents: contextRows.length };
 }

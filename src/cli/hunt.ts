@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { formatDiagnostic } from '../diagnostics.js';
 import type { AnyAlert } from '../engine/alert.js';
 import { Correlator, whyNotFired, type CorrelationStats } from '../engine/correlate/correlator.js';
-import { correlationClosure, planCorrelations, type CorrelationPlan } from '../engine/correlate/plan-correlations.js';
+import { correlationClosure, planCorrelations, type CorrelationPlan, type PlanOptions } from '../engine/correlate/plan-correlations.js';
 import { MAX_OPEN_GROUPS } from '../engine/alert-grouping.js';
 import { HuntSession, type AlertCounts, type GroupingCounts, type HuntLimits } from '../engine/hunt-session.js';
 import { MatchPool } from '../engine/match-pool.js';
@@ -31,7 +31,7 @@ import { parsePlaceholders } from './placeholders.js';
 import { defaultThreads, planInputs } from '../engine/plan-inputs.js';
 import { runPlan } from '../engine/run-plan.js';
 import { UsageError } from './usage-error.js';
-import { huntDatabase, type DatabaseHunt } from './hunt-db.js';
+import { matchInDatabase, type DatabaseMatches } from './hunt-db.js';
 import { openDbOption, shownDbUrl } from './db-option.js';
 import { EVENTS_TABLE } from '../backends/sql/events-table.js';
 
@@ -114,8 +114,9 @@ export const hunt: CommandSpec = {
     const ruleSet = RuleSet.compile(chosen, { filters, logsource: resolveWindowsLogsource });
     for (const s of ruleSet.skipped) notLoaded.push({ title: s.rule.title, reason: s.reason });
     const compiledRules = ruleSet.rules.map((r) => r.rule);
-    if (values.db !== undefined) return huntDb(values.db, compiledRules.filter((r) => userRules.has(r)), filters, format, values, io, closure.correlations.length);
-    const plan = planCorrelations(compiledRules, closure.correlations, { selected: new Set(userCorrelations), selectedRules: userRules, onlyCorrelations: values.onlyCorrelations === true });
+    const planOptions = { selected: new Set(userCorrelations), selectedRules: userRules, onlyCorrelations: values.onlyCorrelations === true };
+    if (values.db !== undefined) return huntDb(values.db, { rules: compiledRules, correlations: closure.correlations, planOptions, filters, format, values, io, skipped: values.correlations ? [] : collection.correlations });
+    const plan = planCorrelations(compiledRules, closure.correlations, planOptions);
     // One spill folder for the hunt session's files and the correlator's.
     const spill = new SpillDir();
     const correlator = plan.correlations.length > 0 || values.onlyCorrelations === true ? new Correlator(plan, spill, values.correlationLimit) : undefined;
@@ -197,42 +198,70 @@ export const hunt: CommandSpec = {
   },
 };
 
-/** `hunt --db`: the converted rules run in the database, alerts written as a file hunt writes them. */
-async function huntDb(url: string, rules: readonly SigmaRule[], filters: readonly SigmaFilter[], format: string, values: HuntOptions, io: CommandIO, correlations: number): Promise<number> {
+/**
+ * `hunt --db`: the converted rules run in the database; what they return goes through the file hunt's session
+ * (process context from the same table, correlations on event time, --group-window, sorting, output formats).
+ */
+async function huntDb(
+  url: string,
+  h: {
+    rules: readonly SigmaRule[];
+    correlations: readonly SigmaCorrelation[];
+    planOptions: Omit<PlanOptions, 'unavailable'>;
+    filters: readonly SigmaFilter[];
+    format: string;
+    values: HuntOptions;
+    io: CommandIO;
+    skipped: readonly SigmaCorrelation[];
+  },
+): Promise<number> {
+  const { format, values, io } = h;
   if (format === 'html') throw new UsageError('--format html is not built for --db yet (use table, jsonl or csv)');
   const store = await openDbOption(url);
   const started = Date.now();
-  let result: DatabaseHunt;
+  // Fields correlations group and count by go with each hit, as in a file hunt.
+  const fieldsPlan = planCorrelations(h.rules, h.correlations, h.planOptions);
+  let result: DatabaseMatches;
   try {
-    result = await huntDatabase(store, rules, filters);
+    result = await matchInDatabase(store, h.rules, h.filters, { eventJson: format === 'jsonl', fields: fieldsPlan.fields });
   } finally {
     await store.close();
   }
-  const color = io.color && values.output === undefined;
-  const render = alertRenderer(format, color);
-  const out = new Output(values.output, io);
-  if (format === 'csv') out.write(csvHeader());
-  const byLevel = new Map<string, number>();
-  const byRule = new Map<string, number>();
-  for (const a of result.alerts) {
-    out.write(render(a));
-    if (out.backlogged) await out.ready();
-    byLevel.set(a.rule.level ?? 'informational', (byLevel.get(a.rule.level ?? 'informational') ?? 0) + 1);
-    byRule.set(a.rule.title, (byRule.get(a.rule.title) ?? 0) + 1);
+  // A correlation on a rule the database could not run is not evaluated (its reason is in the summary).
+  const plan = planCorrelations(h.rules, h.correlations, { ...h.planOptions, unavailable: result.refused });
+  const spill = new SpillDir();
+  try {
+    const correlator = plan.correlations.length > 0 || values.onlyCorrelations === true ? new Correlator(plan, spill, values.correlationLimit) : undefined;
+    const render = alertRenderer(format, io.color && values.output === undefined);
+    const limits: HuntLimits = { contextEntries: values.contextLimit, pendingAlerts: values.pendingLimit, sortBytes: values.sortLimit };
+    const session = new HuntSession(h.rules, render, spill, limits, correlator === undefined ? undefined : { correlator, silentRules: plan.silentRules }, { filters: h.filters, show: false }, values.groupWindow === undefined ? undefined : { windowMs: values.groupWindow });
+    session.add(result.batch);
+    const out = new Output(values.output, io);
+    if (format === 'csv') out.write(csvHeader());
+    for (const bytes of session.finish()) {
+      out.writeBytes(bytes);
+      if (out.backlogged) await out.ready();
+    }
+    await out.close();
+    if (!values.quiet) {
+      const lines = [
+        `Hunted ${result.batch.events} events of ${EVENTS_TABLE} in ${shownDbUrl(url)} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${result.ran} rules ran there, ${result.refused.size} could not be converted exactly and did not run; process context from ${result.contextEvents} process starts and DNS answers`,
+      ];
+      const reasons = new Map<string, number>();
+      for (const r of result.refused.values()) reasons.set(r, (reasons.get(r) ?? 0) + 1);
+      for (const [r, n] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 5)) lines.push(`  ${String(n).padStart(5)}  not run: ${r}`);
+      const { total, byLevel, byRule } = session.counts;
+      lines.push(`Alerts: ${total}${total > 0 ? ` (${[...LEVELS].reverse().filter((l) => byLevel.has(l)).map((l) => `${byLevel.get(l)} ${l}`).join(', ')})` : ''}`);
+      for (const [r, n] of [...byRule].sort((a, b) => b[1] - a[1]).slice(0, 10)) lines.push(`  ${String(n).padStart(5)}  ${r}`);
+      if (session.grouped !== undefined && values.groupWindow !== undefined) lines.push(groupingLine({ ...session.grouped, windowMs: values.groupWindow }));
+      if (correlator !== undefined) lines.push(...correlationSummaryLines(plan, correlator, session.counts));
+      if (h.skipped.length > 0) lines.push(`Correlations: ${h.skipped.length} not evaluated (--no-correlations)`);
+      io.err(lines.join('\n') + '\n\n');
+    }
+    return session.counts.total > 0 ? 1 : 0;
+  } finally {
+    spill.dispose();
   }
-  await out.close();
-  if (!values.quiet) {
-    const lines = [`Hunted ${EVENTS_TABLE} in ${shownDbUrl(url)} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${result.ran} rules ran there, ${result.refused.length} could not be converted exactly and did not run; process context from ${result.contextEvents} process starts and DNS answers`];
-    const reasons = new Map<string, number>();
-    for (const r of result.refused) reasons.set(r.reason, (reasons.get(r.reason) ?? 0) + 1);
-    for (const [r, n] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 5)) lines.push(`  ${String(n).padStart(5)}  not run: ${r}`);
-    const total = result.alerts.length;
-    lines.push(`Alerts: ${total}${total > 0 ? ` (${[...LEVELS].reverse().filter((l) => byLevel.has(l)).map((l) => `${byLevel.get(l)} ${l}`).join(', ')})` : ''}`);
-    for (const [r, n] of [...byRule].sort((a, b) => b[1] - a[1]).slice(0, 10)) lines.push(`  ${String(n).padStart(5)}  ${r}`);
-    if (correlations > 0) lines.push(`Correlations: ${correlations} not evaluated (hunt --db runs single rules only)`);
-    io.err(lines.join('\n') + '\n\n');
-  }
-  return result.alerts.length > 0 ? 1 : 0;
 }
 
 /** One alert as a line of the table, JSONL or CSV output. */

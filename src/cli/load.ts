@@ -108,6 +108,8 @@ export const load: CommandSpec = {
     };
     let writer: RowWriter | undefined;
     let pool: MatchPool | undefined;
+    const started = performance.now();
+    let workers = 0;
     try {
       await store.createTable(o.fresh === true);
       // Record ids go on from the table's largest, so a second load adds to the first.
@@ -120,6 +122,7 @@ export const load: CommandSpec = {
       const threads = o.threads ?? (cores > 1 && estimatedEvents >= WORKERS_FROM ? cores : 0);
       const none = RuleSet.compile([]);
       pool = threads > 0 && units.some((u) => u.kind === 'task') ? await MatchPool.start(threads, [], { rows: true }) : undefined;
+      if (pool !== undefined) workers = threads;
       await runPlan(units, { session: writer, builder: new BatchBuilder(none, { rows: true }), pool, recover, problems, progress: printProblems, tally });
       printProblems();
       await writer.finish();
@@ -130,7 +133,11 @@ export const load: CommandSpec = {
     }
     const loaded = writer.loaded;
     const outcome = tally.outcome();
-    io.err(`Loaded ${loaded} events from ${listing.files.length} files into ${EVENTS_TABLE} (${shownDbUrl(o.db)})\n`);
+    const seconds = (performance.now() - started) / 1000;
+    io.err(
+      `Loaded ${loaded} events from ${listing.files.length} files into ${EVENTS_TABLE} (${shownDbUrl(o.db)}) in ${seconds.toFixed(1)} s ` +
+        `(${Math.round(loaded / Math.max(seconds, 1e-3))} events/s${workers > 0 ? `, ${workers} worker threads` : ''}); peak memory ${Math.round(process.resourceUsage().maxRSS / 1024)} MB resident\n`,
+    );
     const failed = failedInputsLine(outcome, 0);
     if (failed !== undefined) io.err(failed.replace(/HUNT/g, 'LOAD').replace('were not hunted', 'were not loaded') + '\n');
     return huntExitCode(0, outcome);

@@ -36,6 +36,11 @@ test('bench smoke: a small run prints both tables; readers agree, the pack meets
   // The HTML report row: the hunt-size corpus hunted to a report and opened in chromium.
   expect(out).toMatch(/### The HTML report/);
   expect(out).toMatch(/^\| 2MB \(rules: [^)]+\) \| \d+ \| [1-9]\d* \| [\d.]+ \| \d+ \| [\d.]+ \| \d+ ms \| \d+ ms \| \d+ ms \| \d+ ms \|$/m);
+  // Loading into databases: every row of every database holds all of the read corpus's events, and PostgreSQL's ceiling.
+  const loads = out.split('\n').filter((l) => /^\| (DuckDB|SQLite|PostgreSQL)[^|]* \| \d+ \|/.test(l));
+  expect(loads).toHaveLength(5);
+  expect(new Set(loads.map((l) => Number(l.split('|')[2])))).toEqual(new Set([counts[0]]));
+  expect(out).toMatch(/PostgreSQL's own ceiling: psql `\\copy FROM` of the same \d+ rows/);
   // Rule loading cold, warm and without the cache, for hunt and check.
   expect(out.split('\n').filter((l) => /^\| (hunt|check) \| \d+ \| (cold|warm|off) \| [\d.]+ \| [\d.]+ \|/.test(l))).toHaveLength(6);
 }, 300_000);

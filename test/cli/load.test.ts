@@ -120,29 +120,40 @@ describe('sigmatch load --db', () => {
     expect(tables[0]?.map((r) => r.record_id)).toEqual(Array.from({ length: 9000 }, (_, i) => i + 1));
   });
 
-  test('hunt --db: the rules run in the database give the file hunt\'s alerts, process context and domain included (PostgreSQL); refusals are listed', async () => {
+  test('hunt --db: the rules run in the database give the file hunt\'s alerts, process context, domain and the chain correlations included (PostgreSQL); refusals are listed', async () => {
     if (pg === undefined) return;
     await sigmatchAsync(['load', '--db', pg.url, '--fresh', 'examples/']);
     const fromDb = await sigmatchAsync(['hunt', '--db', pg.url, '--format', 'jsonl']);
     expect(fromDb.code, fromDb.stderr).toBe(1);
-    const fromFiles = await sigmatchAsync(['hunt', '--no-correlations', '--format', 'jsonl', '--quiet', 'examples/']);
-    // PostgreSQL's JSONB keeps an object's keys in its own order: the event's fields are compared as a set.
-    const canonical = (line: string) => {
-      const doc = JSON.parse(line) as { sigmatch: { event: Record<string, unknown> } };
-      doc.sigmatch.event = Object.fromEntries(Object.entries(doc.sigmatch.event).sort(([x], [y]) => (x < y ? -1 : 1)));
-      return JSON.stringify(doc);
-    };
+    const fromFiles = await sigmatchAsync(['hunt', '--format', 'jsonl', '--quiet', 'examples/']);
+    // PostgreSQL's JSONB keeps an object's keys in its own order: events' fields are compared as sets (keys sorted at every level).
+    const sorted = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(sorted) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : 1)).map(([k, x]) => [k, sorted(x)])) : v;
+    const canonical = (line: string) => JSON.stringify(sorted(JSON.parse(line)));
     const lines = (t: string) => t.trim().split('\n').map(canonical).sort();
     expect(lines(fromDb.stdout)).toEqual(lines(fromFiles.stdout));
     expect(fromDb.stdout).toContain('"domain":"cdn-update.example.net"');
     expect(fromDb.stderr).toMatch(/rules ran there, 0 could not be converted/);
-    expect(fromDb.stderr).toMatch(/Correlations: \d+ not evaluated/);
+    // Every built-in chain correlation ran on the database's matches, and the example log makes them fire.
+    expect(fromDb.stderr).toMatch(/Correlations: 5 evaluated \(4 with alerts of their own\), 0 not run/);
+    expect(fromDb.stdout).toContain('"kind":"alert"');
+    expect(fromDb.stdout).toContain('Proxy-Execution Utility Started and Connected Out');
+    // --no-correlations and --group-window work as in a file hunt.
+    const plain = await sigmatchAsync(['hunt', '--db', pg.url, '--no-correlations', '--format', 'jsonl', '--quiet']);
+    const plainFiles = await sigmatchAsync(['hunt', '--no-correlations', '--format', 'jsonl', '--quiet', 'examples/']);
+    expect(lines(plain.stdout)).toEqual(lines(plainFiles.stdout));
+    const grouped = await sigmatchAsync(['hunt', '--db', pg.url, '--group-window', '1h']);
+    const groupedFiles = await sigmatchAsync(['hunt', '--group-window', '1h', 'examples/']);
+    expect(grouped.stdout).toBe(groupedFiles.stdout);
+    expect(grouped.stderr).toMatch(/Grouped \(--group-window 1h\)/);
     // DuckDB cannot test the pack's IPv6 ranges offline: those rules are listed as not run, the rest alert.
     const duck = `duckdb:${join(dir, 'hunt.duckdb')}`;
     await sigmatchAsync(['load', '--db', duck, 'examples/']);
     const d = await sigmatchAsync(['hunt', '--db', duck, '--format', 'csv']);
     expect(d.stderr).toMatch(/12 could not be converted exactly and did not run/);
     expect(d.stderr).toMatch(/not run: item 'DestinationIp\|cidr'/);
+    // A correlation on a rule that did not run is not evaluated, and says why.
+    expect(d.stderr).toMatch(/not run: Proxy-Execution Utility Connected Out: its rule '.*' cannot run: item 'DestinationIp\|cidr'/);
     expect(d.stdout).toContain('Proxy-Execution Utility Started');
     const both = await sigmatchAsync(['hunt', '--db', duck, 'examples/']);
     expect(both.code).toBe(2);

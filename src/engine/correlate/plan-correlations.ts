@@ -46,6 +46,8 @@ export interface PlanOptions {
   readonly selectedRules: ReadonlySet<SigmaRule>;
   /** --only-correlations: no rule raises its own alert. */
   readonly onlyCorrelations?: boolean;
+  /** Rules that are loaded but cannot run (`hunt --db`: not converted for the database), with why: a correlation on one is dropped. */
+  readonly unavailable?: ReadonlyMap<SigmaRule, string>;
 }
 
 type Target = { readonly kind: 'rule'; readonly rule: SigmaRule } | { readonly kind: 'correlation'; readonly correlation: SigmaCorrelation };
@@ -128,6 +130,9 @@ export function planCorrelations(rules: readonly SigmaRule[], correlations: read
         ok = false;
       } else if (t.kind === 'rule' && !ruleIndex.has(t.rule)) {
         drop(c, `its rule '${t.rule.title}' was not loaded`);
+        ok = false;
+      } else if (t.kind === 'rule' && options.unavailable?.has(t.rule) === true) {
+        drop(c, `its rule '${t.rule.title}' cannot run: ${options.unavailable.get(t.rule)}`);
         ok = false;
       } else if (t.kind === 'correlation' && !visit(t.correlation, [...stack, c])) {
         drop(c, `it references '${t.correlation.title}', which cannot run`);
