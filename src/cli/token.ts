@@ -36,7 +36,7 @@ function run(action: string, rest: readonly string[], o: TokenOptions, io: Comma
   try {
     const tokens = new TokenStore(db);
     if (action === 'create') {
-      if (o.name === undefined || o.scope === undefined) throw new UsageError('token create needs --name NAME and --scope read|triage|admin');
+      if (o.name === undefined || o.scope === undefined) throw new UsageError(`token create needs --name NAME and --scope ${SCOPES.join('|')}`);
       const token = tokens.create(o.name, o.scope);
       io.out(`${token}\n`);
       io.err(`sigmatch token: token '${o.name}' (scope ${o.scope}) created in ${o.data}; it is shown only now (send it as Authorization: Bearer TOKEN)\n`);
@@ -70,7 +70,7 @@ export const token: CommandSpec = {
       .argument('<action...>', 'create | list | revoke NAME')
       .addOption(new Option('--data <dir>', 'the data dir of the service (its sigmatch.db)').default('sigmatch-data'))
       .option('--name <name>', 'create: the token\'s name, recorded as "who" in the triage audit trail')
-      .addOption(new Option('--scope <scope>', `create: what the token may do: read (GET the API), triage (also change alerts' triage and add notes), admin (everything)`).choices(SCOPES))
+      .addOption(new Option('--scope <scope>', `create: what the token may do: ingest (send events only; once one exists, ingest needs a token), read (GET the API), triage (also change alerts' triage and add notes), admin (everything)`).choices(SCOPES))
       .addHelpText(
         'after',
         '\nThe token is printed once, on stdout; only its SHA-256 is stored. A running service sees new and revoked tokens at once.\n' +

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleApi, type ApiContext } from './api/api-routes.js';
-import { authenticate, presentedToken, sameSecret as same } from './api/auth.js';
+import { authenticate, ingestAllowed } from './api/auth.js';
 import { RequestError } from './http/read-body.js';
 import { sendJson } from './http/reply.js';
 import type { IngestContext, IngestProtocolSpec } from './ingest/ingest-protocol.js';
@@ -54,13 +54,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: AppDeps):
     for (const route of protocol.routes) {
       const m = route.path.exec(url.pathname);
       if (m === null || !route.methods.includes(method)) continue;
-      if (deps.ingestToken !== undefined && route.open !== true) {
-        const t = presentedToken(req);
-        if (t === undefined || !same(t, deps.ingestToken)) {
-          deps.ingest.metrics.reject(401);
-          req.resume();
-          return sendJson(res, 401, { error: 'ingest needs the token given with --ingest-token (Bearer, Basic password, ApiKey or Splunk)' }, { 'www-authenticate': 'Basic realm="sigmatch"', 'x-elastic-product': 'Elasticsearch' });
-        }
+      if (route.open !== true && !ingestAllowed(req, deps.ingestToken, deps.tokens)) {
+        deps.ingest.metrics.reject(401);
+        req.resume();
+        return sendJson(res, 401, { error: 'ingest needs a token: SIGMATCH_INGEST_TOKEN or one made with sigmatch token create --scope ingest (Bearer, Basic password, ApiKey or Splunk)' }, { 'www-authenticate': 'Basic realm="sigmatch"', 'x-elastic-product': 'Elasticsearch' });
       }
       return route.handle(req, res, url, m.slice(1), deps.ingest);
     }

@@ -61,7 +61,7 @@ describe('sigmatch token', () => {
     const cases: Array<[string[], number, RegExp]> = [
       [['token', 'list', '--data', join(empty, 'nothing')], 66, /no sigmatch data in .*nothing/],
       [['token', 'revoke', '--data', empty, 'x'], 66, /no sigmatch data/],
-      [['token', 'create', '--data', empty, '--name', 'x', '--scope', 'root'], 2, /'root' is invalid.*read, triage, admin/],
+      [['token', 'create', '--data', empty, '--name', 'x', '--scope', 'root'], 2, /'root' is invalid.*ingest, read, triage, admin/],
       [['token', 'create', '--data', empty, '--scope', 'read'], 2, /needs --name NAME and --scope/],
       [['token', 'create', '--data', empty, '--name', 'has space', '--scope', 'read'], 1, /token name 'has space'/],
       [['token', 'revoke', '--data', empty], 2, /needs the NAME/],

@@ -206,6 +206,28 @@ describe('triage API', () => {
     db.close();
   });
 
+  it('an ingest token only sends events; once one exists ingest needs a token (it or an admin one)', async () => {
+    const s = await start();
+    const send = (record: number, token?: string) => fetch(`${s.url}/ingest`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', ...(token !== undefined ? { authorization: `Basic ${Buffer.from(`winlogbeat:${token}`).toString('base64')}` } : {}) }, body: ndjson([noise('WS-ING', record, T0)]) });
+    // No ingest tokens yet: ingest is open, as before (API tokens do not lock shippers out).
+    const db = openDatabase(s.dir);
+    const tokens = new TokenStore(db);
+    const reader = tokens.create('reader', 'read');
+    expect((await send(1)).status).toBe(200);
+    const shipper = tokens.create('winlogbeat', 'ingest');
+    const root = tokens.create('root', 'admin');
+    expect((await send(2)).status).toBe(401);
+    expect((await send(3, reader)).status).toBe(401);
+    expect((await send(4, shipper)).status).toBe(200);
+    expect((await send(5, root)).status).toBe(200);
+    const denied = await call(s.url, 'GET', '/api/alerts', undefined, shipper);
+    expect(denied.status).toBe(403);
+    expect(denied.body['error']).toMatch(/scope 'read'.*'winlogbeat' has 'ingest'/);
+    tokens.revoke('winlogbeat');
+    expect((await send(6)).status).toBe(200);
+    db.close();
+  });
+
   it('lists the rules running with their filters and stored alerts, and when they were loaded', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sigmatch-triage-rules-'));
     dirs.push(dir);

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { RequestError } from '../http/read-body.js';
-import type { Scope, TokenStore } from '../store/token-store.js';
+import { scopeAllows, type Scope, type TokenStore } from '../store/token-store.js';
 
 /** The token a shipper sent, in whichever form: Bearer, Basic (the password), ApiKey (base64 id:key, the key; or the key), Splunk. */
 export function presentedToken(req: IncomingMessage): string | undefined {
@@ -41,7 +41,7 @@ export interface Caller {
 }
 
 export interface ApiAuth {
-  /** --api-token (SIGMATCH_API_TOKEN): full access, recorded as 'api-token'. */
+  /** SIGMATCH_API_TOKEN: full access, recorded as 'api-token'. */
   readonly apiToken?: string;
   /** Named tokens made with `sigmatch token create`. */
   readonly tokens: TokenStore;
@@ -49,9 +49,9 @@ export interface ApiAuth {
 
 /**
  * The caller of an API request, or RequestError 401/403:
- * - a presented token is --api-token (admin, 'api-token') or a named token not revoked (its scope, its name);
+ * - a presented token is SIGMATCH_API_TOKEN (admin, 'api-token') or a named token not revoked (its scope, its name);
  *   any other presented token is refused with 401, also from this machine;
- * - without a token: this machine's requests pass as 'loopback' (admin) unless --api-token is set; others get 401.
+ * - without a token: this machine's requests pass as 'loopback' (admin) unless SIGMATCH_API_TOKEN is set; others get 401.
  */
 export function authenticate(req: IncomingMessage, auth: ApiAuth): Caller {
   const t = presentedToken(req);
@@ -61,7 +61,21 @@ export function authenticate(req: IncomingMessage, auth: ApiAuth): Caller {
     if (named !== undefined) return named;
     throw new RequestError(401, 'the token presented is not valid (unknown or revoked); make one with sigmatch token create');
   }
-  if (auth.apiToken !== undefined) throw new RequestError(401, 'the API needs a token: the one given with --api-token or one made with sigmatch token create (Authorization: Bearer TOKEN)');
+  if (auth.apiToken !== undefined) throw new RequestError(401, 'the API needs a token: SIGMATCH_API_TOKEN or one made with sigmatch token create (Authorization: Bearer TOKEN)');
   if (!isLoopback(req)) throw new RequestError(401, 'the API answers other machines only with a token made with sigmatch token create (Authorization: Bearer TOKEN)');
   return { name: 'loopback', scope: 'admin' };
+}
+
+/**
+ * Whether an ingest request may go on. Ingest needs a token once SIGMATCH_INGEST_TOKEN is set or a named
+ * token of scope ingest exists (so that making API tokens never locks out shippers sending none); then it
+ * takes that token or a named one of scope ingest or admin, in any form shippers send.
+ */
+export function ingestAllowed(req: IncomingMessage, ingestToken: string | undefined, tokens: TokenStore): boolean {
+  if (ingestToken === undefined && !tokens.hasIngestTokens()) return true;
+  const t = presentedToken(req);
+  if (t === undefined) return false;
+  if (ingestToken !== undefined && sameSecret(t, ingestToken)) return true;
+  const named = tokens.check(t);
+  return named !== undefined && scopeAllows(named.scope, 'ingest');
 }

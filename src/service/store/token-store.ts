@@ -1,14 +1,23 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from './open-database.js';
 
-/** What a token may do: `read` GETs the API, `triage` also changes alerts' triage, `admin` everything. */
-export const SCOPES = ['read', 'triage', 'admin'] as const;
+/**
+ * What a token may do: `ingest` only send events; `read` GET the API, `triage` also change alerts' triage,
+ * `admin` everything (ingest too).
+ */
+export const SCOPES = ['ingest', 'read', 'triage', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export const isScope = (v: string): v is Scope => (SCOPES as readonly string[]).includes(v);
 
-/** Whether a token of scope `have` may do what needs `need` (each scope includes the ones before it). */
-export const scopeAllows = (have: Scope, need: Scope): boolean => SCOPES.indexOf(have) >= SCOPES.indexOf(need);
+const API_LADDER: readonly Scope[] = ['read', 'triage', 'admin'];
+
+/** Whether a token of scope `have` may do what needs `need`: admin all; on the API each scope includes those below it. */
+export function scopeAllows(have: Scope, need: Scope): boolean {
+  if (have === 'admin' || have === need) return true;
+  if (have === 'ingest' || need === 'ingest') return false;
+  return API_LADDER.indexOf(have) >= API_LADDER.indexOf(need);
+}
 
 export interface TokenInfo {
   readonly name: string;
@@ -44,6 +53,7 @@ export class TokenError extends Error {}
 export class TokenStore {
   private readonly byHash;
   private readonly touchStmt;
+  private readonly ingestStmt;
 
   constructor(
     private readonly db: Db,
@@ -51,6 +61,7 @@ export class TokenStore {
   ) {
     this.byHash = db.prepare('SELECT * FROM api_tokens WHERE hash = ?');
     this.touchStmt = db.prepare('UPDATE api_tokens SET last_used = ? WHERE name = ?');
+    this.ingestStmt = db.prepare("SELECT 1 FROM api_tokens WHERE scope = 'ingest' AND revoked IS NULL LIMIT 1").pluck();
   }
 
   /** Makes a token and returns it (the only time it is seen). A name in use by a token not revoked is refused. */
@@ -63,6 +74,11 @@ export class TokenStore {
       this.db.prepare('INSERT OR REPLACE INTO api_tokens (name, scope, hash, created, last_used, revoked) VALUES (?, ?, ?, ?, NULL, NULL)').run(name, scope, hashOf(token), this.now());
     }).immediate();
     return token;
+  }
+
+  /** Whether an active token has scope ingest: then ingest needs a token. */
+  hasIngestTokens(): boolean {
+    return this.ingestStmt.get() !== undefined;
   }
 
   list(): TokenInfo[] {
