@@ -157,7 +157,7 @@ export const serve: CommandSpec = {
       .option('--no-watch', 'reload the rules on SIGHUP only, not when a rule file changes (default: both)')
       .addHelpText(
         'after',
-        `\nTokens come from the environment, never the command line: SIGMATCH_INGEST_TOKEN (required on ingest when set;\nBearer, Basic password, ApiKey or Splunk form) and SIGMATCH_API_TOKEN (Bearer, required on /api when set; without it\n/api answers this machine only).\n` +
+        `\nTokens come from the environment, never the command line: SIGMATCH_INGEST_TOKEN (required on ingest when set;\nBearer, Basic password, ApiKey or Splunk form) and SIGMATCH_API_TOKEN (Bearer, required on /api when set; without it\n/api answers this machine only). Named tokens with scopes (ingest, read, triage, admin): sigmatch token --help.\n` +
           examples([
             ['sigmatch serve', 'the built-in pack, Elasticsearch-compatible ingest on 127.0.0.1:9200, data in ./sigmatch-data'],
             ['sigmatch serve --rules sigma/rules --data /var/lib/sigmatch --listen 0.0.0.0:9200 --tcp 0.0.0.0:5170', 'SigmaHQ rules, open to the network, TCP JSON lines too'],

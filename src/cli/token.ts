@@ -67,6 +67,7 @@ export const token: CommandSpec = {
   summary: 'create, list and revoke the API tokens of a sigmatch serve data dir',
   define: (command) =>
     command
+      .usage('create --name NAME --scope SCOPE | list | revoke NAME  [--data DIR]')
       .argument('<action...>', 'create | list | revoke NAME')
       .addOption(new Option('--data <dir>', 'the data dir of the service (its sigmatch.db)').default('sigmatch-data'))
       .option('--name <name>', 'create: the token\'s name, recorded as "who" in the triage audit trail')
