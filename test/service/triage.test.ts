@@ -206,6 +206,33 @@ describe('triage API', () => {
     db.close();
   });
 
+  it('answers 507 when the disk is full and keeps the triage written before', async () => {
+    const s = await start();
+    expect((await post(s.url, attack('WS-FULL', 1, 0))).status).toBe(200);
+    await s.caughtUp();
+    const [id] = await alertIds(s);
+    expect((await call(s.url, 'PATCH', `/api/alerts/${id}`, { status: 'acknowledged' })).status).toBe(200);
+    const db = s.service.journal.db;
+    // A full disk, as SQLite sees it: no page may be added.
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+    let full: Call | undefined;
+    for (let i = 0; i < 50 && full === undefined; i++) {
+      const r = await call(s.url, 'POST', `/api/alerts/${id}/notes`, { text: `${i} ${'x'.repeat(9000)}` });
+      if (r.status !== 201) full = r;
+    }
+    expect(full?.status).toBe(507);
+    expect(full?.body['error']).toMatch(/alert store could not be written.*nothing was changed/);
+    db.pragma('max_page_count = 1073741823');
+    const one = await call(s.url, 'GET', `/api/alerts/${id}`);
+    expect(one.body['sigmatch']['triage']['status']).toBe('acknowledged');
+    const notes = one.body['sigmatch']['triage']['notes'] as Json[];
+    const audit = (await call(s.url, 'GET', `/api/alerts/${id}/audit`)).body['audit'] as Json[];
+    // The refused note left nothing behind: notes and their audit entries agree.
+    expect(audit.filter((e) => e['field'] === 'note')).toHaveLength(notes.length);
+    expect((await call(s.url, 'POST', `/api/alerts/${id}/notes`, { text: 'after' })).status).toBe(201);
+    expect(s.errors).toEqual([]);
+  });
+
   it('an ingest token only sends events; once one exists ingest needs a token (it or an admin one)', async () => {
     const s = await start();
     const send = (record: number, token?: string) => fetch(`${s.url}/ingest`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', ...(token !== undefined ? { authorization: `Basic ${Buffer.from(`winlogbeat:${token}`).toString('base64')}` } : {}) }, body: ndjson([noise('WS-ING', record, T0)]) });

@@ -78,5 +78,12 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
   if (hit === undefined) throw new RequestError(405, `${req.method} is not allowed on ${url.pathname} (${matching.map((x) => x.route.method).join(', ')})`);
   const { route, m } = hit;
   if (!scopeAllows(caller.scope, route.scope)) throw new RequestError(403, `${route.method} ${route.name} needs a token with scope '${route.scope}' (or above); '${caller.name}' has '${caller.scope}'`);
-  await route.handle({ req, res, url, params: (m as RegExpExecArray).slice(1), caller, ctx });
+  try {
+    await route.handle({ req, res, url, params: (m as RegExpExecArray).slice(1), caller, ctx });
+  } catch (e) {
+    // The database refused (disk full, locked past the timeout, I/O): the transaction rolled back; the client may retry.
+    const code = (e as { code?: unknown }).code;
+    if (typeof code !== 'string' || !code.startsWith('SQLITE_')) throw e;
+    throw new RequestError(code === 'SQLITE_FULL' ? 507 : 503, `the alert store could not be ${method === 'GET' ? 'read' : 'written'} (${(e as Error).message}); nothing was changed, try again`);
+  }
 }
