@@ -10,7 +10,7 @@ export type JsonObject = { readonly [k: string]: unknown };
  * The request body as a JSON object whose keys are all in `allowed`; RequestError 400/413/415 otherwise,
  * naming what is wrong (the body is not JSON, not an object, has a field the endpoint does not know).
  */
-export async function readJsonObject(req: IncomingMessage, allowed: readonly string[]): Promise<JsonObject> {
+export async function readJsonBody(req: IncomingMessage, allowed: readonly string[]): Promise<JsonObject> {
   const type = String(req.headers['content-type'] ?? 'application/json').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json' && type !== '') {
     req.resume();

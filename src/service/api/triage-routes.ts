@@ -3,7 +3,7 @@ import { sendJson } from '../http/reply.js';
 import { CLOSE_REASONS, STATUSES, TriageError, type TriageChange, type TriageState } from '../store/triage-store.js';
 import { auditJson, noteJson } from './alert-document.js';
 import type { ApiCall, ApiRoute } from './api-route.js';
-import { choiceField, readJsonObject, textField, type JsonObject } from './json-body.js';
+import { choiceField, readJsonBody, textField, type JsonObject } from './json-body.js';
 
 export const ALERT_ID = '([0-9a-f]{32})';
 const CHANGE_FIELDS = ['status', 'reason', 'comment', 'assignee'];
@@ -34,13 +34,13 @@ function applyChange(call: ApiCall, ids: readonly string[], change: TriageChange
 }
 
 async function patchAlert(call: ApiCall): Promise<void> {
-  const change = changeOf(await readJsonObject(call.req, CHANGE_FIELDS));
+  const change = changeOf(await readJsonBody(call.req, CHANGE_FIELDS));
   const [state] = applyChange(call, [call.params[0] as string], change);
   sendJson(call.res, 200, state);
 }
 
 async function bulkTriage(call: ApiCall): Promise<void> {
-  const body = await readJsonObject(call.req, ['ids', ...CHANGE_FIELDS]);
+  const body = await readJsonBody(call.req, ['ids', ...CHANGE_FIELDS]);
   const ids = body['ids'];
   if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_BULK) throw new RequestError(400, `'ids' must be a list of 1 to ${MAX_BULK} alert ids`);
   const bad = ids.find((id) => typeof id !== 'string' || !/^[0-9a-f]{32}$/.test(id));
@@ -51,7 +51,7 @@ async function bulkTriage(call: ApiCall): Promise<void> {
 }
 
 async function addNote(call: ApiCall): Promise<void> {
-  const text = textField(await readJsonObject(call.req, ['text']), 'text', 10_000, false);
+  const text = textField(await readJsonBody(call.req, ['text']), 'text', 10_000, false);
   if (text === undefined || text === null) throw new RequestError(400, "a note needs 'text'");
   const id = call.params[0] as string;
   const note = call.ctx.triage.addNote(id, text, call.caller.name);
