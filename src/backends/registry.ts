@@ -1,6 +1,7 @@
 import type { BackendSpec } from './backend-spec.js';
 import { KQL_DEFENDER } from './kql/defender-backend.js';
 import { KQL_SENTINEL } from './kql/sentinel-backend.js';
+import { CLICKHOUSE } from './sql/clickhouse.js';
 import { sqlBackend } from './sql/sql-backend.js';
 import { DUCKDB } from './sql/duckdb.js';
 import { POSTGRES } from './sql/postgres.js';
@@ -10,6 +11,7 @@ export const BACKENDS = {
   postgres: sqlBackend(POSTGRES, 'PostgreSQL 15+: the sigma_events table, event as JSONB'),
   duckdb: sqlBackend(DUCKDB, 'DuckDB: the sigma_events table, event as JSON'),
   sqlite: sqlBackend(SQLITE, 'SQLite 3.38+: the sigma_events table, event as JSON text'),
+  clickhouse: sqlBackend(CLICKHOUSE, 'ClickHouse 23+: the sigma_events table, event as JSON text in a String'),
   'kql-defender': KQL_DEFENDER,
   'kql-sentinel': KQL_SENTINEL,
 } satisfies Record<string, BackendSpec>;

@@ -4,7 +4,7 @@ export interface Construct {
   readonly category: 'process_creation' | 'network_connection';
   readonly detection: string;
   /** Targets that must refuse it, with the diagnostic code. */
-  readonly refusedBy?: Readonly<Partial<Record<'postgres' | 'duckdb' | 'sqlite', string>>>;
+  readonly refusedBy?: Readonly<Partial<Record<'postgres' | 'duckdb' | 'sqlite' | 'clickhouse', string>>>;
 }
 
 const sel = (lines: string) => `selection:\n${lines.split('\n').map((l) => `    ${l}`).join('\n')}\ncondition: selection`;

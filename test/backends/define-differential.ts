@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { EventStore } from '../../src/backends/db/event-store.js';
 import type { TargetName } from '../../src/backends/registry.js';
 import { corpusAvailable } from '../helpers.js';
-import { BATCHES, prepareDifferential, runBatch, type BatchRecord, type Differential } from './differential.js';
+import { BATCHES, prepareDifferential, runBatch, type BatchRecord, type Differential, type QueryStore } from './differential.js';
 import { reportRecord } from './report-record.js';
 
 /**
@@ -10,11 +9,11 @@ import { reportRecord } from './report-record.js';
  * there, its record ids compared with the engine's, one test per rule batch. `open` returns undefined to skip (said
  * by the caller; under CI=true it must throw instead).
  */
-export function defineDifferential(target: TargetName, open: () => Promise<{ store: EventStore; stop: () => void } | undefined>): void {
+export function defineDifferential(target: TargetName, open: () => Promise<{ store: QueryStore; stop: () => void } | undefined>): void {
   const has = corpusAvailable();
   describe.skipIf(!has)(`${target}: converted queries find what the engine finds`, () => {
     let d: Differential;
-    let db: { store: EventStore; stop: () => void } | undefined;
+    let db: { store: QueryStore; stop: () => void } | undefined;
     const records: BatchRecord[] = [];
     beforeAll(async () => {
       db = await open();

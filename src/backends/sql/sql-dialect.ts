@@ -2,12 +2,13 @@ import ipaddr from 'ipaddr.js';
 import type { ValueTest } from '../../compile/ir.js';
 import { isWildcard, type StrPart } from '../../modifiers/value-pattern.js';
 import { Refusal, type Dialect, type FieldRefNode } from '../dialect.js';
-import { joinBalanced, sqlString, type SqlSpec } from './sql-spec.js';
+import { joinBalanced, sqlString as standardString, type SqlSpec } from './sql-spec.js';
 
 const STAR = { wildcard: '*' } as const;
 
 /** The leaf logic shared by the SQL dialects, written once over a dialect's table. */
 export function sqlDialect(spec: SqlSpec): Dialect {
+  const sqlString = spec.string ?? standardString;
   const folded = (literal: string) => {
     const problem = spec.foldProblem?.(literal);
     if (problem !== undefined) throw new Refusal('convert-case-folding', problem);

@@ -7,6 +7,8 @@ import type { CompareOp, StrPart } from '../../modifiers/value-pattern.js';
  */
 export interface SqlSpec {
   readonly name: string;
+  /** A string literal, when the dialect's differ from standard SQL's (sqlString): ClickHouse reads backslash escapes. */
+  readonly string?: (text: string) => string;
   /** `pred` over each scalar value of the event's field `key` as text (several values: any of them); FALSE when none. */
   readonly anyValue: (key: string, pred: (x: string) => string, alias: string) => string;
   /** `pred` over every scalar value anywhere in the event, as text: keywords. */

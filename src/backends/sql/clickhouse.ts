@@ -1,0 +1,114 @@
+import ipaddr from 'ipaddr.js';
+import { Refusal } from '../dialect.js';
+import { EVENTS_TABLE } from './events-table.js';
+import { IPV4_TEXT_RE, ipv6TextRegex } from './ip-patterns.js';
+import { likePattern } from './like-pattern.js';
+import { DECIMAL_RE, JS_WHITESPACE, SQL_OPS, type SqlSpec } from './sql-spec.js';
+
+/**
+ * A ClickHouse string literal. ClickHouse reads backslash escapes in every literal ('\\' is one backslash, '\x41'
+ * is 'A'), so a backslash is doubled, a quote is escaped and a NUL is written as \0.
+ */
+export function clickhouseString(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\u0000/g, '\\0')}'`;
+}
+
+const q = clickhouseString;
+const ws = JS_WHITESPACE.map((c) => `\\x{${c.toString(16)}}`).join('');
+/** The shared IPv6 text check in RE2's syntax (it has \x{…}, not \u…). */
+const IPV6_RE = ipv6TextRegex().replace(/\\u([0-9A-Fa-f]{4})/g, '\\x{$1}');
+/** JSONType's names for the values the engine reads as text (a number's and a boolean's text is their JSON text). */
+const SCALAR = `('String', 'Int64', 'UInt64', 'Double', 'Bool')`;
+
+/** The scalar texts of a raw JSON value: a string's text, a number's or boolean's JSON text, an array's scalar elements. */
+function scalarTexts(raw: string): string {
+  const text = (r: string) => `if(JSONType(${r}) = 'String', JSONExtractString(${r}), ${r})`;
+  return (
+    `if(JSONType(${raw}) = 'Array', arrayMap(a -> ${text('a')}, arrayFilter(a -> JSONType(a) IN ${SCALAR}, JSONExtractArrayRaw(${raw}))), ` +
+    `if(JSONType(${raw}) IN ${SCALAR}, [${text(raw)}], []))`
+  );
+}
+
+/** `body` over `expr` computed once and named (a trimmed value is written once in the query, not at each use). */
+const bind = (expr: string, name: string, body: (x: string) => string) => `arrayExists(${name} -> ${body(name)}, [${expr}])`;
+
+/** The first and last address of an IPv6 network, as ClickHouse IPv6 values. */
+function ipv6Bounds(cidr: string): [string, string] {
+  const [net, bits] = ipaddr.parseCIDR(cidr);
+  const bytes = net.toByteArray();
+  const lo = bytes.map((b, i) => (i * 8 >= bits ? 0 : i * 8 + 8 <= bits ? b : b & (0xff << (8 - (bits - i * 8)))));
+  const hi = lo.map((b, i) => (i * 8 >= bits ? 0xff : i * 8 + 8 <= bits ? b : b | (0xff >> (bits - i * 8))));
+  const text = (v: number[]) => ipaddr.fromByteArray(v).toString();
+  return [`toIPv6(${q(text(lo))})`, `toIPv6(${q(text(hi))})`];
+}
+
+/**
+ * ClickHouse (23 and later; chDB 26.x is what the tests run) over the events table in CLICKHOUSE_EVENTS_DDL: `event`
+ * is the event's JSON text in a String column, read with the JSON* functions (simdjson). Case is folded with
+ * lowerUTF8 on both sides, which is JavaScript's toLowerCase for every cased BMP character (checked on chDB), not
+ * with ILIKE, whose RE2 case folding also equates 'ſ' with 's' where the engine does not. Regexes are RE2, the
+ * engine's flavour; ClickHouse's `.` matches a newline unless told otherwise, so the s flag is always stated.
+ */
+export const CLICKHOUSE: SqlSpec = {
+  name: 'clickhouse',
+  string: q,
+  // A missing key reads as an empty array.
+  anyValue: (key, pred, a) => `arrayExists(${a} -> ${pred(a)}, e.fields[${q(key)}])`,
+  // Keywords: every top-level value and every scalar element of a top-level array (the table's events are flat).
+  anyScalar: (pred) => `arrayExists(v -> ${pred('v')}, arrayFlatten(mapValues(e.fields)))`,
+  hasKey: (key) => `mapContains(e.fields, ${q(key)})`,
+  nullOrMissing: (key) => `(NOT mapContains(e.fields, ${q(key)}) OR has(e.null_fields, ${q(key)}))`,
+  lower: (x) => `lowerUTF8(${x})`,
+  // LIKE is case-sensitive, `%` and `_` cross line breaks, and backslash is its escape: `\\` `\%` `\_` in the
+  // pattern, each backslash doubled again in the literal.
+  globCased: (x, parts) => `(${x} LIKE ${q(likePattern(parts))})`,
+  globFolded: (lx, parts) => `(${lx} LIKE ${q(likePattern(parts))})`,
+  regex: (x, source, flags) => `match(${x}, ${q(`(?${flags}${flags.includes('s') ? '' : '-s'})${source}`)})`,
+  // Integer arithmetic on the dotted quad, as the engine reads it (leading zeros, ::ffff:-mapped). No function here
+  // can throw on a row that is no address (isIPAddressInRange does, on '' and host names).
+  ipv4Range: (t, lo, hi) =>
+    bind(t, 'ip', (ip) => {
+      const g = (n: number) => `toUInt64OrZero(g[${n}])`;
+      return (
+        `match(${ip}, ${q(IPV4_TEXT_RE)}) AND arrayExists(g -> ${g(1)} <= 255 AND ${g(2)} <= 255 AND ${g(3)} <= 255 AND ${g(4)} <= 255 AND ` +
+        `${g(1)} * 16777216 + ${g(2)} * 65536 + ${g(3)} * 256 + ${g(4)} BETWEEN ${lo} AND ${hi}, [extractGroups(${ip}, ${q(IPV4_TEXT_RE)})])`
+      );
+    }),
+  // Only text the complete IPv6 check admits is parsed (toIPv6OrNull alone would also read IPv4 text, as ::ffff:-mapped).
+  ipv6Net: (t, cidr) => {
+    const [lo, hi] = ipv6Bounds(cidr);
+    return bind(t, 'ip', (ip) => `match(${ip}, ${q(IPV6_RE)}) AND ifNull(toIPv6OrNull(replaceRegexpOne(${ip}, '%.*$', '')) BETWEEN ${lo} AND ${hi}, 0)`);
+  },
+  number: (t, op, value) => {
+    if (!Number.isFinite(value)) throw new Refusal('convert-number', `the number ${value} has no SQL literal`);
+    return bind(t, 'n', (n) => `match(${n}, ${q(DECIMAL_RE)}) AND ifNull(toFloat64OrNull(${n}) ${SQL_OPS[op]} ${value}, 0)`);
+  },
+  trim: (x) => `replaceRegexpAll(${x}, ${q(`^[${ws}]+|[${ws}]+$`)}, '')`,
+  startsWith: (a, b) => `startsWith(${a}, ${b})`,
+  endsWith: (a, b) => `endsWith(${a}, ${b})`,
+  containsText: (a, b) => `(position(${a}, ${b}) > 0)`,
+  constant: (v) => (v ? '1' : '0'),
+};
+
+/**
+ * The events table in ClickHouse (the columns of events-table.ts). `event` is JSON text in a String, not the JSON
+ * type: that type drops JSON nulls (so `null` and `exists` could not be told apart) and gives each path one inferred
+ * type, where the engine reads a field's text as the event wrote it.
+ */
+export function clickhouseEventsTableDdl(table = EVENTS_TABLE): string {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${table} (`,
+    `  record_id Int64,`,
+    `  source_file Nullable(String),`,
+    `  source_record Nullable(Int64),`,
+    `  event_time Nullable(DateTime64(3, 'UTC')),`,
+    `  host Nullable(String),`,
+    `  channel Nullable(String),`,
+    `  event_id Nullable(Int32),`,
+    `  event String,`,
+    `  fields Map(String, Array(String)) MATERIALIZED mapFromArrays(arrayMap(p -> p.1, JSONExtractKeysAndValuesRaw(event)), ` +
+      `arrayMap(p -> ${scalarTexts('p.2')}, JSONExtractKeysAndValuesRaw(event))),`,
+    `  null_fields Array(String) MATERIALIZED arrayMap(p -> p.1, arrayFilter(p -> JSONType(p.2) = 'Null', JSONExtractKeysAndValuesRaw(event)))`,
+    `) ENGINE = MergeTree ORDER BY record_id`,
+  ].join('\n');
+}
