@@ -7,6 +7,8 @@ import { error, formatDiagnostic, lineColOf, type Diagnostic } from '../diagnost
 import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
 import { applyFilters } from '../rule/apply-filters.js';
 import { loadRules } from '../rule/load-rules.js';
+import type { SigmaCorrelation, SigmaRule } from '../rule/model.js';
+import { convertCorrelationsSql, type ConvertedCorrelation } from '../backends/sql/sql-correlation.js';
 import type { CommandSpec } from './command.js';
 import { parsePlaceholders } from './placeholders.js';
 import { choiceOption, examples, noCacheOption, repeatable } from './option-values.js';
@@ -42,10 +44,18 @@ export const convert: CommandSpec = {
     const loaded = loadRules(positionals, { placeholders: parsePlaceholders(values.placeholder), cache: values.cache, deferCacheWrite: true });
     const backend = BACKENDS[values.target];
     const results: ConvertedRule[] = loaded.rules.map((r) => convertRule(applyFilters(r, loaded.filters).rule, backend, values.target, resolveWindowsLogsource));
-    // Correlations are not converted yet: each says so, never silently left out.
-    const correlationDiagnostics = loaded.correlations.map((c) =>
-      error('convert-correlation', `correlation '${c.title}' (${c.id ?? 'no id'}): correlation rules are not converted to ${values.target} yet`, c.span),
-    );
+    // Correlations: SQL targets convert them (sql-correlation.ts); the others say so, never silently left out.
+    const byRule = new Map(results.map((r) => [r.rule, r]));
+    const sqlTarget = values.target === 'postgres' || values.target === 'duckdb' || values.target === 'sqlite' ? values.target : undefined;
+    const correlations: ConvertedCorrelation[] =
+      sqlTarget !== undefined
+        ? convertCorrelationsSql(sqlTarget, loaded.rules, loaded.correlations, (rule) => {
+            const r = byRule.get(rule);
+            return r?.query !== undefined ? { query: r.query } : { reason: (r?.diagnostics ?? []).map((d) => d.message.replace(/^rule '.*?' \(.*?\):? /, '')).join('; ') || 'not converted' };
+          })
+        : loaded.correlations.map((c) => ({ correlation: c, diagnostics: [error('convert-correlation', `correlation '${c.title}' (${c.id ?? 'no id'}): correlation rules are not converted to ${values.target} yet`, c.span)] }));
+    const correlationDiagnostics = correlations.flatMap((c) => c.diagnostics);
+    const convertedCorrelations = correlations.filter((c) => c.query !== undefined);
     const diagnostics = [...loaded.diagnostics, ...results.flatMap((r) => r.diagnostics), ...correlationDiagnostics];
     const converted = results.filter((r) => r.query !== undefined);
     const sinks = outputSinks(values, io.out);
@@ -61,14 +71,27 @@ export const convert: CommandSpec = {
             query: r.query ?? null,
             diagnostics: r.diagnostics.map((d) => toJson(d, loaded.sources)),
           })),
+          correlations: correlations.map((c) => ({
+            id: c.correlation.id ?? null,
+            title: c.correlation.title,
+            file: c.correlation.file,
+            type: c.correlation.type,
+            query: c.query ?? null,
+            diagnostics: c.diagnostics.map((d) => toJson(d, loaded.sources)),
+          })),
           converted: converted.length,
           refused: results.length - converted.length,
-          diagnostics: [...loaded.diagnostics, ...correlationDiagnostics].map((d) => toJson(d, loaded.sources)),
+          diagnostics: loaded.diagnostics.map((d) => toJson(d, loaded.sources)),
         }) + '\n',
       );
     } else {
       const names = new Map<string, number>();
-      for (const r of converted) {
+      const queries = [
+        ...converted.map((r) => ({ doc: r.rule as SigmaRule | SigmaCorrelation, query: r.query as string })),
+        ...convertedCorrelations.map((c) => ({ doc: c.correlation as SigmaRule | SigmaCorrelation, query: c.query as string })),
+      ];
+      for (const { doc, query } of queries) {
+        const r = { rule: doc, query };
         const base = (r.rule.id ?? r.rule.title).replace(/[^A-Za-z0-9._-]+/g, '_');
         const n = (names.get(base) ?? 0) + 1;
         names.set(base, n);
@@ -81,7 +104,7 @@ export const convert: CommandSpec = {
     for (const d of diagnostics) io.err(formatDiagnostic(d, loaded.sources) + '\n');
     io.err(
       `${loaded.rules.length} rules: ${converted.length} converted to ${values.target}, ${loaded.rules.length - converted.length} refused; ` +
-        `${loaded.correlations.length} correlations not converted\n`,
+        `${loaded.correlations.length} correlations: ${convertedCorrelations.length} converted, ${loaded.correlations.length - convertedCorrelations.length} refused\n`,
     );
     loaded.saveCache?.();
     const errors = diagnostics.filter((d) => d.severity === 'error');

@@ -1,0 +1,277 @@
+import { error, type Diagnostic } from '../../diagnostics.js';
+import { hasUpperSide } from '../../engine/correlate/group-window.js';
+import { planCorrelations, type PlannedCorrelation } from '../../engine/correlate/plan-correlations.js';
+import type { SigmaCorrelation, SigmaRule } from '../../rule/model.js';
+import { SQL_OPS, sqlString } from './sql-spec.js';
+import { EVENTS_TABLE, type SqlTarget } from './events-table.js';
+
+/**
+ * Sigma correlations as one SQL query each over the events table, with the engine's window semantics (see the
+ * README, "Correlations in SQL"): sliding windows on event time, both ends inclusive; a monotone condition (gt, gte)
+ * fires at the first event whose window [t − timespan, t] meets it, and the firing consumes the window's events,
+ * so an episode gives one row; a condition with an upper side (lt, lte, eq, neq, ranges) is judged once per
+ * complete window [t0, t0 + timespan] opened at the first event after the previous window. Both are sequential,
+ * so the queries walk each group's events with a recursive CTE (WITH RECURSIVE: PostgreSQL, DuckDB, SQLite).
+ *
+ * Each row is one firing: the group-by values (one column per name), window_start_ms and window_end_ms, the
+ * aggregate, first_ms and last_ms, contributor_count and record_ids (the contributing events' record ids; an inner
+ * correlation's firing contributes its last event's).
+ */
+
+export interface ConvertedCorrelation {
+  readonly correlation: SigmaCorrelation;
+  /** Absent when the correlation cannot be converted exactly (the diagnostics say why). */
+  readonly query?: string;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** How one SQL target says the few things the correlation queries need beyond the rules' own SQL. */
+interface CorrelationSql {
+  /** The event_time column as whole milliseconds since the epoch. */
+  readonly timeMs: string;
+  /**
+   * The field's value as the engine's group text: a string itself, a number or boolean as JavaScript writes it, a
+   * one-element array its element; NULL when absent, null, an object or an array of several (see the README).
+   */
+  readonly text: (key: string) => string;
+  /** A JSON array of text values as JavaScript's JSON.stringify writes it (value_count over several fields). */
+  readonly jsonArray: (parts: readonly string[]) => string;
+  /** Record ids joined by commas in order. */
+  readonly idList: (id: string, order: string) => string;
+  readonly bigint: string;
+}
+
+const jsonPath = (key: string) => sqlString(`$."${key}"`);
+
+const TARGETS: Record<SqlTarget, CorrelationSql> = {
+  postgres: {
+    timeMs: 'floor(extract(epoch FROM e.event_time) * 1000)::bigint',
+    text: (key) => {
+      const j = `e.event -> ${sqlString(key)}`;
+      return (
+        `(CASE jsonb_typeof(${j}) WHEN 'string' THEN e.event ->> ${sqlString(key)} WHEN 'number' THEN e.event ->> ${sqlString(key)} ` +
+        `WHEN 'boolean' THEN e.event ->> ${sqlString(key)} WHEN 'array' THEN (CASE WHEN jsonb_array_length(${j}) = 1 ` +
+        `AND jsonb_typeof(${j} -> 0) IN ('string', 'number', 'boolean') THEN ${j} ->> 0 END) END)`
+      );
+    },
+    jsonArray: (parts) => `(jsonb_build_array(${parts.join(', ')}))::text`,
+    idList: (id, order) => `string_agg(${id}::text, ',' ORDER BY ${order})`,
+    bigint: 'BIGINT',
+  },
+  duckdb: {
+    timeMs: 'epoch_ms(e.event_time)',
+    text: (key) => {
+      const p = jsonPath(key);
+      return (
+        `(CASE WHEN json_type(e.event, ${p}) IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN') THEN e.event ->> ${p} ` +
+        `WHEN json_type(e.event, ${p}) = 'ARRAY' AND json_array_length(e.event, ${p}) = 1 ` +
+        `AND json_type(e.event, ${sqlString(`$."${key}"[0]`)}) IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN') THEN e.event ->> ${sqlString(`$."${key}"[0]`)} END)`
+      );
+    },
+    jsonArray: (parts) => `CAST(json_array(${parts.join(', ')}) AS VARCHAR)`,
+    idList: (id, order) => `string_agg(CAST(${id} AS VARCHAR), ',' ORDER BY ${order})`,
+    bigint: 'BIGINT',
+  },
+  sqlite: {
+    timeMs: 'CAST(round((julianday(e.event_time) - 2440587.5) * 86400000) AS INTEGER)',
+    text: (key) => {
+      const p = jsonPath(key);
+      const one = sqlString(`$."${key}"[0]`);
+      const scalar = (path: string) =>
+        `CASE json_type(e.event, ${path}) WHEN 'text' THEN json_extract(e.event, ${path}) WHEN 'integer' THEN CAST(json_extract(e.event, ${path}) AS TEXT) ` +
+        `WHEN 'real' THEN CAST(json_extract(e.event, ${path}) AS TEXT) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' END`;
+      return `(CASE WHEN json_type(e.event, ${p}) = 'array' THEN (CASE WHEN json_array_length(e.event, ${p}) = 1 THEN ${scalar(one)} END) ELSE ${scalar(p)} END)`;
+    },
+    jsonArray: (parts) => `json_array(${parts.join(', ')})`,
+    idList: (id, order) => `group_concat(${id}, ',' ORDER BY ${order})`,
+    bigint: 'INTEGER',
+  },
+};
+
+/** A group-by name as a column: quoted, so any name is one. */
+const column = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+class Refused extends Error {}
+
+/**
+ * Converts every correlation of a collection. `ruleQuery` gives a referenced rule's converted query (a SELECT whose
+ * first column is record_id) or why it has none.
+ */
+export function convertCorrelationsSql(
+  target: SqlTarget,
+  rules: readonly SigmaRule[],
+  correlations: readonly SigmaCorrelation[],
+  ruleQuery: (rule: SigmaRule) => { query: string } | { reason: string },
+): ConvertedCorrelation[] {
+  const sql = TARGETS[target];
+  const plan = planCorrelations(rules, correlations, { selected: new Set(correlations), selectedRules: new Set(rules) });
+  const named = (c: SigmaCorrelation) => `correlation '${c.title}' (${c.id ?? 'no id'})`;
+  const out = new Map<SigmaCorrelation, ConvertedCorrelation>();
+  for (const d of plan.dropped) out.set(d.correlation, { correlation: d.correlation, diagnostics: [error('convert-correlation', `${named(d.correlation)}: ${d.reason}`, d.correlation.span)] });
+  // Per planned correlation: its CTEs (once each, inner ones first) or why it cannot be converted.
+  const ctes = new Map<number, string[] | { reason: string }>();
+  const build = (p: PlannedCorrelation): string[] => {
+    const have = ctes.get(p.index);
+    if (have !== undefined) {
+      if (Array.isArray(have)) return have;
+      throw new Refused(have.reason);
+    }
+    try {
+      const own = correlationCtes(p, plan.correlations, sql, rules, ruleQuery, build);
+      ctes.set(p.index, own);
+      return own;
+    } catch (e) {
+      if (e instanceof Refused) ctes.set(p.index, { reason: e.message });
+      throw e;
+    }
+  };
+  for (const p of plan.correlations) {
+    try {
+      const parts = build(p);
+      const query = `WITH RECURSIVE\n${parts.join(',\n')}\nSELECT * FROM c${p.index}_out ORDER BY window_end_ms, last_ms`;
+      out.set(p.correlation, { correlation: p.correlation, query, diagnostics: [] });
+    } catch (e) {
+      if (!(e instanceof Refused)) throw e;
+      out.set(p.correlation, { correlation: p.correlation, diagnostics: [error('convert-correlation', `${named(p.correlation)} cannot be converted to ${target}: ${e.message}`, p.correlation.span)] });
+    }
+  }
+  return correlations.map((c) => out.get(c) ?? { correlation: c, diagnostics: [error('convert-correlation', `${named(c)}: not planned`, c.span)] });
+}
+
+/** The CTEs of one correlation (after those of the correlations it references): items, ranked, windows, out. */
+function correlationCtes(
+  p: PlannedCorrelation,
+  all: readonly PlannedCorrelation[],
+  sql: CorrelationSql,
+  rules: readonly SigmaRule[],
+  ruleQuery: (rule: SigmaRule) => { query: string } | { reason: string },
+  build: (p: PlannedCorrelation) => string[],
+): string[] {
+  const c = p.correlation;
+  const type = c.type;
+  if (type === 'value_sum' || type === 'value_avg' || type === 'value_percentile' || type === 'value_median') {
+    throw new Refused(`${type} is not converted to SQL yet (the engine reads a value as JavaScript's Number() does, which no SQL cast matches exactly)`);
+  }
+  const i = p.index;
+  const T = p.spec.timespanMs;
+  const names = c.groupBy.length > 0 ? c.groupBy : [];
+  const g = names.length > 0 ? names.map((_, k) => `g${k}`) : ['g0'];
+  const inner: string[] = [];
+  const selects: string[] = [];
+  p.members.forEach((m, k) => {
+    if (m.kind === 'selector') throw new Refused(`'${c.rules[k]}' selects rules by level when a hunt runs; list the rules by id or name to convert it`);
+    let value = 'NULL';
+    if (m.kind === 'rule') {
+      const rule = rules[m.rule] as SigmaRule;
+      const q = ruleQuery(rule);
+      if ('reason' in q) throw new Refused(`its rule '${rule.title}' cannot be converted: ${q.reason}`);
+      const fields = p.groupFields[k] as readonly string[];
+      const groups = names.length > 0 ? fields.map((f, n) => `${sql.text(f)} AS g${n}`) : ['0 AS g0'];
+      if (type === 'value_count') {
+        const vf = c.condition?.field ?? [];
+        const parts = vf.map((f) => sql.text(f));
+        value = parts.length === 1 ? (parts[0] as string) : `(CASE WHEN ${parts.map((x) => `${x} IS NOT NULL`).join(' AND ')} THEN ${sql.jsonArray(parts)} END)`;
+      }
+      selects.push(
+        `SELECT e.record_id AS rid, ${sql.timeMs} AS t, ${sql.timeMs} AS first_t, ${k} AS member, ${groups.join(', ')}, ${value} AS val ` +
+          `FROM ${EVENTS_TABLE} AS e WHERE e.record_id IN (SELECT q.record_id FROM (${q.query}) AS q)`,
+      );
+    } else {
+      const ip = all[m.correlation] as PlannedCorrelation;
+      inner.push(...build(ip).filter((x) => !inner.includes(x)));
+      // The inner firing's group values by name (an outer group-by name the inner does not group by: no value).
+      const innerNames = ip.correlation.groupBy;
+      const pick = (name: string) => (innerNames.includes(name) ? column(name) : 'NULL');
+      const groups = names.length > 0 ? (p.groupFields[k] as readonly string[]).map((f, n) => `${pick(f)} AS g${n}`) : ['0 AS g0'];
+      if (type === 'value_count') {
+        const vf = c.condition?.field ?? [];
+        const parts = vf.map(pick);
+        value = parts.length === 1 ? (parts[0] as string) : `(CASE WHEN ${parts.map((x) => `${x} IS NOT NULL`).join(' AND ')} THEN ${sql.jsonArray(parts)} END)`;
+      }
+      selects.push(`SELECT last_rid AS rid, last_ms AS t, first_ms AS first_t, ${k} AS member, ${groups.join(', ')}, ${value} AS val FROM c${ip.index}_out`);
+    }
+  });
+  const gl = g.join(', ');
+  const same = (a: string, b: string) => g.map((x) => `${a}.${x} = ${b}.${x}`).join(' AND ');
+  const items = `c${i}_items AS (\n  ${selects.join('\n  UNION ALL\n  ')}\n)`;
+  const ranked =
+    `c${i}_ranked AS (SELECT rid, t, first_t, member, ${gl}, val, ROW_NUMBER() OVER (PARTITION BY ${gl} ORDER BY t, member, rid) AS rn ` +
+    `FROM c${i}_items WHERE t IS NOT NULL AND ${g.map((x) => `${x} IS NOT NULL`).join(' AND ')})`;
+  // The aggregate of the items x in a window, and the condition on it.
+  const aggregate = (x: string, within: (y: string) => string): string => {
+    switch (type) {
+      case 'event_count':
+        return `COUNT(*)`;
+      case 'value_count':
+        return `COUNT(DISTINCT ${x}.val)`;
+      case 'temporal':
+        return `COUNT(DISTINCT ${x}.member)`;
+      case 'temporal_ordered':
+        return orderedPrefix(p.members.length, within);
+      default:
+        throw new Refused(`${type} is not converted to SQL`);
+    }
+  };
+  const holds = (agg: string) => p.spec.comparisons.map((cmp) => (cmp.op === 'neq' ? `(${agg}) <> ${cmp.value}` : `(${agg}) ${SQL_OPS[cmp.op]} ${cmp.value}`)).join(' AND ');
+  const groupCols = names.length > 0 ? names.map((n, k) => `f.g${k} AS ${column(n)}`).join(', ') + ', ' : '';
+  const outCols = (start: string, end: string) =>
+    `${groupCols}${start} AS window_start_ms, ${end} AS window_end_ms, MIN(x.first_t) AS first_ms, MAX(x.t) AS last_ms, ` +
+    `COUNT(*) AS contributor_count, ${sql.idList('x.rid', 'x.rn')} AS record_ids`;
+  // temporal_ordered's aggregate reads the window's items again (its chain search): they are the rows of ranked
+  // that `within` selects, for a given x alias.
+  if (!hasUpperSide(p.spec.comparisons)) {
+    // Monotone: fire(g, rn) walks the firings; each next one is the first item after the previous firing whose
+    // window (items after that firing, no older than the item's time − T) meets the condition.
+    const windowOf = (x: string, prev: string, at: string) => `${x}.rn > ${prev}.rn AND ${x}.rn <= ${at}.rn AND ${x}.t >= ${at}.t - ${T} AND ${same(x, at)}`;
+    // temporal_ordered's aggregate is no aggregate over x but a chain search of its own (see orderedPrefix).
+    const aggAt = (prev: string, at: string) =>
+      type === 'temporal_ordered' ? orderedPrefix(p.members.length, (y) => windowOf(y, prev, at)) : `(SELECT ${aggregate('x', (y) => windowOf(y, prev, at))} FROM c${i}_ranked AS x WHERE ${windowOf('x', prev, at)})`;
+    const fire =
+      `c${i}_fire(${gl}, rn) AS (\n` +
+      `  SELECT DISTINCT ${gl}, CAST(0 AS ${sql.bigint}) FROM c${i}_ranked\n` +
+      `  UNION ALL\n` +
+      `  SELECT f.${g.join(', f.')}, (SELECT MIN(c.rn) FROM c${i}_ranked AS c WHERE ${same('c', 'f')} AND c.rn > f.rn AND ${holds(aggAt('f', 'c'))}) ` +
+      `FROM c${i}_fire AS f WHERE f.rn IS NOT NULL\n)`;
+    const fired =
+      `c${i}_fired AS (SELECT ${gl}, rn, LAG(rn) OVER (PARTITION BY ${gl} ORDER BY rn) AS prev FROM c${i}_fire WHERE rn IS NOT NULL)`;
+    const outRows =
+      `c${i}_out AS (SELECT ${outCols('c.t - ' + T, 'c.t')}, ${aggregate('x', (y) => `${y}.rn > f.prev AND ${y}.rn <= f.rn AND ${y}.t >= c.t - ${T} AND ${same(y, 'f')}`)} AS aggregate, ` +
+      `c.rid AS last_rid ` +
+      `FROM c${i}_fired AS f JOIN c${i}_ranked AS c ON ${same('c', 'f')} AND c.rn = f.rn ` +
+      `JOIN c${i}_ranked AS x ON ${same('x', 'f')} AND x.rn > f.prev AND x.rn <= f.rn AND x.t >= c.t - ${T} ` +
+      `WHERE f.rn > 0 GROUP BY ${g.map((x) => `f.${x}`).join(', ')}, f.rn, f.prev, c.t, c.rid)`;
+    return [...inner, items, ranked, fire, fired, outRows];
+  }
+  // Upper side: windows [t0, t0 + T] one after another, each opened at the first item after the previous one.
+  const win =
+    `c${i}_win(${gl}, rn, t) AS (\n` +
+    `  SELECT ${gl}, rn, t FROM c${i}_ranked WHERE rn = 1\n` +
+    `  UNION ALL\n` +
+    `  SELECT n.${g.join(', n.')}, n.rn, n.t FROM c${i}_win AS w JOIN c${i}_ranked AS n ON ${same('n', 'w')} ` +
+    `AND n.rn = (SELECT MIN(c.rn) FROM c${i}_ranked AS c WHERE ${same('c', 'w')} AND c.t > w.t + ${T})\n)`;
+  const within = (y: string) => `${y}.rn >= f.rn AND ${y}.t <= f.t + ${T} AND ${same(y, 'f')}`;
+  const outRows =
+    `c${i}_out AS (SELECT * FROM (SELECT ${outCols('f.t', 'f.t + ' + T)}, ${aggregate('x', within)} AS aggregate, MAX(x.rid) AS last_rid ` +
+    `FROM c${i}_win AS f JOIN c${i}_ranked AS x ON ${within('x')} GROUP BY ${g.map((x) => `f.${x}`).join(', ')}, f.rn, f.t) AS w WHERE ${holds('w.aggregate')})`;
+  return [...inner, items, ranked, win, outRows];
+
+  /**
+   * temporal_ordered: the longest prefix of the member list whose events occur in time order inside the window (ties
+   * count as ordered): the sum over j of "members 0..j−1 have a chain", each chain a nest of EXISTS.
+   */
+  function orderedPrefix(members: number, within: (y: string) => string): string {
+    const chain = (length: number): string => {
+      let inner = '';
+      for (let j = length - 1; j >= 0; j--) {
+        const y = `o${j}`;
+        const after = j > 0 ? ` AND ${y}.t >= o${j - 1}.t` : '';
+        inner = `EXISTS (SELECT 1 FROM c${i}_ranked AS ${y} WHERE ${within(y)} AND ${y}.member = ${j}${after}${inner === '' ? '' : ` AND ${inner}`})`;
+      }
+      return inner;
+    };
+    const terms: string[] = [];
+    for (let j = 1; j <= members; j++) terms.push(`(CASE WHEN ${chain(j)} THEN 1 ELSE 0 END)`);
+    // A scalar over the window's columns, not an aggregate: in a grouped query it reads only grouped columns.
+    return `(${terms.join(' + ')})`;
+  }
+}
