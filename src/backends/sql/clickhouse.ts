@@ -3,7 +3,7 @@ import { Refusal } from '../dialect.js';
 import { EVENTS_TABLE } from './events-table.js';
 import { IPV4_TEXT_RE, ipv6TextRegex } from './ip-patterns.js';
 import { likePattern } from './like-pattern.js';
-import { DECIMAL_RE, JS_WHITESPACE, SQL_OPS, type SqlSpec } from './sql-spec.js';
+import { DECIMAL_RE, JS_WHITESPACE, joinBalanced, SQL_OPS, type SqlSpec } from './sql-spec.js';
 
 /**
  * A ClickHouse string literal. ClickHouse reads backslash escapes in every literal ('\\' is one backslash, '\x41'
@@ -14,7 +14,15 @@ export function clickhouseString(text: string): string {
 }
 
 const q = clickhouseString;
-const ws = JS_WHITESPACE.map((c) => `\\x{${c.toString(16)}}`).join('');
+/** JavaScript's white space as an RE2 class body, runs of code points as ranges. */
+const ws = JS_WHITESPACE.reduce<Array<[number, number]>>((runs, c) => {
+  const last = runs[runs.length - 1];
+  if (last !== undefined && last[1] === c - 1) last[1] = c;
+  else runs.push([c, c]);
+  return runs;
+}, [])
+  .map(([a, b]) => (a === b ? `\\x{${a.toString(16)}}` : `\\x{${a.toString(16)}}-\\x{${b.toString(16)}}`))
+  .join('');
 /** The shared IPv6 text check in RE2's syntax (it has \x{…}, not \u…). */
 const IPV6_RE = ipv6TextRegex().replace(/\\u([0-9A-Fa-f]{4})/g, '\\x{$1}');
 /** JSONType's names for the values the engine reads as text (a number's and a boolean's text is their JSON text). */
@@ -87,6 +95,14 @@ export const CLICKHOUSE: SqlSpec = {
   startsWith: (a, b) => `startsWith(${a}, ${b})`,
   endsWith: (a, b) => `endsWith(${a}, ${b})`,
   containsText: (a, b) => `(position(${a}, ${b}) > 0)`,
+  // Byte substrings of UTF-8, so exact; at most 255 needles a call (older ClickHouse's limit). multiSearchAny finds
+  // no '' in '', where every string includes ''.
+  containsAny: (x, needles) => {
+    if (needles.includes('')) return '1';
+    const calls: string[] = [];
+    for (let i = 0; i < needles.length; i += 255) calls.push(`multiSearchAny(${x}, [${needles.slice(i, i + 255).map(q).join(', ')}])`);
+    return joinBalanced(calls, 'OR');
+  },
   constant: (v) => (v ? '1' : '0'),
 };
 

@@ -6,6 +6,9 @@ import { joinBalanced, sqlString as standardString, type SqlSpec } from './sql-s
 
 const STAR = { wildcard: '*' } as const;
 
+type Contains = Extract<ValueTest, { kind: 'contains' }>;
+const isContains = (t: ValueTest): t is Contains => t.kind === 'contains';
+
 /** The leaf logic shared by the SQL dialects, written once over a dialect's table. */
 export function sqlDialect(spec: SqlSpec): Dialect {
   const sqlString = spec.string ?? standardString;
@@ -63,19 +66,27 @@ export function sqlDialect(spec: SqlSpec): Dialect {
     spec.ipv6Net('x', normal);
     return (x) => spec.ipv6Net(spec.trim(x), normal);
   };
-  // Equalities of a list become one IN (…); every other test keeps its own predicate.
+  // Equalities of a list become one IN (…), and two or more of its substrings of one case mode one containsAny where
+  // the dialect has it; every other test keeps its own predicate.
   const anyOfPredicates = (tests: readonly ValueTest[]): Array<(x: string) => string> => {
     const folded_: string[] = [];
     const cased: string[] = [];
     const rest: Array<(x: string) => string> = [];
+    const any = spec.containsAny;
+    const groups = any === undefined ? [] : [false, true].map((c) => tests.filter(isContains).filter((t) => t.cased === c)).filter((g) => g.length > 1);
     for (const t of tests) {
       if (t.kind === 'eq' && t.cased) cased.push(sqlString(t.value));
       else if (t.kind === 'eq') folded_.push(sqlString(folded(t.value)));
-      else rest.push(valuePredicate(t));
+      else if (!groups.some((g) => g.includes(t as Contains))) rest.push(valuePredicate(t));
     }
     const out: Array<(x: string) => string> = [];
     if (folded_.length > 0) out.push((x) => `${spec.lower(x)} IN (${folded_.join(', ')})`);
     if (cased.length > 0) out.push((x) => `${x} IN (${cased.join(', ')})`);
+    for (const g of groups) {
+      const isCased = g[0]?.cased === true;
+      const needles = g.map((t) => (isCased ? t.value : folded(t.value)));
+      if (any !== undefined) out.push((x) => any(isCased ? x : spec.lower(x), needles));
+    }
     return [...out, ...rest];
   };
   const fieldref = (node: FieldRefNode): string => {
