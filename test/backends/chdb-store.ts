@@ -48,6 +48,12 @@ export class ChdbStore implements QueryStore {
     return text === '' ? [] : text.trimEnd().split('\n').map((line) => Number(line.split('\t')[0]));
   }
 
+  /** A query's rows as JSON objects (JSONEachRow). */
+  async json<T>(query: string): Promise<T[]> {
+    const text = (await this.session.queryAsync(query, { format: 'JSONEachRow' })).text().trim();
+    return text === '' ? [] : text.split('\n').map((line) => JSON.parse(line) as T);
+  }
+
   async close(): Promise<void> {
     this.session.close();
   }

@@ -40,6 +40,19 @@ function scalarTexts(raw: string): string {
 /** `body` over `expr` computed once and named (a trimmed value is written once in the query, not at each use). */
 const bind = (expr: string, name: string, body: (x: string) => string) => `arrayExists(${name} -> ${body(name)}, [${expr}])`;
 
+/**
+ * Every scalar of a JSON text at any depth, in order, as the engine's keyword search reads them (a string's text, a
+ * number's or boolean's JSON text), by one left-to-right scan of its tokens: a string token that a ':' follows is a
+ * key; the scan never starts inside a string, since every string is consumed whole from its opening quote.
+ */
+function allScalarTexts(json: string): string {
+  const token = '("(?:[^"\\\\]|\\\\.)*")(\\s*:)?|(-?[0-9][-+.0-9eE]*|true|false)';
+  return (
+    `arrayMap(g -> if(g[1] != '', JSONExtractString(g[1]), g[3]), ` +
+    `arrayFilter(g -> (g[1] != '' AND g[2] = '') OR g[3] != '', extractAllGroups(${json}, ${q(token)})))`
+  );
+}
+
 /** The first and last address of an IPv6 network, as ClickHouse IPv6 values. */
 function ipv6Bounds(cidr: string): [string, string] {
   const [net, bits] = ipaddr.parseCIDR(cidr);
@@ -62,8 +75,7 @@ export const CLICKHOUSE: SqlSpec = {
   string: q,
   // A missing key reads as an empty array.
   anyValue: (key, pred, a) => `arrayExists(${a} -> ${pred(a)}, e.fields[${q(key)}])`,
-  // Keywords: every top-level value and every scalar element of a top-level array (the table's events are flat).
-  anyScalar: (pred) => `arrayExists(v -> ${pred('v')}, arrayFlatten(mapValues(e.fields)))`,
+  anyScalar: (pred) => `arrayExists(v -> ${pred('v')}, e.all_values)`,
   hasKey: (key) => `mapContains(e.fields, ${q(key)})`,
   nullOrMissing: (key) => `(NOT mapContains(e.fields, ${q(key)}) OR has(e.null_fields, ${q(key)}))`,
   lower: (x) => `lowerUTF8(${x})`,
@@ -124,7 +136,8 @@ export function clickhouseEventsTableDdl(table = EVENTS_TABLE): string {
     `  event String,`,
     `  fields Map(String, Array(String)) MATERIALIZED mapFromArrays(arrayMap(p -> p.1, JSONExtractKeysAndValuesRaw(event)), ` +
       `arrayMap(p -> ${scalarTexts('p.2')}, JSONExtractKeysAndValuesRaw(event))),`,
-    `  null_fields Array(String) MATERIALIZED arrayMap(p -> p.1, arrayFilter(p -> JSONType(p.2) = 'Null', JSONExtractKeysAndValuesRaw(event)))`,
+    `  null_fields Array(String) MATERIALIZED arrayMap(p -> p.1, arrayFilter(p -> JSONType(p.2) = 'Null', JSONExtractKeysAndValuesRaw(event))),`,
+    `  all_values Array(String) MATERIALIZED ${allScalarTexts('event')}`,
     `) ENGINE = MergeTree ORDER BY record_id`,
   ].join('\n');
 }
