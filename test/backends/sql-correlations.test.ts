@@ -5,9 +5,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { rng } from '../../bench/generate-corpus.js';
-import { fileCreate, networkConnect, processCreate, sysmonGuid, type ProcessSpec } from '../../bench/sysmon-events.js';
-import { writeEvtxFile, type WriterEvent } from '../../src/formats/evtx/write-evtx.js';
+import { writeEvtxFile } from '../../src/formats/evtx/write-evtx.js';
+import { CORRELATION_TYPES, correlationStream as stream } from '../engine/correlation-stream.js';
 import { sigmatchAsync } from '../cli/run-cli.js';
 import { startTestPostgres, type TestPostgres } from './postgres-server.js';
 
@@ -17,69 +16,22 @@ import { startTestPostgres, type TestPostgres } from './postgres-server.js';
  * temporal_ordered, an upper-side range and eq judged per complete window, no group-by, a correlation of a
  * correlation, aliases) and the built-in chain, over generated Sysmon streams, run in PostgreSQL, DuckDB and SQLite.
  */
-const TYPES = 'test/backends/fixtures/correlation-types.yml';
-const T0 = Date.parse('2026-06-01T08:00:00Z');
+const TYPES = CORRELATION_TYPES;
 const CORRELATION_TITLES = [
   'Burst of Connections',
   'Exactly Two Writes',
+  'Few Connections In a Window Per Process',
   'Fleet-Wide Connection Burst',
   'Many Destination Ports Per Address',
   'Many Destinations',
   'Per-Process Connections',
+  'Quiet Connections Then a Write',
   'Start Connect Write On a Host',
   'Start Then Connect Then Write By One Process',
   'Started Then Repeated Connections',
   'Two To Four Starts A Minute',
   'Writer Then Runner Of One Path',
 ];
-
-/** Three hosts, an hour: processes start (some from a user folder, some written there first), connect out in bursts, write files. */
-function stream(seed: number): WriterEvent[] {
-  const r = rng(seed);
-  const events: Array<{ t: number; e: (iso: string) => WriterEvent }> = [];
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
-  for (let h = 1; h <= 3; h++) {
-    const host = `HOST${h}.corp.example`;
-    let t = T0 + h * 7;
-    let n = 0;
-    for (let p = 0; p < 18; p++) {
-      n++;
-      const dropped = `C:\\Users\\u${h}\\AppData\\Local\\Temp\\d${n}.exe`;
-      const proc: ProcessSpec = { guid: sysmonGuid(h, n), pid: 2000 + n, image: pick(['C:\\Windows\\System32\\cmstp.exe', 'C:\\Windows\\System32\\odbcconf.exe', 'C:\\Tools\\app.exe']), commandLine: 'x', user: 'CORP\\u' };
-      t += Math.floor(r() * 240_000) + 1;
-      const start = t;
-      events.push({ t: start, e: (iso) => processCreate(iso, host, proc) });
-      // Connections in a burst after the start (some bursts cross the 2-minute and 10-minute edges).
-      const conns = Math.floor(r() * 6);
-      let c = start;
-      for (let k = 0; k < conns; k++) {
-        c += Math.floor(r() * 50_000) + 1;
-        const dst = `203.0.113.${1 + Math.floor(r() * 5)}`;
-        const port = pick([80, 443, 8080]);
-        events.push({ t: c, e: (iso) => networkConnect(iso, host, proc, dst, port) });
-      }
-      // Some write an executable, and some of those are run from where they were written.
-      if (r() < 0.5) {
-        const w = c + Math.floor(r() * 400_000) + 1;
-        events.push({ t: w, e: (iso) => fileCreate(iso, host, proc, dropped) });
-        if (r() < 0.6) {
-          n++;
-          const child: ProcessSpec = { guid: sysmonGuid(h, n), pid: 2000 + n, image: dropped, commandLine: 'd', user: 'CORP\\u', parent: proc };
-          const s = w + Math.floor(r() * 700_000) + 1;
-          events.push({ t: s, e: (iso) => processCreate(iso, host, child) });
-        }
-      }
-    }
-  }
-  // Distinct times (a millisecond apart at least), so no correlation depends on how ties are broken.
-  events.sort((a, b) => a.t - b.t);
-  let last = 0;
-  return events.map(({ t, e }) => {
-    const u = Math.max(t, last + 1);
-    last = u;
-    return e(new Date(u).toISOString());
-  });
-}
 
 const firingKey = (title: string, group: Record<string, unknown>, end: number, aggregate: number, count: number) =>
   `${title} | ${JSON.stringify(Object.entries(group).map(([k, v]) => [k, String(v)]).sort())} | end ${new Date(end).toISOString()} | ${aggregate} | ${count} events`;

@@ -38,27 +38,20 @@ const numeric = (v: FieldValue | undefined): number | undefined => {
 };
 
 /**
- * Sigma correlations over a hunt's matches. Matches enter as compact items (time, member, group, value, the
- * slim event); after the input ends each correlation is evaluated on event time, inner ones first, group by
- * group in time order, so the result depends on the events alone: not on the order of files, nor on which
- * thread read which chunk.
+ * The input side of correlations: a hit becomes an item (time, member, group-by values, the value counted or summed,
+ * the slim event) of every correlation it feeds, and an inner correlation's firing becomes an item of the ones that
+ * reference it. Subclasses keep the items: until the input ends (Correlator, a hunt) or until the watermark passes
+ * them (LiveCorrelator, the service).
  */
-export class Correlator {
+export abstract class CorrelationInput {
   readonly stats: CorrelationStats[];
-  private readonly store: ItemStore;
 
-  constructor(
-    readonly plan: CorrelationPlan,
-    spill: SpillDir,
-    limit = 10_000,
-  ) {
-    this.store = new ItemStore(plan.correlations.length, spill, limit);
+  constructor(readonly plan: CorrelationPlan) {
     this.stats = plan.correlations.map((p) => ({ items: 0, missingGroup: 0, untimed: 0, firings: 0, groups: 0, perMember: p.members.map(() => 0) }));
   }
 
-  get spilledItems(): number {
-    return this.store.spilledItems;
-  }
+  /** Keeps an item of correlation `index`. */
+  protected abstract put(index: number, item: StoredItem): void;
 
   /** A batch's hits; the hits of one event are consecutive and share its event object. */
   addHits(hits: readonly Hit[]): void {
@@ -110,7 +103,7 @@ export class Correlator {
     const value = this.valueOf(p, (name) => event.fields[name]);
     stats.items++;
     stats.perMember[member] = (stats.perMember[member] ?? 0) + 1;
-    this.store.add(p.index, {
+    this.put(p.index, {
       time: event.timestamp,
       member,
       group: JSON.stringify(values),
@@ -136,6 +129,55 @@ export class Correlator {
       default:
         return undefined;
     }
+  }
+
+  protected addInner(o: PlannedCorrelation, member: number, inner: CorrelationFiring, p: PlannedCorrelation): void {
+    const stats = this.stats[o.index] as CorrelationStats;
+    const byName = new Map(inner.group);
+    const values: string[] = [];
+    for (const f of o.groupFields[member] as readonly string[]) {
+      const v = byName.get(f);
+      if (v === undefined) {
+        stats.missingGroup++;
+        return;
+      }
+      values.push(v);
+    }
+    const value = this.valueOf(o, (name) => byName.get(name));
+    stats.items++;
+    stats.perMember[member] = (stats.perMember[member] ?? 0) + 1;
+    this.put(o.index, {
+      // The moment the inner condition became true.
+      time: inner.last,
+      member,
+      group: JSON.stringify(values),
+      order: JSON.stringify([p.index, inner.group, inner.first]),
+      source: { kind: 'correlation', alert: inner },
+      ...(value !== undefined ? { value } : {}),
+    });
+  }
+}
+
+/**
+ * Sigma correlations over a hunt's matches. Matches enter as compact items (time, member, group, value, the
+ * slim event); after the input ends each correlation is evaluated on event time, inner ones first, group by
+ * group in time order, so the result depends on the events alone: not on the order of files, nor on which
+ * thread read which chunk.
+ */
+export class Correlator extends CorrelationInput {
+  private readonly store: ItemStore;
+
+  constructor(plan: CorrelationPlan, spill: SpillDir, limit = 10_000) {
+    super(plan);
+    this.store = new ItemStore(plan.correlations.length, spill, limit);
+  }
+
+  protected put(index: number, item: StoredItem): void {
+    this.store.add(index, item);
+  }
+
+  get spilledItems(): number {
+    return this.store.spilledItems;
   }
 
   /**
@@ -184,31 +226,6 @@ export class Correlator {
     fired.length = 0;
   }
 
-  private addInner(o: PlannedCorrelation, member: number, inner: CorrelationFiring, p: PlannedCorrelation): void {
-    const stats = this.stats[o.index] as CorrelationStats;
-    const byName = new Map(inner.group);
-    const values: string[] = [];
-    for (const f of o.groupFields[member] as readonly string[]) {
-      const v = byName.get(f);
-      if (v === undefined) {
-        stats.missingGroup++;
-        return;
-      }
-      values.push(v);
-    }
-    const value = this.valueOf(o, (name) => byName.get(name));
-    stats.items++;
-    stats.perMember[member] = (stats.perMember[member] ?? 0) + 1;
-    this.store.add(o.index, {
-      // The moment the inner condition became true.
-      time: inner.last,
-      member,
-      group: JSON.stringify(values),
-      order: JSON.stringify([p.index, inner.group, inner.first]),
-      source: { kind: 'correlation', alert: inner },
-      ...(value !== undefined ? { value } : {}),
-    });
-  }
 }
 
 /**
@@ -235,7 +252,7 @@ function firstOf(s: ItemSource): number {
   return s.kind === 'event' ? (s.event.timestamp as number) : s.alert.first;
 }
 
-function toFiring(p: PlannedCorrelation, f: Firing<StoredItem>, group: string, names: readonly string[]): CorrelationFiring {
+export function toFiring(p: PlannedCorrelation, f: Firing<StoredItem>, group: string, names: readonly string[]): CorrelationFiring {
   const values = JSON.parse(group) as string[];
   const items = f.items;
   let first = Infinity;

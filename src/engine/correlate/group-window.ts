@@ -159,6 +159,45 @@ export class GroupWindow<T extends WindowItem> {
     } else this.observe?.(value, item.time - T, item.time);
   }
 
+  /**
+   * No item at or before `cutoff` can come any more (a live stream's watermark): a complete window that any later
+   * item would close is judged now, and items no later window can hold are dropped. The state is then what the
+   * same items followed by any later ones would give.
+   */
+  passed(cutoff: number): void {
+    const first = this.items[this.head];
+    if (first === undefined) return;
+    const T = this.spec.timespanMs;
+    if (this.complete) {
+      if (cutoff >= first.time + T) this.closeWindow();
+      return;
+    }
+    while (this.head < this.items.length && (this.items[this.head] as T).time <= cutoff - T) this.pop();
+  }
+
+  /** Items held (the open window's). */
+  get held(): number {
+    return this.items.length - this.head;
+  }
+
+  /** Time of the oldest item held (Infinity when none). */
+  get oldest(): number {
+    return this.items[this.head]?.time ?? Infinity;
+  }
+
+  /** The complete window's first item, whose time bounds a future firing's items from below (Infinity when none or monotone). */
+  get openSince(): number {
+    return this.complete ? this.oldest : Infinity;
+  }
+
+  /**
+   * The items held, in order: added in order to a new window of the same spec they rebuild this state without a
+   * firing (they did not fire before, and a monotone window over fewer of them cannot either).
+   */
+  heldItems(): readonly T[] {
+    return this.live();
+  }
+
   /** The input ended: a complete window still open is judged. */
   end(): void {
     if (this.complete) this.closeWindow();

@@ -31,12 +31,13 @@ export interface StoredItem extends WindowItem {
   readonly source: ItemSource;
 }
 
-const compare = (a: StoredItem, b: StoredItem): number =>
+export const compareItems = (a: StoredItem, b: StoredItem): number =>
   a.group < b.group ? -1 : a.group > b.group ? 1 : a.time - b.time || a.member - b.member || (a.order < b.order ? -1 : a.order > b.order ? 1 : 0);
 
 type Packed = [string, number, number, string | number | null, string, ItemSource];
-const pack = (i: StoredItem): string => spilledJson([i.group, i.time, i.member, i.value ?? null, i.order, i.source] satisfies Packed);
-function unpack(line: string): StoredItem {
+/** An item as one line of text (spill files, the live correlator's snapshot). */
+export const packItem = (i: StoredItem): string => spilledJson([i.group, i.time, i.member, i.value ?? null, i.order, i.source] satisfies Packed);
+export function unpackItem(line: string): StoredItem {
   const [group, time, member, value, order, source] = parseSpilled<Packed>(line);
   return { group, time, member, order, source, ...(value !== null ? { value } : {}) };
 }
@@ -82,9 +83,9 @@ export class ItemStore {
   private spillAll(): void {
     this.memory.forEach((items, c) => {
       if (items.length === 0) return;
-      items.sort(compare);
+      items.sort(compareItems);
       const file = this.spill.file('correlation');
-      for (const i of items) file.appendLine(pack(i));
+      for (const i of items) file.appendLine(packItem(i));
       file.flush();
       const runs = this.runs[c] as Run[];
       runs.push({ file, tier: 0 });
@@ -103,7 +104,7 @@ export class ItemStore {
       const same = runs.filter((r) => r.tier === tier);
       if (same.length < FAN_IN) return;
       const file = this.spill.file('correlation');
-      for (const i of mergeSorted(same.map((r) => mapLines(r.file.lines(RUN_BUFFER))))) file.appendLine(pack(i));
+      for (const i of mergeSorted(same.map((r) => mapLines(r.file.lines(RUN_BUFFER))))) file.appendLine(packItem(i));
       file.flush();
       for (const r of same) r.file.remove();
       runs.splice(0, runs.length, ...runs.filter((r) => r.tier !== tier), { file, tier: tier + 1 });
@@ -112,7 +113,7 @@ export class ItemStore {
 
   /** The correlation's items in (group, time, member, content) order; they leave the store. */
   *take(correlation: number): Generator<StoredItem> {
-    const memory = (this.memory[correlation] as StoredItem[]).sort(compare);
+    const memory = (this.memory[correlation] as StoredItem[]).sort(compareItems);
     this.held -= memory.length;
     this.memory[correlation] = [];
     const runs = this.runs[correlation] as Run[];
@@ -136,7 +137,7 @@ function* mergeSorted(sources: ReadonlyArray<Iterator<StoredItem>>): Generator<S
     let best = -1;
     for (let i = 0; i < heads.length; i++) {
       const h = heads[i];
-      if (h !== undefined && (best < 0 || compare(h, heads[best] as StoredItem) < 0)) best = i;
+      if (h !== undefined && (best < 0 || compareItems(h, heads[best] as StoredItem) < 0)) best = i;
     }
     if (best < 0) return;
     yield heads[best] as StoredItem;
@@ -145,5 +146,5 @@ function* mergeSorted(sources: ReadonlyArray<Iterator<StoredItem>>): Generator<S
 }
 
 function* mapLines(lines: Iterable<string>): Generator<StoredItem> {
-  for (const l of lines) yield unpack(l);
+  for (const l of lines) yield unpackItem(l);
 }
