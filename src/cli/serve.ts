@@ -7,7 +7,7 @@ import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
 import { loadRules } from '../rule/load-rules.js';
 import { DEFAULT_CONFIG, parseDuration, parseHostPort, parseSize, type ServiceConfig } from '../service/service-config.js';
 import type { LoadProblem } from '../service/api/rules-route.js';
-import { startService, type RuleInfo, type RunningService } from '../service/start-service.js';
+import { startService, StoreRefused, type RuleInfo, type RunningService } from '../service/start-service.js';
 import type { CommandIO, CommandSpec } from './command.js';
 import { builtinRulesDir } from './hunt.js';
 import { examples, intOption, noCacheOption, repeatable } from './option-values.js';
@@ -34,6 +34,7 @@ interface ServeOptions {
   /** False with --no-watch. */
   readonly watch: boolean;
   readonly filters?: string[];
+  readonly store?: string;
 }
 
 /** Loads and compiles the rules (a file with an error is reported and left out; the others run). */
@@ -134,6 +135,16 @@ const parsed = <T>(parse: (v: string) => T | undefined, what: string) => (v: str
 };
 const address = parsed((v) => parseHostPort(v), 'HOST:PORT (or PORT)');
 
+/** A postgres:// (or postgresql://) URL naming a host; the text is kept as given (pg reads its options). */
+function storeUrl(v: string): string | undefined {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export const serve: CommandSpec = {
   summary: 'serve live detection: shippers send events (Elasticsearch bulk, HTTP JSON, TCP), alerts are stored and served',
   define: (command) =>
@@ -141,6 +152,7 @@ export const serve: CommandSpec = {
       .addOption(repeatable('--rules <path>', 'rule file or folder, repeatable; Sigma filters found there apply (default: the built-in pack)'))
       .addOption(repeatable('--filters <path>', 'Sigma filter files or folders (the site\'s tuning), repeatable; reloaded with the rules (default: only the filters beside the rules)'))
       .addOption(new Option('--data <dir>', 'folder of the journal and alert store (sigmatch.db)').default('sigmatch-data'))
+      .addOption(new Option('--store <url>', 'alert store: postgres://USER@HOST:PORT/DB shared by instances (password: PGPASSWORD or ~/.pgpass) (default: SQLite in --data)').argParser(parsed(storeUrl, 'postgres://USER@HOST:PORT/DB')))
       .addOption(new Option('--listen <host:port>', 'HTTP address for ingest and the API; 0.0.0.0 to accept other machines').argParser(address).default(DEFAULT_CONFIG.listen, '127.0.0.1:9200'))
       .addOption(new Option('--tcp <host:port>', 'also accept JSON lines over TCP here (default: off; not acknowledged, see README)').argParser(address))
       .addOption(intOption('--max-backlog <events>', `unprocessed events beyond which ingest answers 429 (default: ${DEFAULT_CONFIG.maxBacklog})`, 1))
@@ -185,13 +197,21 @@ export const serve: CommandSpec = {
       contextCapacity: o.contextLimit ?? DEFAULT_CONFIG.contextCapacity,
       detectThread: o.detectThread,
       ...(tls !== undefined ? { tls } : {}),
+      ...(o.store !== undefined ? { store: o.store } : {}),
       ...(env['SIGMATCH_INGEST_TOKEN'] ? { ingestToken: env['SIGMATCH_INGEST_TOKEN'] } : {}),
       ...(env['SIGMATCH_API_TOKEN'] ? { apiToken: env['SIGMATCH_API_TOKEN'] } : {}),
     };
-    const service = await startService(config, ruleSet, info, { error: (m) => io.err(`sigmatch serve: ${m}\n`) });
+    let service: RunningService;
+    try {
+      service = await startService(config, ruleSet, info, { error: (m) => io.err(`sigmatch serve: ${m}\n`) });
+    } catch (e) {
+      if (!(e instanceof StoreRefused)) throw e;
+      io.err(`sigmatch serve: ${e.message}\n`);
+      return 69;
+    }
     const stopReloading = reloadOnChange(o, io, service);
     const host = service.address.host.includes(':') ? `[${service.address.host}]` : service.address.host;
-    io.err(`sigmatch serve: listening on ${tls !== undefined ? 'https' : 'http'}://${host}:${service.address.port}${service.tcpAddress !== undefined ? ` and tcp ${service.tcpAddress.host}:${service.tcpAddress.port}` : ''}; ${ruleSet.rules.length} rules (${info.errors.length} not loaded); data in ${o.data}\n`);
+    io.err(`sigmatch serve: listening on ${tls !== undefined ? 'https' : 'http'}://${host}:${service.address.port}${service.tcpAddress !== undefined ? ` and tcp ${service.tcpAddress.host}:${service.tcpAddress.port}` : ''}; ${ruleSet.rules.length} rules (${info.errors.length} not loaded); data in ${o.data}; alerts in ${service.alerts.location}\n`);
     await new Promise<void>((done) => {
       const stop = (signal: string) => {
         process.off('SIGINT', onInt);

@@ -21,6 +21,8 @@ export interface ServiceConfig {
   readonly contextCapacity: number;
   /** Match in a worker thread (a core for ingest, one for detection) rather than between requests. */
   readonly detectThread: boolean;
+  /** The alert store's PostgreSQL URL (`postgres://USER@HOST:PORT/DB`); undefined: the embedded SQLite store in the data dir. */
+  readonly store?: string;
   /** HTTPS instead of HTTP on the listen address: PEM certificate (chain) and private key. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
 }

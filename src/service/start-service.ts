@@ -16,8 +16,13 @@ import { startTcpJsonLines, type TcpListener } from './ingest/tcp-json-lines.js'
 import { Journal } from './journal/journal.js';
 import { Metrics } from './metrics.js';
 import type { ServiceConfig } from './service-config.js';
+import { join } from 'node:path';
 import { AlertStore } from './store/alert-store.js';
+import type { AlertStoreApi, TriageApi } from './store/alert-store-api.js';
+import { instanceId } from './store/instance-id.js';
 import { openDatabase } from './store/open-database.js';
+import type { PgAlertStore } from './store/pg-alert-store.js';
+import { sqliteSink, sqliteStoreApi } from './store/sqlite-store-api.js';
 import { TokenStore } from './store/token-store.js';
 import { TriageStore } from './store/triage-store.js';
 
@@ -34,7 +39,10 @@ export interface RunningService {
   readonly address: { readonly host: string; readonly port: number };
   readonly tcpAddress?: { readonly host: string; readonly port: number };
   readonly journal: Journal;
+  /** The embedded SQLite alert store of the data dir (empty when the alerts go to PostgreSQL). */
   readonly store: AlertStore;
+  /** The alert store the API serves: the embedded one or PostgreSQL (--store). */
+  readonly alerts: AlertStoreApi;
   /** Matches with these rules from now on (process context, journal position and alerts stay); health reports `info`. */
   reloadRules(ruleSet: RuleSet, info: RuleInfo): Promise<void>;
   /** Stops accepting, lets requests in progress and the detection batch in progress finish, closes the database. */
@@ -56,7 +64,8 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
   const db = openDatabase(config.dataDir);
   const journal = new Journal(db, { maxBacklog: config.maxBacklog, now });
   const store = new AlertStore(db);
-  const triage = new TriageStore(db, now);
+  const shared = config.store === undefined ? undefined : await connectStore(config.store, config.dataDir, now, log, () => db.close());
+  const stores: { readonly alerts: AlertStoreApi; readonly triage: TriageApi } = shared?.store !== undefined ? { alerts: shared.store, triage: shared.store } : sqliteStoreApi(store, new TriageStore(db, now), join(config.dataDir, 'sigmatch.db'));
   const tokens = new TokenStore(db, now);
   const metrics = new Metrics(now);
   let lastError: string | undefined;
@@ -67,12 +76,12 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
   };
   const onError = (message: string) => {
     lastError = message;
-    log.error(`detection: ${message}; retrying`);
+    log.error(`detection: ${message}`);
   };
   // Matching in a worker thread when the rules can be sent there; else on this thread, between requests.
   let detection: { kick(): void; stop(): Promise<void>; reload(ruleSet: RuleSet, info: RuleInfo): Promise<void>; readonly lastReceived: number };
   if (rules.documents !== undefined && config.detectThread) {
-    const thread = await DetectionThread.start(journal, { dataDir: config.dataDir, rules: rules.documents.rules, filters: rules.documents.filters, contextCapacity: config.contextCapacity, onCommit, onError });
+    const thread = await DetectionThread.start(journal, { dataDir: config.dataDir, rules: rules.documents.rules, filters: rules.documents.filters, contextCapacity: config.contextCapacity, onCommit, onError, ...(shared !== undefined ? { store: { url: shared.url, instance: shared.instance } } : {}) });
     detection = {
       kick: () => thread.kick(),
       stop: () => thread.stop(),
@@ -85,11 +94,16 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
       },
     };
   } else {
-    const loop = new DetectionLoop(journal, store, new LiveDetector(ruleSet, { contextCapacity: config.contextCapacity }), { now, onCommit, onError: (e) => onError(e.message) });
+    // With PostgreSQL, detection on this thread has a pool of its own (the API's queries never wait behind a batch).
+    const sink = shared !== undefined ? new shared.Store(shared.url, now, { max: 1 }).sink(shared.instance, (seq, rows) => journal.advance(seq, rows, () => {})) : sqliteSink(journal, store);
+    const loop = new DetectionLoop(journal, sink, new LiveDetector(ruleSet, { contextCapacity: config.contextCapacity }), { now, onCommit, onError: (e, retryMs) => onError(`${e.message}; retrying in ${retryMs / 1000} s`) });
     loop.start();
     detection = {
       kick: () => loop.kick(),
-      stop: () => loop.stop(),
+      stop: async () => {
+        await loop.stop();
+        await sink.close();
+      },
       reload: async (set) => loop.replaceRules(set),
       get lastReceived() {
         return loop.lastReceived;
@@ -103,22 +117,32 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
   journal.onAppend = () => detection.kick();
 
   const ingest: IngestContext = { journal, limits: { maxBytes: config.maxBodyBytes, maxDecoded: config.maxDecodedBytes }, metrics, esVersion: config.esVersion, esInstalled: new Map(), hecAcks: new Map() };
-  const health = () => {
+  /** The store's alert count, or why it cannot be read (health answers while the store is down). */
+  const storeHealth = async () => {
+    try {
+      return { kind: stores.alerts.kind, location: stores.alerts.location, reachable: true, alerts: await stores.alerts.count(), error: null };
+    } catch (e) {
+      return { kind: stores.alerts.kind, location: stores.alerts.location, reachable: false, alerts: null, error: (e as Error).message };
+    }
+  };
+  const health = async () => {
     const size = journal.size();
+    const st = await storeHealth();
     const backlog = journal.backlog;
     return {
-      status: lastError === undefined ? 'ok' : 'degraded',
+      status: lastError === undefined && st.reachable ? 'ok' : 'degraded',
       uptime_seconds: Math.round((now() - started) / 1000),
       ingest: { rate_per_second: metrics.ingestRate(), events: metrics.eventsAccepted, duplicates: metrics.duplicates, quarantined: metrics.quarantined, rejected: Object.fromEntries(metrics.rejected) },
       detection: { events: metrics.eventsDetected, lag_events: backlog, lag_seconds: backlog === 0 ? 0 : Math.max(0, (now() - (detection.lastReceived || started)) / 1000), cursor: journal.cursor, last_error: lastError ?? null },
       journal: { events: size.events, bytes: size.bytes, last: journal.lastPosition },
-      alerts: store.count(),
+      alerts: st.alerts,
+      store: st,
       rules: { loaded: ruleInfo.loaded, errors: ruleInfo.errors, reloads },
     };
   };
-  const metricFamilies = (): MetricFamily[] => {
+  const metricFamilies = async (): Promise<MetricFamily[]> => {
     const size = journal.size();
-    const h = health();
+    const h = await health();
     return [
       { name: 'sigmatch_ingest_events_total', help: 'Events accepted into the journal.', type: 'counter', samples: [{ value: metrics.eventsAccepted }] },
       { name: 'sigmatch_ingest_duplicates_total', help: 'Events answered as duplicates (already journaled).', type: 'counter', samples: [{ value: metrics.duplicates }] },
@@ -131,7 +155,8 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
       { name: 'sigmatch_journal_events', help: 'Events held in the journal.', type: 'gauge', samples: [{ value: size.events }] },
       { name: 'sigmatch_journal_bytes', help: 'Document bytes held in the journal.', type: 'gauge', samples: [{ value: size.bytes }] },
       { name: 'sigmatch_alerts_stored_total', help: 'Alerts stored since start.', type: 'counter', samples: [{ value: metrics.alertsStored }] },
-      { name: 'sigmatch_alerts', help: 'Alerts in the store.', type: 'gauge', samples: [{ value: store.count() }] },
+      ...(h.alerts !== null ? [{ name: 'sigmatch_alerts', help: 'Alerts in the store.', type: 'gauge' as const, samples: [{ value: h.alerts }] }] : []),
+      { name: 'sigmatch_store_up', help: 'Whether the alert store answers (1) or not (0).', type: 'gauge', samples: [{ value: h.store.reachable ? 1 : 0 }] },
       { name: 'sigmatch_rules_loaded', help: 'Rules running.', type: 'gauge', samples: [{ value: ruleInfo.loaded }] },
       { name: 'sigmatch_rule_errors', help: 'Rules that did not load.', type: 'gauge', samples: [{ value: ruleInfo.errors.length }] },
     ];
@@ -140,7 +165,7 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
   const app = createApp({
     ingest,
     protocols: Object.values(INGEST_PROTOCOLS),
-    api: { store, triage, health: { health, metrics: metricFamilies }, rules: () => describeRules(runningSet, ruleInfo.errors, loadedAt, reloads, store.countsByRule()) },
+    api: { store: stores.alerts, triage: stores.triage, health: { health, metrics: metricFamilies }, rules: async () => describeRules(runningSet, ruleInfo.errors, loadedAt, reloads, await stores.alerts.countsByRule()) },
     tokens,
     ...(config.ingestToken !== undefined ? { ingestToken: config.ingestToken } : {}),
     ...(config.apiToken !== undefined ? { apiToken: config.apiToken } : {}),
@@ -164,6 +189,7 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
     // Address in use or not ours: nothing may keep the process alive (the detection thread, the database).
     server.close();
     await detection.stop();
+    await shared?.store.close();
     db.close();
     throw e;
   }
@@ -185,6 +211,7 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
     ...(tcp !== undefined ? { tcpAddress: tcp.address } : {}),
     journal,
     store,
+    alerts: stores.alerts,
     async reloadRules(set, info) {
       await detection.reload(set, info);
       ruleInfo = info;
@@ -202,7 +229,34 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
       await closed;
       clearTimeout(timer);
       await detection.stop();
+      await shared?.store.close();
       db.close();
     },
   };
+}
+
+/** The PostgreSQL URL named a server that refused us (authentication, no such database, no rights): retrying will not help. */
+export class StoreRefused extends Error {}
+
+/**
+ * Opens the PostgreSQL alert store and creates its schema. A server that cannot be reached is logged (the URL
+ * without its password) and not waited for: ingest goes on into the journal, detection retries with backoff and the
+ * alert API answers 503 until it is back. A server that refuses us throws StoreRefused (serve exits with it).
+ */
+async function connectStore(url: string, dataDir: string, now: () => number, log: ServiceLog, closeAll: () => void): Promise<{ readonly url: string; readonly instance: string; readonly store: PgAlertStore; readonly Store: typeof PgAlertStore }> {
+  const instance = instanceId(dataDir);
+  // pg is loaded only when a store URL names it (as the CLI's database clients are).
+  const [{ PgAlertStore: Store }, { isConfigError }] = await Promise.all([import('./store/pg-alert-store.js'), import('./store/pg-pool.js')]);
+  const store = new Store(url, now);
+  try {
+    await store.ready();
+  } catch (e) {
+    if (isConfigError(e)) {
+      await store.close();
+      closeAll();
+      throw new StoreRefused(`${(e as Error).message}; check the URL, the user's password (PGPASSWORD or ~/.pgpass) and rights`);
+    }
+    log.error(`${(e as Error).message}; ingest goes on into the journal, detection and the alert API wait for it (retrying, up to every 10 s)`);
+  }
+  return { url, instance, store, Store };
 }

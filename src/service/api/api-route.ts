@@ -1,24 +1,24 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AlertStore } from '../store/alert-store.js';
+import type { AlertStoreApi, TriageApi } from '../store/alert-store-api.js';
 import type { Scope } from '../store/token-store.js';
-import type { TriageStore } from '../store/triage-store.js';
 import type { Caller } from './auth.js';
 import type { MetricFamily } from './prometheus.js';
 
 /** What the health endpoint reads. */
 export interface HealthSource {
-  readonly health: () => object;
+  readonly health: () => Promise<object>;
   /** The same numbers as Prometheus metric families (`GET /metrics`). */
-  readonly metrics: () => readonly MetricFamily[];
+  readonly metrics: () => Promise<readonly MetricFamily[]>;
 }
 
 /** What the API endpoints read and write. */
 export interface ApiContext {
-  readonly store: AlertStore;
-  readonly triage: TriageStore;
+  /** The alert store (embedded SQLite or PostgreSQL, behind one async API). */
+  readonly store: AlertStoreApi;
+  readonly triage: TriageApi;
   readonly health: HealthSource;
   /** The `GET /api/rules` document: the rules running, their filters, load problems, last reload. */
-  readonly rules: () => object;
+  readonly rules: () => Promise<object>;
 }
 
 /** One API request, authenticated. */

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestError } from '../http/read-body.js';
 import { sendJson } from '../http/reply.js';
 import type { AlertQuery } from '../store/alert-store.js';
+import { StoreUnavailable } from '../store/alert-store-api.js';
 import { STATUSES, type TriageStatus } from '../store/triage-store.js';
 import { scopeAllows } from '../store/token-store.js';
 import { alertDocument } from './alert-document.js';
@@ -28,7 +29,7 @@ function text(url: URL, name: string): string | undefined {
   return v === null || v === '' ? undefined : v;
 }
 
-function listAlerts({ url, res, ctx }: ApiCall): void {
+async function listAlerts({ url, res, ctx }: ApiCall): Promise<void> {
   const limitText = text(url, 'limit') ?? '100';
   const limit = Number(limitText);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new RequestError(400, `query parameter 'limit': '${limitText}' is not a whole number from 1 to 1000`);
@@ -38,26 +39,26 @@ function listAlerts({ url, res, ctx }: ApiCall): void {
   if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) throw new RequestError(400, `query parameter 'status': '${status}' is not one of ${STATUSES.join(', ')}`);
   const q = { from: time(url, 'from'), to: time(url, 'to'), host: text(url, 'host'), rule: text(url, 'rule'), level, status: status as TriageStatus | undefined, assignee: text(url, 'assignee'), cursor: text(url, 'cursor') };
   const given = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined)) as Omit<AlertQuery, 'limit'>;
-  const page = ctx.store.list({ limit, ...given });
+  const page = await ctx.store.list({ limit, ...given });
   sendJson(res, 200, { alerts: page.alerts.map((a) => alertDocument(a)), next: page.next });
 }
 
-function getAlert({ params, res, ctx }: ApiCall): void {
+async function getAlert({ params, res, ctx }: ApiCall): Promise<void> {
   const id = params[0] as string;
-  const a = ctx.store.get(id);
+  const a = await ctx.store.get(id);
   if (a === undefined) throw new RequestError(404, `no alert with id ${id}`);
-  sendJson(res, 200, alertDocument(a, ctx.triage.notes(id)));
+  sendJson(res, 200, alertDocument(a, await ctx.triage.notes(id)));
 }
 
-function metrics({ res, ctx }: ApiCall): void {
-  const body = renderPrometheus(ctx.health.metrics());
+async function metrics({ res, ctx }: ApiCall): Promise<void> {
+  const body = renderPrometheus(await ctx.health.metrics());
   res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
 
 /** Every endpoint under /api (and /metrics), with the scope a token needs for it. */
 export const API_ROUTES: readonly ApiRoute[] = [
-  { method: 'GET', path: /^\/api\/health$/, name: '/api/health', scope: 'read', handle: ({ res, ctx }) => sendJson(res, 200, ctx.health.health()) },
+  { method: 'GET', path: /^\/api\/health$/, name: '/api/health', scope: 'read', handle: async ({ res, ctx }) => sendJson(res, 200, await ctx.health.health()) },
   { method: 'GET', path: /^\/metrics$/, name: '/metrics', scope: 'read', handle: metrics },
   { method: 'GET', path: /^\/api\/alerts$/, name: '/api/alerts', scope: 'read', handle: listAlerts },
   { method: 'GET', path: new RegExp(`^/api/alerts/${ALERT_ID}$`), name: '/api/alerts/{id}', scope: 'read', handle: getAlert },
@@ -81,6 +82,8 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
   try {
     await route.handle({ req, res, url, params: (m as RegExpExecArray).slice(1), caller, ctx });
   } catch (e) {
+    // PostgreSQL down or unreachable: nothing was read or changed; the client may retry.
+    if (e instanceof StoreUnavailable) throw new RequestError(503, `${e.message}; nothing was changed, try again`);
     // The database refused (disk full, locked past the timeout, I/O): the transaction rolled back; the client may retry.
     const code = (e as { code?: unknown }).code;
     if (typeof code !== 'string' || !code.startsWith('SQLITE_')) throw e;

@@ -39,4 +39,4 @@ export function describeRules(ruleSet: RuleSet, problems: readonly LoadProblem[]
   };
 }
 
-export const RULES_ROUTE: ApiRoute = { method: 'GET', path: /^\/api\/rules$/, name: '/api/rules', scope: 'read', handle: (call) => sendJson(call.res, 200, call.ctx.rules()) };
+export const RULES_ROUTE: ApiRoute = { method: 'GET', path: /^\/api\/rules$/, name: '/api/rules', scope: 'read', handle: async (call) => sendJson(call.res, 200, await call.ctx.rules()) };

@@ -22,9 +22,9 @@ function changeOf(body: JsonObject): TriageChange {
 const stateJson = (id: string, t: TriageState) => ({ id, status: t.status, reason: t.reason, comment: t.comment, assignee: t.assignee, updated: t.updated === null ? null : new Date(t.updated).toISOString(), updated_by: t.updatedBy });
 
 /** Applies the change to the ids; 404 naming the ids not stored, 400 when an alert's state refuses it. */
-function applyChange(call: ApiCall, ids: readonly string[], change: TriageChange) {
+async function applyChange(call: ApiCall, ids: readonly string[], change: TriageChange) {
   try {
-    const r = call.ctx.triage.update(ids, change, call.caller.name);
+    const r = await call.ctx.triage.update(ids, change, call.caller.name);
     if (r.missing.length > 0) throw new RequestError(404, `no alert with id ${r.missing.join(', ')}; nothing was changed`);
     return [...r.states].map(([id, t]) => stateJson(id, t));
   } catch (e) {
@@ -35,7 +35,7 @@ function applyChange(call: ApiCall, ids: readonly string[], change: TriageChange
 
 async function patchAlert(call: ApiCall): Promise<void> {
   const change = changeOf(await readJsonBody(call.req, CHANGE_FIELDS));
-  const [state] = applyChange(call, [call.params[0] as string], change);
+  const [state] = await applyChange(call, [call.params[0] as string], change);
   sendJson(call.res, 200, state);
 }
 
@@ -46,7 +46,7 @@ async function bulkTriage(call: ApiCall): Promise<void> {
   const bad = ids.find((id) => typeof id !== 'string' || !/^[0-9a-f]{32}$/.test(id));
   if (bad !== undefined) throw new RequestError(400, `'ids': ${JSON.stringify(bad)} is not an alert id (32 hex digits)`);
   const { ids: _ids, ...rest } = body;
-  const states = applyChange(call, ids as string[], changeOf(rest));
+  const states = await applyChange(call, ids as string[], changeOf(rest));
   sendJson(call.res, 200, { alerts: states });
 }
 
@@ -54,15 +54,15 @@ async function addNote(call: ApiCall): Promise<void> {
   const text = textField(await readJsonBody(call.req, ['text']), 'text', 10_000, false);
   if (text === undefined || text === null) throw new RequestError(400, "a note needs 'text'");
   const id = call.params[0] as string;
-  const note = call.ctx.triage.addNote(id, text, call.caller.name);
+  const note = await call.ctx.triage.addNote(id, text, call.caller.name);
   if (note === undefined) throw new RequestError(404, `no alert with id ${id}`);
   sendJson(call.res, 201, noteJson(note));
 }
 
-function audit(call: ApiCall): void {
+async function audit(call: ApiCall): Promise<void> {
   const id = call.params[0] as string;
-  if (!call.ctx.triage.exists(id)) throw new RequestError(404, `no alert with id ${id}`);
-  sendJson(call.res, 200, { id, audit: call.ctx.triage.audit(id).map(auditJson) });
+  if (!(await call.ctx.triage.exists(id))) throw new RequestError(404, `no alert with id ${id}`);
+  sendJson(call.res, 200, { id, audit: (await call.ctx.triage.audit(id)).map(auditJson) });
 }
 
 /** Triage: change status, reason, comment, assignee (one alert or many), add notes, read the audit trail. */

@@ -1,5 +1,6 @@
 import type { Journal } from '../journal/journal.js';
-import type { AlertStore, StoredAlert } from '../store/alert-store.js';
+import type { DetectionSink } from '../store/alert-store-api.js';
+import type { StoredAlert } from '../store/alert-store.js';
 import { documentEvent, type Doc } from '../event/document-event.js';
 import type { RuleSet } from '../../engine/rule-set.js';
 import type { LiveDetector } from './live-detector.js';
@@ -12,14 +13,20 @@ export interface DetectionLoopOptions {
   readonly now?: () => number;
   /** After each committed batch: the alerts it stored (for metrics and tests). */
   readonly onCommit?: (events: number, alerts: number) => void;
-  /** A commit failed (disk full...): the batch is retried later from the same cursor. */
-  readonly onError?: (e: Error) => void;
+  /** The store gave a position ahead of the local journal cursor: the local cursor moved there past `rows` rows. */
+  readonly onResume?: (position: number, rows: number) => void;
+  /** A commit failed (disk full, the store unreachable...): the batch is retried later from the same position. */
+  readonly onError?: (e: Error, retryInMs: number) => void;
+  /** The longest wait between retries (default 10 s); the first is 1 s, each next one twice as long. */
+  readonly maxRetryMs?: number;
 }
 
 /**
- * Tails the journal from the stored cursor: reads a batch of rows, matches them, and stores their alerts and the
- * new cursor in ONE transaction. A crash at any point either keeps both or neither, so after a restart the rows
- * after the cursor are matched again and no alert is written twice (alert ids are deterministic besides).
+ * Tails the journal from the stored position: reads a batch of rows, matches them, and stores their alerts and the
+ * new position in ONE transaction of the alert store (the sink). A crash at any point either keeps both or neither,
+ * so after a restart the rows after the position are matched again and no alert is written twice (alert ids are
+ * deterministic besides). The position is the sink's: the SQLite store keeps it beside the journal; PostgreSQL keeps
+ * one per instance beside the alerts, and the local journal cursor only follows it (pruning, backlog).
  * Runs on the event loop in slices, yielding between batches so ingest keeps being served.
  */
 export class DetectionLoop {
@@ -31,6 +38,9 @@ export class DetectionLoop {
   private idle: Promise<void> = Promise.resolve();
   private readonly batch: number;
   private readonly now: () => number;
+  /** The last journal position whose alerts are committed; undefined until the sink told it. */
+  private position: number | undefined;
+  private retryMs = 0;
   /** Events matched since start. */
   events = 0;
   /** Time of the last committed batch and the receive time of its newest event (ms), for lag. */
@@ -39,7 +49,7 @@ export class DetectionLoop {
 
   constructor(
     private readonly journal: Journal,
-    private readonly store: AlertStore,
+    private readonly sink: DetectionSink,
     private readonly detector: LiveDetector,
     private readonly options: DetectionLoopOptions = {},
   ) {
@@ -52,22 +62,33 @@ export class DetectionLoop {
     this.detector.replaceRules(ruleSet);
   }
 
-  /** Rebuilds the process context from the rows before the cursor, then starts following the journal. */
+  /** Starts following the journal (the first run asks the sink for the position and rebuilds the process context). */
   start(): void {
+    this.kick();
+  }
+
+  /** Where detection resumes: the sink's position; the local cursor is brought up to it; the context is rebuilt. */
+  private async resume(): Promise<number> {
+    const position = await this.sink.resume();
+    const local = this.journal.cursor;
+    if (position > local) {
+      const rows = this.journal.db.prepare('SELECT count(*) FROM journal WHERE seq > ? AND seq <= ?').pluck().get(local, position) as number;
+      this.journal.advance(position, rows, () => {});
+      this.options.onResume?.(position, rows);
+    }
     const replay = this.options.contextReplay ?? 50_000;
-    const cursor = this.journal.cursor;
-    let from = Math.max(0, cursor - replay);
-    while (from < cursor) {
-      const rows = this.journal.read(from, Math.min(this.batch, cursor - from));
+    let from = Math.max(0, position - replay);
+    while (from < position) {
+      const rows = this.journal.read(from, Math.min(this.batch, position - from));
       if (rows.length === 0) break;
       for (const r of rows) {
-        if (r.seq > cursor) break;
+        if (r.seq > position) break;
         const doc = parse(r.doc);
         if (doc !== undefined) this.detector.learn(documentEvent(doc));
       }
       from = (rows[rows.length - 1] as { seq: number }).seq;
     }
-    this.kick();
+    return position;
   }
 
   /** New rows were journaled. */
@@ -77,25 +98,34 @@ export class DetectionLoop {
       this.again = true;
       return;
     }
+    if (this.retryTimer !== undefined) return; // waiting to retry: the retry reads these rows too
     this.running = true;
     this.again = false;
     this.idle = new Promise((done) => (this.wake = done));
-    setImmediate(() => this.run());
+    setImmediate(() => void this.run());
   }
 
-  private run(): void {
-    if (this.stopped) return this.finish();
-    let n: number;
-    try {
-      n = this.step();
-    } catch (e) {
-      this.options.onError?.(e as Error);
-      // Nothing was kept; try the same rows again a little later.
-      this.retryTimer = setTimeout(() => this.run(), 1000);
-      return;
+  private async run(): Promise<void> {
+    for (;;) {
+      if (this.stopped) return this.finish();
+      let n: number;
+      try {
+        this.position ??= await this.resume();
+        n = await this.step(this.position);
+        this.retryMs = 0;
+      } catch (e) {
+        // Nothing was kept; try the same rows again later, waiting longer each time (the store may be down a while).
+        this.retryMs = Math.min(this.options.maxRetryMs ?? 10_000, this.retryMs === 0 ? 1000 : this.retryMs * 2);
+        this.options.onError?.(e as Error, this.retryMs);
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = undefined;
+          void this.run();
+        }, this.retryMs);
+        return;
+      }
+      if (n === 0) return this.finish();
+      await new Promise((r) => setImmediate(r));
     }
-    if (n > 0) setImmediate(() => this.run());
-    else this.finish();
   }
 
   private finish(): void {
@@ -105,9 +135,9 @@ export class DetectionLoop {
     if (!this.stopped && (this.again || this.journal.backlog > 0)) this.kick();
   }
 
-  /** Matches one batch and commits it; returns the rows processed (0: caught up). */
-  step(): number {
-    const rows = this.journal.read(this.journal.cursor, this.batch);
+  /** Matches one batch after `position` and commits it; returns the rows processed (0: caught up). */
+  private async step(position: number): Promise<number> {
+    const rows = this.journal.read(position, this.batch);
     if (rows.length === 0) return 0;
     const now = this.now();
     const alerts: StoredAlert[] = [];
@@ -118,9 +148,8 @@ export class DetectionLoop {
     }
     this.detector.endBatch();
     const last = rows[rows.length - 1] as { seq: number; received: number };
-    this.journal.advance(last.seq, rows.length, () => {
-      for (const a of alerts) this.store.insert(a);
-    });
+    await this.sink.commit(last.seq, rows.length, alerts);
+    this.position = last.seq;
     this.events += rows.length;
     this.lastReceived = last.received;
     this.options.onCommit?.(rows.length, alerts.length);
@@ -130,8 +159,12 @@ export class DetectionLoop {
   /** Stops after the batch in progress. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
-    if (this.running) this.wake?.();
+    if (this.retryTimer !== undefined) {
+      // Waiting to retry: nothing is in progress.
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+      this.finish();
+    }
     await this.idle;
   }
 }

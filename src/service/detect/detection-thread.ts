@@ -12,6 +12,8 @@ export interface DetectionThreadOptions {
   readonly contextCapacity: number;
   readonly onCommit: (events: number, alerts: number) => void;
   readonly onError: (message: string) => void;
+  /** With PostgreSQL as the alert store: its URL and this instance's id. */
+  readonly store?: { readonly url: string; readonly instance: string };
 }
 
 /**
@@ -40,6 +42,7 @@ export class DetectionThread {
       rules: serialize(options.rules.map(withoutRaw)),
       filters: serialize(options.filters.map(withoutRaw)),
       contextCapacity: options.contextCapacity,
+      ...(options.store !== undefined ? { store: options.store } : {}),
     };
     const worker = new Worker(new URL('./detection-worker.js', import.meta.url), { workerData: data });
     const thread = new DetectionThread(worker, journal, options);
@@ -66,6 +69,10 @@ export class DetectionThread {
         this.events += m.events;
         this.lastReceived = m.lastReceived;
         this.options.onCommit(m.events, m.alerts);
+        return;
+      case 'resumed':
+        // The store's position was ahead of the local cursor: the rows between are done.
+        this.journal.cursorMoved(m.cursor, m.rows);
         return;
       case 'error':
         this.options.onError(m.message);

@@ -5,6 +5,7 @@ import { resolveWindowsLogsource } from '../../pipeline/windows-logsources.js';
 import type { SigmaFilter, SigmaRule } from '../../rule/model.js';
 import { Journal } from '../journal/journal.js';
 import { AlertStore } from '../store/alert-store.js';
+import { sqliteSink } from '../store/sqlite-store-api.js';
 import { openDatabase } from '../store/open-database.js';
 import { DetectionLoop } from './detection-loop.js';
 import { LiveDetector } from './live-detector.js';
@@ -16,6 +17,8 @@ export interface DetectionWorkerData {
   readonly rules: Uint8Array;
   readonly filters: Uint8Array;
   readonly contextCapacity: number;
+  /** With PostgreSQL as the alert store: its URL and this instance's id (the key of its position there). */
+  readonly store?: { readonly url: string; readonly instance: string };
 }
 
 /** Main → worker. */
@@ -24,6 +27,7 @@ export type ToDetection = { readonly kind: 'kick' } | { readonly kind: 'stop' } 
 export type FromDetection =
   | { readonly kind: 'ready'; readonly cursor: number }
   | { readonly kind: 'commit'; readonly cursor: number; readonly events: number; readonly alerts: number; readonly lastReceived: number }
+  | { readonly kind: 'resumed'; readonly cursor: number; readonly rows: number }
   | { readonly kind: 'error'; readonly message: string }
   | { readonly kind: 'reloaded' }
   | { readonly kind: 'stopped' };
@@ -35,9 +39,12 @@ const ruleSet = compile(data.rules, data.filters);
 // Its own connection: the main thread's writes the journal; this one reads it and writes alerts and the cursor.
 const db = openDatabase(data.dataDir, { durable: false });
 const journal = new Journal(db);
-const loop = new DetectionLoop(journal, new AlertStore(db), new LiveDetector(ruleSet, { contextCapacity: data.contextCapacity }), {
+// pg is loaded only with a PostgreSQL store.
+const sink = data.store === undefined ? sqliteSink(journal, new AlertStore(db)) : (await import('./pg-sink.js')).pgSink(data.store.url, data.store.instance, journal);
+const loop = new DetectionLoop(journal, sink, new LiveDetector(ruleSet, { contextCapacity: data.contextCapacity }), {
   onCommit: (events, alerts) => post({ kind: 'commit', cursor: journal.cursor, events, alerts, lastReceived: loop.lastReceived }),
-  onError: (e) => post({ kind: 'error', message: e.message }),
+  onResume: (cursor, rows) => post({ kind: 'resumed', cursor, rows }),
+  onError: (e, retryMs) => post({ kind: 'error', message: `${e.message}; retrying in ${retryMs / 1000} s` }),
 });
 parentPort?.on('message', (m: ToDetection) => {
   if (m.kind === 'kick') loop.kick();
@@ -45,7 +52,8 @@ parentPort?.on('message', (m: ToDetection) => {
     loop.replaceRules(compile(m.rules, m.filters));
     post({ kind: 'reloaded' });
   } else
-    void loop.stop().then(() => {
+    void loop.stop().then(async () => {
+      await sink.close();
       db.close();
       post({ kind: 'stopped' });
     });

@@ -1,3 +1,4 @@
+import { alertQuerySql, SQLITE_QUERY } from './alert-query-sql.js';
 import type { Db } from './open-database.js';
 import { TRIAGE_COLUMNS, triageOf, type TriageColumns, type TriageState, type TriageStatus } from './triage-store.js';
 
@@ -40,7 +41,8 @@ export interface AlertPage {
   readonly next: string | null;
 }
 
-interface Row extends TriageColumns {
+/** An alert row as both stores select it (SELECT below). */
+export interface AlertRow extends TriageColumns {
   id: string;
   seq: number;
   rule_id: string;
@@ -52,9 +54,10 @@ interface Row extends TriageColumns {
   doc: string;
 }
 
-const fromRow = (r: Row): TriagedAlert => ({ id: r.id, seq: r.seq, ruleId: r.rule_id, ruleTitle: r.rule_title, level: r.level, host: r.host, eventTime: r.event_time ?? undefined, created: r.created, doc: r.doc, triage: triageOf(r) });
+export const fromRow = (r: AlertRow): TriagedAlert => ({ id: r.id, seq: r.seq, ruleId: r.rule_id, ruleTitle: r.rule_title, level: r.level, host: r.host, eventTime: r.event_time ?? undefined, created: r.created, doc: r.doc, triage: triageOf(r) });
 
-const SELECT = `SELECT a.*, ${TRIAGE_COLUMNS} FROM alerts a LEFT JOIN alert_triage t ON t.id = a.id`;
+/** The alerts with their triage columns, as `a` and `t`. */
+export const SELECT = `SELECT a.*, ${TRIAGE_COLUMNS} FROM alerts a LEFT JOIN alert_triage t ON t.id = a.id`;
 
 /** A page position: newest first by (created, id). Opaque to clients. */
 export function encodeCursor(created: number, id: string): string {
@@ -64,6 +67,13 @@ export function encodeCursor(created: number, id: string): string {
 export function decodeCursor(text: string): { created: number; id: string } | undefined {
   const m = /^(\d+):(.+)$/.exec(Buffer.from(text, 'base64url').toString('utf8'));
   return m === null ? undefined : { created: Number(m[1]), id: m[2] as string };
+}
+
+/** The page of `limit` alerts out of `rows` (which may hold one more: then there is a next page). */
+export function pageOf(rows: readonly AlertRow[], limit: number): AlertPage {
+  const page = rows.slice(0, limit).map(fromRow);
+  const last = page[page.length - 1];
+  return { alerts: page, next: rows.length > limit && last !== undefined ? encodeCursor(last.created, last.id) : null };
 }
 
 /** The SQLite alert store; writes happen inside the detection loop's transaction (see Journal.advance). */
@@ -84,7 +94,7 @@ export class AlertStore {
   }
 
   get(id: string): TriagedAlert | undefined {
-    const r = this.getStmt.get(id) as Row | undefined;
+    const r = this.getStmt.get(id) as AlertRow | undefined;
     return r === undefined ? undefined : fromRow(r);
   }
 
@@ -100,21 +110,7 @@ export class AlertStore {
 
   /** A page of alerts, newest first, and the cursor of the next page (null on the last). */
   list(q: AlertQuery): AlertPage {
-    const where: string[] = [];
-    const args: Array<string | number> = [];
-    if (q.from !== undefined) (where.push('a.event_time >= ?'), args.push(q.from));
-    if (q.to !== undefined) (where.push('a.event_time <= ?'), args.push(q.to));
-    if (q.host !== undefined) (where.push('a.host = ? COLLATE NOCASE'), args.push(q.host));
-    if (q.rule !== undefined) (where.push('(a.rule_id = ? OR a.rule_title = ?)'), args.push(q.rule, q.rule));
-    if (q.level !== undefined) (where.push('a.level = ?'), args.push(q.level));
-    if (q.status !== undefined) (where.push("coalesce(t.status, 'open') = ?"), args.push(q.status));
-    if (q.assignee !== undefined) (where.push('t.assignee = ?'), args.push(q.assignee));
-    const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-    if (after !== undefined) (where.push('(a.created < ? OR (a.created = ? AND a.id < ?))'), args.push(after.created, after.created, after.id));
-    const sql = `${SELECT} ${where.length > 0 ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY a.created DESC, a.id DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...args, q.limit + 1) as Row[];
-    const page = rows.slice(0, q.limit).map(fromRow);
-    const last = page[page.length - 1];
-    return { alerts: page, next: rows.length > q.limit && last !== undefined ? encodeCursor(last.created, last.id) : null };
+    const { sql, args } = alertQuerySql(SELECT, q, SQLITE_QUERY);
+    return pageOf(this.db.prepare(sql).all(...args) as AlertRow[], q.limit);
   }
 }

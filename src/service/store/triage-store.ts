@@ -53,6 +53,9 @@ export interface TriageColumns {
 /** Select list for `LEFT JOIN alert_triage t`: what `triageOf` reads. */
 export const TRIAGE_COLUMNS = 't.status AS t_status, t.reason AS t_reason, t.comment AS t_comment, t.assignee AS t_assignee, t.updated AS t_updated, t.updated_by AS t_updated_by';
 
+/** The state of an alert never triaged. */
+export const UNTRIAGED: TriageColumns = { t_status: null, t_reason: null, t_comment: null, t_assignee: null, t_updated: null, t_updated_by: null };
+
 export const triageOf = (r: TriageColumns): TriageState => ({
   status: (r.t_status ?? 'open') as TriageStatus,
   reason: r.t_reason,
@@ -65,10 +68,11 @@ export const triageOf = (r: TriageColumns): TriageState => ({
 /** A change the alert's state does not allow (closing without a reason...): the API answers 400 with it. */
 export class TriageError extends Error {}
 
-const FIELDS = ['status', 'reason', 'comment', 'assignee'] as const;
+/** The triage fields a change may touch; each one changed gets an audit entry. */
+export const TRIAGE_FIELDS = ['status', 'reason', 'comment', 'assignee'] as const;
 
 /** The state after `change`; throws TriageError when it is not a valid one. */
-function apply(old: TriageState, change: TriageChange, id: string): Omit<TriageState, 'updated' | 'updatedBy'> {
+export function applyTriageChange(old: TriageState, change: TriageChange, id: string): Omit<TriageState, 'updated' | 'updatedBy'> {
   const status = change.status ?? old.status;
   const assignee = change.assignee !== undefined ? change.assignee : old.assignee;
   if (status !== 'closed') {
@@ -114,7 +118,7 @@ export class TriageStore {
 
   state(id: string): TriageState {
     const r = this.stateStmt.get(id) as TriageColumns | undefined;
-    return r === undefined ? triageOf({ t_status: null, t_reason: null, t_comment: null, t_assignee: null, t_updated: null, t_updated_by: null }) : triageOf(r);
+    return triageOf(r ?? UNTRIAGED);
   }
 
   /**
@@ -131,8 +135,8 @@ export class TriageStore {
         const time = this.now();
         for (const id of ids) {
           const old = this.state(id);
-          const next = apply(old, change, id);
-          const changed = FIELDS.filter((f) => next[f] !== old[f]);
+          const next = applyTriageChange(old, change, id);
+          const changed = TRIAGE_FIELDS.filter((f) => next[f] !== old[f]);
           if (changed.length === 0) {
             states.set(id, old);
             continue;
