@@ -53,6 +53,31 @@ function allScalarTexts(json: string): string {
   );
 }
 
+/** Dotted-quad text (trimmed) inside any of the ranges: the address is read once, then compared with each. */
+function ipv4In(t: string, ranges: ReadonlyArray<readonly [number, number]>): string {
+  return bind(t, 'ip', (ip) => {
+    const g = (n: number) => `toUInt64OrZero(g[${n}])`;
+    const address = `${g(1)} * 16777216 + ${g(2)} * 65536 + ${g(3)} * 256 + ${g(4)}`;
+    const within = joinBalanced(ranges.map(([lo, hi]) => `n BETWEEN ${lo} AND ${hi}`), 'OR');
+    return (
+      `match(${ip}, ${q(IPV4_TEXT_RE)}) AND arrayExists(g -> ${g(1)} <= 255 AND ${g(2)} <= 255 AND ${g(3)} <= 255 AND ${g(4)} <= 255 AND ` +
+      `${bind(address, 'n', () => within)}, [extractGroups(${ip}, ${q(IPV4_TEXT_RE)})])`
+    );
+  });
+}
+
+/** IPv6 text (trimmed) inside any of the networks: the text checked and the address read once. */
+function ipv6In(t: string, cidrs: readonly string[]): string {
+  const within = joinBalanced(
+    cidrs.map((c) => {
+      const [lo, hi] = ipv6Bounds(c);
+      return `a BETWEEN ${lo} AND ${hi}`;
+    }),
+    'OR',
+  );
+  return bind(t, 'ip', (ip) => `match(${ip}, ${q(IPV6_RE)}) AND ${bind(`toIPv6OrNull(replaceRegexpOne(${ip}, '%.*$', ''))`, 'a', () => `ifNull(${within}, 0)`)}`);
+}
+
 /** The first and last address of an IPv6 network, as ClickHouse IPv6 values. */
 function ipv6Bounds(cidr: string): [string, string] {
   const [net, bits] = ipaddr.parseCIDR(cidr);
@@ -86,19 +111,11 @@ export const CLICKHOUSE: SqlSpec = {
   regex: (x, source, flags) => `match(${x}, ${q(`(?${flags}${flags.includes('s') ? '' : '-s'})${source}`)})`,
   // Integer arithmetic on the dotted quad, as the engine reads it (leading zeros, ::ffff:-mapped). No function here
   // can throw on a row that is no address (isIPAddressInRange does, on '' and host names).
-  ipv4Range: (t, lo, hi) =>
-    bind(t, 'ip', (ip) => {
-      const g = (n: number) => `toUInt64OrZero(g[${n}])`;
-      return (
-        `match(${ip}, ${q(IPV4_TEXT_RE)}) AND arrayExists(g -> ${g(1)} <= 255 AND ${g(2)} <= 255 AND ${g(3)} <= 255 AND ${g(4)} <= 255 AND ` +
-        `${g(1)} * 16777216 + ${g(2)} * 65536 + ${g(3)} * 256 + ${g(4)} BETWEEN ${lo} AND ${hi}, [extractGroups(${ip}, ${q(IPV4_TEXT_RE)})])`
-      );
-    }),
+  ipv4Range: (t, lo, hi) => ipv4In(t, [[lo, hi]]),
+  ipv4Ranges: (t, ranges) => ipv4In(t, ranges),
   // Only text the complete IPv6 check admits is parsed (toIPv6OrNull alone would also read IPv4 text, as ::ffff:-mapped).
-  ipv6Net: (t, cidr) => {
-    const [lo, hi] = ipv6Bounds(cidr);
-    return bind(t, 'ip', (ip) => `match(${ip}, ${q(IPV6_RE)}) AND ifNull(toIPv6OrNull(replaceRegexpOne(${ip}, '%.*$', '')) BETWEEN ${lo} AND ${hi}, 0)`);
-  },
+  ipv6Net: (t, cidr) => ipv6In(t, [cidr]),
+  ipv6Nets: (t, cidrs) => ipv6In(t, cidrs),
   number: (t, op, value) => {
     if (!Number.isFinite(value)) throw new Refusal('convert-number', `the number ${value} has no SQL literal`);
     return bind(t, 'n', (n) => `match(${n}, ${q(DECIMAL_RE)}) AND ifNull(toFloat64OrNull(${n}) ${SQL_OPS[op]} ${value}, 0)`);

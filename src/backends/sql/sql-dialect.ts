@@ -55,29 +55,28 @@ export function sqlDialect(spec: SqlSpec): Dialect {
     return (x) => spec.globFolded(spec.lower(x), parts);
   };
   const cidr = (text: string): ((x: string) => string) => {
-    const [net, bits] = ipaddr.parseCIDR(text);
-    if (net.kind() === 'ipv4') {
-      const start = (net as ipaddr.IPv4).toByteArray().reduce((a, b) => a * 256 + b, 0);
-      const size = 2 ** (32 - bits);
-      const lo = Math.floor(start / size) * size;
-      return (x) => spec.ipv4Range(spec.trim(x), lo, lo + size - 1);
-    }
-    const normal = `${(net as ipaddr.IPv6).toNormalizedString()}/${bits}`;
-    spec.ipv6Net('x', normal);
-    return (x) => spec.ipv6Net(spec.trim(x), normal);
+    const net = network(text);
+    if (typeof net !== 'string') return (x) => spec.ipv4Range(spec.trim(x), net[0], net[1]);
+    spec.ipv6Net('x', net);
+    return (x) => spec.ipv6Net(spec.trim(x), net);
   };
-  // Equalities of a list become one IN (…), and two or more of its substrings of one case mode one containsAny where
-  // the dialect has it; every other test keeps its own predicate.
+  // Equalities of a list become one IN (…); where the dialect has the hooks, two or more of its substrings of one case
+  // mode become one containsAny, two or more IPv4 networks one ipv4Ranges and IPv6 ones one ipv6Nets. Every other test
+  // keeps its own predicate.
   const anyOfPredicates = (tests: readonly ValueTest[]): Array<(x: string) => string> => {
     const folded_: string[] = [];
     const cased: string[] = [];
     const rest: Array<(x: string) => string> = [];
-    const any = spec.containsAny;
-    const groups = any === undefined ? [] : [false, true].map((c) => tests.filter(isContains).filter((t) => t.cased === c)).filter((g) => g.length > 1);
+    const { containsAny, ipv4Ranges, ipv6Nets } = spec;
+    const groups = containsAny === undefined ? [] : [false, true].map((c) => tests.filter(isContains).filter((t) => t.cased === c)).filter((g) => g.length > 1);
+    const cidrs = tests.flatMap((t) => (t.kind === 'cidr' ? [{ t, net: network(t.cidr) }] : []));
+    const v4 = ipv4Ranges === undefined ? [] : cidrs.filter((c) => typeof c.net !== 'string');
+    const v6 = ipv6Nets === undefined ? [] : cidrs.filter((c) => typeof c.net === 'string');
+    const networks = [...(v4.length > 1 ? v4 : []), ...(v6.length > 1 ? v6 : [])];
     for (const t of tests) {
       if (t.kind === 'eq' && t.cased) cased.push(sqlString(t.value));
       else if (t.kind === 'eq') folded_.push(sqlString(folded(t.value)));
-      else if (!groups.some((g) => g.includes(t as Contains))) rest.push(valuePredicate(t));
+      else if (!groups.some((g) => g.includes(t as Contains)) && !networks.some((c) => c.t === t)) rest.push(valuePredicate(t));
     }
     const out: Array<(x: string) => string> = [];
     if (folded_.length > 0) out.push((x) => `${spec.lower(x)} IN (${folded_.join(', ')})`);
@@ -85,8 +84,12 @@ export function sqlDialect(spec: SqlSpec): Dialect {
     for (const g of groups) {
       const isCased = g[0]?.cased === true;
       const needles = g.map((t) => (isCased ? t.value : folded(t.value)));
-      if (any !== undefined) out.push((x) => any(isCased ? x : spec.lower(x), needles));
+      if (containsAny !== undefined) out.push((x) => containsAny(isCased ? x : spec.lower(x), needles));
     }
+    const ranges = networks.flatMap((c) => (typeof c.net === 'string' ? [] : [c.net]));
+    const nets = networks.flatMap((c) => (typeof c.net === 'string' ? [c.net] : []));
+    if (ipv4Ranges !== undefined && ranges.length > 0) out.push((x) => ipv4Ranges(spec.trim(x), ranges));
+    if (ipv6Nets !== undefined && nets.length > 0) out.push((x) => ipv6Nets(spec.trim(x), nets));
     return [...out, ...rest];
   };
   const fieldref = (node: FieldRefNode): string => {
@@ -129,6 +132,16 @@ export function sqlDialect(spec: SqlSpec): Dialect {
       return fieldref(node);
     },
   };
+}
+
+/** An IPv4 network as its first and last address (32-bit numbers), an IPv6 one in normalized text `addr/bits`. */
+function network(text: string): readonly [number, number] | string {
+  const [net, bits] = ipaddr.parseCIDR(text);
+  if (net.kind() !== 'ipv4') return `${(net as ipaddr.IPv6).toNormalizedString()}/${bits}`;
+  const start = (net as ipaddr.IPv4).toByteArray().reduce((a, b) => a * 256 + b, 0);
+  const size = 2 ** (32 - bits);
+  const lo = Math.floor(start / size) * size;
+  return [lo, lo + size - 1];
 }
 
 /**

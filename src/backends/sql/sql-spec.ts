@@ -27,8 +27,12 @@ export interface SqlSpec {
   readonly regex: (x: string, source: string, flags: string) => string;
   /** Dotted-quad IPv4 text (or ::ffff:-mapped) inside [lo, hi] as 32-bit numbers; x already trimmed. */
   readonly ipv4Range: (t: string, lo: number, hi: number) => string;
+  /** ipv4Range for any of several ranges, where the dialect reads the address once for all (optional). */
+  readonly ipv4Ranges?: (t: string, ranges: ReadonlyArray<readonly [number, number]>) => string;
   /** IPv6 text inside the network; throws Refusal when the dialect cannot test it. */
   readonly ipv6Net: (t: string, cidr: string) => string;
+  /** ipv6Net for any of several networks, the address read once (optional). */
+  readonly ipv6Nets?: (t: string, cidrs: readonly string[]) => string;
   /** Decimal number text (already trimmed) compared with a number; FALSE when the text is no number. */
   readonly number: (t: string, op: CompareOp | 'eq', value: number) => string;
   /** JavaScript's String.prototype.trim (Unicode white space). */
