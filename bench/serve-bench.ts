@@ -6,6 +6,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import pg from 'pg';
+import { startTestPostgres } from './postgres-server.js';
 
 /**
  * `sigmatch serve` end to end: a real child process, Winlogbeat-shaped Sysmon documents sent through `POST /_bulk`
@@ -25,6 +27,8 @@ export interface ServeBenchOptions {
   readonly serveArgs?: readonly string[];
   /** Extra node flags for the service (e.g. --cpu-prof). */
   readonly nodeArgs?: readonly string[];
+  /** The alert store: a PostgreSQL URL (`--store`); default the embedded SQLite store. */
+  readonly store?: string;
 }
 
 export interface ServeBenchResult {
@@ -93,7 +97,7 @@ const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length 
 
 export async function measureServe(o: ServeBenchOptions): Promise<ServeBenchResult> {
   const data = mkdtempSync(join(tmpdir(), 'sigmatch-serve-bench-'));
-  const args = [o.cli, 'serve', '--listen', '127.0.0.1:0', '--data', data, ...(o.rules ?? []).flatMap((r) => ['--rules', r]), ...(o.serveArgs ?? [])];
+  const args = [o.cli, 'serve', '--listen', '127.0.0.1:0', '--data', data, ...(o.rules ?? []).flatMap((r) => ['--rules', r]), ...(o.store !== undefined ? ['--store', o.store] : []), ...(o.serveArgs ?? [])];
   const child = spawn(process.execPath, [...(o.nodeArgs ?? []), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   try {
     let err = '';
@@ -154,7 +158,7 @@ export async function measureServe(o: ServeBenchOptions): Promise<ServeBenchResu
     child.kill('SIGTERM');
     await new Promise((done) => child.once('exit', done));
     return {
-      rulesLabel: (o.rules === undefined ? 'built-in pack' : o.rules.join(', ')) + (o.rate !== undefined ? ` at ${o.rate} events/s offered` : '') + (o.serveArgs !== undefined && o.serveArgs.length > 0 ? ` (${o.serveArgs.join(' ')})` : ''),
+      rulesLabel: (o.rules === undefined ? 'built-in pack' : o.rules.join(', ')) + (o.store !== undefined ? ', --store postgres' : '') + (o.rate !== undefined ? ` at ${o.rate} events/s offered` : '') + (o.serveArgs !== undefined && o.serveArgs.length > 0 ? ` (${o.serveArgs.join(' ')})` : ''),
       events: o.events,
       ackSeconds,
       detectSeconds,
@@ -168,6 +172,24 @@ export async function measureServe(o: ServeBenchOptions): Promise<ServeBenchResu
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
     rmSync(data, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs `measure` against a fresh database on a PostgreSQL server of our own with its durable defaults (fsync,
+ * synchronous commit): the alert store's commits cost what they cost at a site.
+ */
+export async function withPostgres<T>(measure: (url: string) => Promise<T>): Promise<T> {
+  const server = await startTestPostgres({ durable: true });
+  if (server === undefined) throw new Error('no PostgreSQL server for --store postgres');
+  try {
+    const admin = new pg.Client({ connectionString: server.url });
+    await admin.connect();
+    await admin.query('CREATE DATABASE serve_bench');
+    await admin.end();
+    return await measure(server.url.replace(/\/postgres$/, '/serve_bench'));
+  } finally {
+    server.stop();
   }
 }
 
@@ -190,9 +212,14 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
       rules: { type: 'string', multiple: true },
       'node-arg': { type: 'string', multiple: true },
       'serve-arg': { type: 'string', multiple: true },
+      store: { type: 'string', default: 'sqlite' },
     },
   });
+  if (!['sqlite', 'postgres', 'both'].includes(values.store)) throw new Error(`--store: '${values.store}' is not sqlite, postgres or both`);
   const cli = resolve(fileURLToPath(new URL('../src/cli/main.js', import.meta.url)));
-  const result = await measureServe({ cli, events: Number(values.events), batch: Number(values.batch), concurrency: Number(values.concurrency), ...(values.rate !== undefined ? { rate: Number(values.rate) } : {}), ...(values.rules !== undefined ? { rules: values.rules } : {}), ...(values['node-arg'] !== undefined ? { nodeArgs: values['node-arg'] } : {}), ...(values['serve-arg'] !== undefined ? { serveArgs: values['serve-arg'] } : {}) });
-  process.stdout.write(serveBenchLines([result]).join('\n') + '\n');
+  const base: ServeBenchOptions = { cli, events: Number(values.events), batch: Number(values.batch), concurrency: Number(values.concurrency), ...(values.rate !== undefined ? { rate: Number(values.rate) } : {}), ...(values.rules !== undefined ? { rules: values.rules } : {}), ...(values['node-arg'] !== undefined ? { nodeArgs: values['node-arg'] } : {}), ...(values['serve-arg'] !== undefined ? { serveArgs: values['serve-arg'] } : {}) };
+  const results: ServeBenchResult[] = [];
+  if (values.store !== 'postgres') results.push(await measureServe(base));
+  if (values.store !== 'sqlite') results.push(await withPostgres((store) => measureServe({ ...base, store })));
+  process.stdout.write(serveBenchLines(results).join('\n') + '\n');
 }
