@@ -11,7 +11,7 @@ export const BACKENDS = {
   postgres: sqlBackend(POSTGRES, 'PostgreSQL 15+: the sigma_events table, event as JSONB'),
   duckdb: sqlBackend(DUCKDB, 'DuckDB: the sigma_events table, event as JSON'),
   sqlite: sqlBackend(SQLITE, 'SQLite 3.38+: the sigma_events table, event as JSON text'),
-  clickhouse: sqlBackend(CLICKHOUSE, 'ClickHouse 23+: the sigma_events table, event as JSON text in a String'),
+  clickhouse: sqlBackend(CLICKHOUSE, 'ClickHouse (checked on 26.7 through chDB): the sigma_events table, event as JSON text with materialized columns'),
   'kql-defender': KQL_DEFENDER,
   'kql-sentinel': KQL_SENTINEL,
 } satisfies Record<string, BackendSpec>;
