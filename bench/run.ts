@@ -20,7 +20,8 @@ import { measureRuleLoad, ruleLoadLines } from './rule-load.js';
  * - hunting (issue "Fast and bounded at scale"): the built-in pack and every SigmaHQ rule that loads, events/s as
  *   the rule count grows, worker threads against the main thread alone, a JSONL input, peak memory at each
  *   memory size, and the pack's alerts against the generator's ground truth;
- * - loading the read-size corpus into DuckDB, SQLite and PostgreSQL (`sigmatch load --db`, bench/load-bench.ts).
+ * - loading the read-size corpus into DuckDB, SQLite and PostgreSQL (`sigmatch load --db`, bench/load-bench.ts);
+ * - converting the SigmaHQ Windows rules to every target, and `hunt --db` against the file hunt (bench/convert-bench.ts).
  */
 const { values } = parseArgs({
   options: {
@@ -333,6 +334,13 @@ else lines.push(`The report benchmark failed (exit ${report.status}): ${report.s
 const loadBench = spawnSync('node', [resolve('dist/bench/load-bench.js'), '--file', readCorpus], { encoding: 'utf8', maxBuffer: 16 << 20 });
 if (loadBench.status === 0) lines.push('', ...loadBench.stdout.trimEnd().split('\n'));
 else lines.push('', `Loading into databases: the benchmark failed (exit ${loadBench.status}): ${loadBench.stderr.slice(-500)}`);
+// Converting rules to every target, and hunting in a database against the file hunt (issue 14).
+const convertRules = values['load-rules'] ?? join(sigmahq, 'windows');
+if (existsSync(convertRules)) {
+  const conv = spawnSync('node', [resolve('dist/bench/convert-bench.js'), '--rules', convertRules, '--file', readCorpus], { encoding: 'utf8', maxBuffer: 16 << 20 });
+  if (conv.status === 0) lines.push('', ...conv.stdout.trimEnd().split('\n'));
+  else lines.push('', `Converting and hunting in databases: the benchmark failed (exit ${conv.status}): ${conv.stderr.slice(-500)}`);
+}
 lines.push('', `Built-in pack, ${truthNote}.`);
 if (missed.length > 0 || extra.length > 0) lines.push('', `Missed records: ${missed.map((m) => m.record).join(', ') || 'none'}; extra records: ${extra.join(', ') || 'none'}.`);
 if (ruleLoad.length > 0) lines.push(...ruleLoadLines(ruleLoad, loadRuns, loadRulesDir === sigmahq ? 'every SigmaHQ rule' : loadRulesDir));

@@ -9,13 +9,16 @@ import { applyFilters } from '../rule/apply-filters.js';
 import { loadRules } from '../rule/load-rules.js';
 import type { SigmaCorrelation, SigmaRule } from '../rule/model.js';
 import { convertCorrelationsSql, type ConvertedCorrelation } from '../backends/sql/sql-correlation.js';
+import { sentinelAnalyticsRule } from '../backends/kql/sentinel-rule.js';
+import { UsageError } from './usage-error.js';
 import type { CommandSpec } from './command.js';
 import { parsePlaceholders } from './placeholders.js';
 import { choiceOption, examples, noCacheOption, repeatable } from './option-values.js';
 
 interface ConvertOptions {
   readonly target: TargetName;
-  readonly format: 'plain' | 'json';
+  readonly format: 'plain' | 'json' | 'sentinel';
+  readonly schedule: string;
   readonly output?: string;
   readonly placeholder?: string[];
   readonly cache: boolean;
@@ -27,8 +30,16 @@ export const convert: CommandSpec = {
     command
       .argument('<path...>', 'rule files and folders (folders recursively: every .yml and .yaml file)')
       .addOption(new Option('--target <target>', 'query language and schema').choices(TARGET_NAMES).makeOptionMandatory())
-      .addOption(choiceOption('--format <format>', 'plain: the queries, each under a comment naming its rule; json: one listing (rule, query, diagnostics)', ['plain', 'json'], 'plain'))
-      .option('--output <dir>', 'write into this folder (plain: one <rule id>.sql or .kql a rule; json: <target>.json) instead of stdout (default: stdout)')
+      .addOption(
+        choiceOption(
+          '--format <format>',
+          'plain: the queries, each under a comment naming its rule; json: one listing (rule, query, diagnostics); sentinel (kql-sentinel only): Microsoft Sentinel scheduled analytics rules, YAML as in the Azure-Sentinel repository',
+          ['plain', 'json', 'sentinel'],
+          'plain',
+        ),
+      )
+      .option('--schedule <duration>', 'sentinel: how often each analytics rule runs and how far back it looks (5m, 1h, 1d)', '5m')
+      .option('--output <dir>', 'write into this folder (plain: one <rule id>.sql or .kql a rule; json: <target>.json; sentinel: one <rule id>.yaml a rule) instead of stdout (default: stdout)')
       .addOption(repeatable('--placeholder <name=values>', 'values for %NAME% under |expand, comma-separated; repeatable (default: none, an error)'))
       .addOption(noCacheOption())
       .addHelpText(
@@ -37,10 +48,13 @@ export const convert: CommandSpec = {
           ['sigmatch convert --target postgres rules/', 'the built-in pack as PostgreSQL queries over the sigma_events table'],
           ['sigmatch convert --target duckdb --format json --output out/ sigma/rules/windows', 'a JSON listing of every rule, converted or refused with the reason'],
           ['sigmatch convert --target kql-defender --output kql/ rules/', 'Defender XDR advanced hunting queries (Device* tables), one .kql file a rule'],
+          ['sigmatch convert --target kql-sentinel --format sentinel --output analytics/ rules/', 'Sentinel scheduled analytics rules (YAML), one file a rule'],
         ]),
       ),
   run(positionals, options, io) {
     const values = options as ConvertOptions;
+    if (values.format === 'sentinel' && values.target !== 'kql-sentinel') throw new UsageError(`--format sentinel writes Microsoft Sentinel analytics rules: it needs --target kql-sentinel (not ${values.target})`);
+    if (!/^\d+[mhd]$/.test(values.schedule)) throw new UsageError(`--schedule ${values.schedule}: expected minutes, hours or days such as 5m, 1h, 1d`);
     const loaded = loadRules(positionals, { placeholders: parsePlaceholders(values.placeholder), cache: values.cache, deferCacheWrite: true });
     const backend = BACKENDS[values.target];
     const results: ConvertedRule[] = loaded.rules.map((r) => convertRule(applyFilters(r, loaded.filters).rule, backend, values.target, resolveWindowsLogsource));
@@ -84,6 +98,18 @@ export const convert: CommandSpec = {
           diagnostics: loaded.diagnostics.map((d) => toJson(d, loaded.sources)),
         }) + '\n',
       );
+    } else if (values.format === 'sentinel') {
+      const names = new Map<string, number>();
+      const docs: string[] = [];
+      for (const r of converted) {
+        const base = (r.rule.id ?? r.rule.title).replace(/[^A-Za-z0-9._-]+/g, '_');
+        const n = (names.get(base) ?? 0) + 1;
+        names.set(base, n);
+        const text = sentinelAnalyticsRule(r.rule, r.query as string, { frequency: values.schedule, period: values.schedule });
+        if (values.output !== undefined) sinks.write(`${n === 1 ? base : `${base}-${n}`}.yaml`, text);
+        else docs.push(text);
+      }
+      if (docs.length > 0) io.out(docs.join('---\n'));
     } else {
       const names = new Map<string, number>();
       const queries = [

@@ -41,6 +41,11 @@ test('bench smoke: a small run prints both tables; readers agree, the pack meets
   expect(loads).toHaveLength(5);
   expect(new Set(loads.map((l) => Number(l.split('|')[2])))).toEqual(new Set([counts[0]]));
   expect(out).toMatch(/PostgreSQL's own ceiling: psql `\\copy FROM` of the same \d+ rows/);
+  // Converting to every target, and the same hunt from the file and in each database: the same alerts where every rule ran.
+  expect(out.split('\n').filter((l) => /^\| (postgres|duckdb|sqlite|clickhouse|kql-sentinel|kql-defender) \| \d+ \| \d+ \| \d+ \| [\d.]+ \| \d+ \|$/.test(l))).toHaveLength(6);
+  const fileAlerts = /^\| the EVTX file \| — \| [\d.]+ \| (\d+) \|$/m.exec(out)?.[1];
+  expect(fileAlerts).toBeDefined();
+  expect(out).toMatch(new RegExp(`^\\| PostgreSQL 15 \\| [\\d.]+ \\| [\\d.]+ \\| ${fileAlerts} \\|$`, 'm'));
   // Rule loading cold, warm and without the cache, for hunt and check.
   expect(out.split('\n').filter((l) => /^\| (hunt|check) \| \d+ \| (cold|warm|off) \| [\d.]+ \| [\d.]+ \|/.test(l))).toHaveLength(6);
 }, 300_000);

@@ -1,25 +1,9 @@
-/** The ATT&CK Enterprise tactics in kill-chain order, by the name Sigma tags use (`attack.defense-evasion`). */
-export const TACTICS: ReadonlyArray<readonly [tag: string, id: string, name: string]> = [
-  ['reconnaissance', 'TA0043', 'Reconnaissance'],
-  ['resource-development', 'TA0042', 'Resource Development'],
-  ['initial-access', 'TA0001', 'Initial Access'],
-  ['execution', 'TA0002', 'Execution'],
-  ['persistence', 'TA0003', 'Persistence'],
-  ['privilege-escalation', 'TA0004', 'Privilege Escalation'],
-  ['defense-evasion', 'TA0005', 'Defense Evasion'],
-  ['credential-access', 'TA0006', 'Credential Access'],
-  ['discovery', 'TA0007', 'Discovery'],
-  ['lateral-movement', 'TA0008', 'Lateral Movement'],
-  ['collection', 'TA0009', 'Collection'],
-  ['command-and-control', 'TA0011', 'Command and Control'],
-  ['exfiltration', 'TA0010', 'Exfiltration'],
-  ['impact', 'TA0040', 'Impact'],
-];
+import { attackOf, TACTICS } from '../../rule/attack-tags.js';
+
+export { TACTICS };
 
 /** Column for techniques whose rule names no tactic. */
 export const NO_TACTIC = 'no tactic tag';
-
-const TACTIC_BY_TAG = new Map(TACTICS.map(([tag, , name]) => [tag, name]));
 
 /** One cell: alerts of rules tagged with the tactic and the technique. */
 export interface AttackCell {
@@ -37,16 +21,9 @@ export class AttackMatrix {
   private readonly cells = new Map<string, number>();
 
   add(tags: readonly string[]): void {
-    const tactics: string[] = [];
-    const techniques: string[] = [];
-    for (const raw of tags) {
-      const t = raw.toLowerCase();
-      if (!t.startsWith('attack.')) continue;
-      const rest = t.slice(7);
-      const tactic = TACTIC_BY_TAG.get(rest.replace(/_/g, '-'));
-      if (tactic !== undefined) tactics.push(tactic);
-      else if (/^t\d{4}(\.\d{3})?$/.test(rest)) techniques.push(rest.toUpperCase());
-    }
+    const attack = attackOf(tags);
+    const tactics = attack.tactics.map(([, , name]) => name);
+    const techniques = attack.techniques;
     if (techniques.length === 0) return;
     for (const tactic of tactics.length > 0 ? tactics : [NO_TACTIC]) {
       for (const technique of techniques) {
