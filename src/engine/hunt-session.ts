@@ -1,8 +1,9 @@
 import type { EventColumns } from '../event/event-columns.js';
 import type { Event } from '../event/event.js';
 import type { SigmaFilter, SigmaRule } from '../rule/model.js';
-import { hostOf, makeAlert, type Alert, type AnyAlert, type Contribution, type CorrelationAlert, type Hit } from './alert.js';
+import { hostOf, makeAlert, type Alert, type AnyAlert, type Hit } from './alert.js';
 import type { Correlator } from './correlate/correlator.js';
+import { correlationAlertOf } from './correlate/correlation-alert.js';
 import type { CorrelationFiring, ItemSource } from './correlate/item-store.js';
 import { AlertGrouper, groupKey, type AlertGroup } from './alert-grouping.js';
 import { AlertSorter } from './alert-sorter.js';
@@ -316,7 +317,7 @@ export class HuntSession {
         lookup = this.withSpilled(wanted);
       }
       for (const f of round) {
-        const alert = this.toCorrelationAlert(correlator, f, lookup);
+        const alert = correlationAlertOf(correlator.plan, this.rules, f, lookup);
         const c = this.counts;
         c.total++;
         bump(c.byLevel, alert.correlation.level ?? 'informational');
@@ -331,29 +332,6 @@ export class HuntSession {
       if (round.length >= CORRELATION_ROUND) flush();
     }
     flush();
-  }
-
-  private toCorrelationAlert(correlator: Correlator, f: CorrelationFiring, lookup: EntryLookup): CorrelationAlert {
-    const p = correlator.plan.correlations[f.correlation];
-    if (p === undefined) throw new Error(`no correlation ${f.correlation}`);
-    const contributors = f.contributors.map((s): Contribution => {
-      if (s.kind === 'correlation') return { kind: 'correlation', alert: this.toCorrelationAlert(correlator, s.alert, lookup) };
-      const q = contextQueryOf(s.event);
-      return { kind: 'event', alert: makeAlert(this.rules[s.rule] as SigmaRule, s.event, q.namesProcess, resolveContext(q, lookup)) };
-    });
-    return {
-      kind: 'correlation',
-      correlation: p.correlation,
-      group: f.group,
-      first: f.first,
-      last: f.last,
-      windowStart: f.windowStart,
-      windowEnd: f.windowEnd,
-      aggregate: f.aggregate,
-      contributors,
-      contributorCount: f.contributorCount,
-      ...(f.values !== undefined ? { values: f.values } : {}),
-    };
   }
 
   /** The pending alerts in the order they were found (spilled ones first), from the n-th on. */
