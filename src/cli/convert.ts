@@ -60,7 +60,7 @@ export const convert: CommandSpec = {
     const results: ConvertedRule[] = loaded.rules.map((r) => convertRule(applyFilters(r, loaded.filters).rule, backend, values.target, resolveWindowsLogsource));
     // Correlations: SQL targets convert them (sql-correlation.ts); the others say so, never silently left out.
     const byRule = new Map(results.map((r) => [r.rule, r]));
-    const sqlTarget = values.target === 'postgres' || values.target === 'duckdb' || values.target === 'sqlite' ? values.target : undefined;
+    const sqlTarget = values.target === 'postgres' || values.target === 'duckdb' || values.target === 'sqlite' || values.target === 'clickhouse' ? values.target : undefined;
     const correlations: ConvertedCorrelation[] =
       sqlTarget !== undefined
         ? convertCorrelationsSql(sqlTarget, loaded.rules, loaded.correlations, (rule) => {

@@ -4,6 +4,10 @@ import { planCorrelations, type PlannedCorrelation } from '../../engine/correlat
 import type { SigmaCorrelation, SigmaRule } from '../../rule/model.js';
 import { SQL_OPS, sqlString } from './sql-spec.js';
 import { EVENTS_TABLE, type SqlTarget } from './events-table.js';
+import { clickhouseString } from './clickhouse.js';
+
+/** The targets correlations convert to: the three of events-table.ts and ClickHouse (its own table, clickhouse.ts). */
+export type CorrelationTarget = SqlTarget | 'clickhouse';
 
 /**
  * Sigma correlations as one SQL query each over the events table, with the engine's window semantics (see the
@@ -43,7 +47,7 @@ interface CorrelationSql {
 
 const jsonPath = (key: string) => sqlString(`$."${key}"`);
 
-const TARGETS: Record<SqlTarget, CorrelationSql> = {
+const TARGETS: Record<CorrelationTarget, CorrelationSql> = {
   postgres: {
     timeMs: 'floor(extract(epoch FROM e.event_time) * 1000)::bigint',
     text: (key) => {
@@ -86,7 +90,24 @@ const TARGETS: Record<SqlTarget, CorrelationSql> = {
     idList: (id, order) => `group_concat(${id}, ',' ORDER BY ${order})`,
     bigint: 'INTEGER',
   },
+  // The materialized `fields` column holds a field's scalar texts (a one-element array's element too); the JSON
+  // length tells a one-element array from a longer one whose other elements are no scalars.
+  clickhouse: {
+    timeMs: 'toUnixTimestamp64Milli(e.event_time)',
+    text: (key) => {
+      const k = clickhouseString(key);
+      return `if(length(e.fields[${k}]) = 1 AND JSONLength(e.event, ${k}) <= 1, e.fields[${k}][1], NULL)`;
+    },
+    // Only compared for equality (value_count's distinct tuples): any one-to-one text does.
+    jsonArray: (parts) => `toJSONString([${parts.join(', ')}])`,
+    idList: (id) => `arrayStringConcat(arrayMap(x -> toString(${id}), w), ',')`,
+    bigint: 'Int64',
+  },
 };
+
+/** The correlation's condition on an aggregate (all comparisons hold). */
+const conditionSql = (p: PlannedCorrelation, agg: string) =>
+  p.spec.comparisons.map((cmp) => `(${agg}) ${cmp.op === 'neq' ? '<>' : SQL_OPS[cmp.op]} ${cmp.value}`).join(' AND ');
 
 /** A group-by name as a column: quoted, so any name is one. */
 const column = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -98,12 +119,11 @@ class Refused extends Error {}
  * first column is record_id) or why it has none.
  */
 export function convertCorrelationsSql(
-  target: SqlTarget,
+  target: CorrelationTarget,
   rules: readonly SigmaRule[],
   correlations: readonly SigmaCorrelation[],
   ruleQuery: (rule: SigmaRule) => { query: string } | { reason: string },
 ): ConvertedCorrelation[] {
-  const sql = TARGETS[target];
   const plan = planCorrelations(rules, correlations, { selected: new Set(correlations), selectedRules: new Set(rules) });
   const named = (c: SigmaCorrelation) => `correlation '${c.title}' (${c.id ?? 'no id'})`;
   const out = new Map<SigmaCorrelation, ConvertedCorrelation>();
@@ -117,7 +137,7 @@ export function convertCorrelationsSql(
       throw new Refused(have.reason);
     }
     try {
-      const own = correlationCtes(p, plan.correlations, sql, rules, ruleQuery, build);
+      const own = correlationCtes(p, plan.correlations, target, rules, ruleQuery, build);
       ctes.set(p.index, own);
       return own;
     } catch (e) {
@@ -128,7 +148,7 @@ export function convertCorrelationsSql(
   for (const p of plan.correlations) {
     try {
       const parts = build(p);
-      const query = `WITH RECURSIVE\n${parts.join(',\n')}\nSELECT * FROM c${p.index}_out ORDER BY window_end_ms, last_ms`;
+      const query = `${target === 'clickhouse' ? 'WITH' : 'WITH RECURSIVE'}\n${parts.join(',\n')}\nSELECT * FROM c${p.index}_out ORDER BY window_end_ms, last_ms`;
       out.set(p.correlation, { correlation: p.correlation, query, diagnostics: [] });
     } catch (e) {
       if (!(e instanceof Refused)) throw e;
@@ -142,11 +162,12 @@ export function convertCorrelationsSql(
 function correlationCtes(
   p: PlannedCorrelation,
   all: readonly PlannedCorrelation[],
-  sql: CorrelationSql,
+  target: CorrelationTarget,
   rules: readonly SigmaRule[],
   ruleQuery: (rule: SigmaRule) => { query: string } | { reason: string },
   build: (p: PlannedCorrelation) => string[],
 ): string[] {
+  const sql = TARGETS[target];
   const c = p.correlation;
   const type = c.type;
   if (type === 'value_sum' || type === 'value_avg' || type === 'value_percentile' || type === 'value_median') {
@@ -192,8 +213,9 @@ function correlationCtes(
     }
   });
   const gl = g.join(', ');
-  const same = (a: string, b: string) => g.map((x) => `${a}.${x} = ${b}.${x}`).join(' AND ');
   const items = `c${i}_items AS (\n  ${selects.join('\n  UNION ALL\n  ')}\n)`;
+  if (target === 'clickhouse') return [...inner, items, ...clickhouseWindows(p, g, names)];
+  const same = (a: string, b: string) => g.map((x) => `${a}.${x} = ${b}.${x}`).join(' AND ');
   const ranked =
     `c${i}_ranked AS (SELECT rid, t, first_t, member, ${gl}, val, ROW_NUMBER() OVER (PARTITION BY ${gl} ORDER BY t, member, rid) AS rn ` +
     `FROM c${i}_items WHERE t IS NOT NULL AND ${g.map((x) => `${x} IS NOT NULL`).join(' AND ')})`;
@@ -212,7 +234,7 @@ function correlationCtes(
         throw new Refused(`${type} is not converted to SQL`);
     }
   };
-  const holds = (agg: string) => p.spec.comparisons.map((cmp) => (cmp.op === 'neq' ? `(${agg}) <> ${cmp.value}` : `(${agg}) ${SQL_OPS[cmp.op]} ${cmp.value}`)).join(' AND ');
+  const holds = (agg: string) => conditionSql(p, agg);
   const groupCols = names.length > 0 ? names.map((n, k) => `f.g${k} AS ${column(n)}`).join(', ') + ', ' : '';
   const outCols = (start: string, end: string) =>
     `${groupCols}${start} AS window_start_ms, ${end} AS window_end_ms, MIN(x.first_t) AS first_ms, MAX(x.t) AS last_ms, ` +
@@ -274,4 +296,68 @@ function correlationCtes(
     // A scalar over the window's columns, not an aggregate: in a grouped query it reads only grouped columns.
     return `(${terms.join(' + ')})`;
   }
+}
+
+/**
+ * ClickHouse's windows: its recursive CTEs cannot read the previous step's row in a subquery (26.7: "can't find
+ * correlated column"), so each group's items are one array sorted as the other targets rank them (time, member,
+ * record id), and arrayFold walks it with the engine's state: the last firing (monotone) or the open window's end
+ * (upper side). A window is the array slice of its items, `w` below; its tuples are (t, member, rid, first_t, val).
+ */
+function clickhouseWindows(p: PlannedCorrelation, g: readonly string[], names: readonly string[]): string[] {
+  const i = p.index;
+  const T = p.spec.timespanMs;
+  const type = p.correlation.type;
+  const gl = g.join(', ');
+  const min64 = 'toInt64(-9223372036854775807 - 1)';
+  const aggregate = (w: string): string => {
+    switch (type) {
+      case 'event_count':
+        return `length(${w})`;
+      case 'value_count':
+        return `length(arrayDistinct(arrayFilter(v -> isNotNull(v), arrayMap(x -> x.5, ${w}))))`;
+      case 'temporal':
+        return `length(arrayDistinct(arrayMap(x -> x.2, ${w})))`;
+      case 'temporal_ordered': {
+        // The engine's greedy chain: each member's earliest item at or after the previous member's; none ends it.
+        const of = (m: string, a: string) => `arrayFilter(x -> x.2 = ${m} AND x.1 >= ${a}.2, ${w})`;
+        return (
+          `arrayFold((a, m) -> if(notEmpty(${of('m', 'a')}), (a.1 + 1, arrayMin(arrayMap(x -> x.1, ${of('m', 'a')}))), (a.1, toInt64(9223372036854775807))), ` +
+          `range(toUInt32(${p.members.length})), (toUInt64(0), ${min64})).1`
+        );
+      }
+      default:
+        throw new Refused(`${type} is not converted to SQL`);
+    }
+  };
+  // The aggregate of a window array computed once (the array expression is long).
+  const aggOf = (window: string) => `arrayMap(w -> ${aggregate('w')}, [${window}])[1]`;
+  const holds = (agg: string) => conditionSql(p, agg);
+  const groupCols = names.length > 0 ? names.map((n, k) => `g${k} AS ${column(n)}`).join(', ') + ', ' : '';
+  const outCols = (start: string, end: string, lastRid: string) =>
+    `${groupCols}${start} AS window_start_ms, ${end} AS window_end_ms, arrayMin(arrayMap(x -> x.4, w)) AS first_ms, arrayMax(arrayMap(x -> x.1, w)) AS last_ms, ` +
+    `length(w) AS contributor_count, ${TARGETS.clickhouse.idList('x.3', '')} AS record_ids, ${aggregate('w')} AS aggregate, ${lastRid} AS last_rid`;
+  const groups =
+    `c${i}_groups AS (SELECT ${gl}, arraySort(x -> (x.1, x.2, x.3), groupArray((assumeNotNull(t), toUInt32(member), toInt64(rid), assumeNotNull(first_t), val))) AS xs ` +
+    `FROM c${i}_items WHERE t IS NOT NULL AND ${g.map((x) => `${x} IS NOT NULL`).join(' AND ')} GROUP BY ${gl})`;
+  if (!hasUpperSide(p.spec.comparisons)) {
+    // Monotone: at each item k, the window is the items after the last firing no older than its time − T; a firing
+    // is the pair (last firing, k).
+    const window = (prev: string, k: string) => `arrayFilter(x -> x.1 >= xs[${k}].1 - ${T}, arraySlice(xs, ${prev} + 1, ${k} - ${prev}))`;
+    const fire =
+      `c${i}_fire AS (SELECT ${gl}, xs, arrayFold((acc, k) -> if(${holds(aggOf(window('acc.1', 'k')))}, (toUInt64(k), arrayPushBack(acc.2, (acc.1, toUInt64(k)))), acc), ` +
+      `arrayEnumerate(xs), (toUInt64(0), CAST([], 'Array(Tuple(UInt64, UInt64))'))).2 AS fired FROM c${i}_groups)`;
+    const out =
+      `c${i}_out AS (SELECT ${outCols(`xs[fr.2].1 - ${T}`, 'xs[fr.2].1', 'xs[fr.2].3')} ` +
+      `FROM (SELECT ${gl}, xs, fr, ${window('fr.1', 'fr.2')} AS w FROM c${i}_fire ARRAY JOIN fired AS fr))`;
+    return [groups, fire, out];
+  }
+  // Upper side: a window [t0, t0 + T] opens at the first item after the open one's end; each is judged whole.
+  const win =
+    `c${i}_win AS (SELECT ${gl}, xs, arrayFold((acc, k) -> if(empty(acc.2) OR xs[k].1 > acc.1, (toInt64(xs[k].1 + ${T}), arrayPushBack(acc.2, toUInt64(k))), acc), ` +
+    `arrayEnumerate(xs), (${min64}, CAST([], 'Array(UInt64)'))).2 AS starts FROM c${i}_groups)`;
+  const out =
+    `c${i}_out AS (SELECT * FROM (SELECT ${outCols('xs[s].1', `xs[s].1 + ${T}`, 'arrayMax(arrayMap(x -> x.3, w))')} ` +
+    `FROM (SELECT ${gl}, xs, s, arrayFilter(x -> x.1 <= xs[s].1 + ${T}, arraySlice(xs, s)) AS w FROM c${i}_win ARRAY JOIN starts AS s)) WHERE ${holds('aggregate')})`;
+  return [groups, win, out];
 }
