@@ -1,7 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import { Refusal } from '../dialect.js';
 import { EVENTS_TABLE } from './events-table.js';
-import { IPV4_TEXT_RE, ipv6TextRegex } from './ip-patterns.js';
+import { IPV4_TEXT_RE, ipv6NetworkBytes, ipv6TextRe2 } from './ip-patterns.js';
 import { likePattern } from './like-pattern.js';
 import { DECIMAL_RE, JS_WHITESPACE, joinBalanced, SQL_OPS, type SqlSpec } from './sql-spec.js';
 
@@ -23,8 +23,7 @@ const ws = JS_WHITESPACE.reduce<Array<[number, number]>>((runs, c) => {
 }, [])
   .map(([a, b]) => (a === b ? `\\x{${a.toString(16)}}` : `\\x{${a.toString(16)}}-\\x{${b.toString(16)}}`))
   .join('');
-/** The shared IPv6 text check in RE2's syntax (it has \x{…}, not \u…). */
-const IPV6_RE = ipv6TextRegex().replace(/\\u([0-9A-Fa-f]{4})/g, '\\x{$1}');
+const IPV6_RE = ipv6TextRe2();
 /** JSONType's names for the values the engine reads as text (a number's and a boolean's text is their JSON text). */
 const SCALAR = `('String', 'Int64', 'UInt64', 'Double', 'Bool')`;
 
@@ -80,12 +79,8 @@ function ipv6In(t: string, cidrs: readonly string[]): string {
 
 /** The first and last address of an IPv6 network, as ClickHouse IPv6 values. */
 function ipv6Bounds(cidr: string): [string, string] {
-  const [net, bits] = ipaddr.parseCIDR(cidr);
-  const bytes = net.toByteArray();
-  const lo = bytes.map((b, i) => (i * 8 >= bits ? 0 : i * 8 + 8 <= bits ? b : b & (0xff << (8 - (bits - i * 8)))));
-  const hi = lo.map((b, i) => (i * 8 >= bits ? 0xff : i * 8 + 8 <= bits ? b : b | (0xff >> (bits - i * 8))));
   const text = (v: number[]) => ipaddr.fromByteArray(v).toString();
-  return [`toIPv6(${q(text(lo))})`, `toIPv6(${q(text(hi))})`];
+  return ipv6NetworkBytes(cidr).map((v) => `toIPv6(${q(text(v))})`) as [string, string];
 }
 
 /**

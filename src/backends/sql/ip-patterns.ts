@@ -1,3 +1,5 @@
+import ipaddr from 'ipaddr.js';
+
 /** The dotted-quad text the engine reads as IPv4 (1-3 digits an octet, leading zeros allowed), optionally ::ffff:-mapped. */
 export const IPV4_TEXT_RE = '^(?:::[fF][fF][fF][fF]:)?([0-9]{1,3})[.]([0-9]{1,3})[.]([0-9]{1,3})[.]([0-9]{1,3})$';
 
@@ -28,4 +30,29 @@ export function ipv6TextRegex(): string {
   }
   // JavaScript's `.` (the engine strips /%.*$/) stops at line terminators.
   return `^(?:${forms.join('|')})(?:%[^\\n\\r\\u2028\\u2029]*)?$`;
+}
+
+/** ipv6TextRegex in RE2's syntax (DuckDB, ClickHouse): \x{…} for JavaScript's \u…. */
+export function ipv6TextRe2(): string {
+  return ipv6TextRegex().replace(/\\u([0-9A-Fa-f]{4})/g, '\\x{$1}');
+}
+
+/** The first and last address of an IPv6 network (normalized text `addr/bits`), 16 bytes each. */
+export function ipv6NetworkBytes(cidr: string): [number[], number[]] {
+  const [net, bits] = ipaddr.parseCIDR(cidr);
+  const bytes = net.toByteArray();
+  const lo = bytes.map((b, i) => (i * 8 >= bits ? 0 : i * 8 + 8 <= bits ? b : b & (0xff << (8 - (bits - i * 8)))));
+  const hi = lo.map((b, i) => (i * 8 >= bits ? 0xff : i * 8 + 8 <= bits ? b : b | (0xff >> (bits - i * 8))));
+  return [lo, hi];
+}
+
+/**
+ * The first and last address of an IPv6 network as 32 lower-case hex digits: for a fixed length, the text order of
+ * such strings is the addresses' order, so an address written the same way is inside when it lies BETWEEN them (the
+ * whole nibbles of the prefix equal, the partial one within its range).
+ */
+export function ipv6HexBounds(cidr: string): [string, string] {
+  const hex = (v: number[]) => v.map((b) => b.toString(16).padStart(2, '0')).join('');
+  const [lo, hi] = ipv6NetworkBytes(cidr);
+  return [hex(lo), hex(hi)];
 }
