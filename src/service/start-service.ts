@@ -74,8 +74,12 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
     metrics.eventsDetected += events;
     metrics.alertsStored += alerts;
   };
+  // A store down for an hour is one line a minute, not one per retry.
+  let logged = { message: '', at: 0 };
   const onError = (message: string) => {
     lastError = message;
+    if (message === logged.message && now() - logged.at < 60_000) return;
+    logged = { message, at: now() };
     log.error(`detection: ${message}`);
   };
   // Matching in a worker thread when the rules can be sent there; else on this thread, between requests.

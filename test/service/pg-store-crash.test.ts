@@ -118,4 +118,17 @@ describe('sigmatch serve --store postgres under SIGKILL', () => {
       await db.end();
     }
   }, 90_000);
+
+  it('exits 69 with the reason when the server refuses us, 2 on a URL that is not postgres://, never with a stack trace', async () => {
+    if (server === undefined) return;
+    const u = new URL(server.url);
+    u.pathname = '/no_such_db';
+    u.password = 'hunter2';
+    const refused = await serve(['--data', tmp('sigmatch-pg-refused-'), '--store', u.toString()]).catch((e: Error) => e.message);
+    expect(refused).toMatch(/^serve exited \(69\) before listening:\nsigmatch serve: the alert store postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/no_such_db refused us \(database "no_such_db" does not exist\); check the URL/);
+    expect(refused).not.toContain('hunter2');
+    expect(refused).not.toMatch(/\n\s+at /);
+    const usage = await serve(['--data', tmp('sigmatch-pg-usage-'), '--store', 'mysql://db/x']).catch((e: Error) => e.message);
+    expect(usage).toMatch(/serve exited \(2\) before listening:\n.*--store.*postgres:\/\/USER@HOST:PORT\/DB/);
+  }, 30_000);
 });

@@ -57,6 +57,7 @@ export class PgPool {
 
   /** The error as the service reports it. */
   wrap(e: unknown): Error {
+    if (e instanceof StoreUnavailable) return e;
     if (isUnreachable(e)) return new StoreUnavailable(`the alert store ${this.location} is unreachable (${(e as Error).message || codeOf(e)})`, { cause: e });
     if (isConfigError(e)) return new StoreUnavailable(`the alert store ${this.location} refused us (${(e as Error).message})`, { cause: e });
     return e as Error;
