@@ -1,12 +1,12 @@
 import { Refusal } from '../dialect.js';
-import { IPV4_TEXT_RE, ipv6HexBounds, ipv6TextRe2 } from './ip-patterns.js';
+import { ENGINE_OCTET, IPV4_TEXT_RE, ipv6HexBounds, ipv6TextRe2 } from './ip-patterns.js';
 import { likePattern } from './like-pattern.js';
 import { DECIMAL_RE, joinBalanced, JS_WHITESPACE, SQL_OPS, sqlString, type SqlSpec } from './sql-spec.js';
 
 const ws = JS_WHITESPACE.map((c) => `\\x{${c.toString(16)}}`).join('');
 const path = (key: string) => sqlString(`$."${key}"`);
 const NOT_SCALAR = `('OBJECT', 'ARRAY', 'NULL')`;
-const IPV6_RE = sqlString(ipv6TextRe2());
+const IPV6_RE = sqlString(ipv6TextRe2(ENGINE_OCTET));
 
 /** `body` over `expr` computed once and named (a lambda over a one-element list). */
 const bind = (expr: string, name: string, body: (x: string) => string) => `list_transform([${expr}], ${name} -> ${body(name)})[1]`;
@@ -14,11 +14,17 @@ const bind = (expr: string, name: string, body: (x: string) => string) => `list_
 /** A hex group list ('' or groups joined by ':'), each group padded to four digits. */
 const pad = (g: string) => `(CASE WHEN ${g} = '' THEN '' ELSE array_to_string(list_transform(string_split(${g}, ':'), h -> lpad(h, 4, '0')), '') END)`;
 
+/** An octet of a dotted tail (ENGINE_OCTET) as its value; NULL when too large. */
+const octet = (o: string) => {
+  const digits = (x: string) => `coalesce(nullif(ltrim(${x}, '0'), ''), '0')`;
+  return `(CASE WHEN lower(${o}) LIKE '0x%' THEN TRY_CAST('0x' || ${digits(`substr(${o}, 3)`)} AS INTEGER) ELSE TRY_CAST(${digits(o)} AS INTEGER) END)`;
+};
+
 /**
- * IPv6 text (trimmed) inside any of the networks, in plain SQL (no inet extension): only text the complete IPv6 check
- * admits is read; the zone index (from the first '%') is left out, as the engine does; a dotted IPv4 tail becomes two
- * hex groups; `::` is expanded to the missing groups; the 32 lower-case hex digits lie between the network's first and
- * last address (ipv6HexBounds).
+ * IPv6 text (trimmed) inside any of the networks, in plain SQL (no inet extension), as the engine reads it: the zone
+ * index (from the first '%') left out; the IPv6 text check with the engine's tail octets (ENGINE_OCTET, at most 255);
+ * `::a.b.c.d` read as `::ffff:a.b.c.d`; the dotted tail as two hex groups; `::` expanded to the missing groups; the 32
+ * lower-case hex digits between the network's first and last address (ipv6HexBounds).
  */
 function ipv6In(t: string, cidrs: readonly string[]): string {
   const within = joinBalanced(
@@ -28,15 +34,19 @@ function ipv6In(t: string, cidrs: readonly string[]): string {
     }),
     'OR',
   );
-  const octets = (a: string) => `list_transform(string_split(regexp_extract(${a}, '[0-9.]+$'), '.'), o -> CAST(o AS INTEGER))`;
   const hexTail = (a: string) =>
-    `(CASE WHEN contains(${a}, '.') THEN regexp_replace(${a}, '[0-9.]+$', '') || ${bind(octets(a), 'q', (q) => `printf('%04x:%04x', ${q}[1] * 256 + ${q}[2], ${q}[3] * 256 + ${q}[4])`)} ELSE ${a} END)`;
+    `(CASE WHEN contains(${a}, '.') THEN ${bind(
+      `list_transform(string_split(regexp_extract(${a}, '[^:]+$'), '.'), o -> ${octet('o')})`,
+      'q',
+      (q) => `(CASE WHEN list_bool_and(list_transform(${q}, v -> coalesce(v <= 255, FALSE))) THEN regexp_replace(${a}, '[^:]+$', '') || printf('%04x:%04x', ${q}[1] * 256 + ${q}[2], ${q}[3] * 256 + ${q}[4]) END)`,
+    )} ELSE ${a} END)`;
   const expanded = (a: string) =>
     bind(`string_split(${hexTail(a)}, '::')`, 'p', (p) => {
       const [l, r] = [pad(`${p}[1]`), pad(`coalesce(${p}[2], '')`)];
       return `lower(${l} || repeat('0', 32 - length(${l}) - length(${r})) || ${r})`;
     });
-  return bind(t, 'ip', (ip) => `(CASE WHEN regexp_full_match(${ip}, ${IPV6_RE}) THEN ${bind(expanded(`split_part(${ip}, '%', 1)`), 'x', () => within)} ELSE FALSE END)`);
+  const mapped = (a: string) => `(CASE WHEN regexp_full_match(${a}, '::[^:]*[.][^:]*') THEN '::ffff:' || substr(${a}, 3) ELSE ${a} END)`;
+  return bind(t, 'ip', (ip) => `(CASE WHEN regexp_full_match(${ip}, ${IPV6_RE}) THEN coalesce(${bind(expanded(mapped(`split_part(${ip}, '%', 1)`)), 'x', () => within)}, FALSE) ELSE FALSE END)`);
 }
 
 /**

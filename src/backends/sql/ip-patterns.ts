@@ -5,7 +5,6 @@ export const IPV4_TEXT_RE = '^(?:::[fF][fF][fF][fF]:)?([0-9]{1,3})[.]([0-9]{1,3}
 
 const H = '[0-9A-Fa-f]{1,4}';
 const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
-const V4 = `${OCTET}[.]${OCTET}[.]${OCTET}[.]${OCTET}`;
 
 /** n hex groups joined by ':' (n ≥ 1). */
 const groups = (n: number) => (n === 1 ? H : `${H}(?::${H}){${n - 1}}`);
@@ -14,7 +13,8 @@ const groups = (n: number) => (n === 1 ? H : `${H}(?::${H}){${n - 1}}`);
  * The textual IPv6 forms (RFC 4291 2.2: full, one `::`, a trailing dotted IPv4), an optional zone index after `%`:
  * a string that passes is one PostgreSQL's inet accepts, so the cast after it cannot fail the query.
  */
-export function ipv6TextRegex(): string {
+export function ipv6TextRegex(octet = OCTET): string {
+  const V4 = `${octet}[.]${octet}[.]${octet}[.]${octet}`;
   const forms: string[] = [groups(8), `${groups(6)}:${V4}`];
   // With `::`: l groups before, at most r after, l + r ≤ 7 (≤ 5 before a dotted IPv4, which takes two).
   for (const [total, tail] of [
@@ -32,9 +32,16 @@ export function ipv6TextRegex(): string {
   return `^(?:${forms.join('|')})(?:%[^\\n\\r\\u2028\\u2029]*)?$`;
 }
 
+/**
+ * An octet of a dotted IPv4 tail as the engine's parser (ipaddr.js 2.5) reads it: decimal digits, any number, leading
+ * zeros allowed, or 0x and hex digits; its value (at most 255) is checked apart. The engine also reads `::a.b.c.d`
+ * as `::ffff:a.b.c.d` (IPv4-mapped, not the deprecated IPv4-compatible form).
+ */
+export const ENGINE_OCTET = '(?:0[xX][0-9A-Fa-f]+|[0-9]+)';
+
 /** ipv6TextRegex in RE2's syntax (DuckDB, ClickHouse): \x{…} for JavaScript's \u…. */
-export function ipv6TextRe2(): string {
-  return ipv6TextRegex().replace(/\\u([0-9A-Fa-f]{4})/g, '\\x{$1}');
+export function ipv6TextRe2(octet = OCTET): string {
+  return ipv6TextRegex(octet).replace(/\\u([0-9A-Fa-f]{4})/g, '\\x{$1}');
 }
 
 /** The first and last address of an IPv6 network (normalized text `addr/bits`), 16 bytes each. */
