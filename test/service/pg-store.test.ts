@@ -2,7 +2,16 @@ import { resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPostgres, type TestPostgres } from '../backends/postgres-server.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DetectionLoop } from '../../src/service/detect/detection-loop.js';
+import { LiveDetector } from '../../src/service/detect/live-detector.js';
+import { Journal } from '../../src/service/journal/journal.js';
+import { openDatabase } from '../../src/service/store/open-database.js';
+import { PgAlertStore } from '../../src/service/store/pg-alert-store.js';
 import { StoreRefused } from '../../src/service/start-service.js';
+import { RuleSet } from '../../src/engine/rule-set.js';
 import { startTestService, type TestService } from './in-process.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 import { networkConnect, processCreate } from './winlogbeat-docs.js';
@@ -235,5 +244,30 @@ describe('PostgreSQL unreachable', () => {
     expect(e).toBeInstanceOf(StoreRefused);
     expect((e as Error).message).toMatch(/the alert store postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/no_such_db refused us \(database "no_such_db" does not exist\)/);
     expect((e as Error).message).not.toContain('hunter2');
+  });
+});
+
+describe('the position in PostgreSQL', () => {
+  it('is refused, with the reason, when it lies past the end of the local journal (an instance id copied)', async () => {
+    if (server === undefined) return;
+    const store = new PgAlertStore(await freshDatabase());
+    const dir = mkdtempSync(join(tmpdir(), 'sigmatch-pg-copied-'));
+    const db = openDatabase(dir);
+    try {
+      await store.sink('copied', () => {}).commit(500, 0, []);
+      const journal = new Journal(db);
+      await journal.append({ entries: [{ key: Buffer.from('k1'), doc: '{}' }] });
+      const errors: string[] = [];
+      const loop = new DetectionLoop(journal, store.sink('copied', () => {}), new LiveDetector(RuleSet.compile([])), { onError: (e) => errors.push(e.message) });
+      loop.start();
+      for (let i = 0; i < 100 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      await loop.stop();
+      expect(errors[0]).toMatch(/holds position 500 for this instance, past the last event of its journal \(1\): was the data dir's instance-id copied/);
+      expect(journal.cursor).toBe(0);
+    } finally {
+      db.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

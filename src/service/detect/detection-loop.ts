@@ -70,6 +70,9 @@ export class DetectionLoop {
   /** Where detection resumes: the sink's position; the local cursor is brought up to it; the context is rebuilt. */
   private async resume(): Promise<number> {
     const position = await this.sink.resume();
+    // Rows after the local cursor are never pruned, so the store's position is always a row of this journal:
+    // one past the journal's end is another data dir's (an instance id copied), and resuming there would skip events.
+    if (position > this.journal.lastPosition) throw new Error(`the alert store holds position ${position} for this instance, past the last event of its journal (${this.journal.lastPosition}): was the data dir's instance-id copied from another instance? Give this data dir its own (remove instance-id) or its own journal back`);
     const local = this.journal.cursor;
     if (position > local) {
       const rows = this.journal.db.prepare('SELECT count(*) FROM journal WHERE seq > ? AND seq <= ?').pluck().get(local, position) as number;
