@@ -81,7 +81,11 @@ export function kqlDialect(source: KqlSource): Dialect {
       const x = text(f);
       const folded = tests.flatMap((t) => (t.kind === 'eq' && !t.cased ? [kqlString(t.value)] : []));
       const cased = tests.flatMap((t) => (t.kind === 'eq' && t.cased ? [kqlString(t.value)] : []));
-      const rest = tests.filter((t) => t.kind !== 'eq').map((t) => test(f, t));
+      // Several networks of a family: one ipv4_is_in_any_range / ipv6_is_in_any_range over the trimmed text (the text
+      // trimmed once per family, not once per network: the pack's local ranges were most of a query's length).
+      const nets = tests.flatMap((t) => (t.kind === 'cidr' ? [t.cidr] : []));
+      const grouped = cidrAny(x, nets);
+      const rest = [...tests.filter((t) => t.kind !== 'eq' && (t.kind !== 'cidr' || grouped === undefined)).map((t) => test(f, t)), ...(grouped ?? [])];
       return join([...(folded.length > 1 ? [`${x} in~ (${folded.join(', ')})`] : folded.map((v) => `${x} =~ ${v}`)), ...(cased.length > 1 ? [`${x} in (${cased.join(', ')})`] : cased.map((v) => `${x} == ${v}`)), ...rest], 'or');
     },
     keyword: () => {
@@ -118,6 +122,29 @@ function cidr(x: string, text: string): string {
   }
   const range = kqlString(`${(net as ipaddr.IPv6).toNormalizedString()}/${bits}`);
   return `(${t} contains ":" and coalesce(ipv6_is_match(${t}, ${range}), false))`;
+}
+
+/**
+ * Several networks as one call per family (same semantics as cidr() per network: null is false, ::ffff:-mapped text is
+ * IPv4, only text with a colon is tried as IPv6); undefined when there are fewer than two networks.
+ */
+function cidrAny(x: string, nets: readonly string[]): string[] | undefined {
+  if (nets.length < 2) return undefined;
+  const v4: string[] = [];
+  const v6: string[] = [];
+  for (const text of nets) {
+    const [net, bits] = ipaddr.parseCIDR(text);
+    if (net.kind() === 'ipv4') v4.push(kqlString(`${net.toString()}/${bits}`));
+    else v6.push(kqlString(`${(net as ipaddr.IPv6).toNormalizedString()}/${bits}`));
+  }
+  const t = jsTrim(x);
+  const out: string[] = [];
+  if (v4.length > 0) {
+    const list = v4.join(', ');
+    out.push(`coalesce(ipv4_is_in_any_range(${t}, ${list}), false)`, `(${t} startswith "::ffff:" and coalesce(ipv4_is_in_any_range(substring(${t}, 7), ${list}), false))`);
+  }
+  if (v6.length > 0) out.push(`(${t} contains ":" and coalesce(ipv6_is_in_any_range(${t}, ${v6.join(', ')}), false))`);
+  return out;
 }
 
 /** a and b and …, nested in groups so that a long list stays within the parser's expression depth. */

@@ -143,6 +143,17 @@ function call(name: string, args: readonly Expr[], row: Row): Value {
       return ipv4InRange(str(v[0] as Value), str(v[1] as Value));
     case 'ipv6_is_match':
       return ipv6Match(str(v[0] as Value), str(v[1] as Value));
+    // Documented: true when in any of the ranges, false otherwise, null when the address is no address of the family.
+    case 'ipv4_is_in_any_range': {
+      const ip = str(v[0] as Value);
+      if (!ipaddr.IPv4.isValidFourPartDecimal(ip)) return null;
+      return v.slice(1).some((r) => ipv4InRange(ip, str(r as Value)) === true);
+    }
+    case 'ipv6_is_in_any_range': {
+      const ip = str(v[0] as Value);
+      const results = v.slice(1).map((r) => ipv6Match(ip, str(r as Value)));
+      return results.some((r) => r === null) ? null : results.some((r) => r === true);
+    }
     default:
       throw new Error(`function ${name} is not in the model`);
   }
