@@ -21,7 +21,8 @@ import { measureRuleLoad, ruleLoadLines } from './rule-load.js';
  *   the rule count grows, worker threads against the main thread alone, a JSONL input, peak memory at each
  *   memory size, and the pack's alerts against the generator's ground truth;
  * - loading the read-size corpus into DuckDB, SQLite and PostgreSQL (`sigmatch load --db`, bench/load-bench.ts);
- * - converting the SigmaHQ Windows rules to every target, and `hunt --db` against the file hunt (bench/convert-bench.ts).
+ * - converting the SigmaHQ Windows rules to every target, and `hunt --db` against the file hunt (bench/convert-bench.ts);
+ * - the live service through its ES _bulk endpoint, with each alert store and with every SigmaHQ rule (bench/serve-bench.ts).
  */
 const { values } = parseArgs({
   options: {
@@ -40,6 +41,8 @@ const { values } = parseArgs({
     'paired-runs': { type: 'string' },
     // The hostile-input rows through an older build too (its dist/src/cli/main.js), for before and after.
     'hostile-before': { type: 'string' },
+    // The serve rows: events sent through the ES _bulk endpoint per row (0: no serve rows).
+    'serve-events': { type: 'string', default: '100000' },
   },
 });
 
@@ -340,6 +343,21 @@ if (existsSync(convertRules)) {
   const conv = spawnSync('node', [resolve('dist/bench/convert-bench.js'), '--rules', convertRules, '--file', readCorpus], { encoding: 'utf8', maxBuffer: 16 << 20 });
   if (conv.status === 0) lines.push('', ...conv.stdout.trimEnd().split('\n'));
   else lines.push('', `Converting and hunting in databases: the benchmark failed (exit ${conv.status}): ${conv.stderr.slice(-500)}`);
+}
+// The live service (issue 15): events/s through the ES _bulk endpoint with durable acks, ack-to-alert latency, memory;
+// the pack with each alert store, and every SigmaHQ rule.
+const serveEvents = Number(values['serve-events']);
+if (serveEvents > 0) {
+  const serveRow = (args: string[]) => spawnSync('node', [resolve('dist/bench/serve-bench.js'), '--events', String(serveEvents), ...args], { encoding: 'utf8', maxBuffer: 16 << 20 });
+  const pack = serveRow(['--store', 'both']);
+  const every = existsSync(sigmahq) ? serveRow(['--rules', sigmahq]) : undefined;
+  lines.push('', `### The live service (\`sigmatch serve\`, ${serveEvents} Winlogbeat-shaped events through \`POST /_bulk\`, gzip, 4 connections)`, '');
+  if (pack.status === 0) lines.push(...pack.stdout.trimEnd().split('\n'));
+  else lines.push(`The serve benchmark failed (exit ${pack.status}): ${pack.stderr.slice(-500)}`);
+  if (every !== undefined) {
+    if (every.status === 0) lines.push(...every.stdout.trimEnd().split('\n').slice(2));
+    else lines.push(`The serve benchmark with every SigmaHQ rule failed (exit ${every.status}): ${every.stderr.slice(-500)}`);
+  }
 }
 lines.push('', `Built-in pack, ${truthNote}.`);
 if (missed.length > 0 || extra.length > 0) lines.push('', `Missed records: ${missed.map((m) => m.record).join(', ') || 'none'}; extra records: ${extra.join(', ') || 'none'}.`);

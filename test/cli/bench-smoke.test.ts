@@ -6,7 +6,7 @@ test('bench smoke: a small run prints both tables; readers agree, the pack meets
   corpusAvailable();
   sigmatch(['--version']); // dist/ is built
   // A minute of work: in a child process the test awaits, not a synchronous one that freezes the worker meanwhile.
-  const bench = await runNode(['dist/bench/run.js', '--size', '2MB', '--read-size', '2MB', '--memory-sizes', '2MB,4MB', '--rule-counts', '1,10', '--load-runs', '1', '--load-rules', '../shared/corpus/sigmahq/rules/windows/network_connection']);
+  const bench = await runNode(['dist/bench/run.js', '--size', '2MB', '--read-size', '2MB', '--memory-sizes', '2MB,4MB', '--rule-counts', '1,10', '--load-runs', '1', '--serve-events', '3000', '--load-rules', '../shared/corpus/sigmahq/rules/windows/network_connection']);
   expect(bench.code, bench.stderr).toBe(0);
   const out = bench.stdout;
   const readRows = out.split('\n').filter((l) => l.startsWith('| corpus-2MB.evtx'));
@@ -46,6 +46,9 @@ test('bench smoke: a small run prints both tables; readers agree, the pack meets
   const fileAlerts = /^\| the EVTX file \| — \| [\d.]+ \| (\d+) \|$/m.exec(out)?.[1];
   expect(fileAlerts).toBeDefined();
   expect(out).toMatch(new RegExp(`^\\| PostgreSQL 15 \\| [\\d.]+ \\| [\\d.]+ \\| ${fileAlerts} \\|$`, 'm'));
+  // The live service: the pack with the SQLite and the PostgreSQL store, and every SigmaHQ rule, each row all its events detected.
+  const serveRows = out.split('\n').filter((l) => /^\| [^|]+ \| 3000 \| \d+ \| \d+ \| \d+ \| \d+ \/ \d+ \/ \d+ \| \d+ \| \d+ \|$/.test(l));
+  expect(serveRows, out.slice(out.indexOf('### The live service'))).toHaveLength(3);
   // Rule loading cold, warm and without the cache, for hunt and check.
   expect(out.split('\n').filter((l) => /^\| (hunt|check) \| \d+ \| (cold|warm|off) \| [\d.]+ \| [\d.]+ \|/.test(l))).toHaveLength(6);
 }, 300_000);
