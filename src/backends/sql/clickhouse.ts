@@ -1,7 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import { Refusal } from '../dialect.js';
 import { EVENTS_TABLE } from './events-table.js';
-import { IPV4_TEXT_RE, ipv6NetworkBytes, ipv6TextRe2 } from './ip-patterns.js';
+import { ENGINE_OCTET, IPV4_TEXT_RE, ipv6NetworkBytes, ipv6TextRe2 } from './ip-patterns.js';
 import { likePattern } from './like-pattern.js';
 import { DECIMAL_RE, JS_WHITESPACE, joinBalanced, SQL_OPS, type SqlSpec } from './sql-spec.js';
 
@@ -23,7 +23,7 @@ const ws = JS_WHITESPACE.reduce<Array<[number, number]>>((runs, c) => {
 }, [])
   .map(([a, b]) => (a === b ? `\\x{${a.toString(16)}}` : `\\x{${a.toString(16)}}-\\x{${b.toString(16)}}`))
   .join('');
-const IPV6_RE = ipv6TextRe2();
+const IPV6_RE = ipv6TextRe2(ENGINE_OCTET);
 /** JSONType's names for the values the engine reads as text (a number's and a boolean's text is their JSON text). */
 const SCALAR = `('String', 'Int64', 'UInt64', 'Double', 'Bool')`;
 
@@ -38,6 +38,9 @@ function scalarTexts(raw: string): string {
 
 /** `body` over `expr` computed once and named (a trimmed value is written once in the query, not at each use). */
 const bind = (expr: string, name: string, body: (x: string) => string) => `arrayExists(${name} -> ${body(name)}, [${expr}])`;
+
+/** A value `body` over `expr` computed once and named. */
+const named = (expr: string, name: string, body: (x: string) => string) => `arrayMap(${name} -> ${body(name)}, [${expr}])[1]`;
 
 /**
  * Every scalar of a JSON text at any depth, in order, as the engine's keyword search reads them (a string's text, a
@@ -65,6 +68,30 @@ function ipv4In(t: string, ranges: ReadonlyArray<readonly [number, number]>): st
   });
 }
 
+/** An octet of a dotted tail (ENGINE_OCTET) as its value; NULL when above 255. */
+function octet(o: string): string {
+  const digits = (x: string) => `replaceRegexpOne(${x}, '^0+', '')`;
+  const hexDigit = (h: string, k: number) => `(position('0123456789abcdef', substring(lower(leftPad(${h}, 2, '0')), ${k}, 1)) - 1)`;
+  return (
+    `if(startsWith(lower(${o}), '0x'), ${named(digits(`substring(${o}, 3)`), 'h', (h) => `if(length(${h}) <= 2, toNullable(toUInt32(${hexDigit(h, 1)} * 16 + ${hexDigit(h, 2)})), NULL)`)}, ` +
+    `${named(digits(o), 'd', (d) => `if(length(${d}) <= 3 AND toUInt32OrZero(${d}) <= 255, toNullable(toUInt32OrZero(${d})), NULL)`)})`
+  );
+}
+
+/**
+ * Checked IPv6 text (zone left out) as ClickHouse reads it: a dotted tail read as the engine does (octets with leading
+ * zeros or in hex; `::a.b.c.d` is `::ffff:a.b.c.d`) becomes two hex groups; NULL when an octet is above 255.
+ */
+function hexTail(a: string): string {
+  const pair = (q: string) => `concat(leftPad(lower(hex(toUInt16(${q}[1] * 256 + ${q}[2]))), 4, '0'), ':', leftPad(lower(hex(toUInt16(${q}[3] * 256 + ${q}[4]))), 4, '0'))`;
+  const head = `replaceRegexpOne(${a}, '[^:]+$', '')`;
+  return (
+    `if(position(${a}, '.') = 0, ${a}, ${named(`arrayMap(o -> ${octet('o')}, splitByChar('.', extract(${a}, '[^:]+$')))`, 'q', (q) =>
+      `if(arrayAll(v -> isNotNull(v), ${q}), concat(if(${head} = '::', '::ffff:', ${head}), ${pair(`arrayMap(v -> assumeNotNull(v), ${q})`)}), NULL)`,
+    )})`
+  );
+}
+
 /** IPv6 text (trimmed) inside any of the networks: the text checked and the address read once. */
 function ipv6In(t: string, cidrs: readonly string[]): string {
   const within = joinBalanced(
@@ -74,7 +101,7 @@ function ipv6In(t: string, cidrs: readonly string[]): string {
     }),
     'OR',
   );
-  return bind(t, 'ip', (ip) => `match(${ip}, ${q(IPV6_RE)}) AND ${bind(`toIPv6OrNull(replaceRegexpOne(${ip}, '%.*$', ''))`, 'a', () => `ifNull(${within}, 0)`)}`);
+  return bind(t, 'ip', (ip) => `match(${ip}, ${q(IPV6_RE)}) AND ${bind(`toIPv6OrNull(${hexTail(`replaceRegexpOne(${ip}, '%.*$', '')`)})`, 'a', () => `ifNull(${within}, 0)`)}`);
 }
 
 /** The first and last address of an IPv6 network, as ClickHouse IPv6 values. */
