@@ -1,8 +1,5 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { convertRule } from '../../src/backends/convert-rule.js';
-import { DuckDbStore } from '../../src/backends/db/duckdb-store.js';
-import { PostgresStore } from '../../src/backends/db/postgres-store.js';
-import { SqliteStore } from '../../src/backends/db/sqlite-store.js';
 import { BACKENDS } from '../../src/backends/registry.js';
 import { eventRow } from '../../src/backends/sql/events-table.js';
 import { RuleSet } from '../../src/engine/rule-set.js';
@@ -11,35 +8,17 @@ import { normalizeWindowsEvent } from '../../src/pipeline/normalize-event.js';
 import { resolveWindowsLogsource } from '../../src/pipeline/windows-logsources.js';
 import { loadRuleTexts } from '../../src/rule/load-rules.js';
 import { adversarialEvents } from './adversarial-events.js';
-import { ChdbStore } from './chdb-store.js';
 import { CONSTRUCTS, constructRule } from './constructs.js';
-import type { QueryStore } from './differential.js';
-import { startTestPostgres, type TestPostgres } from './postgres-server.js';
+import { useStore } from './open-store.js';
 
 const events = adversarialEvents().map((f) => normalizeWindowsEvent(eventFromObject(f, { file: 'adversarial' })));
 const rows = events.map((e, i) => eventRow(e, i + 1));
 
 /** Per construct, on the adversarial rows: the converted query's record ids equal the engine's, or the target refuses it with the expected code. */
 describe.each(['sqlite', 'duckdb', 'postgres', 'clickhouse'] as const)('%s: each construct matches what the engine matches', (target: 'sqlite' | 'duckdb' | 'postgres' | 'clickhouse') => {
-  let store: QueryStore | undefined;
-  let server: TestPostgres | undefined;
-  beforeAll(async () => {
-    if (target === 'postgres') {
-      server = await startTestPostgres();
-      if (server === undefined) return;
-      store = await PostgresStore.connect(server.url);
-    } else if (target === 'clickhouse') {
-      store = await ChdbStore.open();
-      if (store === undefined) return;
-    } else store = target === 'duckdb' ? await DuckDbStore.open(':memory:') : SqliteStore.open(':memory:');
-    await store.createTable(true);
-    await store.insert(rows);
-  }, 60_000);
-  afterAll(async () => {
-    await store?.close();
-    server?.stop();
-  });
+  const opened = useStore(target, rows);
   for (const c of CONSTRUCTS) test(c.name, async (ctx) => {
+    const store = opened();
     if (store === undefined) return ctx.skip();
     const collection = loadRuleTexts([{ file: 'rule.yml', text: constructRule(c) }]);
     expect(collection.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);

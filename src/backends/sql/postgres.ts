@@ -1,11 +1,22 @@
 import { Refusal } from '../dialect.js';
-import { IPV4_TEXT_RE, ipv6TextRegex } from './ip-patterns.js';
+import { ENGINE_OCTET, IPV4_TEXT_RE, ipv6TextRegex } from './ip-patterns.js';
 import { likePattern } from './like-pattern.js';
 import { regexToAre } from './regex-to-are.js';
 import { DECIMAL_RE, JS_WHITESPACE, SQL_OPS, sqlString, type SqlSpec } from './sql-spec.js';
 
 const ws = JS_WHITESPACE.map((c) => `\\u${c.toString(16).padStart(4, '0')}`).join('');
-const IPV6_RE = ipv6TextRegex();
+const IPV6_RE = ipv6TextRegex(ENGINE_OCTET);
+
+/** An octet of a dotted tail (ENGINE_OCTET) as its value; NULL when above 255. */
+const octet = (x: string) =>
+  `(CASE WHEN lower(${x}) LIKE '0x%' THEN (CASE WHEN length(ltrim(substr(${x}, 3), '0')) <= 2 THEN ('x' || lpad(ltrim(substr(${x}, 3), '0'), 2, '0'))::bit(8)::int END) ` +
+  `WHEN length(ltrim(${x}, '0')) <= 3 AND COALESCE(NULLIF(ltrim(${x}, '0'), ''), '0')::int <= 255 THEN COALESCE(NULLIF(ltrim(${x}, '0'), ''), '0')::int END)`;
+
+/** Checked IPv6 text (zone left out) with a dotted tail read as the engine does (`::a.b.c.d` is `::ffff:a.b.c.d`) as two hex groups. */
+const hexTail = (a: string) =>
+  `(CASE WHEN strpos(${a}, '.') = 0 THEN ${a} ELSE (SELECT CASE WHEN o[1] IS NOT NULL AND o[2] IS NOT NULL AND o[3] IS NOT NULL AND o[4] IS NOT NULL ` +
+  `THEN (CASE WHEN h = '::' THEN '::ffff:' ELSE h END) || to_hex(o[1] * 256 + o[2]) || ':' || to_hex(o[3] * 256 + o[4]) END ` +
+  `FROM (SELECT substring(${a} from '^(.*:)') AS h, ARRAY(SELECT ${octet('u.x')} FROM unnest(string_to_array(substring(${a} from '([^:]+)$'), '.')) WITH ORDINALITY AS u(x, n) ORDER BY u.n) AS o) AS p) END)`;
 const SCALAR = `('string', 'number', 'boolean')`;
 
 /**
@@ -39,7 +50,7 @@ export const POSTGRES: SqlSpec = {
     `m[1]::bigint * 16777216 + m[2]::int * 65536 + m[3]::int * 256 + m[4]::int BETWEEN ${lo} AND ${hi} ` +
     `FROM (SELECT regexp_match(${t}, ${sqlString(IPV4_TEXT_RE)}) AS m) AS ip), FALSE)`,
   // The pattern admits only text inet accepts (the cast would fail the whole query on anything else).
-  ipv6Net: (t, cidr) => `(CASE WHEN ${t} ~ ${sqlString(IPV6_RE)} THEN regexp_replace(${t}, '%.*$', '')::inet <<= ${sqlString(cidr)}::inet ELSE FALSE END)`,
+  ipv6Net: (t, cidr) => `(CASE WHEN ${t} ~ ${sqlString(IPV6_RE)} THEN COALESCE(${hexTail(`regexp_replace(${t}, '%.*$', '')`)}::inet <<= ${sqlString(cidr)}::inet, FALSE) ELSE FALSE END)`,
   number: (t, op, value) => `(CASE WHEN ${t} ~ ${sqlString(DECIMAL_RE)} THEN ${t}::numeric ${SQL_OPS[op]} ${numeric(value)} ELSE FALSE END)`,
   trim: (x) => `regexp_replace(${x}, '^[${ws}]+|[${ws}]+$', '', 'g')`,
   startsWith: (a, b) => `starts_with(${a}, ${b})`,
