@@ -59,6 +59,15 @@ setFlagsFromString('--heap-growing-percent=50');
  */
 setFlagsFromString('--no-allocation-site-pretenuring');
 
+/**
+ * The reader of our output went away (`sigmatch dump ... | head`): stop quietly, as Unix tools do, with the shell's
+ * usual code for SIGPIPE (141), never an 'Unhandled error event' stack trace.
+ */
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(141);
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
