@@ -9,7 +9,7 @@ import { startTestPostgres, type TestPostgres } from '../backends/postgres-serve
 import { sigmatchAsync } from './run-cli.js';
 
 /** `sigmatch load` into real databases, then the converted rule run there finds what the hunt finds. */
-// Its base rules convert for every SQL target (the pack's network rules hold IPv6 ranges, which DuckDB cannot test offline).
+// Its base rules convert for every SQL target.
 const RULE = 'rules/correlation_proxy_utility_chain.yml';
 const TITLE = 'Proxy-Execution Utility Started';
 let dir: string;
@@ -120,7 +120,7 @@ describe('sigmatch load --db', () => {
     expect(tables[0]?.map((r) => r.record_id)).toEqual(Array.from({ length: 9000 }, (_, i) => i + 1));
   });
 
-  test('hunt --db: the rules run in the database give the file hunt\'s alerts, process context, domain and the chain correlations included (PostgreSQL); refusals are listed', async () => {
+  test('hunt --db: the rules run in the database give the file hunt\'s alerts, process context, domain and the chain correlations included (PostgreSQL, DuckDB, SQLite)', async () => {
     if (pg === undefined) return;
     await sigmatchAsync(['load', '--db', pg.url, '--fresh', 'examples/']);
     const fromDb = await sigmatchAsync(['hunt', '--db', pg.url, '--format', 'jsonl']);
@@ -146,15 +146,15 @@ describe('sigmatch load --db', () => {
     const groupedFiles = await sigmatchAsync(['hunt', '--group-window', '1h', 'examples/']);
     expect(grouped.stdout).toBe(groupedFiles.stdout);
     expect(grouped.stderr).toMatch(/Grouped \(--group-window 1h\)/);
-    // DuckDB cannot test the pack's IPv6 ranges offline: those rules are listed as not run, the rest alert.
+    // DuckDB and SQLite test the pack's IPv6 ranges in plain SQL: every rule runs there and gives the file hunt's alerts.
     const duck = `duckdb:${join(dir, 'hunt.duckdb')}`;
-    await sigmatchAsync(['load', '--db', duck, 'examples/']);
-    const d = await sigmatchAsync(['hunt', '--db', duck, '--format', 'csv']);
-    expect(d.stderr).toMatch(/12 could not be converted exactly and did not run/);
-    expect(d.stderr).toMatch(/not run: item 'DestinationIp\|cidr'/);
-    // A correlation on a rule that did not run is not evaluated, and says why.
-    expect(d.stderr).toMatch(/not run: Proxy-Execution Utility Connected Out: its rule '.*' cannot run: item 'DestinationIp\|cidr'/);
-    expect(d.stdout).toContain('Proxy-Execution Utility Started');
+    for (const url of [duck, `sqlite:${join(dir, 'hunt.sqlite')}`]) {
+      await sigmatchAsync(['load', '--db', url, 'examples/']);
+      const d = await sigmatchAsync(['hunt', '--db', url, '--format', 'jsonl']);
+      expect(d.stderr, url).toMatch(/rules ran there, 0 could not be converted/);
+      expect(d.stderr, url).toMatch(/Correlations: 5 evaluated \(4 with alerts of their own\), 0 not run/);
+      expect(lines(d.stdout), url).toEqual(lines(fromFiles.stdout));
+    }
     const both = await sigmatchAsync(['hunt', '--db', duck, 'examples/']);
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('--db hunts the database: give no log paths with it');
