@@ -22,6 +22,7 @@ interface ServeOptions {
   readonly maxBacklog?: number;
   readonly maxBody?: number;
   readonly retention?: number;
+  readonly correlationLateness?: number;
   readonly retentionSize?: number;
   readonly esVersion?: string;
   readonly contextLimit?: number;
@@ -63,7 +64,7 @@ function loadServeRules(o: ServeOptions, io: CommandIO): { ruleSet: RuleSet; inf
   const filters = [...collection.filters, ...(tuning?.filters ?? [])];
   const ruleSet = RuleSet.compile(collection.rules, { filters, logsource: resolveWindowsLogsource });
   for (const s of ruleSet.skipped) errors.push({ rule: `${s.rule.title} (${s.rule.file})`, reason: s.reason, ...at(s.rule.span) });
-  return { ruleSet, info: { documents: { rules: ruleSet.rules.map((r) => r.rule), filters }, loaded: ruleSet.rules.length, errors } };
+  return { ruleSet, info: { documents: { rules: ruleSet.rules.map((r) => r.rule), filters, correlations: collection.correlations }, loaded: ruleSet.rules.length, errors } };
 }
 
 /**
@@ -160,6 +161,7 @@ export const serve: CommandSpec = {
       .addOption(new Option('--retention <duration>', 'keep processed journal events this long (default: 7d)').argParser(parsed(parseDuration, 'a duration such as 7d or 12h')))
       .addOption(new Option('--retention-size <size>', 'keep at most this much processed journal (default: 1g)').argParser(parsed(parseSize, 'a size such as 1g')))
       .option('--es-version <x.y.z>', `Elasticsearch version reported to clients that do not send theirs (default: ${DEFAULT_CONFIG.esVersion})`)
+      .addOption(new Option('--correlation-lateness <duration>', 'how far behind the newest event time an event may arrive and still be correlated (default: 5m)').argParser(parsed(parseDuration, 'a duration such as 5m or 1h')))
       .addOption(intOption('--context-limit <n>', `process starts and DNS answers held for context (default: ${DEFAULT_CONFIG.contextCapacity})`, 1))
       .addOption(repeatable('--placeholder <name=values>', 'values for %NAME% under |expand, comma-separated; repeatable (default: none)'))
       .addOption(noCacheOption())
@@ -195,6 +197,7 @@ export const serve: CommandSpec = {
       retentionBytes: o.retentionSize ?? DEFAULT_CONFIG.retentionBytes,
       esVersion: o.esVersion ?? DEFAULT_CONFIG.esVersion,
       contextCapacity: o.contextLimit ?? DEFAULT_CONFIG.contextCapacity,
+      correlationLatenessMs: o.correlationLateness ?? DEFAULT_CONFIG.correlationLatenessMs,
       detectThread: o.detectThread,
       ...(tls !== undefined ? { tls } : {}),
       ...(o.store !== undefined ? { store: o.store } : {}),

@@ -19,6 +19,8 @@ export interface ServiceConfig {
   /** Required (Bearer) on /api when set; without it /api answers loopback clients only. */
   readonly apiToken?: string;
   readonly contextCapacity: number;
+  /** How far behind the newest event time an event may arrive and still be correlated (ms). */
+  readonly correlationLatenessMs: number;
   /** Match in a worker thread (a core for ingest, one for detection) rather than between requests. */
   readonly detectThread: boolean;
   /** The alert store's PostgreSQL URL (`postgres://USER@HOST:PORT/DB`); undefined: the embedded SQLite store in the data dir. */
@@ -36,6 +38,7 @@ export const DEFAULT_CONFIG: Omit<ServiceConfig, 'dataDir'> = {
   retentionBytes: 1 << 30,
   esVersion: '8.19.0',
   contextCapacity: 200_000,
+  correlationLatenessMs: 300_000,
   detectThread: true,
 };
 

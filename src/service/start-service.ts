@@ -3,7 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createSecureContext } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { RuleSet } from '../engine/rule-set.js';
-import type { SigmaFilter, SigmaRule } from '../rule/model.js';
+import type { SigmaCorrelation, SigmaFilter, SigmaRule } from '../rule/model.js';
 import { DetectionThread } from './detect/detection-thread.js';
 import type { MetricFamily } from './api/prometheus.js';
 import { describeRules, type LoadProblem } from './api/rules-route.js';
@@ -28,7 +28,7 @@ import { TriageStore } from './store/triage-store.js';
 
 export interface RuleInfo {
   /** The rules and filters the rule set was compiled from: with them, detection runs in its own thread. */
-  readonly documents?: { readonly rules: readonly SigmaRule[]; readonly filters: readonly SigmaFilter[] };
+  readonly documents?: { readonly rules: readonly SigmaRule[]; readonly filters: readonly SigmaFilter[]; readonly correlations?: readonly SigmaCorrelation[] };
   readonly loaded: number;
   /** Rules that did not load, with why (and where, when known): reported, and the others run. */
   readonly errors: readonly LoadProblem[];
@@ -85,13 +85,13 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
   // Matching in a worker thread when the rules can be sent there; else on this thread, between requests.
   let detection: { kick(): void; stop(): Promise<void>; reload(ruleSet: RuleSet, info: RuleInfo): Promise<void>; readonly lastReceived: number };
   if (rules.documents !== undefined && config.detectThread) {
-    const thread = await DetectionThread.start(journal, { dataDir: config.dataDir, rules: rules.documents.rules, filters: rules.documents.filters, contextCapacity: config.contextCapacity, onCommit, onError, ...(shared !== undefined ? { store: { url: shared.url, instance: shared.instance } } : {}) });
+    const thread = await DetectionThread.start(journal, { dataDir: config.dataDir, rules: rules.documents.rules, filters: rules.documents.filters, correlations: rules.documents.correlations ?? [], latenessMs: config.correlationLatenessMs, contextCapacity: config.contextCapacity, onCommit, onError, ...(shared !== undefined ? { store: { url: shared.url, instance: shared.instance } } : {}) });
     detection = {
       kick: () => thread.kick(),
       stop: () => thread.stop(),
       reload: (_set, info) => {
         if (info.documents === undefined) throw new Error('reloading the detection thread needs the rule documents');
-        return thread.reload(info.documents.rules, info.documents.filters);
+        return thread.reload(info.documents.rules, info.documents.filters, info.documents.correlations ?? []);
       },
       get lastReceived() {
         return thread.lastReceived;
@@ -100,7 +100,8 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
   } else {
     // With PostgreSQL, detection on this thread has a pool of its own (the API's queries never wait behind a batch).
     const sink = shared !== undefined ? new shared.Store(shared.url, now, { max: 1 }).sink(shared.instance, (seq, rows) => journal.advance(seq, rows, () => {})) : sqliteSink(journal, store);
-    const loop = new DetectionLoop(journal, sink, new LiveDetector(ruleSet, { contextCapacity: config.contextCapacity }), { now, onCommit, onError: (e, retryMs) => onError(`${e.message}; retrying in ${retryMs / 1000} s`) });
+    const detector = new LiveDetector(ruleSet, { contextCapacity: config.contextCapacity, correlations: rules.documents?.correlations ?? [], latenessMs: config.correlationLatenessMs });
+    const loop = new DetectionLoop(journal, sink, detector, { now, onCommit, onError: (e, retryMs) => onError(`${e.message}; retrying in ${retryMs / 1000} s`) });
     loop.start();
     detection = {
       kick: () => loop.kick(),
@@ -108,7 +109,7 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
         await loop.stop();
         await sink.close();
       },
-      reload: async (set) => loop.replaceRules(set),
+      reload: async (set, info) => loop.replaceRules(set, info.documents?.correlations ?? []),
       get lastReceived() {
         return loop.lastReceived;
       },

@@ -64,3 +64,9 @@ export async function send(batches: string[][], current: () => string | undefine
     }),
   );
 }
+
+/** A correlation alert's group and window end; undefined for a rule's alert. */
+export function correlationKey(alert: string): string | undefined {
+  const c = (JSON.parse(alert) as { sigmatch?: { correlation?: { group: object; window: { end: string } } } }).sigmatch?.correlation;
+  return c === undefined ? undefined : `${JSON.stringify(c.group)}|${c.window.end}`;
+}

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPostgres, type TestPostgres } from '../backends/postgres-server.js';
-import { CMSTP_RULE, prng, recordOf, send, stream } from './crash-load.js';
+import { CMSTP_RULE, correlationKey, prng, recordOf, send, stream } from './crash-load.js';
 import { caughtUp, serveScratch, startServe } from './serve-process.js';
 
 const SEED = Number(process.env['SIGMATCH_CRASH_SEED'] ?? 20261203);
@@ -39,7 +39,8 @@ function journalOf(dir: string): Map<number, string> {
 /** Alerts as (rule, host|record) pairs and the cmstp alerts' command lines, from alert rows and the journal they point into. */
 function pairsOf(rows: ReadonlyArray<{ rule: string; seq: number; alert: string }>, journal: Map<number, string>) {
   return {
-    pairs: rows.map((r) => `${r.rule}|${journal.get(Number(r.seq))}`).sort(),
+    // A rule's alert by its event; a correlation's by its group and window (its seq is its batch's, which differs by run).
+    pairs: rows.map((r) => `${r.rule}|${correlationKey(r.alert) ?? journal.get(Number(r.seq))}`).sort(),
     cmstpContext: rows.filter((r) => r.rule === CMSTP_RULE).map((r) => `${journal.get(Number(r.seq))}|${(JSON.parse(r.alert) as { process: { command_line?: string } }).process.command_line}`).sort(),
   };
 }

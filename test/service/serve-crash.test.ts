@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { caughtUp, startServe, type ServeProcess } from './serve-process.js';
-import { CMSTP_RULE, prng, recordOf, send, stream as seededStream } from './crash-load.js';
+import { CMSTP_RULE, correlationKey, prng, recordOf, send, stream as seededStream } from './crash-load.js';
 
 const SEED = Number(process.env['SIGMATCH_CRASH_SEED'] ?? 20261202);
 const HOSTS = ['WS-A', 'WS-B', 'WS-C', 'WS-D'];
@@ -20,7 +20,8 @@ function alertsOf(dir: string): { pairs: string[]; journal: Array<{ key: string;
     const counts = new Map<string, number>();
     for (const d of journal) counts.set(recordOf(d), (counts.get(recordOf(d)) ?? 0) + 1);
     return {
-      pairs: rows.map((r) => `${r.rule}|${recordOf(r.doc)}`).sort(),
+      // A rule's alert by its event; a correlation's by its group and window (its seq is its batch's, which differs by run).
+      pairs: rows.map((r) => `${r.rule}|${correlationKey(r.alert) ?? recordOf(r.doc)}`).sort(),
       journal: [...counts].map(([key, n]) => ({ key, n })),
       cmstpContext: rows.filter((r) => r.rule === CMSTP_RULE).map((r) => `${recordOf(r.doc)}|${(JSON.parse(r.alert) as { process: { command_line?: string } }).process.command_line}`).sort(),
     };

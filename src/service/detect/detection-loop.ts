@@ -3,6 +3,7 @@ import type { DetectionSink } from '../store/alert-store-api.js';
 import type { StoredAlert } from '../store/alert-store.js';
 import { documentEvent, type Doc } from '../event/document-event.js';
 import type { RuleSet } from '../../engine/rule-set.js';
+import type { SigmaCorrelation } from '../../rule/model.js';
 import type { LiveDetector } from './live-detector.js';
 
 export interface DetectionLoopOptions {
@@ -46,6 +47,8 @@ export class DetectionLoop {
   /** Time of the last committed batch and the receive time of its newest event (ms), for lag. */
   lastReceived = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** The correlations' state as last committed (or resumed): a batch that fails to commit puts it back. */
+  private committedState: string | undefined;
 
   constructor(
     private readonly journal: Journal,
@@ -58,8 +61,10 @@ export class DetectionLoop {
   }
 
   /** Rules reloaded: between batches (this runs on the loop's own thread), so no batch sees two rule sets. */
-  replaceRules(ruleSet: RuleSet): void {
-    this.detector.replaceRules(ruleSet);
+  replaceRules(ruleSet: RuleSet, correlations?: readonly SigmaCorrelation[]): void {
+    this.detector.replaceRules(ruleSet, correlations);
+    // The next commit stores the state under the new correlations; a failed batch falls back to it.
+    this.committedState = this.detector.correlationState();
   }
 
   /** Starts following the journal (the first run asks the sink for the position and rebuilds the process context). */
@@ -70,6 +75,10 @@ export class DetectionLoop {
   /** Where detection resumes: the sink's position; the local cursor is brought up to it; the context is rebuilt. */
   private async resume(): Promise<number> {
     const position = await this.sink.resume();
+    // The correlations' windows as they were at that position (stored in the same transaction).
+    const state = await this.sink.resumeState();
+    if (state !== undefined) this.detector.restoreCorrelationState(state);
+    this.committedState = this.detector.correlationState();
     // Rows after the local cursor are never pruned, so the store's position is always a row of this journal:
     // one past the journal's end is another data dir's (an instance id copied), and resuming there would skip events.
     if (position > this.journal.lastPosition) throw new Error(`the alert store holds position ${position} for this instance, past the last event of its journal (${this.journal.lastPosition}): was the data dir's instance-id copied from another instance? Give this data dir its own (remove instance-id) or its own journal back`);
@@ -117,7 +126,9 @@ export class DetectionLoop {
         n = await this.step(this.position);
         this.retryMs = 0;
       } catch (e) {
-        // Nothing was kept; try the same rows again later, waiting longer each time (the store may be down a while).
+        // Nothing was kept: the correlations go back to the committed state (the same rows come again, not twice).
+        if (this.committedState !== undefined) this.detector.restoreCorrelationState(this.committedState);
+        // Try the same rows again later, waiting longer each time (the store may be down a while).
         this.retryMs = Math.min(this.options.maxRetryMs ?? 10_000, this.retryMs === 0 ? 1000 : this.retryMs * 2);
         this.options.onError?.(e as Error, this.retryMs);
         this.retryTimer = setTimeout(() => {
@@ -149,9 +160,12 @@ export class DetectionLoop {
       if (doc === undefined) continue;
       for (const a of this.detector.detect({ seq: r.seq, key: r.key, received: r.received, event: documentEvent(doc) }, now)) alerts.push(a);
     }
-    this.detector.endBatch();
     const last = rows[rows.length - 1] as { seq: number; received: number };
-    await this.sink.commit(last.seq, rows.length, alerts);
+    // The correlations evaluate what the watermark passed; their alerts and state go in the same transaction.
+    for (const a of this.detector.endBatch(last.seq, now)) alerts.push(a);
+    const state = this.detector.correlationState();
+    await this.sink.commit(last.seq, rows.length, alerts, state);
+    this.committedState = state;
     this.position = last.seq;
     this.events += rows.length;
     this.lastReceived = last.received;

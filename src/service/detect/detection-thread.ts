@@ -1,6 +1,6 @@
 import { serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import type { SigmaFilter, SigmaRule } from '../../rule/model.js';
+import type { SigmaCorrelation, SigmaFilter, SigmaRule } from '../../rule/model.js';
 import { withoutRaw } from '../../rule/rule-cache.js';
 import type { Journal } from '../journal/journal.js';
 import type { DetectionWorkerData, FromDetection, ToDetection } from './detection-worker.js';
@@ -9,6 +9,9 @@ export interface DetectionThreadOptions {
   readonly dataDir: string;
   readonly rules: readonly SigmaRule[];
   readonly filters: readonly SigmaFilter[];
+  /** The collection's correlations, run live (see LiveDetector). */
+  readonly correlations: readonly SigmaCorrelation[];
+  readonly latenessMs: number;
   readonly contextCapacity: number;
   readonly onCommit: (events: number, alerts: number) => void;
   readonly onError: (message: string) => void;
@@ -41,6 +44,8 @@ export class DetectionThread {
       dataDir: options.dataDir,
       rules: serialize(options.rules.map(withoutRaw)),
       filters: serialize(options.filters.map(withoutRaw)),
+      correlations: serialize(options.correlations.map(withoutRaw)),
+      latenessMs: options.latenessMs,
       contextCapacity: options.contextCapacity,
       ...(options.store !== undefined ? { store: options.store } : {}),
     };
@@ -99,9 +104,9 @@ export class DetectionThread {
   }
 
   /** Sends new rules and filters; resolves once the thread matches with them (its process context stays). */
-  reload(rules: readonly SigmaRule[], filters: readonly SigmaFilter[]): Promise<void> {
+  reload(rules: readonly SigmaRule[], filters: readonly SigmaFilter[], correlations: readonly SigmaCorrelation[]): Promise<void> {
     const done = new Promise<void>((r) => this.reloaded.push(r));
-    this.send({ kind: 'reload', rules: serialize(rules.map(withoutRaw)), filters: serialize(filters.map(withoutRaw)) });
+    this.send({ kind: 'reload', rules: serialize(rules.map(withoutRaw)), filters: serialize(filters.map(withoutRaw)), correlations: serialize(correlations.map(withoutRaw)) });
     return done;
   }
 

@@ -2,7 +2,7 @@ import { deserialize } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { RuleSet } from '../../engine/rule-set.js';
 import { resolveWindowsLogsource } from '../../pipeline/windows-logsources.js';
-import type { SigmaFilter, SigmaRule } from '../../rule/model.js';
+import type { SigmaCorrelation, SigmaFilter, SigmaRule } from '../../rule/model.js';
 import { Journal } from '../journal/journal.js';
 import { AlertStore } from '../store/alert-store.js';
 import { sqliteSink } from '../store/sqlite-store-api.js';
@@ -16,13 +16,16 @@ export interface DetectionWorkerData {
   /** The rules and filters, v8-serialized: compiled here (matchers are closures and do not cross threads). */
   readonly rules: Uint8Array;
   readonly filters: Uint8Array;
+  /** The correlations, v8-serialized (run live by the LiveDetector), and the allowed lateness. */
+  readonly correlations: Uint8Array;
+  readonly latenessMs: number;
   readonly contextCapacity: number;
   /** With PostgreSQL as the alert store: its URL and this instance's id (the key of its position there). */
   readonly store?: { readonly url: string; readonly instance: string };
 }
 
 /** Main → worker. */
-export type ToDetection = { readonly kind: 'kick' } | { readonly kind: 'stop' } | { readonly kind: 'reload'; readonly rules: Uint8Array; readonly filters: Uint8Array };
+export type ToDetection = { readonly kind: 'kick' } | { readonly kind: 'stop' } | { readonly kind: 'reload'; readonly rules: Uint8Array; readonly filters: Uint8Array; readonly correlations: Uint8Array };
 /** Worker → main. */
 export type FromDetection =
   | { readonly kind: 'ready'; readonly cursor: number }
@@ -41,7 +44,9 @@ const db = openDatabase(data.dataDir, { durable: false });
 const journal = new Journal(db);
 // pg is loaded only with a PostgreSQL store.
 const sink = data.store === undefined ? sqliteSink(journal, new AlertStore(db)) : (await import('./pg-sink.js')).pgSink(data.store.url, data.store.instance, journal);
-const loop = new DetectionLoop(journal, sink, new LiveDetector(ruleSet, { contextCapacity: data.contextCapacity }), {
+const correlations = (bytes: Uint8Array) => deserialize(bytes) as SigmaCorrelation[];
+const detector = new LiveDetector(ruleSet, { contextCapacity: data.contextCapacity, correlations: correlations(data.correlations), latenessMs: data.latenessMs });
+const loop = new DetectionLoop(journal, sink, detector, {
   onCommit: (events, alerts) => post({ kind: 'commit', cursor: journal.cursor, events, alerts, lastReceived: loop.lastReceived }),
   onResume: (cursor, rows) => post({ kind: 'resumed', cursor, rows }),
   onError: (e, retryMs) => post({ kind: 'error', message: `${e.message}; retrying in ${retryMs / 1000} s` }),
@@ -49,7 +54,7 @@ const loop = new DetectionLoop(journal, sink, new LiveDetector(ruleSet, { contex
 parentPort?.on('message', (m: ToDetection) => {
   if (m.kind === 'kick') loop.kick();
   else if (m.kind === 'reload') {
-    loop.replaceRules(compile(m.rules, m.filters));
+    loop.replaceRules(compile(m.rules, m.filters), correlations(m.correlations));
     post({ kind: 'reloaded' });
   } else
     void loop.stop().then(async () => {

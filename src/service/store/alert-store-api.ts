@@ -29,8 +29,13 @@ export interface TriageApi {
 export interface DetectionSink {
   /** The position detection resumes after (connecting and creating the schema first when the store needs it). */
   resume(): Promise<number>;
-  /** Stores `alerts` (ON CONFLICT DO NOTHING) and the position `seq` together; throws with nothing kept on failure. */
-  commit(seq: number, rows: number, alerts: readonly StoredAlert[]): Promise<void>;
+  /** The live correlations' state committed with the position (undefined: none stored). */
+  resumeState(): Promise<string | undefined>;
+  /**
+   * Stores `alerts` (ON CONFLICT DO NOTHING), the position `seq` and the correlations' `state` (when given) together;
+   * throws with nothing kept on failure.
+   */
+  commit(seq: number, rows: number, alerts: readonly StoredAlert[], state?: string): Promise<void>;
   close(): Promise<void>;
 }
 

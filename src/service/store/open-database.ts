@@ -78,6 +78,8 @@ export const MIGRATIONS: readonly string[] = [
      last_used INTEGER,
      revoked INTEGER                -- ms since epoch when revoked; a revoked token is refused
    );`,
+  // The live correlations' state, written in the transaction that advances the cursor (LiveDetector.correlationState).
+  `CREATE TABLE detector_state (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
 ];
 
 /**

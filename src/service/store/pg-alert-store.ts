@@ -15,6 +15,7 @@ const INSERT_ALERTS =
   'ON CONFLICT (id) DO NOTHING';
 
 const SAVE_POSITION = 'INSERT INTO detection_positions (instance, seq, updated) VALUES ($1, $2, $3) ON CONFLICT (instance) DO UPDATE SET seq = excluded.seq, updated = excluded.updated';
+const SAVE_STATE = 'UPDATE detection_positions SET correlation_state = $2 WHERE instance = $1';
 
 /** PostgreSQL refuses NUL in text: a host name carrying one is stored without it (the document keeps it, escaped). */
 const noNul = (s: string) => (s.includes('\0') ? s.replace(/\0/g, '') : s);
@@ -141,11 +142,16 @@ export class PgAlertStore implements AlertStoreApi, TriageApi {
         const [r] = await this.query<{ seq: number }>('SELECT seq FROM detection_positions WHERE instance = $1', [instance]);
         return r?.seq ?? 0;
       },
-      commit: async (seq, rows, alerts) => {
+      resumeState: async () => {
+        const [r] = await this.query<{ correlation_state: string | null }>('SELECT correlation_state FROM detection_positions WHERE instance = $1', [instance]);
+        return r?.correlation_state ?? undefined;
+      },
+      commit: async (seq, rows, alerts, state) => {
         await this.ready();
         await this.db.transaction(async (c) => {
           if (alerts.length > 0) await c.query(INSERT_ALERTS, [...columnsOf(alerts), instance]);
           await c.query(SAVE_POSITION, [instance, seq, this.now()]);
+          if (state !== undefined) await c.query(SAVE_STATE, [instance, state]);
         });
         local(seq, rows);
       },

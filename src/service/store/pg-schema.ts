@@ -55,6 +55,8 @@ export const PG_MIGRATIONS: readonly string[] = [
      new text
    );
    CREATE INDEX alert_audit_by_alert ON alert_audit (alert, id);`,
+  // 2: the live correlations' state, committed with the position it belongs to (LiveDetector.correlationState).
+  `ALTER TABLE detection_positions ADD COLUMN correlation_state text;`,
 ];
 
 /** Any constant of ours: instances starting together take turns migrating. */

@@ -28,9 +28,11 @@ export function sqliteStoreApi(store: AlertStore, triage: TriageStore, location:
 export function sqliteSink(journal: Journal, store: AlertStore): DetectionSink {
   return {
     resume: async () => journal.cursor,
-    commit: async (seq, rows, alerts) =>
+    resumeState: async () => (journal.db.prepare("SELECT value FROM detector_state WHERE name = 'correlations'").pluck().get() as string | undefined) ?? undefined,
+    commit: async (seq, rows, alerts, state) =>
       journal.advance(seq, rows, () => {
         for (const a of alerts) store.insert(a);
+        if (state !== undefined) journal.db.prepare("INSERT INTO detector_state (name, value) VALUES ('correlations', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value").run(state);
       }),
     close: async () => {},
   };
