@@ -1,7 +1,7 @@
 import { Refusal } from '../dialect.js';
-import { ENGINE_OCTET, IPV4_TEXT_RE, ipv6HexBounds, ipv6TextRe2 } from './ip-patterns.js';
+import { ENGINE_OCTET, IPV4_TEXT_RE, ipv6HexWithin, ipv6TextRe2 } from './ip-patterns.js';
 import { likePattern } from './like-pattern.js';
-import { DECIMAL_RE, joinBalanced, JS_WHITESPACE, SQL_OPS, sqlString, type SqlSpec } from './sql-spec.js';
+import { DECIMAL_RE, JS_WHITESPACE, SQL_OPS, sqlString, type SqlSpec } from './sql-spec.js';
 
 const ws = JS_WHITESPACE.map((c) => `\\x{${c.toString(16)}}`).join('');
 const path = (key: string) => sqlString(`$."${key}"`);
@@ -24,16 +24,10 @@ const octet = (o: string) => {
  * IPv6 text (trimmed) inside any of the networks, in plain SQL (no inet extension), as the engine reads it: the zone
  * index (from the first '%') left out; the IPv6 text check with the engine's tail octets (ENGINE_OCTET, at most 255);
  * `::a.b.c.d` read as `::ffff:a.b.c.d`; the dotted tail as two hex groups; `::` expanded to the missing groups; the 32
- * lower-case hex digits between the network's first and last address (ipv6HexBounds).
+ * lower-case hex digits between the network's first and last address (ipv6HexWithin).
  */
 function ipv6In(t: string, cidrs: readonly string[]): string {
-  const within = joinBalanced(
-    cidrs.map((c) => {
-      const [lo, hi] = ipv6HexBounds(c);
-      return `x BETWEEN '${lo}' AND '${hi}'`;
-    }),
-    'OR',
-  );
+  const within = ipv6HexWithin('x', cidrs);
   const hexTail = (a: string) =>
     `(CASE WHEN contains(${a}, '.') THEN ${bind(
       `list_transform(string_split(regexp_extract(${a}, '[^:]+$'), '.'), o -> ${octet('o')})`,

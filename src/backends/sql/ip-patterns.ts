@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import { joinBalanced } from './sql-spec.js';
 
 /** The dotted-quad text the engine reads as IPv4 (1-3 digits an octet, leading zeros allowed), optionally ::ffff:-mapped. */
 export const IPV4_TEXT_RE = '^(?:::[fF][fF][fF][fF]:)?([0-9]{1,3})[.]([0-9]{1,3})[.]([0-9]{1,3})[.]([0-9]{1,3})$';
@@ -62,4 +63,15 @@ export function ipv6HexBounds(cidr: string): [string, string] {
   const hex = (v: number[]) => v.map((b) => b.toString(16).padStart(2, '0')).join('');
   const [lo, hi] = ipv6NetworkBytes(cidr);
   return [hex(lo), hex(hi)];
+}
+
+/** `x` (32 lower-case hex digits) inside any of the IPv6 networks. */
+export function ipv6HexWithin(x: string, cidrs: readonly string[]): string {
+  return joinBalanced(
+    cidrs.map((c) => {
+      const [lo, hi] = ipv6HexBounds(c);
+      return `${x} BETWEEN '${lo}' AND '${hi}'`;
+    }),
+    'OR',
+  );
 }
