@@ -8,7 +8,7 @@ import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
 import { applyFilters } from '../rule/apply-filters.js';
 import { loadRules } from '../rule/load-rules.js';
 import type { SigmaCorrelation, SigmaRule } from '../rule/model.js';
-import { convertCorrelationsSql, type ConvertedCorrelation } from '../backends/sql/sql-correlation.js';
+import { convertCorrelationsSql, isCorrelationTarget, type ConvertedCorrelation } from '../backends/sql/sql-correlation.js';
 import { sentinelAnalyticsRule } from '../backends/kql/sentinel-rule.js';
 import { UsageError } from './usage-error.js';
 import type { CommandSpec } from './command.js';
@@ -60,10 +60,10 @@ export const convert: CommandSpec = {
     const results: ConvertedRule[] = loaded.rules.map((r) => convertRule(applyFilters(r, loaded.filters).rule, backend, values.target, resolveWindowsLogsource));
     // Correlations: SQL targets convert them (sql-correlation.ts); the others say so, never silently left out.
     const byRule = new Map(results.map((r) => [r.rule, r]));
-    const sqlTarget = values.target === 'postgres' || values.target === 'duckdb' || values.target === 'sqlite' || values.target === 'clickhouse' ? values.target : undefined;
+    const target = values.target;
     const correlations: ConvertedCorrelation[] =
-      sqlTarget !== undefined
-        ? convertCorrelationsSql(sqlTarget, loaded.rules, loaded.correlations, (rule) => {
+      isCorrelationTarget(target)
+        ? convertCorrelationsSql(target, loaded.rules, loaded.correlations, (rule) => {
             const r = byRule.get(rule);
             return r?.query !== undefined ? { query: r.query } : { reason: (r?.diagnostics ?? []).map((d) => d.message.replace(/^rule '.*?' \(.*?\):? /, '')).join('; ') || 'not converted' };
           })
@@ -99,32 +99,22 @@ export const convert: CommandSpec = {
         }) + '\n',
       );
     } else if (values.format === 'sentinel') {
-      const names = new Map<string, number>();
-      const docs: string[] = [];
-      for (const r of converted) {
-        const base = (r.rule.id ?? r.rule.title).replace(/[^A-Za-z0-9._-]+/g, '_');
-        const n = (names.get(base) ?? 0) + 1;
-        names.set(base, n);
+      const fileName = uniqueFileNames('yaml');
+      converted.forEach((r, i) => {
         const text = sentinelAnalyticsRule(r.rule, r.query as string, { frequency: values.schedule, period: values.schedule });
-        if (values.output !== undefined) sinks.write(`${n === 1 ? base : `${base}-${n}`}.yaml`, text);
-        else docs.push(text);
-      }
-      if (docs.length > 0) io.out(docs.join('---\n'));
+        // On stdout the rules are YAML documents one after the other.
+        sinks.write(fileName(r.rule), (i > 0 && values.output === undefined ? '---\n' : '') + text);
+      });
     } else {
-      const names = new Map<string, number>();
-      const queries = [
-        ...converted.map((r) => ({ doc: r.rule as SigmaRule | SigmaCorrelation, query: r.query as string })),
-        ...convertedCorrelations.map((c) => ({ doc: c.correlation as SigmaRule | SigmaCorrelation, query: c.query as string })),
+      const fileName = uniqueFileNames(backend.extension);
+      const queries: Array<{ doc: SigmaRule | SigmaCorrelation; query: string }> = [
+        ...converted.map((r) => ({ doc: r.rule, query: r.query as string })),
+        ...convertedCorrelations.map((c) => ({ doc: c.correlation, query: c.query as string })),
       ];
       for (const { doc, query } of queries) {
-        const r = { rule: doc, query };
-        const base = (r.rule.id ?? r.rule.title).replace(/[^A-Za-z0-9._-]+/g, '_');
-        const n = (names.get(base) ?? 0) + 1;
-        names.set(base, n);
-        const head = `${r.rule.title.replace(/\s+/g, ' ')} (${r.rule.id ?? 'no id'}) ${r.rule.file}`;
+        const head = `${doc.title.replace(/\s+/g, ' ')} (${doc.id ?? 'no id'}) ${doc.file}`;
         // SQL statements end with `;`; a KQL query is the whole text (a `;` would start a second statement).
-        const text = backend.extension === 'sql' ? `-- ${head}\n${r.query};\n` : `// ${head}\n${r.query}\n`;
-        sinks.write(`${n === 1 ? base : `${base}-${n}`}.${backend.extension}`, text);
+        sinks.write(fileName(doc), backend.extension === 'sql' ? `-- ${head}\n${query};\n` : `// ${head}\n${query}\n`);
       }
     }
     for (const d of diagnostics) io.err(formatDiagnostic(d, loaded.sources) + '\n');
@@ -138,6 +128,17 @@ export const convert: CommandSpec = {
     return errors.length > 0 ? 1 : 0;
   },
 };
+
+/** `<rule id>.<ext>` (else the title), made safe for a file name; a name met again gets `-2`, `-3`... */
+function uniqueFileNames(extension: string): (doc: { readonly id?: string | undefined; readonly title: string }) => string {
+  const seen = new Map<string, number>();
+  return (doc) => {
+    const base = (doc.id ?? doc.title).replace(/[^A-Za-z0-9._-]+/g, '_');
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return `${n === 1 ? base : `${base}-${n}`}.${extension}`;
+  };
+}
 
 /** stdout, or files in the --output folder (created). */
 function outputSinks(values: ConvertOptions, out: (text: string) => void): { write: (name: string, text: string) => void } {

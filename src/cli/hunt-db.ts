@@ -2,7 +2,7 @@ import { convertRule } from '../backends/convert-rule.js';
 import type { EventStore, StoredEventRow } from '../backends/db/event-store.js';
 import { BACKENDS } from '../backends/registry.js';
 import { EVENTS_TABLE } from '../backends/sql/events-table.js';
-import { makeHit, type Hit } from '../engine/alert.js';
+import { eventHits, type Hit } from '../engine/alert.js';
 import type { MatchBatch } from '../engine/hunt-session.js';
 import { contextEntryOf, packEntry } from '../engine/process-context.js';
 import type { Event, FieldValue } from '../event/event.js';
@@ -10,12 +10,16 @@ import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
 import { applyFilters } from '../rule/apply-filters.js';
 import type { SigmaFilter, SigmaRule } from '../rule/model.js';
 
+export interface DatabaseQueries {
+  /** Each convertible rule's query, with the rule's index into the hunt's rule list. */
+  readonly queries: ReadonlyArray<{ readonly rule: number; readonly query: string }>;
+  /** Rules the target could not express exactly, with why: they do not run. */
+  readonly refused: ReadonlyMap<SigmaRule, string>;
+}
+
 export interface DatabaseMatches {
   /** The matches as one batch for the hunt session: hits in record order (one event's hits together), context entries. */
   readonly batch: MatchBatch;
-  /** Rules the target could not express exactly, with why: they did not run. */
-  readonly refused: ReadonlyMap<SigmaRule, string>;
-  readonly ran: number;
   readonly contextEvents: number;
 }
 
@@ -26,43 +30,41 @@ function rowEvent(row: StoredEventRow): Event {
   return { fields, source, ...(row.time_ms !== null ? { timestamp: row.time_ms } : {}) };
 }
 
+/** `hunt --db`'s rules for the database's target: filters rewritten into each rule, as for `convert`. */
+export function convertForDatabase(target: EventStore['target'], rules: readonly SigmaRule[], filters: readonly SigmaFilter[]): DatabaseQueries {
+  const backend = BACKENDS[target];
+  const refused = new Map<SigmaRule, string>();
+  const queries: Array<{ rule: number; query: string }> = [];
+  for (const [index, rule] of rules.entries()) {
+    const converted = convertRule(applyFilters(rule, filters).rule, backend, target, resolveWindowsLogsource);
+    if (converted.query === undefined) refused.set(rule, converted.diagnostics.map((d) => d.message.replace(/^rule '.*?' \(.*?\): /, '')).join('; '));
+    else queries.push({ rule: index, query: converted.query });
+  }
+  return { queries, refused };
+}
+
 /**
- * `hunt --db`'s matching: every rule converted for the database's target (filters rewritten into the rule, as for
- * `convert`) and run there. What comes back is what a file hunt's reader hands the hunt session: the hits (rule
- * index into `rules`, the slim event, its JSON when `eventJson`) and the process starts and DNS answers of the same
- * table (Sysmon 1, 22, Security 4688, by the event_id column) as context entries. Everything after matching
- * (process context, correlations, grouping, sorting, output) is the file hunt's.
+ * `hunt --db`'s matching: the converted rules run in the database. What comes back is what a file hunt's reader
+ * hands the hunt session: the hits (rule index, the slim event, its JSON when `eventJson`) and the process starts and
+ * DNS answers of the same table (Sysmon 1, 22, Security 4688, by the event_id column) as context entries.
+ * Everything after matching (process context, correlations, grouping, sorting, output) is the file hunt's.
  */
 export async function matchInDatabase(
   store: EventStore,
-  rules: readonly SigmaRule[],
-  filters: readonly SigmaFilter[],
+  queries: DatabaseQueries['queries'],
   options: { readonly eventJson: boolean; readonly fields: readonly string[] },
 ): Promise<DatabaseMatches> {
-  const backend = BACKENDS[store.target];
-  const refused = new Map<SigmaRule, string>();
   // Per matched record: its event and the indexes of the rules that matched it.
   const matched = new Map<number, { event: Event; rules: number[] }>();
-  let ran = 0;
-  for (const [index, rule] of rules.entries()) {
-    const converted = convertRule(applyFilters(rule, filters).rule, backend, store.target, resolveWindowsLogsource);
-    if (converted.query === undefined) {
-      refused.set(rule, converted.diagnostics.map((d) => d.message.replace(/^rule '.*?' \(.*?\): /, '')).join('; '));
-      continue;
-    }
-    ran++;
-    for (const row of await store.eventRows(converted.query)) {
+  for (const { rule, query } of queries) {
+    for (const row of await store.eventRows(query)) {
       const m = matched.get(row.record_id);
-      if (m === undefined) matched.set(row.record_id, { event: rowEvent(row), rules: [index] });
-      else m.rules.push(index);
+      if (m === undefined) matched.set(row.record_id, { event: rowEvent(row), rules: [rule] });
+      else m.rules.push(rule);
     }
   }
-  // Record order, and one event's hits consecutive on one event object (what correlations' selectors rely on).
   const hits: Hit[] = [];
-  for (const [, m] of [...matched].sort((a, b) => a[0] - b[0])) {
-    const first = makeHit(m.rules[0] as number, m.event, options.eventJson, options.fields);
-    hits.push(first, ...m.rules.slice(1).map((rule) => ({ ...first, rule })));
-  }
+  for (const [, m] of [...matched].sort((a, b) => a[0] - b[0])) hits.push(...eventHits(m.rules, m.event, options.eventJson, options.fields));
   const contextRows = hits.length === 0 ? [] : await store.eventRows(`SELECT record_id FROM ${EVENTS_TABLE} WHERE event_id IN (1, 22, 4688)`);
   const context: string[] = [];
   for (const row of contextRows) {
@@ -70,5 +72,5 @@ export async function matchInDatabase(
     if (entry !== undefined) context.push(packEntry(entry).line);
   }
   const [events] = await store.recordIds(`SELECT COUNT(*) AS record_id FROM ${EVENTS_TABLE}`);
-  return { batch: { events: events ?? 0, context: context.join('\n'), hits }, refused, ran, contextEvents: contextRows.length };
+  return { batch: { events: events ?? 0, context: context.join('\n'), hits }, contextEvents: contextRows.length };
 }

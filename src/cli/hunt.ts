@@ -31,7 +31,7 @@ import { parsePlaceholders } from './placeholders.js';
 import { defaultThreads, planInputs } from '../engine/plan-inputs.js';
 import { runPlan } from '../engine/run-plan.js';
 import { UsageError } from './usage-error.js';
-import { matchInDatabase, type DatabaseMatches } from './hunt-db.js';
+import { convertForDatabase, matchInDatabase, type DatabaseMatches } from './hunt-db.js';
 import { openDbOption, shownDbUrl } from './db-option.js';
 import { EVENTS_TABLE } from '../backends/sql/events-table.js';
 
@@ -219,16 +219,16 @@ async function huntDb(
   if (format === 'html') throw new UsageError('--format html is not built for --db yet (use table, jsonl or csv)');
   const store = await openDbOption(url);
   const started = Date.now();
-  // Fields correlations group and count by go with each hit, as in a file hunt.
-  const fieldsPlan = planCorrelations(h.rules, h.correlations, h.planOptions);
+  const { queries, refused } = convertForDatabase(store.target, h.rules, h.filters);
+  // A correlation on a rule the database cannot run is not evaluated (its reason is in the summary); the fields the
+  // others group and count by go with each hit, as in a file hunt.
+  const plan = planCorrelations(h.rules, h.correlations, { ...h.planOptions, unavailable: refused });
   let result: DatabaseMatches;
   try {
-    result = await matchInDatabase(store, h.rules, h.filters, { eventJson: format === 'jsonl', fields: fieldsPlan.fields });
+    result = await matchInDatabase(store, queries, { eventJson: format === 'jsonl', fields: plan.fields });
   } finally {
     await store.close();
   }
-  // A correlation on a rule the database could not run is not evaluated (its reason is in the summary).
-  const plan = planCorrelations(h.rules, h.correlations, { ...h.planOptions, unavailable: result.refused });
   const spill = new SpillDir();
   try {
     const correlator = plan.correlations.length > 0 || values.onlyCorrelations === true ? new Correlator(plan, spill, values.correlationLimit) : undefined;
@@ -245,14 +245,12 @@ async function huntDb(
     await out.close();
     if (!values.quiet) {
       const lines = [
-        `Hunted ${result.batch.events} events of ${EVENTS_TABLE} in ${shownDbUrl(url)} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${result.ran} rules ran there, ${result.refused.size} could not be converted exactly and did not run; process context from ${result.contextEvents} process starts and DNS answers`,
+        `Hunted ${result.batch.events} events of ${EVENTS_TABLE} in ${shownDbUrl(url)} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${queries.length} rules ran there, ${refused.size} could not be converted exactly and did not run; process context from ${result.contextEvents} process starts and DNS answers`,
       ];
       const reasons = new Map<string, number>();
-      for (const r of result.refused.values()) reasons.set(r, (reasons.get(r) ?? 0) + 1);
+      for (const r of refused.values()) reasons.set(r, (reasons.get(r) ?? 0) + 1);
       for (const [r, n] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 5)) lines.push(`  ${String(n).padStart(5)}  not run: ${r}`);
-      const { total, byLevel, byRule } = session.counts;
-      lines.push(`Alerts: ${total}${total > 0 ? ` (${[...LEVELS].reverse().filter((l) => byLevel.has(l)).map((l) => `${byLevel.get(l)} ${l}`).join(', ')})` : ''}`);
-      for (const [r, n] of [...byRule].sort((a, b) => b[1] - a[1]).slice(0, 10)) lines.push(`  ${String(n).padStart(5)}  ${r}`);
+      lines.push(...alertCountLines(session.counts));
       if (session.grouped !== undefined && values.groupWindow !== undefined) lines.push(groupingLine({ ...session.grouped, windowMs: values.groupWindow }));
       if (correlator !== undefined) lines.push(...correlationSummaryLines(plan, correlator, session.counts));
       if (h.skipped.length > 0) lines.push(`Correlations: ${h.skipped.length} not evaluated (--no-correlations)`);
@@ -368,9 +366,8 @@ function renderSummary(s: {
   const reasons = new Map<string, number>();
   for (const n of s.notLoaded) reasons.set(n.reason.replace(/logsource \{[^}]*\}: /, ''), (reasons.get(n.reason.replace(/logsource \{[^}]*\}: /, '')) ?? 0) + 1);
   for (const [r, n] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 10)) lines.push(`  ${String(n).padStart(5)}  ${r}`);
-  const { total, byLevel, byRule, byHost } = s.counts;
-  lines.push(`Alerts: ${total}${total > 0 ? ` (${[...LEVELS].reverse().filter((l) => byLevel.has(l)).map((l) => `${byLevel.get(l)} ${l}`).join(', ')})` : ''}`);
-  for (const [r, n] of [...byRule].sort((a, b) => b[1] - a[1]).slice(0, 10)) lines.push(`  ${String(n).padStart(5)}  ${r}`);
+  const { byHost } = s.counts;
+  lines.push(...alertCountLines(s.counts));
   if (s.grouping !== undefined) lines.push(groupingLine(s.grouping));
   if (s.correlations !== undefined) lines.push(...correlationSummaryLines(s.correlations.plan, s.correlations.correlator, s.counts));
   if (s.filters.length > 0) lines.push(...filterSummaryLines(s.filters, s.counts));
@@ -384,6 +381,14 @@ function renderSummary(s: {
     lines.push(`Events no rule's logsource selected: ${unselected} (channel|event ID: ${top.map(([k, n]) => `${k} ${n}`).join(', ')}${s.unselected.size > 5 ? ', ...' : ''})`);
   }
   return lines.join('\n') + '\n\n';
+}
+
+/** The alerts by level, and the ten rules with the most. */
+function alertCountLines({ total, byLevel, byRule }: AlertCounts): string[] {
+  return [
+    `Alerts: ${total}${total > 0 ? ` (${[...LEVELS].reverse().filter((l) => byLevel.has(l)).map((l) => `${byLevel.get(l)} ${l}`).join(', ')})` : ''}`,
+    ...[...byRule].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([r, n]) => `  ${String(n).padStart(5)}  ${r}`),
+  ];
 }
 
 /** --group-window: how many alert lines the alerts became, and any group closed early at the bound. */

@@ -40,6 +40,13 @@ export function makeHit(rule: number, event: Event, withJson: boolean, extra: re
   return withJson ? { rule, event: slim, eventJson: JSON.stringify(all) } : { rule, event: slim };
 }
 
+/** The hits of several rules on one event: consecutive, sharing one slim event object (what correlations' selectors rely on). */
+export function eventHits(rules: readonly number[], event: Event, withJson: boolean, extra: readonly string[] = []): Hit[] {
+  if (rules.length === 0) return [];
+  const first = makeHit(rules[0] as number, event, withJson, extra);
+  return [first, ...rules.slice(1).map((rule) => ({ ...first, rule }))];
+}
+
 export interface Alert {
   readonly rule: CompiledRule['rule'];
   /** The matched event; in a hunt, only its ALERT_FIELDS. */

@@ -9,6 +9,9 @@ import { clickhouseString } from './clickhouse.js';
 /** The targets correlations convert to: the three of events-table.ts and ClickHouse (its own table, clickhouse.ts). */
 export type CorrelationTarget = SqlTarget | 'clickhouse';
 
+/** Whether `convert` turns correlations into queries for the target. */
+export const isCorrelationTarget = (target: string): target is CorrelationTarget => Object.hasOwn(TARGETS, target);
+
 /**
  * Sigma correlations as one SQL query each over the events table, with the engine's window semantics (see the
  * README, "Correlations in SQL"): sliding windows on event time, both ends inclusive; a monotone condition (gt, gte)
@@ -175,8 +178,12 @@ function correlationCtes(
   }
   const i = p.index;
   const T = p.spec.timespanMs;
-  const names = c.groupBy.length > 0 ? c.groupBy : [];
+  const names = c.groupBy;
   const g = names.length > 0 ? names.map((_, k) => `g${k}`) : ['g0'];
+  // value_count's value: one field's text, or several as a JSON array (absent when any is).
+  const valueOf = (parts: readonly string[]) =>
+    parts.length === 1 ? (parts[0] as string) : `(CASE WHEN ${parts.map((x) => `${x} IS NOT NULL`).join(' AND ')} THEN ${sql.jsonArray(parts)} END)`;
+  const fieldsOfValue = c.condition?.field ?? [];
   const inner: string[] = [];
   const selects: string[] = [];
   p.members.forEach((m, k) => {
@@ -188,11 +195,7 @@ function correlationCtes(
       if ('reason' in q) throw new Refused(`its rule '${rule.title}' cannot be converted: ${q.reason}`);
       const fields = p.groupFields[k] as readonly string[];
       const groups = names.length > 0 ? fields.map((f, n) => `${sql.text(f)} AS g${n}`) : ['0 AS g0'];
-      if (type === 'value_count') {
-        const vf = c.condition?.field ?? [];
-        const parts = vf.map((f) => sql.text(f));
-        value = parts.length === 1 ? (parts[0] as string) : `(CASE WHEN ${parts.map((x) => `${x} IS NOT NULL`).join(' AND ')} THEN ${sql.jsonArray(parts)} END)`;
-      }
+      if (type === 'value_count') value = valueOf(fieldsOfValue.map((f) => sql.text(f)));
       selects.push(
         `SELECT e.record_id AS rid, ${sql.timeMs} AS t, ${sql.timeMs} AS first_t, ${k} AS member, ${groups.join(', ')}, ${value} AS val ` +
           `FROM ${EVENTS_TABLE} AS e WHERE e.record_id IN (SELECT q.record_id FROM (${q.query}) AS q)`,
@@ -204,11 +207,7 @@ function correlationCtes(
       const innerNames = ip.correlation.groupBy;
       const pick = (name: string) => (innerNames.includes(name) ? column(name) : 'NULL');
       const groups = names.length > 0 ? (p.groupFields[k] as readonly string[]).map((f, n) => `${pick(f)} AS g${n}`) : ['0 AS g0'];
-      if (type === 'value_count') {
-        const vf = c.condition?.field ?? [];
-        const parts = vf.map(pick);
-        value = parts.length === 1 ? (parts[0] as string) : `(CASE WHEN ${parts.map((x) => `${x} IS NOT NULL`).join(' AND ')} THEN ${sql.jsonArray(parts)} END)`;
-      }
+      if (type === 'value_count') value = valueOf(fieldsOfValue.map(pick));
       selects.push(`SELECT last_rid AS rid, last_ms AS t, first_ms AS first_t, ${k} AS member, ${groups.join(', ')}, ${value} AS val FROM c${ip.index}_out`);
     }
   });

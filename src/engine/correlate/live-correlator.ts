@@ -45,6 +45,8 @@ export class LiveCorrelator extends CorrelationInput {
   late = 0;
   /** Items dropped with their groups past maxItems. */
   evicted = 0;
+  /** The newest event time `advance` was given (-Infinity before the first); kept in the snapshot. */
+  watermark = -Infinity;
 
   constructor(
     plan: CorrelationPlan,
@@ -81,6 +83,7 @@ export class LiveCorrelator extends CorrelationInput {
    * correlations first, and returns the firings of the correlations whose alerts are output.
    */
   advance(watermark: number): CorrelationFiring[] {
+    if (watermark > this.watermark) this.watermark = watermark;
     const cutoff = watermark - this.options.latenessMs;
     const out: CorrelationFiring[] = [];
     for (const p of this.plan.correlations) {
@@ -164,16 +167,17 @@ export class LiveCorrelator extends CorrelationInput {
       pending: (this.pending[p.index] as StoredItem[]).map(packItem),
       groups: [...(this.windows[p.index] as Map<string, GroupWindow<StoredItem>>)].map(([g, w]) => [g, w.heldItems().map(packItem)] as const),
     }));
-    return JSON.stringify({ v: 1, late: this.late, evicted: this.evicted, correlations });
+    return JSON.stringify({ v: 1, late: this.late, evicted: this.evicted, watermark: Number.isFinite(this.watermark) ? this.watermark : null, correlations });
   }
 
   /** A correlator in the state a snapshot of the same plan recorded; undefined when it is of another plan (rules changed). */
   static restore(plan: CorrelationPlan, options: LiveCorrelatorOptions, text: string): LiveCorrelator | undefined {
-    const snap = JSON.parse(text) as { v: number; late: number; evicted: number; correlations: SnapshotCorrelation[] };
+    const snap = JSON.parse(text) as { v: number; late: number; evicted: number; watermark?: number | null; correlations: SnapshotCorrelation[] };
     if (snap.v !== 1 || snap.correlations.length !== plan.correlations.length) return undefined;
     if (plan.correlations.some((p, i) => snap.correlations[i]?.key !== planKey(plan, p))) return undefined;
     const live = new LiveCorrelator(plan, options);
     live.late = snap.late;
+    live.watermark = snap.watermark ?? -Infinity;
     live.evicted = snap.evicted;
     live.restoring = true;
     try {

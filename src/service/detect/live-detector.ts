@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { hostOf, makeAlert, makeHit, type Alert, type CorrelationAlert } from '../../engine/alert.js';
+import { eventHits, hostOf, makeAlert, type Alert, type CorrelationAlert } from '../../engine/alert.js';
 import { correlationAlertOf } from '../../engine/correlate/correlation-alert.js';
-import { LiveCorrelator } from '../../engine/correlate/live-correlator.js';
+import { LiveCorrelator, type LiveCorrelatorOptions } from '../../engine/correlate/live-correlator.js';
 import { planCorrelations, type CorrelationPlan } from '../../engine/correlate/plan-correlations.js';
 import type { SigmaCorrelation, SigmaRule } from '../../rule/model.js';
 import { correlationToEcs } from '../../output/write-jsonl.js';
@@ -70,15 +70,18 @@ export class LiveDetector {
     this.correlations = this.plan(ruleSet, options.correlations ?? []);
   }
 
+  private get correlatorOptions(): LiveCorrelatorOptions {
+    return { latenessMs: this.options.latenessMs ?? 300_000, maxItems: this.options.correlationItems ?? 200_000 };
+  }
+
   private plan(ruleSet: RuleSet, correlations: readonly SigmaCorrelation[], previous?: LiveCorrelator): LiveCorrelations | undefined {
     if (correlations.length === 0) return undefined;
     const rules = ruleSet.rules.map((r) => r.rule);
     const plan = planCorrelations(rules, correlations, { selected: new Set(correlations), selectedRules: new Set(rules) });
-    const options = { latenessMs: this.options.latenessMs ?? 300_000, maxItems: this.options.correlationItems ?? 200_000 };
     // The windows carry over a reload when the correlations are the same; otherwise they start empty (counted).
-    let correlator = previous === undefined ? undefined : LiveCorrelator.restore(plan, options, previous.snapshot());
+    let correlator = previous === undefined ? undefined : LiveCorrelator.restore(plan, this.correlatorOptions, previous.snapshot());
     if (previous !== undefined && correlator === undefined) this.correlationResets++;
-    correlator ??= new LiveCorrelator(plan, options);
+    correlator ??= new LiveCorrelator(plan, this.correlatorOptions);
     return { plan, rules, correlator };
   }
 
@@ -110,11 +113,8 @@ export class LiveDetector {
     if (matched.length === 0) return [];
     const c = this.correlations;
     if (c !== undefined) {
-      const hits = matched.map((r) => this.ruleIndex.get(r) as number).filter((i) => c.plan.feeds.has(i));
-      if (hits.length > 0) {
-        const first = makeHit(hits[0] as number, ev, false, c.plan.fields);
-        c.correlator.addHits([first, ...hits.slice(1).map((rule) => ({ ...first, rule }))]);
-      }
+      const feeding = matched.map((r) => this.ruleIndex.get(r) as number).filter((i) => c.plan.feeds.has(i));
+      if (feeding.length > 0) c.correlator.addHits(eventHits(feeding, ev, false, c.plan.fields));
     }
     const shown = c === undefined ? matched : matched.filter((r) => !c.plan.silentRules.has(this.ruleIndex.get(r) as number));
     if (shown.length === 0) return [];
@@ -139,22 +139,21 @@ export class LiveDetector {
 
   /** The correlation state as text (stored with the journal position it belongs to), or undefined without correlations. */
   correlationState(): string | undefined {
-    const c = this.correlations;
-    return c === undefined ? undefined : JSON.stringify({ watermark: Number.isFinite(this.watermark) ? this.watermark : null, state: c.correlator.snapshot() });
+    return this.correlations?.correlator.snapshot();
   }
 
   /** Puts back a state `correlationState` gave; false when it belongs to other correlations (they start empty). */
   restoreCorrelationState(text: string): boolean {
     const c = this.correlations;
     if (c === undefined) return false;
-    const saved = JSON.parse(text) as { watermark: number | null; state: string };
-    const correlator = LiveCorrelator.restore(c.plan, { latenessMs: this.options.latenessMs ?? 300_000, maxItems: this.options.correlationItems ?? 200_000 }, saved.state);
+    const correlator = LiveCorrelator.restore(c.plan, this.correlatorOptions, text);
     if (correlator === undefined) {
       this.correlationResets++;
       return false;
     }
     c.correlator = correlator;
-    this.watermark = saved.watermark ?? -Infinity;
+    // The state was taken right after a batch advanced the correlations to the newest event time then seen.
+    this.watermark = correlator.watermark;
     return true;
   }
 
@@ -167,55 +166,66 @@ export class LiveDetector {
 
 const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
 
-function storedAlert(alert: Alert, e: LiveEvent, keyHex: string, now: number): StoredAlert {
-  const rule = alert.rule;
-  const ruleId = rule.id ?? rule.title;
-  const id = createHash('sha256').update(`${ruleId}|${keyHex}`).digest('hex').slice(0, 32);
-  const ecs = alertToEcs(alert) as { [k: string]: unknown; sigmatch: { [k: string]: unknown } };
+/** What a stored alert is made of: its id, rule, host and times, and the ECS document it extends. */
+interface StoredParts {
+  readonly id: string;
+  readonly seq: number;
+  readonly rule: { readonly id?: string | undefined; readonly title: string; readonly level?: string | undefined };
+  readonly host: string;
+  readonly eventTime: number | undefined;
+  readonly now: number;
+  readonly ecs: object;
+  /** Fields of `sigmatch.alert` beside id, seq and created. */
+  readonly extra?: object;
+}
+
+/** The stored alert: the ECS document with Kibana's alert fields and sigmatch.alert, and its filter columns. */
+function stored(p: StoredParts): StoredAlert {
+  const ruleId = p.rule.id ?? p.rule.title;
+  const level = p.rule.level ?? 'informational';
+  const ecs = p.ecs as { [k: string]: unknown; sigmatch: { [k: string]: unknown } };
   const doc = {
     ...ecs,
     kibana: {
       alert: {
-        uuid: id,
-        original_time: e.event.timestamp !== undefined ? new Date(e.event.timestamp).toISOString() : undefined,
+        uuid: p.id,
+        original_time: p.eventTime !== undefined ? new Date(p.eventTime).toISOString() : undefined,
         workflow_status: 'open',
-        rule: { uuid: ruleId, rule_id: ruleId, name: rule.title },
-        severity: rule.level ?? 'informational',
+        rule: { uuid: ruleId, rule_id: ruleId, name: p.rule.title },
+        severity: level,
       },
     },
-    sigmatch: { ...ecs.sigmatch, alert: { id, seq: e.seq, event_key: keyHex, received: new Date(e.received).toISOString(), created: new Date(now).toISOString() } },
+    sigmatch: { ...ecs.sigmatch, alert: { id: p.id, seq: p.seq, ...p.extra, created: new Date(p.now).toISOString() } },
   };
-  return {
-    id,
+  return { id: p.id, seq: p.seq, ruleId, ruleTitle: p.rule.title, level, host: p.host, eventTime: p.eventTime, created: p.now, doc: JSON.stringify(doc) };
+}
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);
+
+function storedAlert(alert: Alert, e: LiveEvent, keyHex: string, now: number): StoredAlert {
+  const rule = alert.rule;
+  return stored({
+    id: sha(`${rule.id ?? rule.title}|${keyHex}`),
     seq: e.seq,
-    ruleId,
-    ruleTitle: rule.title,
-    level: rule.level ?? 'informational',
+    rule,
     host: str(alert.event.fields['Computer']),
     eventTime: e.event.timestamp,
-    created: now,
-    doc: JSON.stringify(doc),
-  };
+    now,
+    ecs: alertToEcs(alert),
+    extra: { event_key: keyHex, received: new Date(e.received).toISOString() },
+  });
 }
 
 /** A correlation alert as stored: its id from the correlation, group and window (a replay gives the same id). */
 function storedCorrelationAlert(alert: CorrelationAlert, seq: number, now: number): StoredAlert {
   const c = alert.correlation;
-  const ruleId = c.id ?? c.title;
-  const id = createHash('sha256').update(`correlation|${ruleId}|${JSON.stringify(alert.group)}|${alert.windowStart}|${alert.windowEnd}|${alert.last}`).digest('hex').slice(0, 32);
-  const ecs = correlationToEcs(alert) as { [k: string]: unknown; sigmatch: { [k: string]: unknown } };
-  const doc = {
-    ...ecs,
-    kibana: {
-      alert: {
-        uuid: id,
-        original_time: new Date(alert.last).toISOString(),
-        workflow_status: 'open',
-        rule: { uuid: ruleId, rule_id: ruleId, name: c.title },
-        severity: c.level ?? 'informational',
-      },
-    },
-    sigmatch: { ...ecs.sigmatch, alert: { id, seq, created: new Date(now).toISOString() } },
-  };
-  return { id, seq, ruleId, ruleTitle: c.title, level: c.level ?? 'informational', host: hostOf(alert), eventTime: alert.last, created: now, doc: JSON.stringify(doc) };
+  return stored({
+    id: sha(`correlation|${c.id ?? c.title}|${JSON.stringify(alert.group)}|${alert.windowStart}|${alert.windowEnd}|${alert.last}`),
+    seq,
+    rule: c,
+    host: hostOf(alert),
+    eventTime: alert.last,
+    now,
+    ecs: correlationToEcs(alert),
+  });
 }
