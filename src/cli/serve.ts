@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { InvalidArgumentError, Option } from 'commander';
 import { formatDiagnostic, lineColOf, type Span } from '../diagnostics.js';
@@ -7,7 +7,7 @@ import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
 import { loadRules } from '../rule/load-rules.js';
 import { DEFAULT_CONFIG, parseDuration, parseHostPort, parseSize, type ServiceConfig } from '../service/service-config.js';
 import type { LoadProblem } from '../service/api/rules-route.js';
-import { startService, StoreRefused, type RuleInfo, type RunningService } from '../service/start-service.js';
+import { startService, StoreRefused, suppressionsDirOf, type RuleInfo, type RunningService } from '../service/start-service.js';
 import type { CommandIO, CommandSpec } from './command.js';
 import { builtinRulesDir } from './hunt.js';
 import { examples, intOption, noCacheOption, repeatable } from './option-values.js';
@@ -35,17 +35,21 @@ interface ServeOptions {
   /** False with --no-watch. */
   readonly watch: boolean;
   readonly filters?: string[];
+  readonly suppressions?: string;
   readonly store?: string;
 }
+
+/** The filter paths: --filters, then the folder suppressions made from alerts are written to. */
+const filterPaths = (o: ServeOptions): string[] => [...(o.filters ?? []), suppressionsDirOf({ dataDir: o.data, ...(o.suppressions !== undefined ? { suppressionsDir: o.suppressions } : {}) })];
 
 /** Loads and compiles the rules (a file with an error is reported and left out; the others run). */
 function loadServeRules(o: ServeOptions, io: CommandIO): { ruleSet: RuleSet; info: RuleInfo } {
   const placeholders = parsePlaceholders(o.placeholder);
   const collection = loadRules(o.rules ?? [builtinRulesDir()], { placeholders, cache: o.cache });
-  // The site's filters (--filters), beside those found with the rules; other documents there are not loaded.
-  const tuning = o.filters === undefined ? undefined : loadRules(o.filters, { placeholders, cache: o.cache });
+  // The site's filters (--filters, the suppressions folder), beside those found with the rules; other documents there are not loaded.
+  const tuning = loadRules(filterPaths(o), { placeholders, cache: o.cache });
   const errors: LoadProblem[] = [];
-  const sources = new Map([...collection.sources, ...(tuning?.sources ?? [])]);
+  const sources = new Map([...collection.sources, ...tuning.sources]);
   // Where a problem is, for GET /api/rules: file and 1-based line:column.
   const at = (span: Span | undefined) => {
     if (span === undefined) return {};
@@ -53,43 +57,53 @@ function loadServeRules(o: ServeOptions, io: CommandIO): { ruleSet: RuleSet; inf
     const pos = text === undefined ? undefined : lineColOf(text, span.start);
     return { file: span.file, ...(pos !== undefined ? { line: pos.line, column: pos.column } : {}) };
   };
-  for (const c of [collection, ...(tuning !== undefined ? [tuning] : [])]) {
+  for (const c of [collection, tuning]) {
     for (const d of c.diagnostics) {
       if (d.severity !== 'error') continue;
       io.err(formatDiagnostic(d, c.sources, false) + '\n');
       errors.push({ rule: d.span?.file ?? '', reason: d.message, ...at(d.span) });
     }
   }
-  for (const r of tuning?.rules ?? []) errors.push({ rule: r.file, reason: `'${r.title}' under --filters is a rule, not a filter; it is not loaded (use --rules)`, ...at(r.span) });
-  const filters = [...collection.filters, ...(tuning?.filters ?? [])];
+  for (const r of tuning.rules) errors.push({ rule: r.file, reason: `'${r.title}' under --filters is a rule, not a filter; it is not loaded (use --rules)`, ...at(r.span) });
+  const filters = [...collection.filters, ...tuning.filters];
   const ruleSet = RuleSet.compile(collection.rules, { filters, logsource: resolveWindowsLogsource });
   for (const s of ruleSet.skipped) errors.push({ rule: `${s.rule.title} (${s.rule.file})`, reason: s.reason, ...at(s.rule.span) });
   return { ruleSet, info: { documents: { rules: ruleSet.rules.map((r) => r.rule), filters, correlations: collection.correlations }, loaded: ruleSet.rules.length, errors } };
 }
 
 /**
- * Reloads the rules on SIGHUP and when a file under the rule paths changes (debounced; not with --no-watch),
- * one reload at a time. Returns the function that stops it.
+ * Reloading the rules and filters from their files, one reload at a time: the returned function resolves when the
+ * new rules run and rejects with why they do not (the previous rules keep running; either way it is logged).
  */
-function reloadOnChange(o: ServeOptions, io: CommandIO, service: RunningService): () => void {
+function reloader(o: ServeOptions, io: CommandIO, target: () => RunningService | undefined): (why: string) => Promise<void> {
   let running: Promise<void> = Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
-  const reload = (why: string) => {
-    running = running.then(async () => {
-      try {
-        const { ruleSet, info } = loadServeRules(o, io);
-        await service.reloadRules(ruleSet, info);
-        io.err(`sigmatch serve: rules reloaded (${why}): ${info.loaded} rules (${info.errors.length} not loaded)\n`);
-      } catch (e) {
-        io.err(`sigmatch serve: rules not reloaded (${why}): ${(e as Error).message}; the previous rules keep running\n`);
-      }
+  return (why) => {
+    const next = running.then(async () => {
+      const service = target();
+      if (service === undefined) throw new Error('the service has not started yet');
+      const { ruleSet, info } = loadServeRules(o, io);
+      await service.reloadRules(ruleSet, info);
+      io.err(`sigmatch serve: rules reloaded (${why}): ${info.loaded} rules (${info.errors.length} not loaded)\n`);
     });
+    running = next.catch((e: unknown) => {
+      io.err(`sigmatch serve: rules not reloaded (${why}): ${(e as Error).message}; the previous rules keep running\n`);
+    });
+    return next;
   };
+}
+
+/**
+ * Reloads the rules on SIGHUP and when a file under the rule and filter paths changes (debounced; not with
+ * --no-watch). Returns the function that stops it.
+ */
+function reloadOnChange(o: ServeOptions, io: CommandIO, reloadNow: (why: string) => Promise<void>): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const reload = (why: string) => void reloadNow(why).catch(() => {});
   const onHup = () => reload('SIGHUP');
   process.on('SIGHUP', onHup);
   const watchers: FSWatcher[] = [];
   if (o.watch) {
-    for (const path of [...(o.rules ?? [builtinRulesDir()]), ...(o.filters ?? [])]) {
+    for (const path of [...(o.rules ?? [builtinRulesDir()]), ...filterPaths(o)]) {
       try {
         const w = watch(path, { recursive: statSync(path).isDirectory() }, () => {
           clearTimeout(timer);
@@ -152,6 +166,7 @@ export const serve: CommandSpec = {
     command
       .addOption(repeatable('--rules <path>', 'rule file or folder, repeatable; Sigma filters found there apply (default: the built-in pack)'))
       .addOption(repeatable('--filters <path>', 'Sigma filter files or folders (the site\'s tuning), repeatable; reloaded with the rules (default: only the filters beside the rules)'))
+      .option('--suppressions <dir>', 'folder the API writes suppressions made from alerts to, loaded as filters (default: <data>/suppressions)')
       .addOption(new Option('--data <dir>', 'folder of the journal and alert store (sigmatch.db)').default('sigmatch-data'))
       .addOption(new Option('--store <url>', 'alert store: postgres://USER@HOST:PORT/DB shared by instances (password: PGPASSWORD or ~/.pgpass) (default: SQLite in --data)').argParser(parsed(storeUrl, 'postgres://USER@HOST:PORT/DB')))
       .addOption(new Option('--listen <host:port>', 'HTTP address for ingest and the API; 0.0.0.0 to accept other machines').argParser(address).default(DEFAULT_CONFIG.listen, '127.0.0.1:9200'))
@@ -182,6 +197,12 @@ export const serve: CommandSpec = {
     const o = (Array.isArray(paths) ? options : paths) as unknown as ServeOptions;
     const tls = readTls(o);
     for (const f of o.filters ?? []) if (!existsSync(f)) throw new UsageError(`--filters ${f}: no such file or folder`);
+    const suppressionsDir = suppressionsDirOf({ dataDir: o.data, ...(o.suppressions !== undefined ? { suppressionsDir: o.suppressions } : {}) });
+    try {
+      mkdirSync(suppressionsDir, { recursive: true });
+    } catch (e) {
+      throw new UsageError(`--suppressions ${suppressionsDir}: cannot create the folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
     const { ruleSet, info } = loadServeRules(o, io);
     const env = process.env;
     const maxBody = o.maxBody ?? DEFAULT_CONFIG.maxBodyBytes;
@@ -201,18 +222,20 @@ export const serve: CommandSpec = {
       detectThread: o.detectThread,
       ...(tls !== undefined ? { tls } : {}),
       ...(o.store !== undefined ? { store: o.store } : {}),
+      suppressionsDir,
       ...(env['SIGMATCH_INGEST_TOKEN'] ? { ingestToken: env['SIGMATCH_INGEST_TOKEN'] } : {}),
       ...(env['SIGMATCH_API_TOKEN'] ? { apiToken: env['SIGMATCH_API_TOKEN'] } : {}),
     };
-    let service: RunningService;
+    let service: RunningService | undefined;
+    const reloadNow = reloader(o, io, () => service);
     try {
-      service = await startService(config, ruleSet, info, { error: (m) => io.err(`sigmatch serve: ${m}\n`) });
+      service = await startService(config, ruleSet, info, { error: (m) => io.err(`sigmatch serve: ${m}\n`) }, { reloadRules: () => reloadNow('a suppression was saved') });
     } catch (e) {
       if (!(e instanceof StoreRefused)) throw e;
       io.err(`sigmatch serve: ${e.message}\n`);
       return 69;
     }
-    const stopReloading = reloadOnChange(o, io, service);
+    const stopReloading = reloadOnChange(o, io, reloadNow);
     const host = service.address.host.includes(':') ? `[${service.address.host}]` : service.address.host;
     io.err(`sigmatch serve: listening on ${tls !== undefined ? 'https' : 'http'}://${host}:${service.address.port}${service.tcpAddress !== undefined ? ` and tcp ${service.tcpAddress.host}:${service.tcpAddress.port}` : ''}; ${ruleSet.rules.length} rules (${info.errors.length} not loaded); data in ${o.data}; alerts in ${service.alerts.location}\n`);
     await new Promise<void>((done) => {

@@ -25,6 +25,8 @@ export interface ServiceConfig {
   readonly detectThread: boolean;
   /** The alert store's PostgreSQL URL (`postgres://USER@HOST:PORT/DB`); undefined: the embedded SQLite store in the data dir. */
   readonly store?: string;
+  /** Where suppressions made from alerts are written (a filters folder the service loads); default `<dataDir>/suppressions`. */
+  readonly suppressionsDir?: string;
   /** HTTPS instead of HTTP on the listen address: PEM certificate (chain) and private key. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
 }

@@ -53,10 +53,19 @@ export interface ServiceLog {
   readonly error: (message: string) => void;
 }
 
+/** What the service asks of its host (cli/serve.ts): reloading rules and filters from their files. */
+export interface ServiceHooks {
+  /** Reads the rule and filter files again and runs them (as SIGHUP does); rejects with why it could not. */
+  readonly reloadRules: () => Promise<void>;
+}
+
+/** The folder suppressions made from alerts are written to. */
+export const suppressionsDirOf = (config: Pick<ServiceConfig, 'dataDir' | 'suppressionsDir'>): string => config.suppressionsDir ?? join(config.dataDir, 'suppressions');
+
 const PRUNE_EVERY_MS = 60_000;
 
 /** The composition root: opens the database, starts detection, listens. Owns the clock and the timers. */
-export async function startService(config: ServiceConfig, ruleSet: RuleSet, rules: RuleInfo, log: ServiceLog): Promise<RunningService> {
+export async function startService(config: ServiceConfig, ruleSet: RuleSet, rules: RuleInfo, log: ServiceLog, hooks?: ServiceHooks): Promise<RunningService> {
   const now = Date.now;
   const started = now();
   // A certificate and key that do not load (or do not belong together) fail here, before anything is opened.
@@ -170,7 +179,17 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
   const app = createApp({
     ingest,
     protocols: Object.values(INGEST_PROTOCOLS),
-    api: { store: stores.alerts, triage: stores.triage, health: { health, metrics: metricFamilies }, rules: async () => describeRules(runningSet, ruleInfo.errors, loadedAt, reloads, await stores.alerts.countsByRule()) },
+    api: { store: stores.alerts, triage: stores.triage, health: { health, metrics: metricFamilies }, rules: async () => describeRules(runningSet, ruleInfo.errors, loadedAt, reloads, await stores.alerts.countsByRule()),
+      journal,
+      suppressions: {
+        dir: suppressionsDirOf(config),
+        ruleSet: () => runningSet,
+        reload: async () => {
+          if (hooks === undefined) throw new Error('this service was started without its rule files: it cannot reload them');
+          await hooks.reloadRules();
+        },
+      },
+    },
     tokens,
     ...(config.ingestToken !== undefined ? { ingestToken: config.ingestToken } : {}),
     ...(config.apiToken !== undefined ? { apiToken: config.apiToken } : {}),

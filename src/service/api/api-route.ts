@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RuleSet } from '../../engine/rule-set.js';
+import type { Journal } from '../journal/journal.js';
 import type { AlertStoreApi, TriageApi } from '../store/alert-store-api.js';
 import type { Scope } from '../store/token-store.js';
 import type { Caller } from './auth.js';
@@ -19,6 +21,20 @@ export interface ApiContext {
   readonly health: HealthSource;
   /** The `GET /api/rules` document: the rules running, their filters, load problems, last reload. */
   readonly rules: () => Promise<object>;
+  /** The journal of this instance: the events stories are built from. */
+  readonly journal: Journal;
+  /** Suppressions made from alerts: where they are written and how the service starts using them. */
+  readonly suppressions: SuppressionContext;
+}
+
+/** What `POST /api/alerts/{id}/suppress` needs from the service. */
+export interface SuppressionContext {
+  /** The folder suppression filters are written to; the service loads filters from it. */
+  readonly dir: string;
+  /** The rules running now (their filters included). */
+  readonly ruleSet: () => RuleSet;
+  /** Reloads rules and filters as SIGHUP does; resolves when the new filters run, rejects with why they do not. */
+  readonly reload: () => Promise<void>;
 }
 
 /** One API request, authenticated. */

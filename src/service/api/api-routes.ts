@@ -10,6 +10,8 @@ import type { ApiCall, ApiContext, ApiRoute } from './api-route.js';
 import type { Caller } from './auth.js';
 import { renderPrometheus } from './prometheus.js';
 import { RULES_ROUTE } from './rules-route.js';
+import { STORY_ROUTES } from './story-route.js';
+import { SUPPRESS_ROUTES } from './suppress-routes.js';
 import { ALERT_ID, TRIAGE_ROUTES } from './triage-routes.js';
 
 export type { ApiContext, HealthSource } from './api-route.js';
@@ -63,6 +65,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: /^\/api\/alerts$/, name: '/api/alerts', scope: 'read', handle: listAlerts },
   { method: 'GET', path: new RegExp(`^/api/alerts/${ALERT_ID}$`), name: '/api/alerts/{id}', scope: 'read', handle: getAlert },
   ...TRIAGE_ROUTES,
+  ...STORY_ROUTES,
+  ...SUPPRESS_ROUTES,
   RULES_ROUTE,
 ];
 
