@@ -10,6 +10,7 @@ import { describeRules, type LoadProblem } from './api/rules-route.js';
 import { createApp } from './app.js';
 import { DetectionLoop } from './detect/detection-loop.js';
 import { LiveDetector } from './detect/live-detector.js';
+import { liveStories } from './detect/live-stories.js';
 import { INGEST_PROTOCOLS } from './ingest/registry.js';
 import type { IngestContext } from './ingest/ingest-protocol.js';
 import { startTcpJsonLines, type TcpListener } from './ingest/tcp-json-lines.js';
@@ -180,7 +181,7 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
     ingest,
     protocols: Object.values(INGEST_PROTOCOLS),
     api: { store: stores.alerts, triage: stores.triage, health: { health, metrics: metricFamilies }, rules: async () => describeRules(runningSet, ruleInfo.errors, loadedAt, reloads, await stores.alerts.countsByRule()),
-      journal,
+      stories: liveStories(journal, { contextCapacity: config.contextCapacity }),
       suppressions: {
         dir: suppressionsDirOf(config),
         ruleSet: () => runningSet,

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RuleSet } from '../../engine/rule-set.js';
-import type { Journal } from '../journal/journal.js';
+import type { Story } from '../../engine/story/story.js';
+import type { StoredAlert } from '../store/alert-store.js';
 import type { AlertStoreApi, TriageApi } from '../store/alert-store-api.js';
 import type { Scope } from '../store/token-store.js';
 import type { Caller } from './auth.js';
@@ -21,10 +22,15 @@ export interface ApiContext {
   readonly health: HealthSource;
   /** The `GET /api/rules` document: the rules running, their filters, load problems, last reload. */
   readonly rules: () => Promise<object>;
-  /** The journal of this instance: the events stories are built from. */
-  readonly journal: Journal;
+  /** Each alert's story (process tree, activity, timeline), built by detection's side from the events it read. */
+  readonly stories: StorySource;
   /** Suppressions made from alerts: where they are written and how the service starts using them. */
   readonly suppressions: SuppressionContext;
+}
+
+export interface StorySource {
+  /** The alert's story; undefined when its events are no longer held (pruned from the journal). */
+  readonly story: (alert: StoredAlert) => Promise<Story | undefined>;
 }
 
 /** What `POST /api/alerts/{id}/suppress` needs from the service. */
