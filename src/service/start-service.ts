@@ -6,7 +6,7 @@ import type { RuleSet } from '../engine/rule-set.js';
 import type { SigmaCorrelation, SigmaFilter, SigmaRule } from '../rule/model.js';
 import { DetectionThread } from './detect/detection-thread.js';
 import type { MetricFamily } from './api/prometheus.js';
-import { describeRules, type LoadProblem } from './api/rules-route.js';
+import { rulesDocument, type LoadProblem } from './api/rules-route.js';
 import { createApp } from './app.js';
 import { DetectionLoop } from './detect/detection-loop.js';
 import { LiveDetector } from './detect/live-detector.js';
@@ -180,7 +180,7 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
   const app = createApp({
     ingest,
     protocols: Object.values(INGEST_PROTOCOLS),
-    api: { store: stores.alerts, triage: stores.triage, health: { health, metrics: metricFamilies }, rules: async () => describeRules(runningSet, ruleInfo.errors, loadedAt, reloads, await stores.alerts.countsByRule()),
+    api: { store: stores.alerts, triage: stores.triage, health: { health, metrics: metricFamilies }, rules: () => rulesDocument(runningSet, ruleInfo.errors, loadedAt, reloads, stores.alerts),
       stories: liveStories(journal, { contextCapacity: config.contextCapacity }),
       suppressions: {
         dir: suppressionsDirOf(config),

@@ -1,6 +1,7 @@
 import type { RuleSet } from '../../engine/rule-set.js';
 import { filterTargetsRule } from '../../rule/apply-filters.js';
 import { sendJson } from '../http/reply.js';
+import type { AlertStoreApi } from '../store/alert-store-api.js';
 import type { ApiRoute } from './api-route.js';
 
 /** A rule or filter that did not load, and where. */
@@ -37,6 +38,11 @@ export function describeRules(ruleSet: RuleSet, problems: readonly LoadProblem[]
     }),
     errors: problems.map((p) => ({ file: p.file ?? p.rule, line: p.line ?? null, column: p.column ?? null, rule: p.rule, message: p.reason })),
   };
+}
+
+/** describeRules with the store's counts. */
+export async function rulesDocument(ruleSet: RuleSet, problems: readonly LoadProblem[], loadedAt: number, reloads: number, store: AlertStoreApi): Promise<object> {
+  return describeRules(ruleSet, problems, loadedAt, reloads, await store.countsByRule());
 }
 
 export const RULES_ROUTE: ApiRoute = { method: 'GET', path: /^\/api\/rules$/, name: '/api/rules', scope: 'read', handle: async (call) => sendJson(call.res, 200, await call.ctx.rules()) };
