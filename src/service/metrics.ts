@@ -1,3 +1,15 @@
+/** One sender's counts: events it had accepted and when it last sent. */
+export interface SourceCounts {
+  readonly protocol: string;
+  readonly client: string;
+  events: number;
+  duplicates: number;
+  last: number;
+}
+
+/** Senders remembered; past this the one silent longest is forgotten (a fleet of shippers behind NAT is one address each). */
+const MAX_SOURCES = 1000;
+
 /** Counters the health endpoint reports; ingest protocols and the detection loop add to them. */
 export class Metrics {
   requests = 0;
@@ -8,18 +20,43 @@ export class Metrics {
   readonly rejected = new Map<number, number>();
   eventsDetected = 0;
   alertsStored = 0;
+  /** Per protocol and client, the senders of accepted events (at most MAX_SOURCES, the quietest forgotten first). */
+  readonly sources = new Map<string, SourceCounts>();
   /** Accepted events per second over the last minute, in 1 s buckets. */
   private readonly buckets = new Float64Array(60);
   private bucketSecond = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  accepted(events: number, duplicates: number, quarantined: number): void {
+  accepted(events: number, duplicates: number, quarantined: number, source: { readonly protocol: string; readonly client: string }): void {
+    this.countSource(source.protocol, source.client, events, duplicates);
     this.eventsAccepted += events;
     this.duplicates += duplicates;
     this.quarantined += quarantined;
     this.roll();
     this.buckets[this.bucketSecond % 60] = (this.buckets[this.bucketSecond % 60] as number) + events;
+  }
+
+  private countSource(protocol: string, client: string, events: number, duplicates: number): void {
+    const key = `${protocol}\u0000${client}`;
+    let s = this.sources.get(key);
+    if (s === undefined) {
+      if (this.sources.size >= MAX_SOURCES) {
+        let oldest: [string, SourceCounts] | undefined;
+        for (const e of this.sources) if (oldest === undefined || e[1].last < oldest[1].last) oldest = e;
+        if (oldest !== undefined) this.sources.delete(oldest[0]);
+      }
+      s = { protocol, client, events: 0, duplicates: 0, last: 0 };
+      this.sources.set(key, s);
+    }
+    s.events += events;
+    s.duplicates += duplicates;
+    s.last = this.now();
+  }
+
+  /** The senders, the most recent first. */
+  sourceList(): { protocol: string; client: string; events: number; duplicates: number; last_seen: string }[] {
+    return [...this.sources.values()].sort((a, b) => b.last - a.last).map((s) => ({ protocol: s.protocol, client: s.client, events: s.events, duplicates: s.duplicates, last_seen: new Date(s.last).toISOString() }));
   }
 
   reject(status: number): void {

@@ -147,7 +147,7 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
     return {
       status: lastError === undefined && st.reachable ? 'ok' : 'degraded',
       uptime_seconds: Math.round((now() - started) / 1000),
-      ingest: { rate_per_second: metrics.ingestRate(), events: metrics.eventsAccepted, duplicates: metrics.duplicates, quarantined: metrics.quarantined, rejected: Object.fromEntries(metrics.rejected) },
+      ingest: { rate_per_second: metrics.ingestRate(), events: metrics.eventsAccepted, duplicates: metrics.duplicates, quarantined: metrics.quarantined, rejected: Object.fromEntries(metrics.rejected), sources: metrics.sourceList() },
       detection: { events: metrics.eventsDetected, lag_events: backlog, lag_seconds: backlog === 0 ? 0 : Math.max(0, (now() - (detection.lastReceived || started)) / 1000), cursor: journal.cursor, last_error: lastError ?? null },
       journal: { events: size.events, bytes: size.bytes, last: journal.lastPosition },
       alerts: st.alerts,

@@ -57,8 +57,12 @@ describe('alert API', () => {
     const bad = await fetch(`${s.url}/api/alerts?level=severe`);
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: string }).error).toMatch(/'level'/);
-    const health = (await (await fetch(`${s.url}/api/health`)).json()) as { alerts: number; journal: { events: number }; detection: { lag_events: number }; ingest: { events: number; rate_per_second: number } };
+    const health = (await (await fetch(`${s.url}/api/health`)).json()) as { alerts: number; journal: { events: number }; detection: { lag_events: number }; ingest: { events: number; rate_per_second: number; sources: { protocol: string; client: string; events: number }[] } };
     expect(health).toMatchObject({ alerts: 24, journal: { events: 24 }, detection: { lag_events: 0 }, ingest: { events: 24 } });
+    // One sender: the NDJSON endpoint from this test's address, named by its User-Agent's product.
+    expect(health.ingest.sources).toHaveLength(1);
+    expect(health.ingest.sources[0]).toMatchObject({ protocol: 'ndjson', events: 24 });
+    expect(health.ingest.sources[0]?.client).toMatch(/127\.0\.0\.1 node$/);
     expect(health.ingest.rate_per_second).toBeGreaterThan(0);
     const metrics = await fetch(`${s.url}/metrics`);
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);

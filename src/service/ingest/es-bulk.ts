@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, RequestError, utf8 } from '../http/read-body.js';
 import { sendJson } from '../http/reply.js';
-import { accept, isRefusal, type IngestContext, type IngestProtocolSpec, type Route } from './ingest-protocol.js';
+import { accept, httpSource, isRefusal, type IngestContext, type IngestProtocolSpec, type Route } from './ingest-protocol.js';
 import { prepareText, type Prepared } from './prepare-document.js';
 
 const PRODUCT = { 'x-elastic-product': 'Elasticsearch' };
@@ -162,7 +162,7 @@ async function bulk(req: IncomingMessage, res: ServerResponse, _url: URL, params
     const text = utf8(await readBody(req, ctx.limits));
     const { actions, prepared } = parseBulk(text, params[0] !== undefined ? decodeURIComponent(params[0]) : 'sigmatch');
     if (actions.length === 0) throw new RequestError(400, 'request body is required (no bulk actions)');
-    const r = await accept(ctx, prepared);
+    const r = await accept(ctx, prepared, httpSource('elasticsearch', req));
     if (isRefusal(r)) return esError(res, r.status, r.status === 429 ? 'es_rejected_execution_exception' : 'cluster_block_exception', r.reason, r.retryAfter !== undefined ? { 'retry-after': String(r.retryAfter) } : {});
     const items = actions.map((a) => {
       const outcome = a.doc === undefined ? undefined : r[a.doc];

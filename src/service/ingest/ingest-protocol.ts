@@ -39,6 +39,19 @@ export interface Refusal {
   readonly retryAfter?: number;
 }
 
+/** Who sent a request: the protocol and the client (its address and, over HTTP, its user agent's product). */
+export interface IngestSource {
+  readonly protocol: string;
+  readonly client: string;
+}
+
+/** An HTTP request's source: the peer address and the first product of its User-Agent (`Winlogbeat/8.15.0`, `Fluent-Bit`). */
+export function httpSource(protocol: string, req: IncomingMessage): IngestSource {
+  const agent = req.headers['user-agent']?.trim().split(/\s+/)[0];
+  const address = req.socket.remoteAddress ?? 'unknown';
+  return { protocol, client: agent === undefined || agent === '' ? address : `${address} ${agent}` };
+}
+
 /** Per prepared document: its journal position, 'duplicate', or 'quarantined'. */
 export type Accepted = ReadonlyArray<number | 'duplicate' | 'quarantined'>;
 
@@ -47,7 +60,7 @@ export type Accepted = ReadonlyArray<number | 'duplicate' | 'quarantined'>;
  * commit (durable). A whole-request refusal (backlog full, disk full, storage error) comes back as a Refusal:
  * nothing of the request was written, and the protocol answers it its own way (429/503/507).
  */
-export async function accept(ctx: IngestContext, prepared: readonly Prepared[]): Promise<Accepted | Refusal> {
+export async function accept(ctx: IngestContext, prepared: readonly Prepared[], source: IngestSource): Promise<Accepted | Refusal> {
   const { entries, quarantine, index } = toBatch(prepared);
   let results: AppendResult;
   try {
@@ -64,7 +77,7 @@ export async function accept(ctx: IngestContext, prepared: readonly Prepared[]):
   }
   const out = index.map((i) => (i === undefined ? ('quarantined' as const) : (results[i] as number | 'duplicate')));
   const dups = results.filter((r) => r === 'duplicate').length;
-  ctx.metrics.accepted(results.length - dups, dups, quarantine.length);
+  ctx.metrics.accepted(results.length - dups, dups, quarantine.length, source);
   return out;
 }
 

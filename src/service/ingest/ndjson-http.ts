@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, RequestError, utf8 } from '../http/read-body.js';
 import { sendJson } from '../http/reply.js';
-import { accept, isRefusal, type IngestContext, type IngestProtocolSpec } from './ingest-protocol.js';
+import { accept, httpSource, isRefusal, type IngestContext, type IngestProtocolSpec } from './ingest-protocol.js';
 import { prepareObject, prepareText, type Prepared } from './prepare-document.js';
 
 const JSON_TYPES = /^(application\/(json|x-ndjson|ndjson|jsonlines|x-jsonlines)|text\/plain)\b/i;
@@ -51,7 +51,7 @@ async function ingest(req: IncomingMessage, res: ServerResponse, _url: URL, _p: 
     if (!jsonContentType(req)) throw new RequestError(415, `content-type '${req.headers['content-type']}' is not JSON (application/json or application/x-ndjson)`);
     const docs = splitJsonBody(utf8(await readBody(req, ctx.limits)));
     if (docs.length === 0) throw new RequestError(400, 'the body holds no document');
-    const r = await accept(ctx, docs);
+    const r = await accept(ctx, docs, httpSource('ndjson', req));
     if (isRefusal(r)) return sendJson(res, r.status, { error: r.reason }, r.retryAfter !== undefined ? { 'retry-after': String(r.retryAfter) } : {});
     sendJson(res, 200, { accepted: r.filter((x) => typeof x === 'number').length, duplicates: r.filter((x) => x === 'duplicate').length });
   } catch (e) {

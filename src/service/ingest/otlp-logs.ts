@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FieldValue } from '../../event/event.js';
 import { readBody, RequestError, utf8 } from '../http/read-body.js';
 import { sendJson } from '../http/reply.js';
-import { accept, isRefusal, type IngestContext, type IngestProtocolSpec } from './ingest-protocol.js';
+import { accept, httpSource, isRefusal, type IngestContext, type IngestProtocolSpec } from './ingest-protocol.js';
 import { decodeOtlpLogsProtobuf, encodeStatus } from './otlp-protobuf.js';
 import { prepareObject, type Prepared } from './prepare-document.js';
 
@@ -113,7 +113,7 @@ async function logs(req: IncomingMessage, res: ServerResponse, _u: URL, _p: read
     }
     const docs = otlpDocuments(request);
     if (docs.length > 0) {
-      const r = await accept(ctx, docs);
+      const r = await accept(ctx, docs, httpSource('otlp', req));
       if (isRefusal(r)) return reply(r.status === 429 ? 429 : 503, 14, r.reason, { 'retry-after': String(r.retryAfter ?? 5) }); // UNAVAILABLE: retryable
     }
     reply(200, 0, '');

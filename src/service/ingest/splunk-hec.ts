@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FieldValue } from '../../event/event.js';
 import { readBody, RequestError, utf8 } from '../http/read-body.js';
 import { sendJson } from '../http/reply.js';
-import { accept, isRefusal, type IngestContext, type IngestProtocolSpec } from './ingest-protocol.js';
+import { accept, httpSource, isRefusal, type IngestContext, type IngestProtocolSpec, type IngestSource } from './ingest-protocol.js';
 import { prepareObject, type Prepared } from './prepare-document.js';
 
 type Obj = { [k: string]: FieldValue };
@@ -76,9 +76,9 @@ function channelOf(req: IncomingMessage, url: URL): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
 
-async function journalDocs(res: ServerResponse, ctx: IngestContext, prepared: Prepared[], channel: string | undefined): Promise<void> {
+async function journalDocs(res: ServerResponse, ctx: IngestContext, prepared: Prepared[], channel: string | undefined, source: IngestSource): Promise<void> {
   if (prepared.length === 0) throw new HecError(400, 5, 'No data');
-  const r = await accept(ctx, prepared);
+  const r = await accept(ctx, prepared, source);
   if (isRefusal(r)) return sendJson(res, 503, { text: 'Server is busy', code: 9, reason: r.reason }, { 'retry-after': String(r.retryAfter ?? 5) });
   if (channel === undefined) return sendJson(res, 200, { text: 'Success', code: 0 });
   // The events are durable before this reply: an ackId is handed out already true.
@@ -111,7 +111,7 @@ const event = guard(async (req, res, url, ctx) => {
     if (!isObj(env)) throw new HecError(400, 6, 'Invalid data format', { 'invalid-event-number': n });
     return prepareObject(envelopeDocument(env, n));
   });
-  await journalDocs(res, ctx, prepared, channelOf(req, url));
+  await journalDocs(res, ctx, prepared, channelOf(req, url), httpSource('splunk-hec', req));
 });
 
 const raw = guard(async (req, res, url, ctx) => {
@@ -134,7 +134,7 @@ const raw = guard(async (req, res, url, ctx) => {
       if (host !== null && doc['host'] === undefined && doc['Computer'] === undefined) doc['host'] = { name: host };
       return prepareObject(doc);
     });
-  await journalDocs(res, ctx, prepared, channel);
+  await journalDocs(res, ctx, prepared, channel, httpSource('splunk-hec', req));
 });
 
 const ack = guard(async (req, res, url, ctx) => {

@@ -20,11 +20,12 @@ export async function startTcpJsonLines(at: { host: string; port: number }, ctx:
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
+    const source = { protocol: 'tcp', client: socket.remoteAddress ?? 'unknown' };
     let carry = '';
     let queue: Promise<void> = Promise.resolve();
     const flush = async (docs: Prepared[]) => {
       for (;;) {
-        const r = await accept(ctx, docs);
+        const r = await accept(ctx, docs, source);
         if (!isRefusal(r)) return;
         if (socket.destroyed) return;
         // Nothing to answer over TCP: hold the socket and retry the same lines.
