@@ -25,9 +25,26 @@ const iso = (ms: number | undefined) => (ms === undefined ? 'unknown' : new Date
 
 /** A stable id for an entry, so a baseline learned again from the same logs gives the same files (a name-based UUID, version 5 layout). */
 export function entryId(rule: SigmaRule, a: Activity): string {
-  const h = createHash('sha1').update(`${rule.id ?? rule.title}\n${a.summary}\n${JSON.stringify(a.tests)}`).digest('hex');
+  return nameUuid(`${rule.id ?? rule.title}\n${a.summary}\n${JSON.stringify(a.tests)}`);
+}
+
+/** A name-based UUID of the text (the version 5 layout over SHA-1): the same text, the same id. */
+export function nameUuid(text: string): string {
+  const h = createHash('sha1').update(text).digest('hex');
   const variant = ((parseInt(h.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** A filter document's logsource (the rule's) and the head of its `filter:` naming the rule, up to `selection:`. */
+export function filterHeadLines(rule: SigmaRule): string[] {
+  return [
+    'logsource:',
+    ...(['category', 'product', 'service'] as const).filter((k) => rule.logsource[k] !== undefined).map((k) => `    ${k}: ${rule.logsource[k] as string}`),
+    'filter:',
+    '    rules:',
+    `        - ${rule.id ?? yamlString(rule.title)}`,
+    '    selection:',
+  ];
 }
 
 function testLines(t: EntryTest): string[] {
@@ -51,12 +68,7 @@ export function renderFilterDocument(a: Activity): string {
     `title: ${yamlString(`Known good: ${a.summary}`.slice(0, 256))}`,
     `id: ${entryId(rule, a)}`,
     `description: ${yamlString(`Learned by sigmatch baseline: ${rule.title}. Review before use: every alert of this rule matching the selection is suppressed.`)}`,
-    'logsource:',
-    ...(['category', 'product', 'service'] as const).filter((k) => rule.logsource[k] !== undefined).map((k) => `    ${k}: ${rule.logsource[k] as string}`),
-    'filter:',
-    '    rules:',
-    `        - ${rule.id ?? yamlString(rule.title)}`,
-    '    selection:',
+    ...filterHeadLines(rule),
     ...a.tests.flatMap(testLines),
     '    condition: not selection',
   );

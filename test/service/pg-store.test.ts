@@ -163,6 +163,9 @@ describe.each(['sqlite', 'postgres'] as const)('the alert API on the %s store', 
     // Rules with their hit counts and health with the store.
     const rules = (await call(s.url, 'GET', '/api/rules')).body['rules'] as Json[];
     expect(rules.find((r) => r['id'] === ruleId)?.['alerts']).toBe(6);
+    const hosts = (await call(s.url, 'GET', '/api/hosts')).body['hosts'] as Json[];
+    expect(hosts.map((h) => [h['name'], h['alerts'], h['open']])).toEqual([['WS-PGA', 8, 8], ['WS-PGB', 4, 4]]);
+    got['hosts'] = hosts;
     const health = (await call(s.url, 'GET', '/api/health')).body;
     expect(health['store']).toMatchObject({ kind, reachable: true, alerts: 12 });
     expect(health['status']).toBe('ok');
@@ -244,6 +247,20 @@ describe('PostgreSQL unreachable', () => {
     expect(e).toBeInstanceOf(StoreRefused);
     expect((e as Error).message).toMatch(/the alert store postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/no_such_db refused us \(database "no_such_db" does not exist\)/);
     expect((e as Error).message).not.toContain('hunter2');
+  });
+});
+
+describe('suppression counts in PostgreSQL', () => {
+  it('add up across commits (and instances) in the commit transaction', async () => {
+    if (server === undefined) return;
+    const store = new PgAlertStore(await freshDatabase());
+    try {
+      await store.sink('one', () => {}).commit(1, 1, [], undefined, new Map([['f-1', 2], ['Known good: x', 1]]));
+      await store.sink('two', () => {}).commit(1, 1, [], undefined, new Map([['f-1', 3]]));
+      expect(await store.countsByFilter()).toEqual(new Map([['f-1', 5], ['Known good: x', 1]]));
+    } finally {
+      await store.close();
+    }
   });
 });
 

@@ -276,9 +276,10 @@ describe('triage API', () => {
         tags: expect.arrayContaining([expect.stringMatching(/^attack\./)]),
         file: join(dir, 'cmstp.yml'),
         alerts: 1,
-        filters: [{ id: null, title: 'Known good: the VPN profile server', file: join(dir, 'mf_vpn.yml') }],
+        filters: [{ id: null, title: 'Known good: the VPN profile server', file: join(dir, 'mf_vpn.yml'), suppressed: 0 }],
       },
     ]);
+    expect(r.body['filters']).toEqual([{ id: null, title: 'Known good: the VPN profile server', file: join(dir, 'mf_vpn.yml'), rules: 1, suppressed: 0 }]);
     expect(r.body['errors']).toEqual([]);
     expect(r.body['reloads']).toBe(0);
     expect(Date.parse(r.body['loaded_at'] as string)).toBeGreaterThan(T0);

@@ -52,6 +52,13 @@ async function getAlert({ params, res, ctx }: ApiCall): Promise<void> {
   sendJson(res, 200, alertDocument(a, await ctx.triage.notes(id)));
 }
 
+const isoOrNull = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+
+async function listHosts({ res, ctx }: ApiCall): Promise<void> {
+  const hosts = await ctx.store.hosts();
+  sendJson(res, 200, { hosts: hosts.map((h) => ({ name: h.name, alerts: h.alerts, open: h.open, levels: h.levels, first_alert: isoOrNull(h.firstAlert), last_alert: isoOrNull(h.lastAlert) })) });
+}
+
 async function metrics({ res, ctx }: ApiCall): Promise<void> {
   const body = renderPrometheus(await ctx.health.metrics());
   res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body) });
@@ -63,6 +70,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: /^\/api\/health$/, name: '/api/health', scope: 'read', handle: async ({ res, ctx }) => sendJson(res, 200, await ctx.health.health()) },
   { method: 'GET', path: /^\/metrics$/, name: '/metrics', scope: 'read', handle: metrics },
   { method: 'GET', path: /^\/api\/alerts$/, name: '/api/alerts', scope: 'read', handle: listAlerts },
+  { method: 'GET', path: /^\/api\/hosts$/, name: '/api/hosts', scope: 'read', handle: listHosts },
   { method: 'GET', path: new RegExp(`^/api/alerts/${ALERT_ID}$`), name: '/api/alerts/{id}', scope: 'read', handle: getAlert },
   ...TRIAGE_ROUTES,
   ...STORY_ROUTES,
@@ -78,7 +86,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
   const path = url.pathname.replace(/\/+$/, '');
   const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
   const matching = API_ROUTES.map((route) => ({ route, m: route.path.exec(path) })).filter((x) => x.m !== null);
-  if (matching.length === 0) throw new RequestError(404, `no API endpoint ${url.pathname} (see /api/alerts, /api/alerts/{id}, /api/rules, /api/health)`);
+  if (matching.length === 0) throw new RequestError(404, `no API endpoint ${url.pathname} (see /api/alerts, /api/alerts/{id}, /api/hosts, /api/rules, /api/health)`);
   const hit = matching.find((x) => x.route.method === method);
   if (hit === undefined) throw new RequestError(405, `${req.method} is not allowed on ${url.pathname} (${matching.map((x) => x.route.method).join(', ')})`);
   const { route, m } = hit;

@@ -164,7 +164,7 @@ export class DetectionLoop {
     // The correlations evaluate what the watermark passed; their alerts and state go in the same transaction.
     for (const a of this.detector.endBatch(last.seq, now)) alerts.push(a);
     const state = this.detector.correlationState();
-    await this.sink.commit(last.seq, rows.length, alerts, state);
+    await this.sink.commit(last.seq, rows.length, alerts, state, this.detector.takeSuppressed());
     this.committedState = state;
     this.position = last.seq;
     this.events += rows.length;

@@ -58,6 +58,8 @@ export class LiveDetector {
   private watermark = -Infinity;
   /** Alerts a Sigma filter suppressed since start (not stored). */
   suppressed = 0;
+  /** Per filter (id, else title), the alerts it suppressed since the last takeSuppressed. */
+  private pendingSuppressed = new Map<string, number>();
   /** Correlation state dropped at a rule reload that changed the correlations (its windows were not carried over). */
   correlationResets = 0;
 
@@ -106,9 +108,17 @@ export class LiveDetector {
     if (ev.timestamp !== undefined && ev.timestamp > this.watermark) this.watermark = ev.timestamp;
     // Filters gate after the match (RuleSet.suppressedBy, asked right after match for the same event).
     const matched = this.ruleSet.match(ev).filter((r) => {
-      const gone = this.ruleSet.suppressedBy(this.ruleIndex.get(r) as number) !== undefined;
-      if (gone) this.suppressed++;
-      return !gone;
+      const by = this.ruleSet.suppressedBy(this.ruleIndex.get(r) as number);
+      if (by === undefined) return true;
+      this.suppressed++;
+      // Each filter that suppresses the alert counts it (two filters on one alert: one each).
+      for (const i of by) {
+        const f = this.ruleSet.gates.filters[i];
+        if (f === undefined) continue;
+        const id = f.id ?? f.title;
+        this.pendingSuppressed.set(id, (this.pendingSuppressed.get(id) ?? 0) + 1);
+      }
+      return false;
     });
     if (matched.length === 0) return [];
     const c = this.correlations;
@@ -135,6 +145,16 @@ export class LiveDetector {
     const c = this.correlations;
     if (c === undefined || this.watermark === -Infinity) return [];
     return c.correlator.advance(this.watermark).map((f) => storedCorrelationAlert(correlationAlertOf(c.plan, c.rules, f, this.index.lookup), seq, now));
+  }
+
+  /**
+   * The suppressions counted since the last call, per filter, to be committed with the batch; a batch that fails to
+   * commit is matched again, so what was taken for it is dropped with it.
+   */
+  takeSuppressed(): Map<string, number> {
+    const taken = this.pendingSuppressed;
+    this.pendingSuppressed = new Map();
+    return taken;
   }
 
   /** The correlation state as text (stored with the journal position it belongs to), or undefined without correlations. */

@@ -1,4 +1,5 @@
 import type { AlertPage, AlertQuery, StoredAlert, TriagedAlert } from './alert-store.js';
+import type { HostSummary } from './host-summary.js';
 import type { AuditEntry, Note, TriageChange, TriageState } from './triage-store.js';
 
 /**
@@ -14,6 +15,10 @@ export interface AlertStoreApi {
   count(): Promise<number>;
   /** Alerts stored per rule id. */
   countsByRule(): Promise<Map<string, number>>;
+  /** Alerts each filter (by id, else title) suppressed, as detection committed them. */
+  countsByFilter(): Promise<Map<string, number>>;
+  /** Every host with alerts, the most alerts first. */
+  hosts(): Promise<HostSummary[]>;
 }
 
 /** Triage of stored alerts (see TriageStore for the rules every store keeps). */
@@ -32,10 +37,10 @@ export interface DetectionSink {
   /** The live correlations' state committed with the position (undefined: none stored). */
   resumeState(): Promise<string | undefined>;
   /**
-   * Stores `alerts` (ON CONFLICT DO NOTHING), the position `seq` and the correlations' `state` (when given) together;
-   * throws with nothing kept on failure.
+   * Stores `alerts` (ON CONFLICT DO NOTHING), the position `seq`, the correlations' `state` (when given) and the
+   * batch's `suppressed` counts per filter (added to the stored ones) together; throws with nothing kept on failure.
    */
-  commit(seq: number, rows: number, alerts: readonly StoredAlert[], state?: string): Promise<void>;
+  commit(seq: number, rows: number, alerts: readonly StoredAlert[], state?: string, suppressed?: ReadonlyMap<string, number>): Promise<void>;
   close(): Promise<void>;
 }
 

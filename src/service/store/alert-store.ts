@@ -1,4 +1,5 @@
 import { alertQuerySql, SQLITE_QUERY } from './alert-query-sql.js';
+import { HOSTS_SQL, hostSummaries, type HostLevelRow, type HostSummary } from './host-summary.js';
 import type { Db } from './open-database.js';
 import { TRIAGE_COLUMNS, triageOf, type TriageColumns, type TriageState, type TriageStatus } from './triage-store.js';
 
@@ -81,11 +82,13 @@ export class AlertStore {
   private readonly insertStmt;
   private readonly getStmt;
   private readonly countStmt;
+  private readonly addSuppressedStmt;
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare('INSERT INTO alerts (id, seq, rule_id, rule_title, level, host, event_time, created, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING');
     this.getStmt = db.prepare(`${SELECT} WHERE a.id = ?`);
     this.countStmt = db.prepare('SELECT count(*) FROM alerts').pluck();
+    this.addSuppressedStmt = db.prepare('INSERT INTO filter_suppressions (filter, suppressed) VALUES (?, ?) ON CONFLICT(filter) DO UPDATE SET suppressed = suppressed + excluded.suppressed');
   }
 
   /** Stores an alert unless one with its id exists (ids are deterministic: a replay never adds a second). */
@@ -106,6 +109,22 @@ export class AlertStore {
   countsByRule(): Map<string, number> {
     const rows = this.db.prepare('SELECT rule_id, count(*) AS n FROM alerts GROUP BY rule_id').all() as Array<{ rule_id: string; n: number }>;
     return new Map(rows.map((r) => [r.rule_id, r.n]));
+  }
+
+  /** Alerts each filter suppressed (committed by detection). */
+  countsByFilter(): Map<string, number> {
+    const rows = this.db.prepare('SELECT filter, suppressed FROM filter_suppressions').all() as Array<{ filter: string; suppressed: number }>;
+    return new Map(rows.map((r) => [r.filter, r.suppressed]));
+  }
+
+  /** Every host with alerts, the most first. */
+  hosts(): HostSummary[] {
+    return hostSummaries(this.db.prepare(HOSTS_SQL).all() as HostLevelRow[]);
+  }
+
+  /** Adds a batch's suppressions (inside detection's commit transaction). */
+  addSuppressed(counts: ReadonlyMap<string, number>): void {
+    for (const [filter, n] of counts) this.addSuppressedStmt.run(filter, n);
   }
 
   /** A page of alerts, newest first, and the cursor of the next page (null on the last). */

@@ -80,6 +80,8 @@ export const MIGRATIONS: readonly string[] = [
    );`,
   // The live correlations' state, written in the transaction that advances the cursor (LiveDetector.correlationState).
   `CREATE TABLE detector_state (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
+  // Alerts each Sigma filter suppressed, added to in the transaction that advances the cursor.
+  `CREATE TABLE filter_suppressions (filter TEXT PRIMARY KEY, suppressed INTEGER NOT NULL) WITHOUT ROWID;`,
 ];
 
 /**

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { AlertStoreApi, DetectionSink, TriageApi } from './alert-store-api.js';
 import { alertQuerySql, POSTGRES_QUERY } from './alert-query-sql.js';
+import { HOSTS_SQL, hostSummaries, type HostLevelRow, type HostSummary } from './host-summary.js';
 import { fromRow, pageOf, type AlertPage, type AlertQuery, type AlertRow, type StoredAlert, type TriagedAlert } from './alert-store.js';
 import { PgPool } from './pg-pool.js';
 import { migratePostgres } from './pg-schema.js';
@@ -16,6 +17,9 @@ const INSERT_ALERTS =
 
 const SAVE_POSITION = 'INSERT INTO detection_positions (instance, seq, updated) VALUES ($1, $2, $3) ON CONFLICT (instance) DO UPDATE SET seq = excluded.seq, updated = excluded.updated';
 const SAVE_STATE = 'UPDATE detection_positions SET correlation_state = $2 WHERE instance = $1';
+const ADD_SUPPRESSED =
+  'INSERT INTO filter_suppressions (filter, suppressed) SELECT * FROM unnest($1::text[], $2::bigint[]) ' +
+  'ON CONFLICT (filter) DO UPDATE SET suppressed = filter_suppressions.suppressed + excluded.suppressed';
 
 /** PostgreSQL refuses NUL in text: a host name carrying one is stored without it (the document keeps it, escaped). */
 const noNul = (s: string) => (s.includes('\0') ? s.replace(/\0/g, '') : s);
@@ -74,6 +78,16 @@ export class PgAlertStore implements AlertStoreApi, TriageApi {
   async countsByRule(): Promise<Map<string, number>> {
     const rows = await this.query<{ rule_id: string; n: number }>('SELECT rule_id, count(*) AS n FROM alerts GROUP BY rule_id');
     return new Map(rows.map((r) => [r.rule_id, r.n]));
+  }
+
+  async countsByFilter(): Promise<Map<string, number>> {
+    // bigint arrives as text: the counts stay far below 2^53.
+    const rows = await this.query<{ filter: string; suppressed: string }>('SELECT filter, suppressed FROM filter_suppressions');
+    return new Map(rows.map((r) => [r.filter, Number(r.suppressed)]));
+  }
+
+  async hosts(): Promise<HostSummary[]> {
+    return hostSummaries(await this.query<HostLevelRow>(HOSTS_SQL));
   }
 
   async exists(id: string): Promise<boolean> {
@@ -146,12 +160,13 @@ export class PgAlertStore implements AlertStoreApi, TriageApi {
         const [r] = await this.query<{ correlation_state: string | null }>('SELECT correlation_state FROM detection_positions WHERE instance = $1', [instance]);
         return r?.correlation_state ?? undefined;
       },
-      commit: async (seq, rows, alerts, state) => {
+      commit: async (seq, rows, alerts, state, suppressed) => {
         await this.ready();
         await this.db.transaction(async (c) => {
           if (alerts.length > 0) await c.query(INSERT_ALERTS, [...columnsOf(alerts), instance]);
           await c.query(SAVE_POSITION, [instance, seq, this.now()]);
           if (state !== undefined) await c.query(SAVE_STATE, [instance, state]);
+          if (suppressed !== undefined && suppressed.size > 0) await c.query(ADD_SUPPRESSED, [[...suppressed.keys()], [...suppressed.values()]]);
         });
         local(seq, rows);
       },

@@ -57,6 +57,8 @@ export const PG_MIGRATIONS: readonly string[] = [
    CREATE INDEX alert_audit_by_alert ON alert_audit (alert, id);`,
   // 2: the live correlations' state, committed with the position it belongs to (LiveDetector.correlationState).
   `ALTER TABLE detection_positions ADD COLUMN correlation_state text;`,
+  // Alerts each Sigma filter suppressed, added to in detection's commit transaction (all instances together).
+  `CREATE TABLE filter_suppressions (filter text PRIMARY KEY, suppressed bigint NOT NULL);`,
 ];
 
 /** Any constant of ours: instances starting together take turns migrating. */

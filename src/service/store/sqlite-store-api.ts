@@ -13,6 +13,8 @@ export function sqliteStoreApi(store: AlertStore, triage: TriageStore, location:
       list: async (q) => store.list(q),
       count: async () => store.count(),
       countsByRule: async () => store.countsByRule(),
+      countsByFilter: async () => store.countsByFilter(),
+      hosts: async () => store.hosts(),
     },
     triage: {
       exists: async (id) => triage.exists(id),
@@ -29,9 +31,10 @@ export function sqliteSink(journal: Journal, store: AlertStore): DetectionSink {
   return {
     resume: async () => journal.cursor,
     resumeState: async () => (journal.db.prepare("SELECT value FROM detector_state WHERE name = 'correlations'").pluck().get() as string | undefined) ?? undefined,
-    commit: async (seq, rows, alerts, state) =>
+    commit: async (seq, rows, alerts, state, suppressed) =>
       journal.advance(seq, rows, () => {
         for (const a of alerts) store.insert(a);
+        if (suppressed !== undefined) store.addSuppressed(suppressed);
         if (state !== undefined) journal.db.prepare("INSERT INTO detector_state (name, value) VALUES ('correlations', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value").run(state);
       }),
     close: async () => {},
