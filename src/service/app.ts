@@ -5,6 +5,7 @@ import { RequestError } from './http/read-body.js';
 import { sendJson } from './http/reply.js';
 import type { IngestContext, IngestProtocolSpec } from './ingest/ingest-protocol.js';
 import type { TokenStore } from './store/token-store.js';
+import { isUiPath, serveUi } from './ui/serve-ui.js';
 
 export interface AppDeps {
   readonly ingest: IngestContext;
@@ -19,7 +20,7 @@ export interface AppDeps {
   readonly onError: (e: unknown, req: IncomingMessage) => void;
 }
 
-/** The request handler: the API under /api (and /metrics), then each ingest protocol's routes. Builds nothing, listens nowhere. */
+/** The request handler: the API under /api (and /metrics), the dashboard's files under /ui/, then each ingest protocol's routes. Builds nothing, listens nowhere. */
 export function createApp(deps: AppDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     void handle(req, res, deps).catch((e: unknown) => {
@@ -50,6 +51,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: AppDeps):
     }
     return;
   }
+  if (isUiPath(url.pathname)) return serveUi(req, res, url);
   for (const protocol of deps.protocols) {
     for (const route of protocol.routes) {
       const m = route.path.exec(url.pathname);

@@ -204,15 +204,10 @@ function select(i, open) {
   if (open) openStory(i);
 }
 function keys(e) {
-  var pos = view.findIndex(function (r) { return r.i === selected; }), page = Math.max(1, Math.floor(viewport.clientHeight / ROW) - 1), next = -1;
-  if (e.key === 'ArrowDown') next = Math.min(view.length - 1, pos + 1);
-  else if (e.key === 'ArrowUp') next = Math.max(0, pos - 1);
-  else if (e.key === 'PageDown') next = Math.min(view.length - 1, pos + page);
-  else if (e.key === 'PageUp') next = Math.max(0, pos - page);
-  else if (e.key === 'Home') next = 0;
-  else if (e.key === 'End') next = view.length - 1;
-  else if (e.key === 'Enter' && selected >= 0) { e.preventDefault(); openStory(selected); return; }
-  else return;
+  var pos = view.findIndex(function (r) { return r.i === selected; }), page = Math.max(1, Math.floor(viewport.clientHeight / ROW) - 1);
+  if (e.key === 'Enter' && selected >= 0) { e.preventDefault(); openStory(selected); return; }
+  var next = SmStory.nextRow(e.key, pos, view.length, page);
+  if (next === null) return;
   e.preventDefault();
   if (next >= 0 && view[next]) select(view[next].i, false);
 }

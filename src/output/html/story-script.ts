@@ -12,6 +12,16 @@ function add(parent) { for (var i = 1; i < arguments.length; i++) if (arguments[
 function iso(ms) { return typeof ms === 'number' && ms > 0 ? new Date(ms).toISOString().replace('T', ' ').replace('.000Z', 'Z') : ''; }
 function base(p) { return p ? String(p).split(/[\\/]/).pop() : ''; }
 function level(l, suppressed) { return el('span', 'lvl lvl-' + (suppressed ? 'suppressed' : l), suppressed ? 'suppressed' : l); }
+// The row a table's navigation key moves to from pos (null when the key is not one of them): both pages' tables.
+function nextRow(key, pos, length, page) {
+  if (key === 'ArrowDown') return Math.min(length - 1, pos + 1);
+  if (key === 'ArrowUp') return Math.max(0, pos - 1);
+  if (key === 'PageDown') return Math.min(length - 1, pos + page);
+  if (key === 'PageUp') return Math.max(0, pos - page);
+  if (key === 'Home') return 0;
+  if (key === 'End') return length - 1;
+  return null;
+}
 function facts(pairs) {
   var dl = el('dl', 'facts');
   pairs.forEach(function (p) { if (p[1] !== undefined && p[1] !== null && p[1] !== '') add(dl, el('dt', '', p[0]), p[2] ? add(el('dd'), el('code', '', p[1])) : el('dd', '', p[1])); });
@@ -106,6 +116,6 @@ function node(p, focus) {
 
 // renderStory(box, story, { top, onTimeline }): the alert's facts, its process tree, what each process did, and
 // (top) the host's timeline; onTimeline(entry) makes the timeline's entries links.
-return { el: el, add: add, iso: iso, base: base, level: level, facts: facts, renderStory: renderStory };
+return { el: el, add: add, iso: iso, base: base, level: level, nextRow: nextRow, facts: facts, renderStory: renderStory };
 })();
 `;
