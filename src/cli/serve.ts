@@ -5,7 +5,8 @@ import { formatDiagnostic, lineColOf, type Span } from '../diagnostics.js';
 import { RuleSet } from '../engine/rule-set.js';
 import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
 import { loadRules } from '../rule/load-rules.js';
-import { DEFAULT_CONFIG, parseDuration, parseHostPort, parseSize, type ServiceConfig } from '../service/service-config.js';
+import type { Role } from '../service/bus/bus-node.js';
+import { DEFAULT_BUS, DEFAULT_CONFIG, parseDuration, parseHostPort, parseSize, type ServiceConfig } from '../service/service-config.js';
 import type { LoadProblem } from '../service/api/rules-route.js';
 import { startService, StoreRefused, suppressionsDirOf, type RuleInfo, type RunningService } from '../service/start-service.js';
 import type { CommandIO, CommandSpec } from './command.js';
@@ -37,6 +38,12 @@ interface ServeOptions {
   readonly filters?: string[];
   readonly suppressions?: string;
   readonly store?: string;
+  readonly bus?: string[];
+  readonly role?: Role;
+  readonly partitions?: number;
+  readonly busReplicas?: number;
+  readonly busLease?: number;
+  readonly busReplay?: number;
 }
 
 /** The filter paths: --filters, then the folder suppressions made from alerts are written to. */
@@ -160,6 +167,38 @@ function storeUrl(v: string): string | undefined {
   }
 }
 
+/** `nats://host:port[,host:port...]` (each `nats://` optional, the port 4222 when left out): the servers' host:port. */
+export function busServers(v: string): string[] | undefined {
+  const out: string[] = [];
+  for (const part of v.split(',')) {
+    const text = part.trim().replace(/^nats:\/\//i, '');
+    const hp = parseHostPort(/:\d+$/.test(text) ? text : `${text}:4222`, '');
+    if (text === '' || hp === undefined || hp.host === '') return undefined;
+    out.push(`${hp.host.includes(':') ? `[${hp.host}]` : hp.host}:${hp.port}`);
+  }
+  return out;
+}
+
+/** The --bus flags as the service's bus config; a combination that cannot work is a usage error naming the flags. */
+function busConfig(o: ServeOptions): ServiceConfig['bus'] {
+  if (o.bus === undefined) {
+    const stray = [o.role !== undefined && '--role', o.partitions !== undefined && '--partitions', o.busReplicas !== undefined && '--bus-replicas', o.busLease !== undefined && '--bus-lease', o.busReplay !== undefined && '--bus-replay'].filter((f) => f !== false);
+    if (stray.length > 0) throw new UsageError(`${stray.join(', ')} ${stray.length === 1 ? 'needs' : 'need'} --bus nats://HOST:PORT: without a bus this instance ingests and detects alone`);
+    return undefined;
+  }
+  const role = o.role ?? 'both';
+  // Partitions move between detectors: their alerts have to land in one store the others (and the API) see.
+  if (role !== 'ingest' && o.store === undefined) throw new UsageError(`--bus with --role ${role}: detectors share the partitions and take them over from each other, so their alerts must go to one shared store: give --store postgres://USER@HOST:PORT/DB (or run this instance with --role ingest)`);
+  return {
+    servers: o.bus,
+    role,
+    partitions: o.partitions ?? DEFAULT_BUS.partitions,
+    replicas: o.busReplicas ?? DEFAULT_BUS.replicas,
+    leaseMs: o.busLease ?? DEFAULT_BUS.leaseMs,
+    ...(o.busReplay !== undefined ? { replayMs: o.busReplay } : {}),
+  };
+}
+
 export const serve: CommandSpec = {
   summary: 'serve live detection: shippers send events (Elasticsearch bulk, HTTP JSON, TCP), alerts are stored and served',
   define: (command) =>
@@ -183,6 +222,12 @@ export const serve: CommandSpec = {
       .option('--no-detect-thread', 'match on the main thread between requests instead of in a worker thread')
       .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain); needs --tls-key (default: plain HTTP)')
       .option('--tls-key <file>', 'the PEM private key of --tls-cert (default: plain HTTP)')
+      .addOption(new Option('--bus <nats://host:port,...>', 'several instances on a NATS JetStream stream: ingest publishes to it, detectors share its partitions (default: off, this instance alone)').argParser(parsed(busServers, 'nats://HOST:PORT[,HOST:PORT...]')))
+      .addOption(new Option('--role <role>', 'with --bus: ingest (publish only), detect (consume partitions only) or both (default: both)').choices(['ingest', 'detect', 'both']))
+      .addOption(intOption('--partitions <k>', `with --bus: partitions of the stream by host, the same on every instance (default: ${DEFAULT_BUS.partitions})`, 1))
+      .addOption(intOption('--bus-replicas <n>', `with --bus: copies of the stream in the NATS cluster, 3 for a three-node cluster (default: ${DEFAULT_BUS.replicas})`, 1))
+      .addOption(new Option('--bus-lease <duration>', `with --bus: a dead detector's partitions are taken over after this (default: ${DEFAULT_BUS.leaseMs / 1000}s)`).argParser(parsed(parseDuration, 'a duration such as 10s')))
+      .addOption(new Option('--bus-replay <duration>', 'with --bus: how much of a partition before its last detected event a new owner reads again, for context and correlations (default: --correlation-lateness)').argParser(parsed(parseDuration, 'a duration such as 5m')))
       .option('--no-watch', 'reload the rules on SIGHUP only, not when a rule file changes (default: both)')
       .addHelpText(
         'after',
@@ -190,12 +235,14 @@ export const serve: CommandSpec = {
           examples([
             ['sigmatch serve', 'the built-in pack, Elasticsearch-compatible ingest on 127.0.0.1:9200, data in ./sigmatch-data'],
             ['sigmatch serve --rules sigma/rules --data /var/lib/sigmatch --listen 0.0.0.0:9200 --tcp 0.0.0.0:5170', 'SigmaHQ rules, open to the network, TCP JSON lines too'],
+            ['sigmatch serve --bus nats://n1:4222,n2:4222,n3:4222 --bus-replicas 3 --role detect --store postgres://sigmatch@db/sigmatch', 'one of several detectors sharing the stream\'s partitions (README: Past one machine)'],
           ]),
       ),
   async run(paths, options, io) {
     // Commander hands a command without arguments its options first (and the Command second).
     const o = (Array.isArray(paths) ? options : paths) as unknown as ServeOptions;
     const tls = readTls(o);
+    const bus = busConfig(o);
     for (const f of o.filters ?? []) if (!existsSync(f)) throw new UsageError(`--filters ${f}: no such file or folder`);
     const suppressionsDir = suppressionsDirOf({ dataDir: o.data, ...(o.suppressions !== undefined ? { suppressionsDir: o.suppressions } : {}) });
     try {
@@ -223,6 +270,7 @@ export const serve: CommandSpec = {
       ...(tls !== undefined ? { tls } : {}),
       ...(o.store !== undefined ? { store: o.store } : {}),
       suppressionsDir,
+      ...(bus !== undefined ? { bus } : {}),
       ...(env['SIGMATCH_INGEST_TOKEN'] ? { ingestToken: env['SIGMATCH_INGEST_TOKEN'] } : {}),
       ...(env['SIGMATCH_API_TOKEN'] ? { apiToken: env['SIGMATCH_API_TOKEN'] } : {}),
     };
@@ -237,7 +285,7 @@ export const serve: CommandSpec = {
     }
     const stopReloading = reloadOnChange(o, io, reloadNow);
     const host = service.address.host.includes(':') ? `[${service.address.host}]` : service.address.host;
-    io.err(`sigmatch serve: listening on ${tls !== undefined ? 'https' : 'http'}://${host}:${service.address.port}${service.tcpAddress !== undefined ? ` and tcp ${service.tcpAddress.host}:${service.tcpAddress.port}` : ''}; ${ruleSet.rules.length} rules (${info.errors.length} not loaded); data in ${o.data}; alerts in ${service.alerts.location}\n`);
+    io.err(`sigmatch serve: listening on ${tls !== undefined ? 'https' : 'http'}://${host}:${service.address.port}${service.tcpAddress !== undefined ? ` and tcp ${service.tcpAddress.host}:${service.tcpAddress.port}` : ''}; ${ruleSet.rules.length} rules (${info.errors.length} not loaded); data in ${o.data}; alerts in ${service.alerts.location}${bus !== undefined ? `; bus ${bus.servers.map((b) => `nats://${b}`).join(',')} as ${bus.role}` : ''}\n`);
     await new Promise<void>((done) => {
       const stop = (signal: string) => {
         process.off('SIGINT', onInt);

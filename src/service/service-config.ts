@@ -1,3 +1,22 @@
+import type { Role } from './bus/bus-node.js';
+
+/** serve --bus: this instance's part in a site of instances sharing a NATS JetStream stream (see bus/bus-node.ts). */
+export interface BusConfig {
+  /** `host:port` of the NATS servers (one is enough; the client learns the cluster's others). */
+  readonly servers: readonly string[];
+  readonly role: Role;
+  /** Partitions of the stream (by host); every instance of the site uses the same number. */
+  readonly partitions: number;
+  /** Copies of the stream and the lease bucket in the NATS cluster. */
+  readonly replicas: number;
+  /** How long a partition lease lives unrenewed: a dead detector's partitions move after it. */
+  readonly leaseMs: number;
+  /** How much of a partition (by publish time) before its ack floor a new owner reads again; default: the correlation lateness. */
+  readonly replayMs?: number;
+}
+
+export const DEFAULT_BUS = { partitions: 16, replicas: 1, leaseMs: 10_000 } as const;
+
 /** Everything the service is started with; cli/serve.ts fills it from flags and defaults. */
 export interface ServiceConfig {
   readonly dataDir: string;
@@ -29,6 +48,8 @@ export interface ServiceConfig {
   readonly suppressionsDir?: string;
   /** HTTPS instead of HTTP on the listen address: PEM certificate (chain) and private key. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
+  /** Several instances on a NATS JetStream stream; undefined: this instance alone on its journal. */
+  readonly bus?: BusConfig;
 }
 
 export const DEFAULT_CONFIG: Omit<ServiceConfig, 'dataDir'> = {

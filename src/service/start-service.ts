@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import type { RuleSet } from '../engine/rule-set.js';
 import type { SigmaCorrelation, SigmaFilter, SigmaRule } from '../rule/model.js';
 import { DetectionThread } from './detect/detection-thread.js';
+import { BusNode } from './bus/bus-node.js';
+import { BusPublisher, refusingLog } from './bus/bus-publisher.js';
 import type { MetricFamily } from './api/prometheus.js';
 import { rulesDocument, type LoadProblem } from './api/rules-route.js';
 import { createApp } from './app.js';
@@ -79,10 +81,14 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
   const tokens = new TokenStore(db, now);
   const metrics = new Metrics(now);
   let lastError: string | undefined;
+  // With --bus: this instance's part of the site (publishing ingest to the bus, owning partitions to detect).
+  const bus = config.bus === undefined ? undefined : new BusNode({ ...config.bus, instance: instanceId(config.dataDir), replayMs: config.bus.replayMs ?? config.correlationLatenessMs }, journal, log.error);
   const onCommit = (events: number, alerts: number) => {
     lastError = undefined; // a batch committed: whatever failed before has recovered
     metrics.eventsDetected += events;
     metrics.alertsStored += alerts;
+    // The bus messages of the rows now detected are acknowledged (the partitions' ack floors follow detection).
+    bus?.committed(journal.cursor);
   };
   // A store down for an hour is one line a minute, not one per retry.
   let logged = { message: '', at: 0 };
@@ -94,7 +100,10 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
   };
   // Matching in a worker thread when the rules can be sent there; else on this thread, between requests.
   let detection: { kick(): void; stop(): Promise<void>; reload(ruleSet: RuleSet, info: RuleInfo): Promise<void>; readonly lastReceived: number };
-  if (rules.documents !== undefined && config.detectThread) {
+  if (bus !== undefined && !bus.detects) {
+    // An ingest-only instance publishes to the bus and detects nothing.
+    detection = { kick: () => {}, stop: async () => {}, reload: async () => {}, lastReceived: 0 };
+  } else if (rules.documents !== undefined && config.detectThread) {
     const thread = await DetectionThread.start(journal, { dataDir: config.dataDir, rules: rules.documents.rules, filters: rules.documents.filters, correlations: rules.documents.correlations ?? [], latenessMs: config.correlationLatenessMs, contextCapacity: config.contextCapacity, onCommit, onError, ...(shared !== undefined ? { store: { url: shared.url, instance: shared.instance } } : {}) });
     detection = {
       kick: () => thread.kick(),
@@ -131,7 +140,8 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
   let reloads = 0;
   journal.onAppend = () => detection.kick();
 
-  const ingest: IngestContext = { journal, limits: { maxBytes: config.maxBodyBytes, maxDecoded: config.maxDecodedBytes }, metrics, esVersion: config.esVersion, esInstalled: new Map(), hecAcks: new Map() };
+  const eventLog = bus === undefined ? journal : bus.options.role === 'detect' ? refusingLog(bus.bus.location) : new BusPublisher(bus.bus, journal);
+  const ingest: IngestContext = { journal: eventLog, limits: { maxBytes: config.maxBodyBytes, maxDecoded: config.maxDecodedBytes }, metrics, esVersion: config.esVersion, esInstalled: new Map(), hecAcks: new Map() };
   /** The store's alert count, or why it cannot be read (health answers while the store is down). */
   const storeHealth = async () => {
     try {
@@ -144,8 +154,9 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
     const size = journal.size();
     const st = await storeHealth();
     const backlog = journal.backlog;
+    const onBus = bus?.status();
     return {
-      status: lastError === undefined && st.reachable ? 'ok' : 'degraded',
+      status: lastError === undefined && st.reachable && (onBus === undefined || onBus.connected) ? 'ok' : 'degraded',
       uptime_seconds: Math.round((now() - started) / 1000),
       ingest: { rate_per_second: metrics.ingestRate(), events: metrics.eventsAccepted, duplicates: metrics.duplicates, quarantined: metrics.quarantined, rejected: Object.fromEntries(metrics.rejected), sources: metrics.sourceList() },
       detection: { events: metrics.eventsDetected, lag_events: backlog, lag_seconds: backlog === 0 ? 0 : Math.max(0, (now() - (detection.lastReceived || started)) / 1000), cursor: journal.cursor, last_error: lastError ?? null },
@@ -153,6 +164,7 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
       alerts: st.alerts,
       store: st,
       rules: { loaded: ruleInfo.loaded, errors: ruleInfo.errors, reloads },
+      ...(onBus !== undefined ? { bus: onBus } : {}),
     };
   };
   const metricFamilies = async (): Promise<MetricFamily[]> => {
@@ -174,6 +186,7 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
       { name: 'sigmatch_store_up', help: 'Whether the alert store answers (1) or not (0).', type: 'gauge', samples: [{ value: h.store.reachable ? 1 : 0 }] },
       { name: 'sigmatch_rules_loaded', help: 'Rules running.', type: 'gauge', samples: [{ value: ruleInfo.loaded }] },
       { name: 'sigmatch_rule_errors', help: 'Rules that did not load.', type: 'gauge', samples: [{ value: ruleInfo.errors.length }] },
+      ...(h.bus !== undefined ? busMetrics(h.bus) : []),
     ];
   };
   const timeouts = { requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 65_000 };
@@ -213,6 +226,7 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
   } catch (e) {
     // Address in use or not ours: nothing may keep the process alive (the detection thread, the database).
     server.close();
+    await bus?.stop();
     await detection.stop();
     await shared?.store.close();
     db.close();
@@ -227,6 +241,7 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
       log.error(`journal prune: ${(e as Error).message}`);
     }
   };
+  bus?.start();
   prune();
   const pruneTimer = setInterval(prune, PRUNE_EVERY_MS);
   pruneTimer.unref();
@@ -254,6 +269,9 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
       await closed;
       clearTimeout(timer);
       await detection.stop();
+      // What detection committed last is acknowledged before the partitions are let go.
+      bus?.committed(journal.cursor);
+      await bus?.stop();
       await shared?.store.close();
       db.close();
     },
@@ -284,4 +302,15 @@ async function connectStore(url: string, dataDir: string, now: () => number, log
     log.error(`${(e as Error).message}; ingest goes on into the journal, detection and the alert API wait for it (retrying, up to every 10 s)`);
   }
   return { url, instance, store, Store };
+}
+
+/** The bus part of /metrics: connected, partitions owned, per-partition lag, peers seen. */
+function busMetrics(b: ReturnType<BusNode['status']>): MetricFamily[] {
+  return [
+    { name: 'sigmatch_bus_up', help: 'Whether this instance is connected to the bus (1) or not (0).', type: 'gauge', samples: [{ labels: { role: b.role }, value: b.connected ? 1 : 0 }] },
+    { name: 'sigmatch_bus_partitions_owned', help: 'Partitions this instance detects.', type: 'gauge', samples: [{ value: b.owned.length }] },
+    { name: 'sigmatch_bus_partition_lag_events', help: 'Events of an owned partition not yet detected (the consumer\'s pending and unacknowledged).', type: 'gauge', samples: Object.entries(b.lag).map(([partition, value]) => ({ labels: { partition }, value })) },
+    { name: 'sigmatch_bus_received_events_total', help: 'Events read from the bus into the local journal.', type: 'counter', samples: [{ value: b.received }] },
+    { name: 'sigmatch_bus_peers', help: 'Other instances seen on the bus.', type: 'gauge', samples: [{ value: b.peers.length }] },
+  ];
 }

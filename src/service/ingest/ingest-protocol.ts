@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BodyLimits } from '../http/read-body.js';
-import { BacklogFull, JournalWriteError, type AppendResult, type Journal } from '../journal/journal.js';
+import { BacklogFull, EventLogUnavailable, JournalWriteError, type AppendResult, type EventLog } from '../journal/journal.js';
 import type { Metrics } from '../metrics.js';
 import { toBatch, type Prepared } from './prepare-document.js';
 
 /** What every protocol's handlers share. */
 export interface IngestContext {
-  readonly journal: Journal;
+  /** Where accepted events go: the local journal, or the bus (serve --bus). */
+  readonly journal: EventLog;
   readonly limits: BodyLimits;
   readonly metrics: Metrics;
   /** The Elasticsearch version the ES endpoint reports when the client does not name its own (see es-bulk.ts). */
@@ -56,8 +57,8 @@ export function httpSource(protocol: string, req: IncomingMessage): IngestSource
 export type Accepted = ReadonlyArray<number | 'duplicate' | 'quarantined'>;
 
 /**
- * The shared path of every protocol: journals the request's documents as one batch and resolves after the
- * commit (durable). A whole-request refusal (backlog full, disk full, storage error) comes back as a Refusal:
+ * The shared path of every protocol: journals the request's documents as one batch (in the local journal, or on the
+ * bus) and resolves after the commit (durable). A whole-request refusal (backlog full, disk full, storage error) comes back as a Refusal:
  * nothing of the request was written, and the protocol answers it its own way (429/503/507).
  */
 export async function accept(ctx: IngestContext, prepared: readonly Prepared[], source: IngestSource): Promise<Accepted | Refusal> {
@@ -71,7 +72,9 @@ export async function accept(ctx: IngestContext, prepared: readonly Prepared[], 
         ? { status: 429, reason: e.message, retryAfter: 5 }
         : e instanceof JournalWriteError
           ? { status: e.full ? 507 : 503, reason: e.message, retryAfter: 10 }
-          : { status: 503, reason: `the journal could not be written: ${String(e)}` };
+          : e instanceof EventLogUnavailable
+            ? { status: 503, reason: e.message, retryAfter: e.retryAfter }
+            : { status: 503, reason: `the journal could not be written: ${String(e)}` };
     ctx.metrics.reject(refusal.status);
     return refusal;
   }

@@ -46,6 +46,25 @@ export class JournalWriteError extends Error {
   }
 }
 
+/**
+ * Where ingest puts a request's events (accept()'s one durable path): the local journal, or the bus with serve --bus
+ * (bus/bus-publisher.ts). `append` resolves only once the batch is durable there; a rejection means nothing of it
+ * was acknowledged (BacklogFull, JournalWriteError, EventLogUnavailable).
+ */
+export interface EventLog {
+  append(batch: JournalBatch): Promise<AppendResult>;
+}
+
+/** The event log cannot take events now (the bus is unreachable, or this instance does not ingest): a whole-request 503. */
+export class EventLogUnavailable extends Error {
+  constructor(
+    message: string,
+    readonly retryAfter = 5,
+  ) {
+    super(message);
+  }
+}
+
 export interface JournalOptions {
   /** Unprocessed events beyond which a new batch is refused (default 500,000). */
   readonly maxBacklog?: number;
@@ -72,12 +91,13 @@ interface Pending {
  * - Sequence numbers only grow (AUTOINCREMENT), also after every row was pruned.
  * - Only rows at or before the detection cursor are pruned: nothing unprocessed is deleted.
  */
-export class Journal {
+export class Journal implements EventLog {
   private pending: Pending[] = [];
   private scheduled = false;
   private readonly insert;
   private readonly insertQuarantine;
   private readonly readAfter;
+  private readonly readBetween;
   private readonly getCursor;
   private readonly setCursorStmt;
   private last: number;
@@ -99,6 +119,7 @@ export class Journal {
     this.insert = db.prepare('INSERT INTO journal (key, received, doc) VALUES (?, ?, ?) ON CONFLICT(key) DO NOTHING');
     this.insertQuarantine = db.prepare('INSERT INTO quarantine (received, protocol, reason, text) VALUES (?, ?, ?, ?)');
     this.readAfter = db.prepare('SELECT seq, key, received, doc FROM journal WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.readBetween = db.prepare('SELECT seq, key, received, doc FROM journal WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?');
     this.getCursor = db.prepare("SELECT value FROM state WHERE name = 'cursor'").pluck();
     this.setCursorStmt = db.prepare("INSERT INTO state (name, value) VALUES ('cursor', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value");
     this.cursorValue = (this.getCursor.get() as number | undefined) ?? 0;
@@ -199,6 +220,14 @@ export class Journal {
   /** Rows after a position, oldest first. */
   read(after: number, limit: number): JournalRow[] {
     return this.readAfter.all(after, limit) as JournalRow[];
+  }
+
+  /**
+   * Rows from position `from` to `to` (both included), oldest first, at most `limit`: a page of a range, read by
+   * the primary key (processed or not; rows pruned are simply absent). Only reads: no invariant is touched.
+   */
+  readRange(from: number, to: number, limit: number): JournalRow[] {
+    return this.readBetween.all(from, to, limit) as JournalRow[];
   }
 
   /**
