@@ -39,6 +39,18 @@ export function buildStory(subject: StorySubject, lookup: StoryLookup, bounds: S
   };
 }
 
+/**
+ * The timeline of the alert at position `pos` of its host's alerts in time order (`count` of them, `timeAt` their
+ * times): the positions of up to timelineEach alerts before and after it, inside timelineWindowMs of it, in order.
+ */
+export function timelinePositions(count: number, pos: number, timeAt: (p: number) => number, bounds: StoryBounds): number[] {
+  const out: number[] = [];
+  const at = timeAt(pos);
+  const { timelineEach: each, timelineWindowMs: w } = bounds;
+  for (let p = Math.max(0, pos - each); p <= Math.min(count - 1, pos + each); p++) if (p !== pos && Math.abs(timeAt(p) - at) <= w) out.push(p);
+  return out;
+}
+
 /** The alert's process start, found as the hunt found it (by GUID, else by host + PID before the event). */
 function focusOf(subject: StorySubject, lookup: EntryLookup): { entry: ProcessEntry; kind: 'guid' | 'pid' } | undefined {
   const q = subject.query;

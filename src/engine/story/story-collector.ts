@@ -1,6 +1,6 @@
 import type { EntryLookup } from '../process-context.js';
 import type { SpillDir, SpillFile } from '../spill.js';
-import { buildStory, storyKeys, type NodeActivity } from './build-story.js';
+import { buildStory, storyKeys, timelinePositions, type NodeActivity } from './build-story.js';
 import type { StorySubject } from './story-subject.js';
 import type { Story, StoryAlert, StoryBounds, TimelineEntry } from './story.js';
 
@@ -77,15 +77,11 @@ export class StoryCollector {
   /** The host's alerts within the window around alert i: up to timelineEach before and after it. */
   private timelineOf(i: number, alert: StoryAlert): TimelineEntry[] {
     const list = this.byHost.get(alert.host) ?? [];
-    const pos = this.positions[i] as number;
-    const out: TimelineEntry[] = [];
-    const { timelineEach: each, timelineWindowMs: w } = this.bounds;
-    for (let p = Math.max(0, pos - each); p <= Math.min(list.length - 1, pos + each); p++) {
+    const at = (p: number) => this.times[list[p] as number] as number;
+    return timelinePositions(list.length, this.positions[i] as number, at, this.bounds).map((p) => {
       const j = list[p] as number;
-      if (j === i || Math.abs((this.times[j] as number) - alert.at) > w) continue;
-      out.push({ index: j, at: this.times[j] as number, rule: this.names[this.rules[j] as number] as string, level: this.names[this.levels[j] as number] as string });
-    }
-    return out;
+      return { index: j, at: at(p), rule: this.names[this.rules[j] as number] as string, level: this.names[this.levels[j] as number] as string };
+    });
   }
 
   /** Every alert's story, in chunks of `chunkSize` consecutive alerts. */

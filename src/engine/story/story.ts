@@ -73,9 +73,14 @@ export interface ProcessNode {
   readonly cut: ActivityCuts;
 }
 
-/** Another alert on the same host near this one (by its index in the report's time-ordered alert list). */
+/**
+ * Another alert on the same host near this one. In the report, `index` is its index in the report's time-ordered
+ * alert list; in a service story (`GET /api/alerts/{id}/story`) it is its place relative to this alert among the
+ * host's alerts in time order (-1 the one just before, 1 the one just after), and `id` is the stored alert's id.
+ */
 export interface TimelineEntry {
   readonly index: number;
+  readonly id?: string;
   readonly at: number;
   readonly rule: string;
   readonly level: string;

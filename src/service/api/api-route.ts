@@ -29,8 +29,11 @@ export interface ApiContext {
 }
 
 export interface StorySource {
-  /** The alert's story; undefined when its events are no longer held (pruned from the journal). */
-  readonly story: (alert: StoredAlert) => Promise<Story | undefined>;
+  /**
+   * The alert's story; undefined when its events are no longer held (pruned from the journal). `around`: the
+   * host's other stored alerts near it in event time (the API reads them from the store), for its timeline.
+   */
+  readonly story: (alert: StoredAlert, around: readonly StoredAlert[]) => Promise<Story | undefined>;
 }
 
 /** What `POST /api/alerts/{id}/suppress` needs from the service. */
