@@ -30,16 +30,21 @@ async function correlationAlerts(url: string): Promise<string[]> {
   return page.alerts.filter((a) => a.sigmatch.correlation !== undefined).map((a) => `${a.rule.name} ${JSON.stringify(a.sigmatch.correlation?.group)} ${a.sigmatch.correlation?.window.end}`).sort();
 }
 
+/** The hunt's correlation alerts on the example log, as correlationAlerts shows them. */
+async function huntCorrelations(): Promise<string[]> {
+  const hunt = await sigmatchAsync(['hunt', '--only-correlations', '--format', 'jsonl', '--quiet', 'examples/']);
+  return hunt.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Doc)
+    .map((a) => `${a.rule.name} ${JSON.stringify(a.sigmatch.correlation?.group)} ${a.sigmatch.correlation?.window.end}`)
+    .sort();
+}
+
 describe('serve: correlations on the live stream', () => {
   it.each(['sqlite', 'postgres'])('the chain fires as in the hunt, once, across a SIGKILL in the middle of it (%s store)', async (store) => {
     if (store === 'postgres' && pg === undefined) return; // startTestPostgres said why (and fails under CI=true)
-    const hunt = await sigmatchAsync(['hunt', '--only-correlations', '--format', 'jsonl', '--quiet', 'examples/']);
-    const want = hunt.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Doc)
-      .map((a) => `${a.rule.name} ${JSON.stringify(a.sigmatch.correlation?.group)} ${a.sigmatch.correlation?.window.end}`)
-      .sort();
+    const want = await huntCorrelations();
     expect(want.length).toBeGreaterThanOrEqual(3);
     const lines = sigmatch(['dump', '--format', 'jsonl', 'examples/']).stdout.trim().split('\n');
     // Cut after the cmstp start: the correlation's window is open when the service dies.
@@ -73,5 +78,23 @@ describe('serve: correlations on the live stream', () => {
     expect(await correlationAlerts(second.url)).toEqual(want);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
+  });
+
+  it('a quiet stream: the chain fires about the allowed lateness after the last event, with no later event to move the watermark', async () => {
+    const want = await huntCorrelations();
+    const lines = sigmatch(['dump', '--format', 'jsonl', 'examples/']).stdout.trim().split('\n');
+    const s = await startServe(['--data', tmp('sigmatch-serve-idle-'), '--no-cache', '--correlation-lateness', '2s']);
+    children.push(s);
+    await ship(s.url, lines);
+    await caughtUp(s.url);
+    const end = Date.now() + 20_000;
+    let got = await correlationAlerts(s.url);
+    while (got.length < want.length && Date.now() < end) {
+      await new Promise((done) => setTimeout(done, 200));
+      got = await correlationAlerts(s.url);
+    }
+    expect(got).toEqual(want);
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
   });
 });

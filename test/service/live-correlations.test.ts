@@ -13,10 +13,10 @@ import { sigmatchAsync } from '../cli/run-cli.js';
 const events: Event[] = [];
 for (const it of readEvtxBuffer(readFileSync('examples/ws01-sysmon.evtx'), 'examples/ws01-sysmon.evtx')) if (it.kind === 'record') events.push(it.event);
 
-function detector(): LiveDetector {
+function detector(latenessMs = 60_000): LiveDetector {
   const collection = loadRules(['rules/'], { placeholders: new Map(), cache: false });
   const ruleSet = RuleSet.compile(collection.rules, { filters: collection.filters, logsource: resolveWindowsLogsource });
-  return new LiveDetector(ruleSet, { correlations: collection.correlations, latenessMs: 60_000 });
+  return new LiveDetector(ruleSet, { correlations: collection.correlations, latenessMs });
 }
 
 /** An unrelated event an hour after the log: the watermark passes every window. */
@@ -68,6 +68,29 @@ describe('live correlations in the service detector', () => {
     // Deterministic ids: a replay of the same stream writes the same ids (the store keeps one of each).
     expect(restarted.ids).toEqual(once.ids);
     expect(new Set(once.ids).size).toBe(once.ids.length);
+  });
+
+  test('a quiet stream: after the allowed lateness with no event, event time goes on with the clock and the windows close as in the hunt', async () => {
+    const hunt = await sigmatchAsync(['hunt', '--only-correlations', '--format', 'jsonl', '--quiet', 'examples/']);
+    const want = hunt.stdout.trim().split('\n').map((l) => view({ doc: l } as StoredAlert)).sort();
+    const hour = 3_600_000;
+    // An allowed lateness of an hour: longer than the log, so no event in it closes a window.
+    const d = detector(hour);
+    const out: StoredAlert[] = [];
+    // The events arrive at clock time 1,000 (ms); nothing comes after them.
+    events.forEach((event, i) => out.push(...d.detect({ seq: i + 1, key: Buffer.from(String(i)), received: 0, event }, 1000)));
+    out.push(...d.endBatch(events.length, 1000));
+    expect(d.holdsWindows).toBe(true);
+    expect(out.map(view).filter((a) => !a.startsWith('rule '))).toEqual([]);
+    // Not yet quiet for the lateness: nothing moves.
+    expect(d.idleAdvance(1000 + hour - 1)).toBe(false);
+    // Quiet for the lateness, then long enough for every window: the chain alerts come out, once each.
+    expect(d.idleAdvance(1000 + hour)).toBe(true);
+    out.push(...d.endBatch(events.length, 1000 + hour));
+    expect(d.idleAdvance(1000 + 3 * hour)).toBe(true);
+    out.push(...d.endBatch(events.length, 1000 + 3 * hour));
+    expect(out.map(view).filter((a) => !a.startsWith('rule ')).sort()).toEqual(want);
+    expect(d.holdsWindows).toBe(false);
   });
 
   test('a state of other correlations is refused (they start empty); late events are counted', () => {

@@ -47,6 +47,9 @@ export class DetectionLoop {
   /** Time of the last committed batch and the receive time of its newest event (ms), for lag. */
   lastReceived = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** While correlation windows are open and the journal is caught up: when to look whether the stream went quiet. */
+  private idleTimer: NodeJS.Timeout | undefined;
+  private idleDue = false;
   /** The correlations' state as last committed (or resumed): a batch that fails to commit puts it back. */
   private committedState: string | undefined;
 
@@ -111,6 +114,8 @@ export class DetectionLoop {
       return;
     }
     if (this.retryTimer !== undefined) return; // waiting to retry: the retry reads these rows too
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     this.running = true;
     this.again = false;
     this.idle = new Promise((done) => (this.wake = done));
@@ -147,12 +152,43 @@ export class DetectionLoop {
     this.wake?.();
     // Rows may have come in between the last read and now.
     if (!this.stopped && (this.again || this.journal.backlog > 0)) this.kick();
+    else if (!this.stopped && this.retryTimer === undefined && this.detector.holdsWindows) this.scheduleIdle();
+  }
+
+  /** Caught up with windows open: look again in a while whether the stream has gone quiet (see LiveDetector.idleAdvance). */
+  private scheduleIdle(): void {
+    clearTimeout(this.idleTimer);
+    const wait = Math.min(30_000, Math.max(250, this.detector.idleMs / 2));
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      this.idleDue = true;
+      this.kick();
+    }, wait);
+    this.idleTimer.unref();
+  }
+
+  /**
+   * Caught up and the stream quiet for the allowed lateness: the correlations' event time goes on with the clock, and
+   * what that closes is committed at the same position (no rows), with the state, as a batch would be.
+   */
+  private async idleStep(position: number): Promise<0> {
+    if (!this.idleDue) return 0;
+    this.idleDue = false;
+    const now = this.now();
+    if (!this.detector.idleAdvance(now)) return 0;
+    const alerts = this.detector.endBatch(position, now);
+    const state = this.detector.correlationState();
+    if (alerts.length === 0 && state === this.committedState) return 0;
+    await this.sink.commit(position, 0, alerts, state, this.detector.takeSuppressed());
+    this.committedState = state;
+    this.options.onCommit?.(0, alerts.length);
+    return 0;
   }
 
   /** Matches one batch after `position` and commits it; returns the rows processed (0: caught up). */
   private async step(position: number): Promise<number> {
     const rows = this.journal.read(position, this.batch);
-    if (rows.length === 0) return 0;
+    if (rows.length === 0) return this.idleStep(position);
     const now = this.now();
     const alerts: StoredAlert[] = [];
     for (const r of rows) {
@@ -176,6 +212,7 @@ export class DetectionLoop {
   /** Stops after the batch in progress. */
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.idleTimer);
     if (this.retryTimer !== undefined) {
       // Waiting to retry: nothing is in progress.
       clearTimeout(this.retryTimer);

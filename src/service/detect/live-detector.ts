@@ -56,6 +56,8 @@ export class LiveDetector {
   private correlations: LiveCorrelations | undefined;
   /** The newest event time seen (ms): the correlations' watermark. */
   private watermark = -Infinity;
+  /** The watermark when the last event arrived, and the clock then: a quiet stream's event time goes on from there. */
+  private arrival: { readonly eventTime: number; readonly wall: number } | undefined;
   /** Alerts a Sigma filter suppressed since start (not stored). */
   suppressed = 0;
   /** Per filter (id, else title), the alerts it suppressed since the last takeSuppressed. */
@@ -106,6 +108,7 @@ export class LiveDetector {
     const entry = contextEntryOf(ev);
     if (entry !== undefined) this.index.addEntry(packEntry(entry));
     if (ev.timestamp !== undefined && ev.timestamp > this.watermark) this.watermark = ev.timestamp;
+    if (this.watermark !== -Infinity) this.arrival = { eventTime: this.watermark, wall: now };
     // Filters gate after the match (RuleSet.suppressedBy, asked right after match for the same event).
     const matched = this.ruleSet.match(ev).filter((r) => {
       const by = this.ruleSet.suppressedBy(this.ruleIndex.get(r) as number);
@@ -155,6 +158,34 @@ export class LiveDetector {
     const taken = this.pendingSuppressed;
     this.pendingSuppressed = new Map();
     return taken;
+  }
+
+  /** How long the stream must be quiet before its event time goes on with the clock: the allowed lateness. */
+  get idleMs(): number {
+    return this.options.latenessMs ?? 300_000;
+  }
+
+  /** Whether correlation windows are open (a quiet stream then needs idleAdvance to close them). */
+  get holdsWindows(): boolean {
+    return (this.correlations?.correlator.held ?? 0) > 0;
+  }
+
+  /**
+   * No event has arrived for `idleMs` (the allowed lateness): event time is taken to go on with the clock from the
+   * last arrival, so windows a quiet stream left open close and their alerts come out (endBatch) about the allowed
+   * lateness after the last event, as they would had events kept coming. An event that arrives later with an older
+   * time is then late. True when the watermark moved.
+   */
+  idleAdvance(now: number): boolean {
+    if (this.correlations === undefined || this.watermark === -Infinity) return false;
+    // After a restart: the restored watermark counts from now.
+    this.arrival ??= { eventTime: this.watermark, wall: now };
+    const quiet = now - this.arrival.wall;
+    if (quiet < this.idleMs) return false;
+    const w = this.arrival.eventTime + quiet;
+    if (w <= this.watermark) return false;
+    this.watermark = w;
+    return true;
   }
 
   /** The correlation state as text (stored with the journal position it belongs to), or undefined without correlations. */
