@@ -1,13 +1,14 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 
 /**
  * A built `sigmatch serve` for the dashboard's bench, screenshots and browser tests: a child process on a free
  * loopback port with a data dir of its own, fed through the Elasticsearch `_bulk` endpoint as Winlogbeat would.
  */
-export const ROOT = resolve(import.meta.dirname, '../..');
+/** The repository: this file runs from dist/bench/ (scripts) or from bench/ (the tests, through vitest). */
+export const ROOT = resolve(import.meta.dirname, basename(resolve(import.meta.dirname, '..')) === 'dist' ? '../..' : '..');
 const CLI = join(ROOT, 'dist/src/cli/main.js');
 
 export interface DashboardService {

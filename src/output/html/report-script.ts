@@ -194,12 +194,7 @@ function draw() {
 function onRowClick(e) { select(Number(e.currentTarget.dataset.index), true); viewport.focus(); }
 function select(i, open) {
   selected = i;
-  var pos = view.findIndex(function (r) { return r.i === i; });
-  if (pos >= 0) {
-    var top = pos * ROW;
-    if (top < viewport.scrollTop) viewport.scrollTop = top;
-    else if (top + ROW > viewport.scrollTop + viewport.clientHeight) viewport.scrollTop = top + ROW - viewport.clientHeight;
-  }
+  SmStory.showRow(viewport, view.findIndex(function (r) { return r.i === i; }), ROW);
   draw();
   if (open) openStory(i);
 }

@@ -22,6 +22,13 @@ function nextRow(key, pos, length, page) {
   if (key === 'End') return length - 1;
   return null;
 }
+// Scrolls a virtualised table's viewport (rows of rowHeight px) just enough to show row pos.
+function showRow(viewport, pos, rowHeight) {
+  if (pos < 0) return;
+  var top = pos * rowHeight;
+  if (top < viewport.scrollTop) viewport.scrollTop = top;
+  else if (top + rowHeight > viewport.scrollTop + viewport.clientHeight) viewport.scrollTop = top + rowHeight - viewport.clientHeight;
+}
 function facts(pairs) {
   var dl = el('dl', 'facts');
   pairs.forEach(function (p) { if (p[1] !== undefined && p[1] !== null && p[1] !== '') add(dl, el('dt', '', p[0]), p[2] ? add(el('dd'), el('code', '', p[1])) : el('dd', '', p[1])); });
@@ -116,6 +123,6 @@ function node(p, focus) {
 
 // renderStory(box, story, { top, onTimeline }): the alert's facts, its process tree, what each process did, and
 // (top) the host's timeline; onTimeline(entry) makes the timeline's entries links.
-return { el: el, add: add, iso: iso, base: base, level: level, nextRow: nextRow, facts: facts, renderStory: renderStory };
+return { el: el, add: add, iso: iso, base: base, level: level, nextRow: nextRow, showRow: showRow, facts: facts, renderStory: renderStory };
 })();
 `;

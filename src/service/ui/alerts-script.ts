@@ -79,12 +79,7 @@ PAGES.alerts = function (view, params) {
   function onClick(e) { choose(e.currentTarget.dataset.id, true); viewport.focus(); }
   function choose(id, open) {
     selected = id;
-    var pos = rows.findIndex(function (r) { return r.id === id; });
-    if (pos >= 0) {
-      var top = pos * ROW;
-      if (top < viewport.scrollTop) viewport.scrollTop = top;
-      else if (top + ROW > viewport.scrollTop + viewport.clientHeight) viewport.scrollTop = top + ROW - viewport.clientHeight;
-    }
+    SmStory.showRow(viewport, rows.findIndex(function (r) { return r.id === id; }), ROW);
     draw();
     if (open) openAlert(panel, id, { changed: changed, choose: choose });
   }

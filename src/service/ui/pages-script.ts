@@ -50,8 +50,8 @@ PAGES.rules = function (view) {
     var all = d.filters || [];
     if (all.length) {
       add(box, el('h3', '', 'Filters'));
-      add(box, table('filters-table', ['Suppressed', 'Filter', 'Rules', 'File'], all.map(function (f) {
-        return { item: f, cells: [f.suppressed !== undefined ? f.suppressed : '', f.title, (f.rules || []).length || '', base(f.file)] };
+      add(box, table('filters-table', ['Suppressed', 'Filter', 'Rules it gates', 'File'], all.map(function (f) {
+        return { item: f, cells: [f.suppressed !== undefined ? f.suppressed : '', f.title, f.rules, base(f.file)] };
       })));
     }
   });
