@@ -11,7 +11,7 @@ import type { MetricFamily } from './api/prometheus.js';
 import { rulesDocument, type LoadProblem } from './api/rules-route.js';
 import { createApp } from './app.js';
 import { DetectionLoop } from './detect/detection-loop.js';
-import { LiveDetector } from './detect/live-detector.js';
+import { LiveDetector, type DetectionCounts } from './detect/live-detector.js';
 import { liveStories } from './detect/live-stories.js';
 import { INGEST_PROTOCOLS } from './ingest/registry.js';
 import type { IngestContext } from './ingest/ingest-protocol.js';
@@ -83,10 +83,12 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
   let lastError: string | undefined;
   // With --bus: this instance's part of the site (publishing ingest to the bus, owning partitions to detect).
   const bus = config.bus === undefined ? undefined : new BusNode({ ...config.bus, instance: instanceId(config.dataDir), replayMs: config.bus.replayMs ?? config.correlationLatenessMs }, journal, log.error);
-  const onCommit = (events: number, alerts: number) => {
+  let counts: DetectionCounts = { suppressed: 0, correlations: { late: 0, evicted: 0, held: 0, resets: 0 } };
+  const onCommit = (events: number, alerts: number, latest: DetectionCounts) => {
     lastError = undefined; // a batch committed: whatever failed before has recovered
     metrics.eventsDetected += events;
     metrics.alertsStored += alerts;
+    counts = latest;
     // The bus messages of the rows now detected are acknowledged (the partitions' ack floors follow detection).
     bus?.committed(journal.cursor);
   };
@@ -159,7 +161,7 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
       status: lastError === undefined && st.reachable && (onBus === undefined || onBus.connected) ? 'ok' : 'degraded',
       uptime_seconds: Math.round((now() - started) / 1000),
       ingest: { rate_per_second: metrics.ingestRate(), events: metrics.eventsAccepted, duplicates: metrics.duplicates, quarantined: metrics.quarantined, rejected: Object.fromEntries(metrics.rejected), sources: metrics.sourceList() },
-      detection: { events: metrics.eventsDetected, lag_events: backlog, lag_seconds: backlog === 0 ? 0 : Math.max(0, (now() - (detection.lastReceived || started)) / 1000), cursor: journal.cursor, last_error: lastError ?? null },
+      detection: { events: metrics.eventsDetected, lag_events: backlog, lag_seconds: backlog === 0 ? 0 : Math.max(0, (now() - (detection.lastReceived || started)) / 1000), cursor: journal.cursor, last_error: lastError ?? null, suppressed: counts.suppressed, correlations: counts.correlations },
       journal: { events: size.events, bytes: size.bytes, last: journal.lastPosition },
       alerts: st.alerts,
       store: st,
@@ -179,6 +181,10 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
       { name: 'sigmatch_detection_events_total', help: 'Events matched by detection.', type: 'counter', samples: [{ value: metrics.eventsDetected }] },
       { name: 'sigmatch_detection_lag_events', help: 'Journaled events not yet matched.', type: 'gauge', samples: [{ value: journal.backlog }] },
       { name: 'sigmatch_detection_lag_seconds', help: 'Age of the oldest unmatched event, roughly.', type: 'gauge', samples: [{ value: (h as { detection: { lag_seconds: number } }).detection.lag_seconds }] },
+      { name: 'sigmatch_detection_suppressed_total', help: 'Alerts Sigma filters suppressed since start.', type: 'counter', samples: [{ value: counts.suppressed }] },
+      { name: 'sigmatch_correlation_late_total', help: 'Matches that arrived later than the allowed lateness (not correlated) since start.', type: 'counter', samples: [{ value: counts.correlations.late }] },
+      { name: 'sigmatch_correlation_evicted_total', help: 'Correlation groups dropped past the state bound since start.', type: 'counter', samples: [{ value: counts.correlations.evicted }] },
+      { name: 'sigmatch_correlation_items', help: 'Correlation items (matches and open windows) held.', type: 'gauge', samples: [{ value: counts.correlations.held }] },
       { name: 'sigmatch_journal_events', help: 'Events held in the journal.', type: 'gauge', samples: [{ value: size.events }] },
       { name: 'sigmatch_journal_bytes', help: 'Document bytes held in the journal.', type: 'gauge', samples: [{ value: size.bytes }] },
       { name: 'sigmatch_alerts_stored_total', help: 'Alerts stored since start.', type: 'counter', samples: [{ value: metrics.alertsStored }] },

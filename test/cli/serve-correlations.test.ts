@@ -94,6 +94,16 @@ describe('serve: correlations on the live stream', () => {
       got = await correlationAlerts(s.url);
     }
     expect(got).toEqual(want);
+    const health = async () => ((await (await fetch(`${s.url}/api/health`)).json()) as { detection: { correlations: { late: number; evicted: number; held: number } } }).detection.correlations;
+    expect(await health()).toMatchObject({ late: 0, evicted: 0 });
+    // The cmstp connection again, as a new event with its old time: past the watermark now, so late (counted, not correlated).
+    const connection = lines.find((l) => (JSON.parse(l) as { EventRecordID: number }).EventRecordID === 105) as string;
+    expect(JSON.parse(connection)).toMatchObject({ EventID: 3, DestinationIp: '203.0.113.50' });
+    await ship(s.url, [JSON.stringify({ ...(JSON.parse(connection) as object), EventRecordID: 99_998 })]);
+    await caughtUp(s.url);
+    expect((await health()).late).toBe(1);
+    expect(await (await fetch(`${s.url}/metrics`)).text()).toMatch(/\nsigmatch_correlation_late_total 1\n/);
+    expect(await correlationAlerts(s.url)).toEqual(want);
     s.child.kill('SIGTERM');
     expect(await s.exited).toBe(0);
   });

@@ -4,7 +4,7 @@ import type { StoredAlert } from '../store/alert-store.js';
 import { documentEvent, type Doc } from '../event/document-event.js';
 import type { RuleSet } from '../../engine/rule-set.js';
 import type { SigmaCorrelation } from '../../rule/model.js';
-import type { LiveDetector } from './live-detector.js';
+import type { DetectionCounts, LiveDetector } from './live-detector.js';
 
 export interface DetectionLoopOptions {
   /** Journal rows read and matched per transaction (default 2,000). */
@@ -12,8 +12,8 @@ export interface DetectionLoopOptions {
   /** Processed rows replayed into the process context at start (default 50,000). */
   readonly contextReplay?: number;
   readonly now?: () => number;
-  /** After each committed batch: the alerts it stored (for metrics and tests). */
-  readonly onCommit?: (events: number, alerts: number) => void;
+  /** After each committed batch: the alerts it stored and detection's counts since start (for health, metrics and tests). */
+  readonly onCommit?: (events: number, alerts: number, counts: DetectionCounts) => void;
   /** The store gave a position ahead of the local journal cursor: the local cursor moved there past `rows` rows. */
   readonly onResume?: (position: number, rows: number) => void;
   /** A commit failed (disk full, the store unreachable...): the batch is retried later from the same position. */
@@ -181,7 +181,7 @@ export class DetectionLoop {
     if (alerts.length === 0 && state === this.committedState) return 0;
     await this.sink.commit(position, 0, alerts, state, this.detector.takeSuppressed());
     this.committedState = state;
-    this.options.onCommit?.(0, alerts.length);
+    this.options.onCommit?.(0, alerts.length, this.detector.counts());
     return 0;
   }
 
@@ -205,7 +205,7 @@ export class DetectionLoop {
     this.position = last.seq;
     this.events += rows.length;
     this.lastReceived = last.received;
-    this.options.onCommit?.(rows.length, alerts.length);
+    this.options.onCommit?.(rows.length, alerts.length, this.detector.counts());
     return rows.length;
   }
 

@@ -4,6 +4,7 @@ import type { SigmaCorrelation, SigmaFilter, SigmaRule } from '../../rule/model.
 import { withoutRaw } from '../../rule/rule-cache.js';
 import type { Journal } from '../journal/journal.js';
 import type { DetectionWorkerData, FromDetection, ToDetection } from './detection-worker.js';
+import type { DetectionCounts } from './live-detector.js';
 
 export interface DetectionThreadOptions {
   readonly dataDir: string;
@@ -13,7 +14,7 @@ export interface DetectionThreadOptions {
   readonly correlations: readonly SigmaCorrelation[];
   readonly latenessMs: number;
   readonly contextCapacity: number;
-  readonly onCommit: (events: number, alerts: number) => void;
+  readonly onCommit: (events: number, alerts: number, counts: DetectionCounts) => void;
   readonly onError: (message: string) => void;
   /** With PostgreSQL as the alert store: its URL and this instance's id. */
   readonly store?: { readonly url: string; readonly instance: string };
@@ -73,7 +74,7 @@ export class DetectionThread {
         this.journal.cursorMoved(m.cursor, m.events);
         this.events += m.events;
         this.lastReceived = m.lastReceived;
-        this.options.onCommit(m.events, m.alerts);
+        this.options.onCommit(m.events, m.alerts, m.counts);
         return;
       case 'resumed':
         // The store's position was ahead of the local cursor: the rows between are done.

@@ -8,7 +8,7 @@ import { AlertStore } from '../store/alert-store.js';
 import { sqliteSink } from '../store/sqlite-store-api.js';
 import { openDatabase } from '../store/open-database.js';
 import { DetectionLoop } from './detection-loop.js';
-import { LiveDetector } from './live-detector.js';
+import { LiveDetector, type DetectionCounts } from './live-detector.js';
 
 /** What the detection thread is started with (see DetectionThread). */
 export interface DetectionWorkerData {
@@ -29,7 +29,7 @@ export type ToDetection = { readonly kind: 'kick' } | { readonly kind: 'stop' } 
 /** Worker → main. */
 export type FromDetection =
   | { readonly kind: 'ready'; readonly cursor: number }
-  | { readonly kind: 'commit'; readonly cursor: number; readonly events: number; readonly alerts: number; readonly lastReceived: number }
+  | { readonly kind: 'commit'; readonly cursor: number; readonly events: number; readonly alerts: number; readonly lastReceived: number; readonly counts: DetectionCounts }
   | { readonly kind: 'resumed'; readonly cursor: number; readonly rows: number }
   | { readonly kind: 'error'; readonly message: string }
   | { readonly kind: 'reloaded' }
@@ -47,7 +47,7 @@ const sink = data.store === undefined ? sqliteSink(journal, new AlertStore(db)) 
 const correlations = (bytes: Uint8Array) => deserialize(bytes) as SigmaCorrelation[];
 const detector = new LiveDetector(ruleSet, { contextCapacity: data.contextCapacity, correlations: correlations(data.correlations), latenessMs: data.latenessMs });
 const loop = new DetectionLoop(journal, sink, detector, {
-  onCommit: (events, alerts) => post({ kind: 'commit', cursor: journal.cursor, events, alerts, lastReceived: loop.lastReceived }),
+  onCommit: (events, alerts, counts) => post({ kind: 'commit', cursor: journal.cursor, events, alerts, lastReceived: loop.lastReceived, counts }),
   onResume: (cursor, rows) => post({ kind: 'resumed', cursor, rows }),
   onError: (e, retryMs) => post({ kind: 'error', message: `${e.message}; retrying in ${retryMs / 1000} s` }),
 });

@@ -39,6 +39,13 @@ interface LiveCorrelations {
   correlator: LiveCorrelator;
 }
 
+/** Detection's counts since start, for health: see LiveDetector.counts. */
+export interface DetectionCounts {
+  readonly suppressed: number;
+  /** Matches that came later than the allowed lateness, groups dropped past the bound, items held, states dropped at a reload. */
+  readonly correlations: { readonly late: number; readonly evicted: number; readonly held: number; readonly resets: number };
+}
+
 /**
  * The hunt's matching on a stream: each event is normalized (Windows pipeline), contributes its process start
  * or DNS answer to a bounded ProcessIndex, and is matched; each match becomes an ECS alert with the context
@@ -206,6 +213,11 @@ export class LiveDetector {
     // The state was taken right after a batch advanced the correlations to the newest event time then seen.
     this.watermark = correlator.watermark;
     return true;
+  }
+
+  /** What health reports of detection since start: alerts filters suppressed, and the correlations' counts. */
+  counts(): DetectionCounts {
+    return { suppressed: this.suppressed, correlations: this.correlationCounts() };
   }
 
   /** Late items and evictions of the correlations (for health and metrics). */
