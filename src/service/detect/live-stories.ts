@@ -10,14 +10,21 @@ import type { Journal } from '../journal/journal.js';
 import type { StoredAlert } from '../store/alert-store.js';
 
 /**
- * Journal rows read before an alert's position for its story: the starts of its process and of its ancestors,
- * their DNS answers and activity came earlier (at 1 kB a document, some 200 MB of text read in pages).
+ * Journal rows looked at before an alert's position for its story: the starts of its process and of its ancestors,
+ * their DNS answers and activity came earlier. Rows of other hosts are skipped on their text, unparsed.
  */
 export const STORY_ROWS_BACK = 200_000;
-/** Journal rows read after it: children, connections, files and DNS answers that followed it (and late process starts). */
+/** Journal rows looked at after it: children, connections, files and DNS answers that followed it (and late starts). */
 export const STORY_ROWS_FORWARD = 50_000;
-/** Rows read per page; the event loop is given back between pages. */
+/**
+ * The host's events decoded before and after the alert, at most: the nearest ones (decoding and normalizing an event
+ * costs some 40 µs, so a story of a host that sends everything costs 2 to 3 s of one core, in slices).
+ */
+export const STORY_EVENTS_BACK = 40_000;
+export const STORY_EVENTS_FORWARD = 10_000;
+/** Rows read per page, and events decoded per slice: the event loop is given back between them (some 30 ms each). */
 export const STORY_PAGE_ROWS = 2_000;
+export const STORY_DECODE_SLICE = 500;
 /** Story requests waiting behind the one being built; past it a request is refused (StoriesBusy: 503, retry). */
 export const STORY_QUEUE = 8;
 
@@ -26,13 +33,15 @@ export interface LiveStoryOptions {
   readonly contextCapacity: number;
   readonly rowsBack?: number;
   readonly rowsForward?: number;
+  readonly eventsBack?: number;
+  readonly eventsForward?: number;
   readonly bounds?: StoryBounds;
 }
 
 /** Too many stories are being built already: nothing was read; the client may retry. */
 export class StoriesBusy extends Error {
   constructor() {
-    super(`${STORY_QUEUE + 1} alert stories are being built already; try again in a moment`);
+    super(`an alert story is being built and ${STORY_QUEUE} more are waiting; try again in a moment`);
   }
 }
 
@@ -123,9 +132,33 @@ function timelineOf(alert: StoredAlert, around: readonly StoredAlert[], bounds: 
 }
 
 /**
- * Stories of stored alerts, built from the journal by the hunt's story code (subjectOfParts, buildStory): the rows
- * from STORY_ROWS_BACK before the alert's position to STORY_ROWS_FORWARD after it are read in pages, the events of
- * the alert's host are decoded and normalized as detection decodes them, and their context entries (with the
+ * The text of the rows from `seq` outwards (step -1: back, 1: forward; `seq` itself not included) that may be
+ * the hosts' (`names` matches their text), nearest first: at most `rows` rows looked at, `events` kept.
+ */
+async function nearRows(journal: Journal, seq: number, step: -1 | 1, rows: number, events: number, names: RegExp | undefined): Promise<string[]> {
+  const out: string[] = [];
+  const end = step < 0 ? Math.max(1, seq - rows) : seq + rows;
+  // Forward, nothing is past the newest row yet.
+  for (let next = seq + step; step < 0 ? next >= end : next <= Math.min(end, journal.lastPosition); next += step * STORY_PAGE_ROWS) {
+    // A page is a span of positions: read oldest first, walked from the alert outwards.
+    const lo = step < 0 ? Math.max(end, next - STORY_PAGE_ROWS + 1) : next;
+    const page = journal.readRange(lo, step < 0 ? next : Math.min(end, next + STORY_PAGE_ROWS - 1), STORY_PAGE_ROWS);
+    if (step < 0) page.reverse();
+    for (const row of page) {
+      if (names !== undefined && !names.test(row.doc)) continue;
+      out.push(row.doc);
+      if (out.length >= events) return out;
+    }
+    await turn();
+  }
+  return out;
+}
+
+/**
+ * Stories of stored alerts, built from the journal by the hunt's story code (subjectOfParts, buildStory): from the
+ * alert's position outwards, up to STORY_ROWS_BACK rows before it and STORY_ROWS_FORWARD after it are read in pages,
+ * and the nearest STORY_EVENTS_BACK and STORY_EVENTS_FORWARD events of its host (or hosts, for a correlation across
+ * hosts) are decoded and normalized as detection decodes them, in journal order; their context entries (with the
  * activity the report keeps) go into one ProcessIndex, the lookup the story's tree walk reads. One story is built
  * at a time (the others wait, at most STORY_QUEUE of them). Undefined when the alert's own row was pruned.
  */
@@ -133,41 +166,39 @@ export function liveStories(journal: Journal, options: LiveStoryOptions): StoryS
   const bounds = options.bounds ?? DEFAULT_STORY_BOUNDS;
   const back = options.rowsBack ?? STORY_ROWS_BACK;
   const forward = options.rowsForward ?? STORY_ROWS_FORWARD;
+  const eventsBack = options.eventsBack ?? STORY_EVENTS_BACK;
+  const eventsForward = options.eventsForward ?? STORY_EVENTS_FORWARD;
   let chain: Promise<unknown> = Promise.resolve();
   let waiting = 0;
 
   async function build(alert: StoredAlert, around: readonly StoredAlert[]): Promise<Story | undefined> {
+    // The alert's own row (an event alert's event; a correlation's, the last of the batch that raised it) is gone:
+    // so is every row before it (pruning takes the oldest first).
+    const own = journal.readRange(alert.seq, alert.seq, 1)[0];
+    if (own === undefined) return undefined;
     const doc = obj(parseDoc(alert.doc));
     const correlation = obj(doc['sigmatch'])['correlation'] !== undefined;
     const hosts = hostsOf(alert, doc);
     // A document of another host is skipped unread: its text names none of the story's hosts.
     const names = hosts.size === 0 ? undefined : new RegExp([...hosts].map(escape).join('|'), 'i');
+    const before = await nearRows(journal, alert.seq, -1, back, eventsBack, names);
+    const after = await nearRows(journal, alert.seq, 1, forward, eventsForward, names);
+    // In journal order, as the hunt reads its inputs: the index answers the first start of a GUID, the latest of a PID.
+    const texts = [...before.reverse(), own.doc, ...after];
     const index = new ProcessIndex({ capacity: options.contextCapacity });
-    let own: SubjectEventAlert['event'] | undefined;
-    let ownRow = false;
-    const last = alert.seq + forward;
-    for (let from = Math.max(1, alert.seq - back); from <= last; ) {
-      const rows = journal.readRange(from, last, STORY_PAGE_ROWS);
-      for (const row of rows) {
-        const mine = row.seq === alert.seq;
-        ownRow ||= mine;
-        if (!mine && names !== undefined && !names.test(row.doc)) continue;
-        const d = parseDoc(row.doc);
-        if (d === undefined) continue;
-        const ev = normalizeWindowsEvent(documentEvent(d));
-        if (mine) own = ev;
-        if (!hosts.has(String(ev.fields['Computer'] ?? '').toLowerCase())) continue;
-        const entry = contextEntryOf(ev, true);
-        if (entry !== undefined) index.addEntry(packEntry(entry));
-      }
-      if (rows.length < STORY_PAGE_ROWS) break;
-      from = (rows[rows.length - 1] as { seq: number }).seq + 1;
-      await turn();
+    let event: SubjectEventAlert['event'] | undefined;
+    for (let i = 0; i < texts.length; i++) {
+      if (i > 0 && i % STORY_DECODE_SLICE === 0) await turn();
+      const d = parseDoc(texts[i] as string);
+      if (d === undefined) continue;
+      const ev = normalizeWindowsEvent(documentEvent(d));
+      if (i === before.length) event = ev;
+      if (!hosts.has(String(ev.fields['Computer'] ?? '').toLowerCase())) continue;
+      const entry = contextEntryOf(ev, true);
+      if (entry !== undefined) index.addEntry(packEntry(entry));
     }
-    // The alert's own row (an event alert's event; a correlation's, the last of the batch that raised it) is gone:
-    // so is every row before it (pruning takes the oldest first).
-    if (!ownRow || (!correlation && own === undefined)) return undefined;
-    const parts = !correlation && own !== undefined ? eventParts(ruleOf(doc), own, index.lookup) : correlationParts(doc, index.lookup);
+    if (!correlation && event === undefined) return undefined;
+    const parts = !correlation && event !== undefined ? eventParts(ruleOf(doc), event, index.lookup) : correlationParts(doc, index.lookup);
     const timeline = timelineOf(alert, around, bounds);
     return buildStory(subjectOfParts(parts), { entries: index.lookup, timeline: () => timeline, activities: new Map() }, bounds);
   }
