@@ -29,11 +29,10 @@ try {
   await shot(page, 'dashboard-login.png');
   await page.click('#login button[type=submit]');
   await page.waitForSelector('#viewport[data-ready="true"]');
-  await page.locator('.sm-row', { hasText: 'Cmstp.EXE' }).first().click();
+  // WS02's cmstp connection to 203.0.113.50 (the one with a domain).
+  await page.locator('.sm-row', { hasText: '203.0.113.50' }).first().click();
   await page.waitForSelector('#story-body[data-ready]');
   await shot(page, 'dashboard-alerts.png');
-  await page.locator('#story').screenshot({ path: join(DOCS, 'dashboard-story.png') });
-  written.push('docs/dashboard-story.png');
   await page.click('#suppress summary');
   await page.waitForSelector('#suppress-preview[data-alerts]');
   await page.fill('#suppress-days', '365');
@@ -42,6 +41,12 @@ try {
   await page.locator('#suppress-preview:not([data-alerts="0"])').waitFor();
   await page.locator('#suppress').scrollIntoViewIfNeeded();
   await shot(page, 'dashboard-suppress.png');
+  // The whole story panel, not its scrolled part: the panel is as tall as the window.
+  await page.click('#suppress summary');
+  await page.setViewportSize({ width: 1280, height: 1900 });
+  await page.locator('#story').screenshot({ path: join(DOCS, 'dashboard-story.png') });
+  written.push('docs/dashboard-story.png');
+  await page.setViewportSize({ width: 1280, height: 800 });
   for (const name of ['rules', 'hosts', 'health']) {
     await page.goto(`${svc.url}/ui/#/${name}`);
     await page.waitForSelector('#view [data-ready="true"]');

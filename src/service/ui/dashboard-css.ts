@@ -48,6 +48,7 @@ h3 { font-size: 13px; margin: 12px 0 6px; }
 .triage { border-bottom: 1px solid var(--line); padding-bottom: 8px; margin-bottom: 8px; display: grid; gap: 6px; }
 .actions { display: flex; gap: 6px; flex-wrap: wrap; align-items: center; }
 .actions textarea { flex: 1; min-width: 14em; }
+#close-comment { flex: 1; min-width: 8em; }
 .notes { margin: 0; padding-left: 16px; }
 .suppress { border: 1px solid var(--line); border-radius: 4px; padding: 4px 8px; margin-bottom: 8px; }
 .suppress summary { cursor: pointer; color: var(--accent); }
