@@ -15,8 +15,14 @@ import { readEvtxBuffer } from '../../src/formats/evtx/read-evtx.js';
 import { storySubjectLine } from '../../src/output/html/write-hunt-report.js';
 import { resolveWindowsLogsource } from '../../src/pipeline/windows-logsources.js';
 import { loadRules } from '../../src/rule/load-rules.js';
+import { liveStories } from '../../src/service/detect/live-stories.js';
+import { documentKey, type Doc } from '../../src/service/event/document-event.js';
+import { Journal } from '../../src/service/journal/journal.js';
 import { DEFAULT_CONFIG } from '../../src/service/service-config.js';
 import { startService, type RunningService } from '../../src/service/start-service.js';
+import type { StoredAlert } from '../../src/service/store/alert-store.js';
+import { openDatabase } from '../../src/service/store/open-database.js';
+import { networkConnect, noise, processCreate } from './winlogbeat-docs.js';
 
 /**
  * The story of a live alert (`GET /api/alerts/{id}/story`) is the story the HTML report draws for the same alert:
@@ -154,7 +160,45 @@ describe('the live alert story', () => {
     const [first] = await storedAlerts();
     const pruned = await fetch(`${url}/api/alerts/${first?.kibana.alert.uuid}/story`);
     expect(pruned.status).toBe(410);
-    expect(await pruned.text()).toMatch(/pruned from the journal/);
+    expect(await pruned.text()).toMatch(/not in this instance's journal \(pruned by retention/);
     expect((await fetch(`${url}/api/alerts/${first?.kibana.alert.uuid}`)).status).toBe(200);
+  });
+});
+
+describe('the journal window a story reads', () => {
+  const T0 = Date.parse('2026-11-20T09:14:03.512Z');
+  const cmstp = (record: number) => ({ host: 'WS-W', record, guid: '{8c1a7f52-a93b-6739-2a04-000000000001}', pid: 6644, image: 'C:\\Windows\\System32\\cmstp.exe', time: T0 + record });
+
+  it('finds the process start inside the rows and events it may read, and not beyond; never another event at the position', async () => {
+    const wdir = mkdtempSync(join(tmpdir(), 'sigmatch-story-window-'));
+    const db = openDatabase(wdir);
+    try {
+      const journal = new Journal(db);
+      // The start, 40 rows of another host, 10 of this one, then the connection the alert is about.
+      const docs: object[] = [processCreate(cmstp(1), 'cmstp.exe /ni /s x.inf')];
+      for (let r = 2; r <= 41; r++) docs.push(noise('WS-OTHER', r, T0 + r));
+      for (let r = 42; r <= 51; r++) docs.push(noise('WS-W', r, T0 + r));
+      docs.push(networkConnect(cmstp(52), '203.0.113.50'));
+      const entries = docs.map((d) => ({ key: documentKey(d as Doc, JSON.stringify(d)), doc: JSON.stringify(d) }));
+      const seqs = (await journal.append({ entries })) as number[];
+      const seq = seqs[seqs.length - 1] as number;
+      const key = entries[entries.length - 1]?.key.toString('hex');
+      const alert = (eventKey = key): StoredAlert => ({ id: 'a'.repeat(32), seq, ruleId: 'r', ruleTitle: 'cmstp out', level: 'high', host: 'WS-W', eventTime: T0 + 52, created: 0, doc: JSON.stringify({ rule: { name: 'cmstp out', id: 'r', level: 'high', tags: [] }, host: { name: 'WS-W' }, sigmatch: { alert: { event_key: eventKey } } }) });
+      const images = (st: Story | undefined) => st?.processes.map((p) => name(p));
+      const story = (o: { rowsBack?: number; eventsBack?: number }, a = alert()) => liveStories(journal, { contextCapacity: 1000, ...o }).story(a, []);
+      expect(images(await story({}))).toEqual(['cmd.exe', 'cmstp.exe']); // the parent only named by the start
+      // Rows of the other host are looked at but not decoded: 11 events of the host reach back to the start.
+      expect(images(await story({ eventsBack: 11 }))).toEqual(['cmd.exe', 'cmstp.exe']);
+      const cut = await story({ eventsBack: 10 });
+      expect(cut?.processes).toEqual([]);
+      expect(cut?.alert.processMissing).toBe(true);
+      expect((await story({ rowsBack: 50 }))?.processes).toEqual([]);
+      expect(images(await story({ rowsBack: 51 }))).toEqual(['cmd.exe', 'cmstp.exe']);
+      // Another event's key at the alert's position (another instance's journal): no story.
+      expect(await story({}, alert('0'.repeat(32)))).toBeUndefined();
+    } finally {
+      db.close();
+      rmSync(wdir, { recursive: true, force: true });
+    }
   });
 });

@@ -36,7 +36,7 @@ async function alertStory({ params, res, ctx }: ApiCall): Promise<void> {
     if (e instanceof StoriesBusy) throw new RequestError(503, e.message);
     throw e;
   }
-  if (story === undefined) throw new RequestError(410, `the events of alert ${id} were pruned from the journal (retention): its story cannot be built any more; the alert itself is still at /api/alerts/${id}`);
+  if (story === undefined) throw new RequestError(410, `the events of alert ${id} are not in this instance's journal (pruned by retention, or journaled by the instance that detected it, with --bus): its story cannot be built here; the alert itself is still at /api/alerts/${id}`);
   sendJson(res, 200, { id, story });
 }
 

@@ -160,7 +160,8 @@ async function nearRows(journal: Journal, seq: number, step: -1 | 1, rows: numbe
  * and the nearest STORY_EVENTS_BACK and STORY_EVENTS_FORWARD events of its host (or hosts, for a correlation across
  * hosts) are decoded and normalized as detection decodes them, in journal order; their context entries (with the
  * activity the report keeps) go into one ProcessIndex, the lookup the story's tree walk reads. One story is built
- * at a time (the others wait, at most STORY_QUEUE of them). Undefined when the alert's own row was pruned.
+ * at a time (the others wait, at most STORY_QUEUE of them). Undefined when the alert's own row is not in this
+ * journal: pruned, or (with --bus) the alert was detected by another instance from its own journal.
  */
 export function liveStories(journal: Journal, options: LiveStoryOptions): StorySource {
   const bounds = options.bounds ?? DEFAULT_STORY_BOUNDS;
@@ -173,11 +174,15 @@ export function liveStories(journal: Journal, options: LiveStoryOptions): StoryS
 
   async function build(alert: StoredAlert, around: readonly StoredAlert[]): Promise<Story | undefined> {
     // The alert's own row (an event alert's event; a correlation's, the last of the batch that raised it) is gone:
-    // so is every row before it (pruning takes the oldest first).
+    // so is every row before it (pruning takes the oldest first). Or the alert was detected by another instance.
     const own = journal.readRange(alert.seq, alert.seq, 1)[0];
     if (own === undefined) return undefined;
     const doc = obj(parseDoc(alert.doc));
     const correlation = obj(doc['sigmatch'])['correlation'] !== undefined;
+    // An event alert names its event's dedup key: a row of another event at its position (another instance's
+    // journal, with --bus) is not its event.
+    const key = obj(obj(doc['sigmatch'])['alert'])['event_key'];
+    if (typeof key === 'string' && own.key.toString('hex') !== key) return undefined;
     const hosts = hostsOf(alert, doc);
     // A document of another host is skipped unread: its text names none of the story's hosts.
     const names = hosts.size === 0 ? undefined : new RegExp([...hosts].map(escape).join('|'), 'i');
