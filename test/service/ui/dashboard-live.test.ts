@@ -10,11 +10,11 @@ import { openDashboard, shownRows } from './dashboard-page.js';
  */
 let browser: Browser;
 let svc: DashboardService;
-const docs = exampleDocuments();
-const ws02 = docs.map((d) => d.replaceAll('WS01', 'WS02'));
+let docs: string[];
 
 beforeAll(async () => {
   [browser, svc] = await Promise.all([launchChromium(), startDashboardService()]);
+  docs = exampleDocuments();
 });
 afterAll(async () => {
   await browser?.close();
@@ -50,7 +50,7 @@ describe('the dashboard, live', () => {
     await expect.poll(() => page.locator('.sm-row').count()).toBe(first);
     expect((await shownRows(page)).every((r) => r.includes('WS01'))).toBe(true);
     // A second batch, after the page is open: its alerts appear without a reload, newest first.
-    await bulk(svc.url, ws02);
+    await bulk(svc.url, docs.map((d) => d.replaceAll('WS01', 'WS02')));
     await expect.poll(() => page.locator('.sm-row').count(), { timeout: 15_000 }).toBeGreaterThan(first);
     expect((await shownRows(page))[0]).toContain('WS02');
     expect(await page.locator('#alert-count').textContent()).toMatch(/^\d+ alerts$/);

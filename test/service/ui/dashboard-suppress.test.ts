@@ -7,10 +7,11 @@ import { openDashboard } from './dashboard-page.js';
 /** Suppress-from-alert in the dashboard: choose the fields, preview over N days, save; the rules page counts it. */
 let browser: Browser;
 let svc: DashboardService;
-const docs = exampleDocuments();
+let docs: string[];
 
 beforeAll(async () => {
   [browser, svc] = await Promise.all([launchChromium(), startDashboardService()]);
+  docs = exampleDocuments();
 });
 afterAll(async () => {
   await browser?.close();
