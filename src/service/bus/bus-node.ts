@@ -101,7 +101,10 @@ export class BusNode {
   private async readPeers(): Promise<Peer[]> {
     const kv = (this.bus.current as NonNullable<Bus['current']>).leases;
     const peers: Peer[] = [];
-    for await (const key of await kv.keys('node.*')) {
+    // A key written while the listing runs can come twice.
+    const keys = new Set<string>();
+    for await (const key of await kv.keys('node.*')) keys.add(key);
+    for (const key of keys) {
       const e = await kv.get(key);
       if (e === null || e.operation !== 'PUT') continue;
       try {

@@ -13,6 +13,8 @@ export interface PartitionConsumerOptions {
   readonly log: (message: string) => void;
 }
 
+/** A message handed out and neither acknowledged nor handed back comes again after this (the owner died mid-batch). */
+const ACK_WAIT_MS = 60_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A message published without our header (another publisher): keyed by its text, as the journal keys such events. */
 const keyOf = (m: JsMsg, doc: string): Buffer => {
@@ -69,7 +71,7 @@ export class PartitionConsumer {
   /** The consumer's lag from the bus (num_pending + num_ack_pending). */
   async refresh(): Promise<void> {
     if (this.consumer === undefined) return;
-    const info = await this.consumer.info(true);
+    const info = await this.consumer.info();
     this.lag = info.num_pending + info.num_ack_pending;
   }
 
@@ -100,7 +102,7 @@ export class PartitionConsumer {
     await jsm.consumers.delete(STREAM, name).catch((e: unknown) => {
       if (!isApiError(e, CONSUMER_NOT_FOUND)) throw e;
     });
-    await jsm.consumers.add(STREAM, { durable_name: name, filter_subject: subjectOf(this.partition), ack_policy: AckPolicy.Explicit, ack_wait: nanos(300_000), max_ack_pending: this.options.maxAckPending, ...start });
+    await jsm.consumers.add(STREAM, { durable_name: name, filter_subject: subjectOf(this.partition), ack_policy: AckPolicy.Explicit, ack_wait: nanos(ACK_WAIT_MS), max_ack_pending: this.options.maxAckPending, ...start });
     this.pending = [];
     this.options.log(`bus: partition ${this.partition}: reading from ${from}`);
     return js.consumers.get(STREAM, name);
@@ -112,9 +114,24 @@ export class PartitionConsumer {
       try {
         this.consumer ??= await this.takeover();
         const batch: JsMsg[] = [];
-        for await (const m of await this.consumer.fetch({ max_messages: 1000, expires: 1000 })) batch.push(m);
+        let fetchError: unknown;
+        try {
+          for await (const m of await this.consumer.fetch({ max_messages: 1000, expires: 1000 })) batch.push(m);
+        } catch (e) {
+          // What arrived before the pull failed (heartbeats missed, the connection lost) is journaled all the same.
+          fetchError = e;
+        }
         if (this.stopped) return;
-        if (batch.length > 0) await this.store(batch);
+        if (batch.length > 0) {
+          try {
+            await this.store(batch);
+          } catch (e) {
+            // Not journaled: handed back at once, rather than after the ack wait.
+            for (const m of batch) m.nak();
+            throw e;
+          }
+        }
+        if (fetchError !== undefined) throw fetchError;
         failures = 0;
         this.lastError = undefined;
       } catch (e) {
