@@ -3,9 +3,9 @@
  * lists alerts newest stored first with a cursor, so the page shows the first page at once, pages in the rest in
  * the background (up to MAX_ROWS), and polls the first pages every POLL_MS for alerts stored since: they appear at
  * the top without a reload, and the known ones on those pages refresh their triage. Filters (level, status, host,
- * rule) are the API's query parameters and live in the address (#/alerts?level=high). The table is virtualised
- * and keyboard driven like the report's: arrows, Page Up/Down, Home/End, Enter opens, `a` acknowledges, `c`
- * closes (after a reason), `/` goes to the filters.
+ * rule) are the API's query parameters and live in the address (#/alerts?level=high), and so does the open
+ * alert (&id=...). The table is virtualised and keyboard driven like the report's: arrows, Page Up/Down,
+ * Home/End, Enter opens, `a` acknowledges, `c` closes (after a reason), `/` goes to the filters.
  */
 export const ALERTS_SCRIPT = String.raw`
 var ROW = 26, OVERSCAN = 10, FIRST_PAGE = 200, PAGE = 1000, MAX_ROWS = 20000, POLL_MS = 2000;
@@ -81,7 +81,11 @@ PAGES.alerts = function (view, params) {
     selected = id;
     SmStory.showRow(viewport, rows.findIndex(function (r) { return r.id === id; }), ROW);
     draw();
-    if (open) openAlert(panel, id, { changed: changed, choose: choose });
+    if (open) {
+      // The address names the open alert (a link to it), without a new history entry or a reload.
+      history.replaceState(null, '', '#/alerts' + q({ level: filters.level, status: filters.status, host: filters.host, rule: filters.rule, id: id }));
+      openAlert(panel, id, { changed: changed, choose: choose });
+    }
   }
   // The panel changed an alert's triage: the row shows it without waiting for the next poll.
   function changed(state) {

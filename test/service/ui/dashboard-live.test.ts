@@ -96,6 +96,11 @@ describe('the dashboard, live', () => {
     const doc = await api(`/api/alerts/${ids[0]}`);
     expect(doc.sigmatch.triage.assignee).toBe('alice');
     expect(doc.sigmatch.triage.notes.map((n: { text: string }) => n.text)).toEqual(['checked with the VPN team']);
+    // The address names the open alert: a reload (or the link) opens it again.
+    expect(page.url()).toContain(`id=${ids[0]}`);
+    await page.reload();
+    await expect.poll(() => page.getAttribute('#story', 'data-id')).toBe(ids[0]);
+    await page.waitForSelector('#triage-state');
     // The status filter: closed ones only.
     await page.selectOption('#status-filter', 'closed');
     await expect.poll(() => page.locator('.sm-row').count()).toBe(1);
