@@ -184,6 +184,10 @@ describe('the journal window a story reads', () => {
       const seq = seqs[seqs.length - 1] as number;
       const key = entries[entries.length - 1]?.key.toString('hex');
       const alert = (eventKey = key): StoredAlert => ({ id: 'a'.repeat(32), seq, ruleId: 'r', ruleTitle: 'cmstp out', level: 'high', host: 'WS-W', eventTime: T0 + 52, created: 0, doc: JSON.stringify({ rule: { name: 'cmstp out', id: 'r', level: 'high', tags: [] }, host: { name: 'WS-W' }, sigmatch: { alert: { event_key: eventKey } } }) });
+      // The journal's text filter: ASCII case ignored, LIKE's wildcards taken literally.
+      expect(journal.readRange(1, seq, 100, ['ws-w'])).toHaveLength(12);
+      expect(journal.readRange(1, seq, 100, ['WS_W', 'WS%W'])).toHaveLength(0);
+      expect(journal.readRange(1, seq, 100)).toHaveLength(52);
       const images = (st: Story | undefined) => st?.processes.map((p) => name(p));
       const story = (o: { rowsBack?: number; eventsBack?: number }, a = alert()) => liveStories(journal, { contextCapacity: 1000, ...o }).story(a, []);
       expect(images(await story({}))).toEqual(['cmd.exe', 'cmstp.exe']); // the parent only named by the start

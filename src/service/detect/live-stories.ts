@@ -11,7 +11,7 @@ import type { StoredAlert } from '../store/alert-store.js';
 
 /**
  * Journal rows looked at before an alert's position for its story: the starts of its process and of its ancestors,
- * their DNS answers and activity came earlier. Rows of other hosts are skipped on their text, unparsed.
+ * their DNS answers and activity came earlier. Rows of other hosts are skipped on their text, in SQLite.
  */
 export const STORY_ROWS_BACK = 200_000;
 /** Journal rows looked at after it: children, connections, files and DNS answers that followed it (and late starts). */
@@ -113,7 +113,6 @@ function hostsOf(alert: StoredAlert, doc: Json): Set<string> {
   return hosts;
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const turn = () => new Promise<void>((r) => setImmediate(r));
 
 /** The host's other alerts around the alert (`around`, read from the store), in time order, as the report lists them. */
@@ -133,19 +132,18 @@ function timelineOf(alert: StoredAlert, around: readonly StoredAlert[], bounds: 
 
 /**
  * The text of the rows from `seq` outwards (step -1: back, 1: forward; `seq` itself not included) that may be
- * the hosts' (`names` matches their text), nearest first: at most `rows` rows looked at, `events` kept.
+ * the hosts' (their text names one of `names`), nearest first: at most `rows` rows looked at, `events` kept.
  */
-async function nearRows(journal: Journal, seq: number, step: -1 | 1, rows: number, events: number, names: RegExp | undefined): Promise<string[]> {
+async function nearRows(journal: Journal, seq: number, step: -1 | 1, rows: number, events: number, names: readonly string[] | undefined): Promise<string[]> {
   const out: string[] = [];
   const end = step < 0 ? Math.max(1, seq - rows) : seq + rows;
   // Forward, nothing is past the newest row yet.
   for (let next = seq + step; step < 0 ? next >= end : next <= Math.min(end, journal.lastPosition); next += step * STORY_PAGE_ROWS) {
     // A page is a span of positions: read oldest first, walked from the alert outwards.
     const lo = step < 0 ? Math.max(end, next - STORY_PAGE_ROWS + 1) : next;
-    const page = journal.readRange(lo, step < 0 ? next : Math.min(end, next + STORY_PAGE_ROWS - 1), STORY_PAGE_ROWS);
+    const page = journal.readRange(lo, step < 0 ? next : Math.min(end, next + STORY_PAGE_ROWS - 1), STORY_PAGE_ROWS, names);
     if (step < 0) page.reverse();
     for (const row of page) {
-      if (names !== undefined && !names.test(row.doc)) continue;
       out.push(row.doc);
       if (out.length >= events) return out;
     }
@@ -184,8 +182,9 @@ export function liveStories(journal: Journal, options: LiveStoryOptions): StoryS
     const key = obj(obj(doc['sigmatch'])['alert'])['event_key'];
     if (typeof key === 'string' && own.key.toString('hex') !== key) return undefined;
     const hosts = hostsOf(alert, doc);
-    // A document of another host is skipped unread: its text names none of the story's hosts.
-    const names = hosts.size === 0 ? undefined : new RegExp([...hosts].map(escape).join('|'), 'i');
+    // A document of another host is skipped unread (in SQLite): its text names none of the story's hosts. A name
+    // JSON may spell otherwise (escaped, or non-ASCII that LIKE compares by case) is not looked for: every row is read.
+    const names = hosts.size > 0 && [...hosts].every((h) => /^[\x20-\x7e]+$/.test(h) && !/["\\]/.test(h)) ? [...hosts] : undefined;
     const before = await nearRows(journal, alert.seq, -1, back, eventsBack, names);
     const after = await nearRows(journal, alert.seq, 1, forward, eventsForward, names);
     // In journal order, as the hunt reads its inputs: the index answers the first start of a GUID, the latest of a PID.

@@ -98,6 +98,8 @@ export class Journal implements EventLog {
   private readonly insertQuarantine;
   private readonly readAfter;
   private readonly readBetween;
+  /** readRange's statements with a text filter, by the number of strings. */
+  private readonly readContaining = new Map<number, ReturnType<Db['prepare']>>();
   private readonly getCursor;
   private readonly setCursorStmt;
   private last: number;
@@ -224,10 +226,19 @@ export class Journal implements EventLog {
 
   /**
    * Rows from position `from` to `to` (both included), oldest first, at most `limit`: a page of a range, read by
-   * the primary key (processed or not; rows pruned are simply absent). Only reads: no invariant is touched.
+   * the primary key (processed or not; rows pruned are simply absent). With `containing`, only the rows whose
+   * document text holds one of those strings (ASCII letters in any case: SQLite's LIKE), filtered in SQLite so the
+   * others are never copied out. Only reads: no invariant is touched.
    */
-  readRange(from: number, to: number, limit: number): JournalRow[] {
-    return this.readBetween.all(from, to, limit) as JournalRow[];
+  readRange(from: number, to: number, limit: number, containing?: readonly string[]): JournalRow[] {
+    if (containing === undefined || containing.length === 0) return this.readBetween.all(from, to, limit) as JournalRow[];
+    let stmt = this.readContaining.get(containing.length);
+    if (stmt === undefined) {
+      const likes = containing.map(() => "doc LIKE ? ESCAPE '\\'").join(' OR ');
+      this.readContaining.set(containing.length, (stmt = this.db.prepare(`SELECT seq, key, received, doc FROM journal WHERE seq >= ? AND seq <= ? AND (${likes}) ORDER BY seq LIMIT ?`)));
+    }
+    const patterns = containing.map((c) => `%${c.replace(/[\\%_]/g, '\\$&')}%`);
+    return stmt.all([from, to, ...patterns, limit]) as JournalRow[];
   }
 
   /**
