@@ -116,7 +116,7 @@ function drawSuppress(box, id) {
         });
       }
       var w = p.would_suppress;
-      result.textContent = 'Over the last ' + days.value + ' days it would have suppressed ' + num(w.alerts) + ' alert' + (w.alerts === 1 ? '' : 's') + ' of ' + p.rule.title + ' (' + num(w.open) + ' open) on ' + num(w.hosts) + ' host' + (w.hosts === 1 ? '' : 's') + '.';
+      result.textContent = 'Over the last ' + plural(Number(days.value), 'day') + ' it would have suppressed ' + plural(w.alerts, 'alert') + ' of ' + p.rule.title + ' (' + num(w.open) + ' open) on ' + plural(w.hosts, 'host') + (w.complete === false ? ' (counted over the newest ' + num(w.scanned) + ' of its alerts)' : '') + '.';
       result.dataset.alerts = w.alerts;
       yaml.textContent = p.yaml;
     }, function (e) { result.textContent = ''; msg.hidden = false; msg.textContent = e.message; });
@@ -128,7 +128,7 @@ function drawSuppress(box, id) {
     save.disabled = true; msg.hidden = true;
     api('POST', '/api/alerts/' + enc(id) + '/suppression', { fields: fields }).then(function (s) {
       var w = s.would_suppress;
-      var done = el('div', 'saved', 'Saved ' + s.file + ' (filter “' + s.filter.title + '”): the service runs it now; it would have suppressed ' + num(w.alerts) + ' alert' + (w.alerts === 1 ? '' : 's') + '.');
+      var done = el('div', 'saved', 'Saved ' + s.file + ' (filter “' + s.filter.title + '”): the service runs it now; it would have suppressed ' + plural(w.alerts, 'alert') + '.');
       done.id = 'suppress-saved';
       add(body, done);
     }, function (e) { save.disabled = false; msg.hidden = false; msg.textContent = e.message; });

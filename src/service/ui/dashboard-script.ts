@@ -46,6 +46,7 @@ function select(id, first, values, value) {
 }
 function fail(box, e) { add(box, el('div', 'warn', String(e && e.message ? e.message : e))); }
 function num(n) { return typeof n === 'number' ? n.toLocaleString('en-US') : String(n === undefined || n === null ? '' : n); }
+function plural(n, word) { return num(n) + ' ' + word + (n === 1 ? '' : 's'); }
 function isoText(s) { return s ? String(s).replace('T', ' ').replace(/\.\d+Z$/, 'Z') : ''; }
 
 function logout(message) {

@@ -85,7 +85,9 @@ PAGES.health = function (view) {
     var rate = card('Ingest rate', num(Math.round(h.ingest.rate_per_second * 10) / 10) + ' events/s', [num(h.ingest.events) + ' events, ' + num(h.ingest.duplicates) + ' duplicates, ' + num(h.ingest.quarantined) + ' quarantined',
       Object.keys(h.ingest.rejected).length ? 'rejected: ' + Object.keys(h.ingest.rejected).map(function (k) { return k + ' × ' + h.ingest.rejected[k]; }).join(', ') : '']);
     rate.appendChild(spark(rates));
-    card('Detection lag', num(h.detection.lag_events) + ' events', [num(Math.round(h.detection.lag_seconds * 10) / 10) + ' s behind', num(h.detection.events) + ' detected', h.detection.last_error ? 'error: ' + h.detection.last_error : '']);
+    var dc = h.detection, cc = dc.correlations;
+    card('Detection lag', num(dc.lag_events) + ' events', [num(Math.round(dc.lag_seconds * 10) / 10) + ' s behind', num(dc.events) + ' detected' + (dc.suppressed !== undefined ? ', ' + plural(dc.suppressed, 'alert') + ' suppressed by filters' : ''),
+      cc && (cc.late || cc.evicted) ? 'correlations: ' + num(cc.late) + ' late, ' + num(cc.evicted) + ' groups evicted' : '', dc.last_error ? 'error: ' + dc.last_error : '']);
     card('Journal', num(h.journal.events) + ' events', [num(Math.round(h.journal.bytes / 1024)) + ' KiB']);
     card('Store', num(h.store.alerts) + ' alerts', [h.store.kind + (h.store.reachable ? '' : ' — unreachable'), h.store.error ? String(h.store.error) : '']);
     card('Rules', num(h.rules.loaded) + ' loaded', [h.rules.errors.length + ' not loaded', h.rules.reloads + ' reloads']);

@@ -57,6 +57,8 @@ describe('the dashboard, suppress from an alert', () => {
     expect(await page.locator('#rules-table tbody tr').first().locator('.chip').textContent()).toMatch(/\(1\)$/);
     const hosts = (await (await fetch(`${svc.url}/api/hosts`)).json()) as { hosts: { name: string; alerts: number }[] };
     expect(hosts.hosts.find((h) => h.name === 'WS03.corp.example')?.alerts).toBe(1);
+    await page.click('nav a[data-page="health"]');
+    await expect.poll(() => page.locator('#health-cards').textContent()).toContain('1 alert suppressed by filters');
     expect(errors).toEqual([]);
     await page.close();
   });
