@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../../bench/chromium.js';
 import { bulk, ROOT, settled, startDashboardService, type DashboardService } from '../../../bench/dashboard-service.js';
-import { openDashboard } from './dashboard-page.js';
+import { openDashboard, poll } from './dashboard-page.js';
 
 /** What the dashboard shows of hostile alert text (as text, never markup), and what a read-only token may do. */
 const HOSTILE = `</script><img src=x onerror="document.title='owned'"><script>document.title='owned2'</script>\u2028`;
@@ -56,7 +56,7 @@ describe('the dashboard\'s text and access', () => {
     expect(await page.locator('header').textContent()).toContain('signed in with a token');
     await page.locator('.sm-row').first().click();
     await page.click('#triage .ack');
-    await expect.poll(() => page.locator('#triage .warn').textContent()).toContain("needs a token with scope 'triage'");
+    await poll(() => page.locator('#triage .warn').textContent()).toContain("needs a token with scope 'triage'");
     expect(await page.locator('#triage-state').textContent()).toContain('open');
     expect(errors).toEqual([]);
     await page.close();

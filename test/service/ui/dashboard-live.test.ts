@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../../bench/chromium.js';
 import { bulk, exampleDocuments, settled, startDashboardService, type DashboardService } from '../../../bench/dashboard-service.js';
-import { openDashboard, shownRows } from './dashboard-page.js';
+import { openDashboard, poll, shownRows } from './dashboard-page.js';
 
 /**
  * The dashboard in chromium against a real `sigmatch serve`: the example log ingested through `_bulk`, the live
@@ -47,43 +47,43 @@ describe('the dashboard, live', () => {
     await bulk(svc.url, docs);
     const first = await settled(svc.url, 2);
     const { page, requests, errors } = await openDashboard(browser, svc.url);
-    await expect.poll(() => page.locator('.sm-row').count()).toBe(first);
+    await poll(() => page.locator('.sm-row').count()).toBe(first);
     expect((await shownRows(page)).every((r) => r.includes('WS01'))).toBe(true);
     // A second batch, after the page is open: its alerts appear without a reload, newest first.
     await bulk(svc.url, docs.map((d) => d.replaceAll('WS01', 'WS02')));
-    await expect.poll(() => page.locator('.sm-row').count(), { timeout: 15_000 }).toBeGreaterThan(first);
+    await poll(() => page.locator('.sm-row').count(), { timeout: 15_000 }).toBeGreaterThan(first);
     expect((await shownRows(page))[0]).toContain('WS02');
     expect(await page.locator('#alert-count').textContent()).toMatch(/^\d+ alerts$/);
 
     // Filters are the API's: host WS02 only, then back.
     await page.fill('#host-filter', 'WS02.corp.example');
     await page.press('#host-filter', 'Enter');
-    await expect.poll(async () => (await shownRows(page)).every((r) => r.includes('WS02'))).toBe(true);
+    await poll(async () => (await shownRows(page)).every((r) => r.includes('WS02'))).toBe(true);
     expect(page.url()).toContain('host=WS02.corp.example');
     await page.goto(`${svc.url}/ui/#/alerts`);
-    await expect.poll(async () => (await shownRows(page)).some((r) => r.includes('WS01'))).toBe(true);
+    await poll(async () => (await shownRows(page)).some((r) => r.includes('WS01'))).toBe(true);
 
     // Keyboard: the first row is selected; ArrowDown, Enter opens the second; `a` acknowledges it.
     const ids = await Promise.all((await page.locator('.sm-row').all()).map((row) => row.getAttribute('data-id')));
     await page.locator('#viewport').focus();
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.getAttribute('#story', 'data-id')).toBe(ids[1]);
+    await poll(() => page.getAttribute('#story', 'data-id')).toBe(ids[1]);
     await page.waitForSelector('#triage .ack');
     await page.locator('#viewport').focus();
     await page.keyboard.press('a');
-    await expect.poll(async () => (await api(`/api/alerts/${ids[1]}`)).sigmatch.triage.status).toBe('acknowledged');
+    await poll(async () => (await api(`/api/alerts/${ids[1]}`)).sigmatch.triage.status).toBe('acknowledged');
 
     // Close another with a reason and a comment, through the panel; the API has it, and the row says so.
     await page.locator(`.sm-row[data-id="${ids[0]}"]`).click();
-    await expect.poll(() => page.getAttribute('#story', 'data-id')).toBe(ids[0]);
+    await poll(() => page.getAttribute('#story', 'data-id')).toBe(ids[0]);
     await page.waitForSelector('#close-alert');
     await page.click('#close-alert');
     expect(await page.locator('#triage .warn').textContent()).toBe('Closing needs a reason.');
     await page.selectOption('#close-reason', 'false_positive');
     await page.fill('#close-comment', 'the admin testing the VPN profile');
     await page.click('#close-alert');
-    await expect.poll(() => page.locator('#triage-state').textContent()).toContain('closed');
+    await poll(() => page.locator('#triage-state').textContent()).toContain('closed');
     const closed = (await api(`/api/alerts/${ids[0]}`)).sigmatch.triage;
     expect(closed).toMatchObject({ status: 'closed', reason: 'false_positive', comment: 'the admin testing the VPN profile', updated_by: 'loopback' });
     expect(await page.locator(`.sm-row[data-id="${ids[0]}"]`).getAttribute('data-status')).toBe('closed');
@@ -92,18 +92,18 @@ describe('the dashboard, live', () => {
     await page.click('#triage .assign');
     await page.fill('#note-text', 'checked with the VPN team');
     await page.click('#triage .note');
-    await expect.poll(() => page.locator('#triage .notes li').count()).toBe(1);
+    await poll(() => page.locator('#triage .notes li').count()).toBe(1);
     const doc = await api(`/api/alerts/${ids[0]}`);
     expect(doc.sigmatch.triage.assignee).toBe('alice');
     expect(doc.sigmatch.triage.notes.map((n: { text: string }) => n.text)).toEqual(['checked with the VPN team']);
     // The address names the open alert: a reload (or the link) opens it again.
     expect(page.url()).toContain(`id=${ids[0]}`);
     await page.reload();
-    await expect.poll(() => page.getAttribute('#story', 'data-id')).toBe(ids[0]);
+    await poll(() => page.getAttribute('#story', 'data-id')).toBe(ids[0]);
     await page.waitForSelector('#triage-state');
     // The status filter: closed ones only.
     await page.selectOption('#status-filter', 'closed');
-    await expect.poll(() => page.locator('.sm-row').count()).toBe(1);
+    await poll(() => page.locator('.sm-row').count()).toBe(1);
 
     expect(requests.every((u) => u.startsWith(svc.url))).toBe(true);
     expect(errors).toEqual([]);
@@ -125,7 +125,7 @@ describe('the dashboard, live', () => {
     expect(hosts).toHaveLength(2);
     expect(hosts.join('\n')).toMatch(/WS01\.corp\.example[^]*WS02|WS02\.corp\.example[^]*WS01/);
     await page.locator('#hosts-table tbody tr', { hasText: 'WS02' }).click();
-    await expect.poll(async () => (await shownRows(page)).length > 0 && (await shownRows(page)).every((r) => r.includes('WS02'))).toBe(true);
+    await poll(async () => (await shownRows(page)).length > 0 && (await shownRows(page)).every((r) => r.includes('WS02'))).toBe(true);
     await page.click('nav a[data-page="health"]');
     await page.locator('#sources-table').waitFor();
     expect(await page.locator('#sources-table tbody tr').first().textContent()).toContain('elasticsearch');
@@ -143,7 +143,7 @@ describe('the dashboard\'s login', () => {
       await page.goto(`${locked.url}/ui/`);
       expect(await page.locator('#login').textContent()).toContain('an empty token works');
       await page.click('#login button[type=submit]');
-      await expect.poll(() => page.locator('#login-error').textContent()).toMatch(/token/i);
+      await poll(() => page.locator('#login-error').textContent()).toMatch(/token/i);
       await page.fill('#token', 'smt_dashboard_test_token');
       await page.click('#login button[type=submit]');
       await page.waitForSelector('#viewport[data-ready="true"]');

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 
 export interface DashboardPage {
@@ -25,4 +26,9 @@ export async function openDashboard(browser: Browser, url: string, token = ''): 
 /** The text of each alert row shown. */
 export function shownRows(page: Page): Promise<string[]> {
   return page.locator('.sm-row').allTextContents();
+}
+
+/** expect.poll with room for a busy machine (the page polls the API every 2 s; vitest's default gives up after 1 s). */
+export function poll<T>(fn: () => T | Promise<T>, options: { readonly timeout?: number } = {}): ReturnType<typeof expect.poll<T>> {
+  return expect.poll(fn, { timeout: 10_000, interval: 50, ...options });
 }

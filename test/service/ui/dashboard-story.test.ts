@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../../bench/chromium.js';
 import { bulk, exampleDocuments, settled, startDashboardService, type DashboardService } from '../../../bench/dashboard-service.js';
 import { sigmatchAsync } from '../../cli/run-cli.js';
-import { openDashboard } from './dashboard-page.js';
+import { openDashboard, poll } from './dashboard-page.js';
 
 /** The story view: the report's renderer on `GET /api/alerts/{id}/story`, drawing what the report draws. */
 let browser: Browser;
@@ -50,7 +50,7 @@ describe('the dashboard\'s story view', () => {
     // The timeline's entries are the host's other stored alerts: one opens that alert.
     const opened = await page.getAttribute('#story', 'data-id');
     await page.locator('#story-body .timeline a').first().click();
-    await expect.poll(() => page.getAttribute('#story', 'data-id')).not.toBe(opened);
+    await poll(() => page.getAttribute('#story', 'data-id')).not.toBe(opened);
     await page.locator('#story-body[data-ready="true"]').waitFor();
     expect(errors).toEqual([]);
     await report.close();

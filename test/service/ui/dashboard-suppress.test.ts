@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../../bench/chromium.js';
 import { bulk, exampleDocuments, settled, startDashboardService, type DashboardService } from '../../../bench/dashboard-service.js';
-import { openDashboard } from './dashboard-page.js';
+import { openDashboard, poll } from './dashboard-page.js';
 
 /** Suppress-from-alert in the dashboard: choose the fields, preview over N days, save; the rules page counts it. */
 let browser: Browser;
@@ -32,16 +32,16 @@ describe('the dashboard, suppress from an alert', () => {
     await page.fill('#suppress-days', '365');
     await page.press('#suppress-days', 'Enter');
     // The default fields (the rule's own: Image and DestinationIp) match the connection on both hosts.
-    await expect.poll(() => page.getAttribute('#suppress-preview', 'data-alerts')).toBe('2');
+    await poll(() => page.getAttribute('#suppress-preview', 'data-alerts')).toBe('2');
     expect(await page.locator('#suppress-preview').textContent()).toContain('on 2 hosts');
     // Ticking Computer narrows it to this host.
     await page.locator('#suppress .field', { hasText: 'Computer' }).locator('input').check();
-    await expect.poll(() => page.getAttribute('#suppress-preview', 'data-alerts')).toBe('1');
+    await poll(() => page.getAttribute('#suppress-preview', 'data-alerts')).toBe('1');
     await page.locator('#suppress .field', { hasText: 'Computer' }).locator('input').uncheck();
-    await expect.poll(() => page.getAttribute('#suppress-preview', 'data-alerts')).toBe('2');
+    await poll(() => page.getAttribute('#suppress-preview', 'data-alerts')).toBe('2');
     expect(await page.locator('#suppress .yaml').textContent()).toContain('203.0.113.50');
     await page.click('#suppress-save');
-    await expect.poll(() => page.locator('#suppress-saved').textContent(), { timeout: 20_000 }).toMatch(/^Saved .*\.yml .*the service runs it now/);
+    await poll(() => page.locator('#suppress-saved').textContent(), { timeout: 20_000 }).toMatch(/^Saved .*\.yml .*the service runs it now/);
 
     // From now on it suppresses: the log again as a third host; its connection to 203.0.113.50 stores no alert.
     await bulk(svc.url, docs.map((d) => d.replaceAll('WS01', 'WS03')));
@@ -49,7 +49,7 @@ describe('the dashboard, suppress from an alert', () => {
     await page.click('nav a[data-page="rules"]');
     const filter = page.locator('#filters-table tbody tr').first();
     await filter.waitFor();
-    await expect.poll(async () => {
+    await poll(async () => {
       await page.reload();
       await page.locator('#filters-table tbody tr').first().waitFor();
       return page.locator('#filters-table tbody tr').first().locator('td').first().textContent();
@@ -58,7 +58,7 @@ describe('the dashboard, suppress from an alert', () => {
     const hosts = (await (await fetch(`${svc.url}/api/hosts`)).json()) as { hosts: { name: string; alerts: number }[] };
     expect(hosts.hosts.find((h) => h.name === 'WS03.corp.example')?.alerts).toBe(1);
     await page.click('nav a[data-page="health"]');
-    await expect.poll(() => page.locator('#health-cards').textContent()).toContain('1 alert suppressed by filters');
+    await poll(() => page.locator('#health-cards').textContent()).toContain('1 alert suppressed by filters');
     expect(errors).toEqual([]);
     await page.close();
   });
