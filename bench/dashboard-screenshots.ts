@@ -1,7 +1,8 @@
 /**
  * Regenerates the dashboard's screenshots in docs/ (dashboard-*.png): starts the built `sigmatch serve`, ingests
  * the example log through `_bulk` (as WS01, then again as WS02, so the lists have more than one host), signs in
- * with the empty token (loopback, no SIGMATCH_API_TOKEN) and captures each page at 1280×800. Run with
+ * with the empty token (loopback, no SIGMATCH_API_TOKEN) and captures each page at 1280×800 (saving the suppression
+ * it previews, then sending the log as WS03, so the rules page has a filter with a count). Run with
  * `npm run screenshots` (it builds first, and also makes the report's).
  */
 import { join } from 'node:path';
@@ -41,6 +42,11 @@ try {
   await page.locator('#suppress-preview:not([data-alerts="0"])').waitFor();
   await page.locator('#suppress').scrollIntoViewIfNeeded();
   await shot(page, 'dashboard-suppress.png');
+  // Saved, and the log again as a third host: the rules page counts what the filter suppressed.
+  await page.click('#suppress-save');
+  await page.waitForSelector('#suppress-saved', { timeout: 30_000 });
+  await bulk(svc.url, docs.map((d) => d.replaceAll('WS01', 'WS03')));
+  await settled(svc.url, 5);
   // The whole story panel, not its scrolled part: the panel is as tall as the window.
   await page.click('#suppress summary');
   await page.setViewportSize({ width: 1280, height: 1900 });

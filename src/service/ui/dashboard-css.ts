@@ -63,6 +63,7 @@ table.list th { color: var(--muted); font-weight: 600; border-bottom-color: var(
 table.list td.n { text-align: right; font-variant-numeric: tabular-nums; }
 table.list tr.go { cursor: pointer; } table.list tr.go:hover, table.list tr.go:focus { background: #f3f6fb; outline: none; }
 .tags { font-size: 11px; color: var(--muted); }
+#rules-table td:nth-child(3) { width: 34%; } #rules-table td:nth-child(6) { font-size: 11px; color: var(--muted); word-break: break-all; }
 .chip { display: inline-block; border: 1px solid var(--line); border-radius: 10px; padding: 0 6px; margin: 0 4px 2px 0; font-size: 12px; }
 .stack { display: inline-flex; height: 10px; border-radius: 2px; overflow: hidden; vertical-align: middle; }
 .stack .seg { display: inline-block; height: 10px; }
