@@ -17,13 +17,19 @@ export interface RuleSource {
 
 /** Where one rule goes on a target, or why it cannot go there (a logsource with no table). */
 export type RulePlacement =
-  | { readonly kind: 'placed'; readonly sources: readonly RuleSource[]; readonly query: (conditions: readonly string[]) => string }
+  | {
+      readonly kind: 'placed';
+      readonly sources: readonly RuleSource[];
+      readonly query: (conditions: readonly string[]) => string;
+      /** Another form for a rule the first one cannot say (Splunk: `| where` when the search command cannot): tried then, its refusals reported. */
+      readonly fallback?: { readonly sources: readonly RuleSource[]; readonly query: (conditions: readonly string[]) => string };
+    }
   | { readonly kind: 'refused'; readonly code: string; readonly reason: string };
 
 /** A conversion target: how a rule, given its logsource as the pipeline resolves it, becomes a whole query. */
 export interface BackendSpec {
   readonly summary: string;
   /** The plain output's file extension and line-comment token. */
-  readonly extension: 'sql' | 'kql';
+  readonly extension: 'sql' | 'kql' | 'spl';
   readonly place: (rule: SigmaRule, logsource: LogsourceCondition) => RulePlacement;
 }

@@ -4,7 +4,7 @@ import type { MatchNode } from '../compile/ir.js';
 import { error, type Diagnostic } from '../diagnostics.js';
 import type { LogsourceResolution } from '../pipeline/logsource-condition.js';
 import type { SigmaRule } from '../rule/model.js';
-import type { BackendSpec } from './backend-spec.js';
+import type { BackendSpec, RuleSource } from './backend-spec.js';
 import { mapFields } from './map-fields.js';
 import { renderCondition } from './render-condition.js';
 
@@ -28,13 +28,19 @@ export function convertRule(rule: SigmaRule, backend: BackendSpec, target: strin
   if (placement.kind === 'refused') return { rule, diagnostics: [error(placement.code, `${named} cannot be converted to ${target}: ${placement.reason}`, rule.span)] };
   const lowered = lowerRule(rule);
   if (lowered.diagnostics.some((d) => d.severity === 'error')) return { rule, diagnostics: lowered.diagnostics };
-  const diagnostics = [...lowered.diagnostics];
-  const conditions: string[] = [];
-  for (const source of placement.sources) {
-    const full: MatchNode = source.logsource === undefined ? lowered.ir : { kind: 'and', children: [lowerLogsource(source.logsource), lowered.ir] };
-    const rendered = renderCondition(rule, mapFields(full, source.fields), source.dialect, target);
-    diagnostics.push(...rendered.diagnostics);
-    if (rendered.condition !== undefined) conditions.push(rendered.condition);
-  }
-  return conditions.length < placement.sources.length ? { rule, diagnostics } : { rule, query: placement.query(conditions), diagnostics };
+  const render = (form: { readonly sources: readonly RuleSource[]; readonly query: (conditions: readonly string[]) => string }): { query?: string; diagnostics: Diagnostic[] } => {
+    const diagnostics: Diagnostic[] = [];
+    const conditions: string[] = [];
+    for (const source of form.sources) {
+      const full: MatchNode = source.logsource === undefined ? lowered.ir : { kind: 'and', children: [lowerLogsource(source.logsource), lowered.ir] };
+      const rendered = renderCondition(rule, mapFields(full, source.fields), source.dialect, target);
+      diagnostics.push(...rendered.diagnostics);
+      if (rendered.condition !== undefined) conditions.push(rendered.condition);
+    }
+    return conditions.length < form.sources.length ? { diagnostics } : { query: form.query(conditions), diagnostics };
+  };
+  let out = render(placement);
+  if (out.query === undefined && placement.fallback !== undefined) out = render(placement.fallback);
+  const diagnostics = [...lowered.diagnostics, ...out.diagnostics];
+  return out.query === undefined ? { rule, diagnostics } : { rule, query: out.query, diagnostics };
 }

@@ -1,6 +1,7 @@
 import type { BackendSpec } from './backend-spec.js';
 import { KQL_DEFENDER } from './kql/defender-backend.js';
 import { KQL_SENTINEL } from './kql/sentinel-backend.js';
+import { SPLUNK } from './splunk/splunk-backend.js';
 import { CLICKHOUSE } from './sql/clickhouse.js';
 import { sqlBackend } from './sql/sql-backend.js';
 import { DUCKDB } from './sql/duckdb.js';
@@ -14,6 +15,7 @@ export const BACKENDS = {
   clickhouse: sqlBackend(CLICKHOUSE, 'ClickHouse (checked on 26.7 through chDB): the sigma_events table, event as JSON text with materialized columns'),
   'kql-defender': KQL_DEFENDER,
   'kql-sentinel': KQL_SENTINEL,
+  splunk: SPLUNK,
 } satisfies Record<string, BackendSpec>;
 
 export type TargetName = keyof typeof BACKENDS;

@@ -113,8 +113,7 @@ export const convert: CommandSpec = {
       ];
       for (const { doc, query } of queries) {
         const head = `${doc.title.replace(/\s+/g, ' ')} (${doc.id ?? 'no id'}) ${doc.file}`;
-        // SQL statements end with `;`; a KQL query is the whole text (a `;` would start a second statement).
-        sinks.write(fileName(doc), backend.extension === 'sql' ? `-- ${head}\n${query};\n` : `// ${head}\n${query}\n`);
+        sinks.write(fileName(doc), plainQuery(backend.extension, head, query));
       }
     }
     for (const d of diagnostics) io.err(formatDiagnostic(d, loaded.sources) + '\n');
@@ -130,6 +129,17 @@ export const convert: CommandSpec = {
 };
 
 /** `<rule id>.<ext>` (else the title), made safe for a file name; a name met again gets `-2`, `-3`... */
+/**
+ * One plain query under a comment naming its rule, in the language's comment form: SQL statements end with `;`; a
+ * KQL query is the whole text (a `;` would start a second statement); SPL comments are triple backticks (Splunk 8+),
+ * so the text pastes into a search as it is.
+ */
+function plainQuery(extension: 'sql' | 'kql' | 'spl', head: string, query: string): string {
+  if (extension === 'sql') return `-- ${head}\n${query};\n`;
+  if (extension === 'kql') return `// ${head}\n${query}\n`;
+  return `\`\`\`${head.replace(/`/g, "'")}\`\`\`\n${query}\n`;
+}
+
 function uniqueFileNames(extension: string): (doc: { readonly id?: string | undefined; readonly title: string }) => string {
   const seen = new Map<string, number>();
   return (doc) => {
