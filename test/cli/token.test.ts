@@ -89,7 +89,7 @@ describe('GET /api/rules from sigmatch serve', () => {
     children.push(s);
     const body = (await (await api(s.url, '/api/rules')).json()) as { rules: Array<{ id: string; filters: Array<{ id: string; title: string }> }>; errors: Array<{ file: string; line: number; column: number; message: string }>; loaded_at: string; reloads: number };
     expect(body.rules.map((r) => r.id)).toEqual(['47c894ee-c2b8-55e8-b332-3ba3ee37e8ce']);
-    expect(body.rules[0]?.filters).toEqual([{ id: '0e6b5c1d-1f77-4c59-9d0b-6c1b6f2d8a01', title: 'VPN server', file: join(filters, 'vpn.yml') }]);
+    expect(body.rules[0]?.filters).toEqual([{ id: '0e6b5c1d-1f77-4c59-9d0b-6c1b6f2d8a01', title: 'VPN server', file: join(filters, 'vpn.yml'), suppressed: 0 }]);
     expect(body.errors).toHaveLength(1);
     expect(body.errors[0]).toMatchObject({ file: join(rules, 'broken.yml'), line: 8 });
     expect(body.errors[0]?.column).toBeGreaterThan(1);
