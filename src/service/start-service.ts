@@ -315,7 +315,7 @@ function busMetrics(b: ReturnType<BusNode['status']>): MetricFamily[] {
   return [
     { name: 'sigmatch_bus_up', help: 'Whether this instance is connected to the bus (1) or not (0).', type: 'gauge', samples: [{ labels: { role: b.role }, value: b.connected ? 1 : 0 }] },
     { name: 'sigmatch_bus_partitions_owned', help: 'Partitions this instance detects.', type: 'gauge', samples: [{ value: b.owned.length }] },
-    { name: 'sigmatch_bus_partition_lag_events', help: 'Events of an owned partition not yet detected (the consumer\'s pending and unacknowledged).', type: 'gauge', samples: Object.entries(b.lag).map(([partition, value]) => ({ labels: { partition }, value })) },
+    { name: 'sigmatch_bus_partition_lag_events', help: 'Events of an owned partition not yet detected (the consumer\'s pending and unacknowledged).', type: 'gauge', samples: Object.entries(b.lag).flatMap(([partition, value]) => (value === null ? [] : [{ labels: { partition }, value }])) },
     { name: 'sigmatch_bus_received_events_total', help: 'Events read from the bus into the local journal.', type: 'counter', samples: [{ value: b.received }] },
     { name: 'sigmatch_bus_peers', help: 'Other instances seen on the bus.', type: 'gauge', samples: [{ value: b.peers.length }] },
   ];

@@ -23,7 +23,7 @@ export interface Peer {
 interface Lease {
   revision: number;
   renewed: number;
-  readonly consumer: PartitionConsumer;
+  consumer: PartitionConsumer;
 }
 
 const leaseKey = (k: number) => `p.${k}`;
@@ -44,6 +44,7 @@ export class BusNode {
   private readonly leases = new Map<number, Lease>();
   private peerList: Peer[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
   private ticks = 0;
   private stopped = false;
   private ticking: Promise<void> = Promise.resolve();
@@ -64,6 +65,12 @@ export class BusNode {
   start(): void {
     this.bus.start();
     const every = Math.max(200, Math.floor(this.options.leaseMs / 3));
+    // Apart from the rounds (one may hang on a server that died): a lease not renewed for its whole time is given up,
+    // its consumer stopped, since another instance may hold it by now.
+    this.watchdog = setInterval(() => {
+      const now = Date.now();
+      for (const [k, l] of this.leases) if (now - l.renewed > this.options.leaseMs) void this.drop(k, 'its lease could not be renewed in time');
+    }, every);
     const loop = () => {
       if (this.stopped) return;
       this.ticking = this.tick().finally(() => {
@@ -92,8 +99,6 @@ export class BusNode {
       const message = `leases: ${(e as Error).message}`;
       if (message !== this.lastError) this.log(`bus: ${message}`);
       this.lastError = message;
-      // Cut off from the bus longer than a lease: the partitions are someone else's by now.
-      for (const [k, l] of this.leases) if (now - l.renewed > this.options.leaseMs) await this.drop(k, 'its lease could not be renewed in time');
     }
     this.ticks++;
   }
@@ -150,8 +155,12 @@ export class BusNode {
       } catch {
         continue; // another instance holds it
       }
-      const consumer = new PartitionConsumer(k, this.bus.current as NonNullable<Bus['current']>, this.journal, { replayMs: this.options.replayMs, maxAckPending: this.options.maxAckPending ?? 20_000, log: this.log });
-      this.leases.set(k, { revision, renewed: now, consumer });
+      const lease: Lease = { revision, renewed: now, consumer: undefined as unknown as PartitionConsumer };
+      // The consumer reads only while the lease is fresh (a takeover by it could otherwise cut off the new owner).
+      const fresh = () => this.leases.get(k) === lease && Date.now() - lease.renewed <= this.options.leaseMs;
+      lease.consumer = new PartitionConsumer(k, this.bus.current as NonNullable<Bus['current']>, this.journal, { replayMs: this.options.replayMs, maxAckPending: this.options.maxAckPending ?? 20_000, log: this.log, fresh });
+      const consumer = lease.consumer;
+      this.leases.set(k, lease);
       this.log(`bus: partition ${k} taken (${this.leases.size} of ${partitions} here, share ${share})`);
       consumer.start();
     }
@@ -170,8 +179,8 @@ export class BusNode {
   }
 
   /** For /api/health: the role, the bus, the partitions owned with their lag, the peers. */
-  status(): { role: Role; servers: string; connected: boolean; last_error: string | null; partitions: number; owned: number[]; lag: Record<string, number>; received: number; peers: Peer[] } {
-    const lag: Record<string, number> = {};
+  status(): { role: Role; servers: string; connected: boolean; last_error: string | null; partitions: number; owned: number[]; lag: Record<string, number | null>; received: number; peers: Peer[] } {
+    const lag: Record<string, number | null> = {};
     let received = 0;
     for (const k of this.owned()) {
       const c = (this.leases.get(k) as Lease).consumer;
@@ -196,6 +205,7 @@ export class BusNode {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearInterval(this.watchdog);
     await this.ticking;
     const kv = this.bus.current?.leases;
     for (const [k, l] of [...this.leases]) {

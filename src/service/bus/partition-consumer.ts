@@ -11,6 +11,8 @@ export interface PartitionConsumerOptions {
   /** Messages handed out and not yet acknowledged (detected) at most: the bus holds the rest. */
   readonly maxAckPending: number;
   readonly log: (message: string) => void;
+  /** Whether this instance's lease on the partition is fresh: only then does it take the consumer over or pull. */
+  readonly fresh: () => boolean;
 }
 
 /** A message handed out and neither acknowledged nor handed back comes again after this (the owner died mid-batch). */
@@ -39,8 +41,8 @@ export class PartitionConsumer {
   private pending: Array<{ readonly upTo: number; readonly msg: JsMsg }> = [];
   private consumer: Consumer | undefined;
   private running: Promise<void> = Promise.resolve();
-  /** Messages the consumer has not delivered yet plus those awaiting acknowledgement (refreshed by `refresh`). */
-  lag = 0;
+  /** Messages the consumer has not delivered yet plus those awaiting acknowledgement (refreshed by `refresh`); null until known. */
+  lag: number | null = null;
   /** Events read from the bus into the journal. */
   received = 0;
   lastError: string | undefined;
@@ -111,6 +113,10 @@ export class PartitionConsumer {
   private async run(): Promise<void> {
     let failures = 0;
     while (!this.stopped) {
+      if (!this.options.fresh()) {
+        await sleep(200);
+        continue;
+      }
       try {
         this.consumer ??= await this.takeover();
         const batch: JsMsg[] = [];

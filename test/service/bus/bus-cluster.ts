@@ -30,7 +30,7 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
 export interface BusHealth {
   status: string;
   detection: { lag_events: number; events: number };
-  bus: { role: string; connected: boolean; partitions: number; owned: number[]; lag: Record<string, number>; received: number; peers: Array<{ instance: string; role: string; partitions: number[] }>; last_error: string | null };
+  bus: { role: string; connected: boolean; partitions: number; owned: number[]; lag: Record<string, number | null>; received: number; peers: Array<{ instance: string; role: string; partitions: number[] }>; last_error: string | null };
 }
 
 export const busHealth = async (s: ServeProcess): Promise<BusHealth> => (await (await fetch(`${s.url}/api/health`)).json()) as BusHealth;
@@ -224,4 +224,9 @@ export function compareAlerts(storeAlerts: readonly string[], refDir: string, pa
     missingCorrelations: missing.filter((r) => r.correlation !== 0).map((r) => ({ alert: r.alert, host: r.host, partition: partitionOf(r.host, partitions) })),
     reference: rows.length,
   };
+}
+
+/** The partitions a detector took after `from` characters of its stderr (takeovers: their open correlation windows may be lost). */
+export function takenAfter(s: ServeProcess, from: number): Set<number> {
+  return new Set([...s.stderr().slice(from).matchAll(/bus: partition (\d+) taken/g)].map((m) => Number(m[1])));
 }
