@@ -230,3 +230,16 @@ export function compareAlerts(storeAlerts: readonly string[], refDir: string, pa
 export function takenAfter(s: ServeProcess, from: number): Set<number> {
   return new Set([...s.stderr().slice(from).matchAll(/bus: partition (\d+) taken/g)].map((m) => Number(m[1])));
 }
+
+/**
+ * The store's alerts against the reference, once both have settled (windows at the end close when the stream has
+ * been quiet a while): polls up to 20 s while a rule alert is missing or a correlation is missing outside `moved`.
+ */
+export async function settledComparison(storeUrl: string, refDir: string, partitions: number, moved: ReadonlySet<number>): Promise<AlertComparison> {
+  let cmp = compareAlerts(await storeIds(storeUrl), refDir, partitions);
+  for (let i = 0; i < 100 && (cmp.missingRules.length > 0 || cmp.missingCorrelations.some((m) => !moved.has(m.partition))); i++) {
+    await sleep(200);
+    cmp = compareAlerts(await storeIds(storeUrl), refDir, partitions);
+  }
+  return cmp;
+}

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { prng } from '../crash-load.js';
 import { serveScratch, startServe } from '../serve-process.js';
 import { startNats } from './nats-server.js';
-import { busHealth, compareAlerts, journalKeys, keysOf, pacedStream, postgres, sendPaced, settled, sleep, storeIds, waitFor } from './bus-cluster.js';
+import { busHealth, journalKeys, keysOf, pacedStream, postgres, sendPaced, settled, settledComparison, sleep, waitFor } from './bus-cluster.js';
 
 const { tmp, children } = serveScratch();
 const stops: Array<() => unknown> = [];
@@ -65,12 +65,7 @@ describe('serve --bus: partition ownership and takeover', () => {
     // The alerts are the single instance's: every rule alert once, nothing doubled or invented; a correlation is missing
     // only where the dead detector held its window open, on a host of its partitions (README: Past one machine).
     const deadOwned = new Set(hs[0]?.bus.owned);
-    let cmp = compareAlerts(await storeIds(store.url), refDir, PARTITIONS);
-    // Windows at the end close once the stream has been quiet a while: both sides get there.
-    for (let i = 0; i < 100 && (cmp.missingRules.length > 0 || cmp.missingCorrelations.some((m) => !deadOwned.has(m.partition))); i++) {
-      await sleep(200);
-      cmp = compareAlerts(await storeIds(store.url), refDir, PARTITIONS);
-    }
+    const cmp = await settledComparison(store.url, refDir, PARTITIONS, deadOwned);
     expect(cmp.extra).toEqual([]);
     expect(cmp.missingRules).toEqual([]);
     expect(cmp.missingCorrelations.filter((m) => !deadOwned.has(m.partition))).toEqual([]);
