@@ -40,7 +40,12 @@ function openAlert(panel, id, hooks) {
   }, function (e) { panel.textContent = ''; fail(panel, e); });
 }
 
+// The notes and the note being typed live on the box, not in one drawing: a triage change answered after a note was
+// added (or while one is typed) redraws the panel with every note and keeps the draft.
 function drawTriage(box, id, t, notes, hooks) {
+  if (notes) box.notes = notes.slice();
+  var draftEl = box.querySelector('#note-text');
+  var draft = draftEl ? draftEl.value : '';
   box.textContent = '';
   var state = el('div', 'state');
   add(state, el('span', 'st st-' + t.status, t.status), t.reason ? el('span', '', ' — ' + t.reason) : null, t.comment ? el('span', 'count', ' “' + t.comment + '”') : null,
@@ -51,7 +56,7 @@ function drawTriage(box, id, t, notes, hooks) {
     msg.hidden = true;
     return api('PATCH', '/api/alerts/' + enc(id), body).then(function (s) {
       hooks.changed(s);
-      drawTriage(box, id, s, notes, hooks);
+      drawTriage(box, id, s, null, hooks);
     }, function (e) { msg.hidden = false; msg.textContent = e.message; });
   }
   var actions = el('div', 'actions');
@@ -70,16 +75,18 @@ function drawTriage(box, id, t, notes, hooks) {
   var who = el('input'); who.id = 'assignee'; who.placeholder = 'assignee'; who.value = t.assignee || '';
   var assign = el('div', 'actions');
   add(assign, who, button('Assign', 'assign', function () { change({ assignee: who.value.trim() || null }); }));
-  var noteText = el('textarea'); noteText.id = 'note-text'; noteText.rows = 2; noteText.placeholder = 'note';
+  var noteText = el('textarea'); noteText.id = 'note-text'; noteText.rows = 2; noteText.placeholder = 'note'; noteText.value = draft;
   var noteList = el('ul', 'notes');
-  notes.forEach(function (n) { add(noteList, add(el('li'), el('span', 'count', isoText(n.time) + ' ' + n.author + ': '), el('span', '', n.text))); });
+  box.notes.forEach(function (n) { add(noteList, add(el('li'), el('span', 'count', isoText(n.time) + ' ' + n.author + ': '), el('span', '', n.text))); });
   var noteRow = add(el('div', 'actions'), noteText, button('Add note', 'note', function () {
     var text = noteText.value.trim();
     if (!text) return;
     api('POST', '/api/alerts/' + enc(id) + '/notes', { text: text }).then(function (n) {
-      notes = notes.concat([n]); noteText.value = '';
-      add(noteList, add(el('li'), el('span', 'count', isoText(n.time) + ' ' + n.author + ': '), el('span', '', n.text)));
-    }, function (e) { msg.hidden = false; msg.textContent = e.message; });
+      box.notes = box.notes.concat([n]);
+      var list = box.querySelector('.notes'), typed = box.querySelector('#note-text');
+      if (typed && typed.value.trim() === text) typed.value = '';
+      if (list) add(list, add(el('li'), el('span', 'count', isoText(n.time) + ' ' + n.author + ': '), el('span', '', n.text)));
+    }, function (e) { var m = box.querySelector('.warn'); if (m) { m.hidden = false; m.textContent = e.message; } });
   }));
   add(box, state, actions, assign, noteList, noteRow, msg);
   box.triage = { reason: reason, change: change, status: t.status };
