@@ -10,6 +10,8 @@ import { loadRules } from '../rule/load-rules.js';
 import type { SigmaCorrelation, SigmaRule } from '../rule/model.js';
 import { convertCorrelationsSql, isCorrelationTarget, type ConvertedCorrelation } from '../backends/sql/sql-correlation.js';
 import { sentinelAnalyticsRule } from '../backends/kql/sentinel-rule.js';
+import { cronOf, savedSearchesHeader, savedSearchStanza, stanzaNames } from '../backends/splunk/savedsearches.js';
+import { planCorrelations } from '../engine/correlate/plan-correlations.js';
 import { UsageError } from './usage-error.js';
 import type { CommandSpec } from './command.js';
 import { parsePlaceholders } from './placeholders.js';
@@ -17,8 +19,9 @@ import { choiceOption, examples, noCacheOption, repeatable } from './option-valu
 
 interface ConvertOptions {
   readonly target: TargetName;
-  readonly format: 'plain' | 'json' | 'sentinel';
+  readonly format: 'plain' | 'json' | 'sentinel' | 'savedsearches';
   readonly schedule: string;
+  readonly lag: string;
   readonly output?: string;
   readonly placeholder?: string[];
   readonly cache: boolean;
@@ -33,13 +36,14 @@ export const convert: CommandSpec = {
       .addOption(
         choiceOption(
           '--format <format>',
-          'plain: the queries, each under a comment naming its rule; json: one listing (rule, query, diagnostics); sentinel (kql-sentinel only): Microsoft Sentinel scheduled analytics rules, YAML as in the Azure-Sentinel repository',
-          ['plain', 'json', 'sentinel'],
+          'plain: the queries, each under a comment naming its rule; json: one listing (rule, query, diagnostics); sentinel (kql-sentinel only): Microsoft Sentinel scheduled analytics rules, YAML as in the Azure-Sentinel repository; savedsearches (splunk only): one savedsearches.conf, a scheduled alert a rule',
+          ['plain', 'json', 'sentinel', 'savedsearches'],
           'plain',
         ),
       )
-      .option('--schedule <duration>', 'sentinel: how often each analytics rule runs and how far back it looks (5m, 1h, 1d)', '5m')
-      .option('--output <dir>', 'write into this folder (plain: one <rule id>.sql or .kql a rule; json: <target>.json; sentinel: one <rule id>.yaml a rule) instead of stdout (default: stdout)')
+      .option('--schedule <duration>', 'sentinel and savedsearches: how often each rule runs and how much time each run covers (5m, 1h, 1d)', '5m')
+      .option('--lag <minutes>', 'savedsearches: how many minutes behind now each run\'s time range ends, for indexing delay', '5')
+      .option('--output <dir>', 'write into this folder (plain: one <rule id>.sql, .kql or .spl a rule; json: <target>.json; sentinel: one <rule id>.yaml a rule; savedsearches: savedsearches.conf) instead of stdout (default: stdout)')
       .addOption(repeatable('--placeholder <name=values>', 'values for %NAME% under |expand, comma-separated; repeatable (default: none, an error)'))
       .addOption(noCacheOption())
       .addHelpText(
@@ -49,12 +53,23 @@ export const convert: CommandSpec = {
           ['sigmatch convert --target duckdb --format json --output out/ sigma/rules/windows', 'a JSON listing of every rule, converted or refused with the reason'],
           ['sigmatch convert --target kql-defender --output kql/ rules/', 'Defender XDR advanced hunting queries (Device* tables), one .kql file a rule'],
           ['sigmatch convert --target kql-sentinel --format sentinel --output analytics/ rules/', 'Sentinel scheduled analytics rules (YAML), one file a rule'],
+          ['sigmatch convert --target splunk --format savedsearches --schedule 15m --output app/local/ rules/', 'a savedsearches.conf: each rule a scheduled alert every 15 minutes'],
         ]),
       ),
   run(positionals, options, io) {
     const values = options as ConvertOptions;
     if (values.format === 'sentinel' && values.target !== 'kql-sentinel') throw new UsageError(`--format sentinel writes Microsoft Sentinel analytics rules: it needs --target kql-sentinel (not ${values.target})`);
+    if (values.format === 'savedsearches' && values.target !== 'splunk') throw new UsageError(`--format savedsearches writes a Splunk savedsearches.conf: it needs --target splunk (not ${values.target})`);
     if (!/^\d+[mhd]$/.test(values.schedule)) throw new UsageError(`--schedule ${values.schedule}: expected minutes, hours or days such as 5m, 1h, 1d`);
+    if (values.format === 'savedsearches') {
+      try {
+        cronOf(values.schedule);
+      } catch (e) {
+        throw new UsageError(`--${(e as Error).message}`);
+      }
+    }
+    const lag = Number(values.lag);
+    if (!/^\d+$/.test(values.lag) || lag > 1440) throw new UsageError(`--lag ${values.lag}: expected whole minutes from 0 to 1440`);
     const loaded = loadRules(positionals, { placeholders: parsePlaceholders(values.placeholder), cache: values.cache, deferCacheWrite: true });
     const backend = BACKENDS[values.target];
     const results: ConvertedRule[] = loaded.rules.map((r) => convertRule(applyFilters(r, loaded.filters).rule, backend, values.target, resolveWindowsLogsource));
@@ -105,6 +120,19 @@ export const convert: CommandSpec = {
         // On stdout the rules are YAML documents one after the other.
         sinks.write(fileName(r.rule), (i > 0 && values.output === undefined ? '---\n' : '') + text);
       });
+    } else if (values.format === 'savedsearches') {
+      const name = stanzaNames();
+      const plan = planCorrelations(loaded.rules, loaded.correlations, { selected: new Set(loaded.correlations), selectedRules: new Set(loaded.rules) });
+      const stanzas: string[] = [];
+      for (const [i, r] of results.entries()) {
+        if (r.query === undefined) continue;
+        try {
+          stanzas.push(savedSearchStanza(r.rule, r.query as string, name(r.rule), { correlationInput: plan.silentRules.has(i) }));
+        } catch (e) {
+          diagnostics.push(error('convert-format', `rule '${r.rule.title}' (${r.rule.id ?? 'no id'}): not written to savedsearches.conf: ${(e as Error).message}`, r.rule.span));
+        }
+      }
+      sinks.write('savedsearches.conf', [savedSearchesHeader({ every: values.schedule, lagMinutes: lag }), ...stanzas].join('\n'));
     } else {
       const fileName = uniqueFileNames(backend.extension);
       const queries: Array<{ doc: SigmaRule | SigmaCorrelation; query: string }> = [
