@@ -27,8 +27,7 @@ section h2 { font-size: 13px; margin: 0 0 8px; text-transform: uppercase; letter
 .controls input { flex: 1; min-width: 12em; padding: 4px 6px; }
 .grid-head, .sm-row { display: grid; grid-template-columns: 11.5em 7em minmax(0, 3fr) minmax(0, 1.4fr) minmax(0, 1.2fr) minmax(0, 1.6fr); gap: 8px; align-items: center; padding: 0 6px; }
 .grid-head { font-weight: 600; border-bottom: 1px solid var(--line); height: var(--row); }
-.grid-head span { cursor: pointer; user-select: none; }
-.grid-head span[aria-sort="ascending"]::after { content: " \25B2"; } .grid-head span[aria-sort="descending"]::after { content: " \25BC"; }
+.grid-head span { min-width: 0; }
 .viewport { height: 55vh; min-height: 300px; overflow-y: auto; position: relative; outline: none; }
 .viewport:focus { box-shadow: inset 0 0 0 2px var(--accent); }
 .sm-row { height: var(--row); border-bottom: 1px solid #f0f0f0; cursor: pointer; white-space: nowrap; }

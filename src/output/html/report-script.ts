@@ -1,6 +1,7 @@
 /**
  * The report's renderer, inlined into the page as plain JavaScript (it runs in the browser, not in Node, so it is
- * a string here) after the story renderer it shares with the dashboard (story-script.ts, `SmStory`). It builds
+ * a string here) after the story renderer and the sortable columns it shares with the dashboard (story-script.ts, `SmStory`;
+ * sort-script.ts, `SmSort`). It builds
  * every element with createElement and sets every text with textContent: data never becomes markup. The table is
  * virtualised (only the rows in view exist), stories are inflated per chunk and rendered when an alert is opened.
  */
@@ -15,7 +16,7 @@ function inflate(b64) {
   return new Response(stream).text().then(JSON.parse);
 }
 var meta = JSON.parse(document.getElementById('sm-meta').textContent);
-var rows = [], view = [], selected = -1, sortKey = 'at', sortDir = 1, storyEls = [], storyCache = new Map();
+var rows = [], view = [], selected = -1, storyEls = [], storyCache = new Map();
 
 function layout() {
   var header = add(el('header'), el('h1', '', 'sigmatch hunt report'), el('span', 'sub', meta.title), el('span', 'sub', 'generated ' + meta.generatedAt));
@@ -105,15 +106,14 @@ function timeline(main) {
   s.appendChild(lanes);
 }
 
-var COLUMNS = [['at', 'Time'], ['level', 'Level'], ['rule', 'Rule'], ['host', 'Host'], ['image', 'Process'], ['dest', 'Destination']];
-var search, levelSel, hostSel, viewport, spacer, body, countEl, storyBox, headCells = [];
+var COLUMNS = [['at', 'Time', 'time'], ['level', 'Level', 'level'], ['rule', 'Rule', 'text'], ['host', 'Host', 'text'], ['image', 'Process', 'text'], ['dest', 'Destination', 'text']];
+var search, levelSel, hostSel, viewport, spacer, body, countEl, storyBox, sort = { key: 'at', dir: 1 }, sorted = [], sortKeys = new Map();
 function cellText(r, k) {
   if (k === 'at') return iso(r.at);
   if (k === 'image') return base(r.image) || (r.kind === 'correlation' ? r.correlation : '');
   if (k === 'dest') return r.destinationIp ? (r.destinationIp + (r.destinationPort ? ':' + r.destinationPort : '') + (r.domain ? ' (' + r.domain + ')' : '')) : '';
   return r[k] || '';
 }
-function sortValue(r, k) { return k === 'at' ? r.at : k === 'level' ? LEVELS.indexOf(r.level) : cellText(r, k).toLowerCase(); }
 
 function table(main) {
   var work = el('div', 'work');
@@ -133,12 +133,7 @@ function table(main) {
   search.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(refilter, 120); });
   levelSel.addEventListener('change', refilter); hostSel.addEventListener('change', refilter);
   var head = el('div', 'grid-head');
-  head.setAttribute('role', 'row');
-  COLUMNS.forEach(function (c) {
-    var h = el('span', '', c[1]); h.setAttribute('role', 'columnheader'); h.dataset.key = c[0];
-    h.addEventListener('click', function () { if (sortKey === c[0]) sortDir = -sortDir; else { sortKey = c[0]; sortDir = 1; } resort(); });
-    headCells.push(h); head.appendChild(h);
-  });
+  SmSort.header(head, COLUMNS, sort, resort);
   viewport = el('div', 'viewport'); viewport.id = 'viewport'; viewport.tabIndex = 0; viewport.setAttribute('role', 'grid');
   spacer = el('div'); body = el('div'); body.style.position = 'absolute'; body.style.left = '0'; body.style.right = '0';
   add(viewport, spacer, body);
@@ -156,20 +151,23 @@ function table(main) {
 }
 function opt(v, t) { var o = el('option', '', t); o.value = v; return o; }
 
+// Every row in the chosen order (the filters keep it): one key per row and column, made once, as rows never change.
+function resort() {
+  var c = COLUMNS.find(function (x) { return x[0] === sort.key; }), k = sortKeys.get(sort.key);
+  if (!k) { k = SmSort.keys(rows, c[2], function (r) { return c[2] === 'text' ? cellText(r, c[0]) : r[c[0]]; }); sortKeys.set(sort.key, k); }
+  sorted = SmSort.order(k, sort.dir).map(function (i) { return rows[i]; });
+  refilter();
+  if (selected >= 0) SmStory.showRow(viewport, view.findIndex(function (r) { return r.i === selected; }), ROW); else viewport.scrollTop = 0;
+  draw();
+}
 function refilter() {
   var q = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean), lv = levelSel.value, host = hostSel.value;
-  view = rows.filter(function (r) {
+  view = q.length || lv || host ? sorted.filter(function (r) {
     if (lv && r.level !== lv) return false;
     if (host && r.host !== host) return false;
     for (var i = 0; i < q.length; i++) if (r.hay.indexOf(q[i]) < 0) return false;
     return true;
-  });
-  applySort();
-}
-function resort() { headCells.forEach(function (h) { h.setAttribute('aria-sort', h.dataset.key === sortKey ? (sortDir > 0 ? 'ascending' : 'descending') : 'none'); }); refilter(); }
-function applySort() {
-  var k = sortKey, d = sortDir;
-  view.sort(function (a, b) { var x = sortValue(a, k), y = sortValue(b, k); return (x < y ? -d : x > y ? d : 0) || a.i - b.i; });
+  }) : sorted;
   countEl.textContent = view.length + ' of ' + rows.length + ' alerts';
   spacer.style.height = (view.length * ROW) + 'px';
   draw();

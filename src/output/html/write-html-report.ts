@@ -5,6 +5,7 @@ import { embedJson } from './embed-json.js';
 import { packStories } from './pack-stories.js';
 import { REPORT_CSS } from './report-css.js';
 import { REPORT_SCRIPT } from './report-script.js';
+import { SORT_CSS, SORT_SCRIPT } from './sort-script.js';
 import { STORY_CSS } from './story-css.js';
 import { STORY_SCRIPT } from './story-script.js';
 
@@ -42,7 +43,7 @@ export function* renderHtmlReport(info: ReportInfo, chunks: Iterable<StoryChunk>
   yield '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">';
   yield `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">`;
   yield '<meta name="viewport" content="width=device-width, initial-scale=1"><title>sigmatch hunt report</title>';
-  yield `<style>${STORY_CSS}${REPORT_CSS}</style></head><body>\n`;
+  yield `<style>${STORY_CSS}${SORT_CSS}${REPORT_CSS}</style></head><body>\n`;
   yield '<noscript>This report needs JavaScript to show its alerts.</noscript>\n';
   const byLevel = new Map<string, number>();
   const byRule = new Map<string, number>();
@@ -70,5 +71,5 @@ export function* renderHtmlReport(info: ReportInfo, chunks: Iterable<StoryChunk>
   }
   const meta: ReportMeta = { ...info, alerts, suppressed, byLevel: sorted(byLevel), byRule: sorted(byRule), byHost: sorted(byHost), attack: attack.result(), chunks: n };
   yield `<script type="application/json" id="sm-meta">${embedJson(meta)}</script>\n`;
-  yield `<script>${STORY_SCRIPT}\n${REPORT_SCRIPT}</script>\n</body></html>\n`;
+  yield `<script>${STORY_SCRIPT}\n${SORT_SCRIPT}\n${REPORT_SCRIPT}</script>\n</body></html>\n`;
 }
