@@ -4,12 +4,14 @@
  * the background (up to MAX_ROWS), and polls the first pages every POLL_MS for alerts stored since: they appear at
  * the top without a reload, and the known ones on those pages refresh their triage. Filters (level, status, host,
  * rule) are the API's query parameters and live in the address (#/alerts?level=high), and so does the open
- * alert (&id=...). The table is virtualised and keyboard driven like the report's: arrows, Page Up/Down,
- * Home/End, Enter opens, `a` acknowledges, `c` closes (after a reason), `/` goes to the filters.
+ * alert (&id=...) and the sort (&sort=level&dir=desc). A column header sorts the alerts loaded so far (SmSort,
+ * shared with the report); alerts paged in or polled later take their place in that order. The table is
+ * virtualised and keyboard driven like the report's: arrows, Page Up/Down, Home/End, Enter opens, `a`
+ * acknowledges, `c` closes (after a reason), `/` goes to the filters.
  */
 export const ALERTS_SCRIPT = String.raw`
 var ROW = 26, OVERSCAN = 10, FIRST_PAGE = 200, PAGE = 1000, MAX_ROWS = 20000, POLL_MS = 2000;
-var COLUMNS = [['at', 'Time'], ['level', 'Level'], ['status', 'Status'], ['rule', 'Rule'], ['host', 'Host'], ['image', 'Process'], ['dest', 'Destination'], ['assignee', 'Assignee']];
+var COLUMNS = [['at', 'Time', 'time'], ['level', 'Level', 'level'], ['status', 'Status', STATUSES], ['rule', 'Rule', 'text'], ['host', 'Host', 'text'], ['image', 'Process', 'text'], ['dest', 'Destination', 'text'], ['assignee', 'Assignee', 'text']];
 
 // One alert document as a table row.
 function rowOf(d) {
@@ -29,7 +31,8 @@ function cell(r, k) {
 
 PAGES.alerts = function (view, params) {
   var filters = { level: params.level || '', status: params.status || '', host: params.host || '', rule: params.rule || '' };
-  var rows = [], byId = new Map(), selected = null, generation = 0, timer = null, stopped = false, complete = false;
+  // loaded: every alert fetched, in the API's order (newest stored first); rows: the same in the order shown.
+  var loaded = [], rows = [], byId = new Map(), selected = null, generation = 0, timer = null, stopped = false, complete = false;
   var list = add(el('section', 'alerts'), el('h2', '', 'Alerts'));
   list.id = 'alerts';
   var controls = el('div', 'controls');
@@ -41,13 +44,32 @@ PAGES.alerts = function (view, params) {
   var countEl = el('span', 'count'); countEl.id = 'alert-count';
   var live = el('span', 'live', 'live'); live.title = 'New alerts are polled every ' + POLL_MS / 1000 + ' s';
   add(controls, levelSel, statusSel, hostIn, ruleIn, hostList, ruleList, countEl, live);
+  function address(id) { return { level: filters.level, status: filters.status, host: filters.host, rule: filters.rule, sort: sort.key, dir: sort.key && sort.dir < 0 ? 'desc' : '', id: id || undefined }; }
   function refilter() {
-    go('alerts', { level: levelSel.value, status: statusSel.value, host: hostIn.value.trim(), rule: ruleIn.value.trim() });
+    go('alerts', { level: levelSel.value, status: statusSel.value, host: hostIn.value.trim(), rule: ruleIn.value.trim(), sort: sort.key, dir: sort.key && sort.dir < 0 ? 'desc' : '' });
+  }
+  // rows from loaded: sorted when a column is chosen, so that alerts paged in or arriving live take their place in
+  // it. With keep, the first row in view stays where it was on the screen (rows inserted above it push the scroll).
+  function arrange(keep) {
+    var top = keep && viewport.scrollTop > 0 ? rows[Math.floor(viewport.scrollTop / ROW)] : undefined, was = top ? rows.indexOf(top) : -1;
+    if (sort.key === null) rows = loaded.slice();
+    else {
+      var c = COLUMNS.find(function (x) { return x[0] === sort.key; });
+      rows = SmSort.order(SmSort.keys(loaded, c[2], function (r) { return c[2] === 'text' ? cell(r, c[0]) : r[c[0]]; }), sort.dir).map(function (i) { return loaded[i]; });
+    }
+    if (top) viewport.scrollTop += (rows.indexOf(top) - was) * ROW;
   }
   levelSel.addEventListener('change', refilter); statusSel.addEventListener('change', refilter);
   [hostIn, ruleIn].forEach(function (i) { i.addEventListener('change', refilter); i.addEventListener('keydown', function (e) { if (e.key === 'Enter') refilter(); if (e.key === 'Escape') viewport.focus(); }); });
-  var head = el('div', 'grid-head'); head.setAttribute('role', 'row');
-  COLUMNS.forEach(function (c) { var h = el('span', '', c[1]); h.setAttribute('role', 'columnheader'); head.appendChild(h); });
+  // The sort is of the alerts loaded so far, in the address like the filters (&sort=level&dir=desc); none: the API's order.
+  var sort = { key: COLUMNS.some(function (c) { return c[0] === params.sort; }) ? params.sort : null, dir: params.dir === 'desc' ? -1 : 1 };
+  var head = el('div', 'grid-head');
+  SmSort.header(head, COLUMNS, sort, function () {
+    history.replaceState(null, '', '#/alerts' + q(address(selected)));
+    arrange(false);
+    if (selected) SmStory.showRow(viewport, rows.findIndex(function (r) { return r.id === selected; }), ROW); else viewport.scrollTop = 0;
+    draw();
+  });
   var viewport = el('div', 'viewport'); viewport.id = 'viewport'; viewport.tabIndex = 0; viewport.setAttribute('role', 'grid');
   var spacer = el('div'), body = el('div', 'rows');
   add(viewport, spacer, body);
@@ -56,7 +78,7 @@ PAGES.alerts = function (view, params) {
   add(panel, el('div', 'empty', 'Select an alert (click, or arrow keys and Enter) to see its story and triage it.'));
   add(view, add(el('div', 'work'), list, panel));
 
-  function count() { countEl.textContent = num(rows.length) + (complete ? '' : '+') + ' alerts' + (rows.length >= MAX_ROWS ? ' (the newest ' + num(MAX_ROWS) + ' shown)' : ''); }
+  function count() { countEl.textContent = num(rows.length) + (complete ? '' : '+') + ' alerts' + (rows.length >= MAX_ROWS ? ' (the newest ' + num(MAX_ROWS) + ' shown)' : '') + (sort.key && !complete ? ', sorted as loaded' : ''); }
   function draw() {
     var first = Math.max(0, Math.floor(viewport.scrollTop / ROW) - OVERSCAN);
     var last = Math.min(rows.length, Math.ceil((viewport.scrollTop + viewport.clientHeight) / ROW) + OVERSCAN);
@@ -83,7 +105,7 @@ PAGES.alerts = function (view, params) {
     draw();
     if (open) {
       // The address names the open alert (a link to it), without a new history entry or a reload.
-      history.replaceState(null, '', '#/alerts' + q({ level: filters.level, status: filters.status, host: filters.host, rule: filters.rule, id: id }));
+      history.replaceState(null, '', '#/alerts' + q(address(id)));
       openAlert(panel, id, { changed: changed, choose: choose });
     }
   }
@@ -92,6 +114,8 @@ PAGES.alerts = function (view, params) {
     var r = byId.get(state.id);
     if (!r) return;
     r.status = state.status; r.reason = state.reason || ''; r.assignee = state.assignee || '';
+    // A row sorted by its triage moves to its new place.
+    if (sort.key === 'status' || sort.key === 'assignee') arrange(true);
     draw();
   }
   viewport.addEventListener('scroll', function () { requestAnimationFrame(draw); });
@@ -114,10 +138,11 @@ PAGES.alerts = function (view, params) {
   // The rest of the list, page by page, behind the first paint.
   function more(gen, cursor) {
     if (gen !== generation || stopped) return;
-    if (cursor === null || rows.length >= MAX_ROWS) { complete = true; count(); document.body.dataset.loaded = 'true'; performance.mark('sm-alerts-loaded'); return; }
+    if (cursor === null || loaded.length >= MAX_ROWS) { complete = true; count(); document.body.dataset.loaded = 'true'; performance.mark('sm-alerts-loaded'); return; }
     fetchPage(PAGE, cursor).then(function (page) {
       if (gen !== generation) return;
-      page.alerts.forEach(function (d) { var r = rowOf(d); if (!byId.has(r.id)) { byId.set(r.id, r); rows.push(r); } });
+      page.alerts.forEach(function (d) { var r = rowOf(d); if (!byId.has(r.id)) { byId.set(r.id, r); loaded.push(r); } });
+      arrange(true);
       draw();
       setTimeout(function () { more(gen, page.next); }, 0);
     }, function (e) { fail(list, e); });
@@ -129,19 +154,19 @@ PAGES.alerts = function (view, params) {
     (function step(cursor, n) {
       fetchPage(100, cursor).then(function (page) {
         if (gen !== generation) return;
-        var known = false;
+        var known = false, retriaged = false;
         page.alerts.forEach(function (d) {
           var r = rowOf(d), old = byId.get(r.id);
-          if (old) { known = true; if (old.status !== r.status || old.assignee !== r.assignee) { old.status = r.status; old.reason = r.reason; old.assignee = r.assignee; old.doc = d; } }
+          if (old) { known = true; if (old.status !== r.status || old.assignee !== r.assignee) { old.status = r.status; old.reason = r.reason; old.assignee = r.assignee; old.doc = d; retriaged = true; } }
           else { r.fresh = true; byId.set(r.id, r); fresh.push(r); }
         });
         if (!known && page.next !== null && n < 10) return step(page.next, n + 1);
         if (fresh.length) {
-          rows = fresh.concat(rows);
-          // Keep the view on the rows it showed.
-          if (viewport.scrollTop > 0) viewport.scrollTop += fresh.length * ROW;
+          loaded = fresh.concat(loaded);
           setTimeout(function () { fresh.forEach(function (r) { r.fresh = false; }); draw(); }, 4000);
         }
+        // New alerts go where the sort puts them (at the top unsorted); the view stays on the rows it showed.
+        if (fresh.length || (retriaged && (sort.key === 'status' || sort.key === 'assignee'))) arrange(true);
         draw();
         live.classList.remove('down'); live.textContent = 'live';
         timer = setTimeout(function () { poll(gen); }, POLL_MS);
@@ -153,7 +178,8 @@ PAGES.alerts = function (view, params) {
   }
   var gen = ++generation;
   fetchPage(FIRST_PAGE).then(function (page) {
-    page.alerts.forEach(function (d) { var r = rowOf(d); byId.set(r.id, r); rows.push(r); });
+    page.alerts.forEach(function (d) { var r = rowOf(d); byId.set(r.id, r); loaded.push(r); });
+    arrange(false);
     draw();
     performance.mark('sm-table-ready');
     viewport.dataset.ready = 'true';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
+import { SORT_CSS, SORT_SCRIPT } from '../../output/html/sort-script.js';
 import { STORY_CSS } from '../../output/html/story-css.js';
 import { STORY_SCRIPT } from '../../output/html/story-script.js';
 import { ALERT_PANEL_SCRIPT } from './alert-panel-script.js';
@@ -28,14 +29,14 @@ const PAGE = `<!doctype html>
 `;
 
 /**
- * The dashboard's three files: the page, one script (the report's story renderer, then the dashboard's pages in
- * one function scope) and one style sheet. Built once from strings that ship in dist/, so nothing is read from
- * disk or fetched from elsewhere.
+ * The dashboard's three files: the page, one script (the report's story renderer and sortable columns, then the
+ * dashboard's pages in one function scope) and one style sheet. Built once from strings that ship in dist/, so
+ * nothing is read from disk or fetched from elsewhere.
  */
 const ASSETS: ReadonlyMap<string, Asset> = new Map([
   ['/ui/', asset('text/html; charset=utf-8', PAGE)],
-  ['/ui/app.js', asset('text/javascript; charset=utf-8', `${STORY_SCRIPT}\n(function () {\n'use strict';\n${DASHBOARD_SCRIPT}${ALERTS_SCRIPT}${ALERT_PANEL_SCRIPT}${PAGES_SCRIPT}${DASHBOARD_START}})();\n`)],
-  ['/ui/app.css', asset('text/css; charset=utf-8', STORY_CSS + DASHBOARD_CSS)],
+  ['/ui/app.js', asset('text/javascript; charset=utf-8', `${STORY_SCRIPT}\n${SORT_SCRIPT}\n(function () {\n'use strict';\n${DASHBOARD_SCRIPT}${ALERTS_SCRIPT}${ALERT_PANEL_SCRIPT}${PAGES_SCRIPT}${DASHBOARD_START}})();\n`)],
+  ['/ui/app.css', asset('text/css; charset=utf-8', STORY_CSS + SORT_CSS + DASHBOARD_CSS)],
 ]);
 
 /** The page may talk to this service's API and load its own files, nothing else. */

@@ -2,6 +2,7 @@ import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SORT_SCRIPT } from '../../../src/output/html/sort-script.js';
 import { STORY_SCRIPT } from '../../../src/output/html/story-script.js';
 import { ALERT_PANEL_SCRIPT } from '../../../src/service/ui/alert-panel-script.js';
 import { ALERTS_SCRIPT } from '../../../src/service/ui/alerts-script.js';
@@ -58,7 +59,7 @@ describe('serveUi', () => {
   });
 
   it('its scripts build elements and set text: no HTML parsing, eval or string timers anywhere', () => {
-    for (const script of [STORY_SCRIPT, DASHBOARD_SCRIPT, ALERTS_SCRIPT, ALERT_PANEL_SCRIPT, PAGES_SCRIPT]) {
+    for (const script of [STORY_SCRIPT, SORT_SCRIPT, DASHBOARD_SCRIPT, ALERTS_SCRIPT, ALERT_PANEL_SCRIPT, PAGES_SCRIPT]) {
       expect(script).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function|setTimeout\(['"`]/);
     }
   });

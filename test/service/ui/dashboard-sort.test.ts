@@ -1,0 +1,136 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../../bench/chromium.js';
+import { bulk, settled, startDashboardService, type DashboardService } from '../../../bench/dashboard-service.js';
+import { openDashboard, poll } from './dashboard-page.js';
+
+/**
+ * The dashboard's sortable columns in chromium against a real `sigmatch serve`: one rule per level, process
+ * starts on hosts whose names sort by number, at times out of the order they are sent in; each order the page
+ * shows is checked against the alerts the API lists, and alerts arriving live take their place in the sort.
+ */
+const SEVERITY = ['informational', 'low', 'medium', 'high', 'critical'];
+// In the order they must sort in: numbers inside names by value, case ignored.
+const HOSTS = ['ws-1.corp.example', 'ws-2.corp.example', 'WS-3.corp.example', 'ws-10.corp.example'];
+const T0 = Date.parse('2026-11-20T09:00:00Z');
+const rulesDir = mkdtempSync(join(tmpdir(), 'sigmatch-sort-rules-'));
+let browser: Browser;
+let svc: DashboardService;
+
+beforeAll(async () => {
+  SEVERITY.forEach((level, k) =>
+    writeFileSync(
+      join(rulesDir, `sort_${level}.yml`),
+      `title: Sort test ${level}\nid: 5e0c1d2a-0000-4000-8000-00000000000${k}\nstatus: test\nlevel: ${level}\nlogsource:\n  product: windows\n  category: process_creation\ndetection:\n  selection:\n    Image|endswith: '\\\\sort-${level}.exe'\n  condition: selection\n`,
+    ),
+  );
+  [browser, svc] = await Promise.all([launchChromium(), startDashboardService(['--rules', rulesDir])]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await svc?.stop();
+  rmSync(rulesDir, { recursive: true, force: true });
+});
+
+/** A Sysmon process start (as `sigmatch dump` writes one) of sort-LEVEL.exe on a host at a minute after T0. */
+function start(n: number, minute: number, level: string, host: string): string {
+  const t = new Date(T0 + minute * 60_000).toISOString();
+  return JSON.stringify({
+    '@timestamp': t, TimeCreated: t, UtcTime: t.replace('T', ' ').replace('Z', ''), EventID: 1, EventRecordID: n + 1,
+    Provider_Name: 'Microsoft-Windows-Sysmon', Channel: 'Microsoft-Windows-Sysmon/Operational', Computer: host,
+    ProcessGuid: `{5e0c1d2a-0000-0000-0000-${String(n).padStart(12, '0')}}`, ProcessId: 2000 + n,
+    Image: `C:\\Tools\\sort-${level}.exe`, CommandLine: `sort-${level}.exe --job ${n}`, User: 'CORP\\alice',
+  });
+}
+
+interface Listed { id: string; level: string; at: number; host: string; pos: number }
+async function listed(): Promise<Listed[]> {
+  const page = (await (await fetch(`${svc.url}/api/alerts?limit=1000`)).json()) as { alerts: Array<{ '@timestamp': string; host: { name: string }; rule: { level: string }; sigmatch: { alert: { id: string } } }> };
+  return page.alerts.map((d, pos) => ({ id: d.sigmatch.alert.id, level: d.rule.level, at: Date.parse(d['@timestamp']), host: d.host.name, pos }));
+}
+/** The expected ids: by key, ties in the API's order (newest stored first). */
+function expected(list: readonly Listed[], key: (a: Listed) => number, dir: 1 | -1): string[] {
+  return [...list].sort((a, b) => (key(a) - key(b)) * dir || a.pos - b.pos).map((a) => a.id);
+}
+const severity = (a: Listed) => SEVERITY.indexOf(a.level);
+const hostRank = (a: Listed) => HOSTS.findIndex((h) => h.toLowerCase() === a.host.toLowerCase());
+const shown = (page: Page) => page.locator('.sm-row').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.id));
+const sortState = (page: Page) => page.locator('.grid-head [aria-sort]').evaluateAll((hs) => hs.map((h) => `${(h as HTMLElement).textContent} ${h.getAttribute('aria-sort')}`));
+const header = (page: Page, label: string) => page.locator('.grid-head button.sort', { hasText: new RegExp(`^${label}$`) });
+
+describe('the dashboard\'s alert table, sorted by column', () => {
+  it('sorts the loaded alerts by level, time and host each way, keeps the sort in the address, and places live arrivals by it', async () => {
+    // 20 starts, sent in an order whose times are shuffled (minute 7n mod 20), levels and hosts interleaved.
+    const first = Array.from({ length: 20 }, (_, n) => start(n, (n * 7) % 20, SEVERITY[n % 5] as string, HOSTS[(n * 3) % 4] as string));
+    await bulk(svc.url, first);
+    await settled(svc.url, 20);
+    const list = await listed();
+    expect(list).toHaveLength(20);
+    expect(new Set(list.map((a) => a.host.toLowerCase())).size).toBe(4);
+    const { page, errors } = await openDashboard(browser, svc.url);
+    await poll(() => page.locator('.sm-row').count()).toBe(20);
+    // Opened: no column sorted, the API's order.
+    expect(await sortState(page)).toEqual([]);
+    expect(await shown(page)).toEqual(list.map((a) => a.id));
+
+    await header(page, 'Level').click();
+    expect(await sortState(page)).toEqual(['Level ascending']);
+    expect(await shown(page)).toEqual(expected(list, severity, 1));
+    await header(page, 'Level').click();
+    expect(await sortState(page)).toEqual(['Level descending']);
+    expect(await shown(page)).toEqual(expected(list, severity, -1));
+    expect(await page.locator('.sm-row .lvl').first().textContent()).toBe('critical');
+    await header(page, 'Time').click();
+    expect(await shown(page)).toEqual(expected(list, (a) => a.at, 1));
+    await header(page, 'Time').click();
+    expect(await shown(page)).toEqual(expected(list, (a) => a.at, -1));
+    await header(page, 'Host').click();
+    expect(await shown(page)).toEqual(expected(list, hostRank, 1));
+    await header(page, 'Host').click();
+    expect(await shown(page)).toEqual(expected(list, hostRank, -1));
+    expect((await page.locator('.sm-row span:nth-child(5)').first().textContent())?.toLowerCase()).toBe('ws-10.corp.example');
+
+    // The sort is in the address: a reload keeps it.
+    expect(page.url()).toMatch(/sort=host&dir=desc/);
+    await page.reload();
+    await page.waitForSelector('#viewport[data-ready="true"]');
+    expect(await sortState(page)).toEqual(['Host descending']);
+    await poll(() => shown(page)).toEqual(expected(list, hostRank, -1));
+
+    // By time, ascending; then alerts at times among the ones shown arrive: each is placed by the sort.
+    await header(page, 'Host').click();
+    await header(page, 'Time').click();
+    expect(await sortState(page)).toEqual(['Time ascending']);
+    await bulk(svc.url, Array.from({ length: 5 }, (_, k) => start(100 + k, 4 * k + 1.5, 'critical', HOSTS[k % 4] as string)));
+    await settled(svc.url, 25);
+    await poll(() => page.locator('.sm-row').count(), { timeout: 15_000 }).toBe(25);
+    const after = await listed();
+    const byTime = expected(after, (a) => a.at, 1);
+    expect(await shown(page)).toEqual(byTime);
+    // Not at the top, where the unsorted list puts new alerts: among the others, by time.
+    const fresh = new Set(after.filter((a) => !list.some((b) => b.id === a.id)).map((a) => a.id));
+    expect(fresh.size).toBe(5);
+    expect(byTime.slice(0, 5).every((id) => fresh.has(id))).toBe(false);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('the headers are buttons on the keyboard: Tab reaches them from the filters, Enter and Space sort', async () => {
+    const { page, errors } = await openDashboard(browser, svc.url);
+    await page.focus('#rule-filter');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Time');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Level');
+    await page.keyboard.press('Enter');
+    expect(await sortState(page)).toEqual(['Level ascending']);
+    await page.keyboard.press(' ');
+    expect(await sortState(page)).toEqual(['Level descending']);
+    await poll(() => shown(page)).toEqual(expected(await listed(), severity, -1));
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
