@@ -8,6 +8,7 @@ import { syntheticChunks } from '../../bench/synthetic-report.js';
 import type { StoryChunk } from '../../src/engine/story/story-collector.js';
 import type { Story, StoryAlert } from '../../src/engine/story/story.js';
 import { renderHtmlReport } from '../../src/output/html/write-html-report.js';
+import { sortHeader, sortState, sortWithKeyboard } from './sortable-headers.js';
 
 /** The report's sortable columns in chromium: orders read from the page and checked against the alerts written. */
 const dir = mkdtempSync(join(tmpdir(), 'sigmatch-report-sort-'));
@@ -57,10 +58,8 @@ async function open(file: string): Promise<Page> {
 
 /** The alert indexes of the rows shown, top to bottom. */
 async function shown(page: Page): Promise<number[]> {
-  return (await page.locator('.sm-row').evaluateAll((rows) => rows.map((r) => Number((r as HTMLElement).dataset.index))));
+  return (await page.locator('.sm-row').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-index')))));
 }
-const header = (page: Page, label: string) => page.locator('.grid-head button.sort', { hasText: new RegExp(`^${label}$`) });
-const sortState = (page: Page) => page.locator('.grid-head [aria-sort]').evaluateAll((hs) => hs.map((h) => `${(h as HTMLElement).textContent} ${h.getAttribute('aria-sort')}`));
 
 /** The expected order: by key (NaN last in either direction), ties in the hunt's order. */
 function expected(list: readonly StoryAlert[], key: (a: StoryAlert) => number, dir: 1 | -1): number[] {
@@ -85,28 +84,28 @@ describe('the report\'s alert table, sorted by column', () => {
     // Opened: by time, ascending.
     expect(await sortState(page)).toEqual(['Time ascending']);
     expect(await shown(page)).toEqual(expected(list, time, 1));
-    await header(page, 'Level').click();
+    await sortHeader(page, 'Level').click();
     expect(await sortState(page)).toEqual(['Level ascending']);
     const up = await shown(page);
     expect(up).toEqual(expected(list, severity, 1));
     expect(list[up[0] as number]?.level).toBe('informational');
-    await header(page, 'Level').click();
+    await sortHeader(page, 'Level').click();
     expect(await sortState(page)).toEqual(['Level descending']);
     const down = await shown(page);
     expect(down).toEqual(expected(list, severity, -1));
     expect(list[down[0] as number]?.level).toBe('critical');
     // Stable: equal levels keep the hunt's order in both directions (not the ascending order reversed).
     expect(down).not.toEqual([...up].reverse());
-    await header(page, 'Time').click();
+    await sortHeader(page, 'Time').click();
     expect(await shown(page)).toEqual(expected(list, time, 1));
-    await header(page, 'Time').click();
+    await sortHeader(page, 'Time').click();
     const late = await shown(page);
     expect(late).toEqual(expected(list, time, -1));
     expect(late.at(-1)).toBe(0);
-    await header(page, 'Host').click();
+    await sortHeader(page, 'Host').click();
     expect(await shown(page)).toEqual(expected(list, host, 1));
     expect(await page.locator('.sm-row span:nth-child(4)').first().textContent()).toBe('host-1');
-    await header(page, 'Host').click();
+    await sortHeader(page, 'Host').click();
     expect(await shown(page)).toEqual(expected(list, host, -1));
     expect(await page.locator('.sm-row span:nth-child(4)').first().textContent()).toBe('host-10');
     // A filter keeps the order; the selected row stays selected through a sort.
@@ -114,7 +113,7 @@ describe('the report\'s alert table, sorted by column', () => {
     expect(await shown(page)).toEqual(expected(list, host, -1).filter((i) => list[i]?.level === 'critical'));
     await page.selectOption('#level-filter', '');
     await page.locator('.sm-row[data-index="7"]').click();
-    await header(page, 'Level').click();
+    await sortHeader(page, 'Level').click();
     expect(await page.locator('.sm-row.selected').getAttribute('data-index')).toBe('7');
     expect(errors).toEqual([]);
     await page.close();
@@ -122,15 +121,7 @@ describe('the report\'s alert table, sorted by column', () => {
 
   it('the headers are buttons on the keyboard: Tab reaches them from the filters, Enter and Space sort', async () => {
     const page = await open(file);
-    await page.focus('#host-filter');
-    await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Time');
-    await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Level');
-    await page.keyboard.press('Enter');
-    expect(await sortState(page)).toEqual(['Level ascending']);
-    await page.keyboard.press(' ');
-    expect(await sortState(page)).toEqual(['Level descending']);
+    await sortWithKeyboard(page, '#host-filter');
     expect(await shown(page)).toEqual(expected(list, severity, -1));
     expect(errors).toEqual([]);
     await page.close();
@@ -142,17 +133,17 @@ describe('the report\'s alert table, sorted by column', () => {
     const big = join(dir, 'sort-many.html');
     writeFileSync(big, [...renderHtmlReport({ generatedAt: '2026-01-01T00:00:00.000Z', title: 'many', events: N, files: 1, rulesLoaded: 300 }, syntheticChunks(N))].join(''));
     const page = await open(big);
-    const selectedRow = () => page.locator('.sm-row.selected').evaluate((r) => [Number((r as HTMLElement).dataset.index), r.children[1]?.textContent, r.children[3]?.textContent]);
-    await header(page, 'Level').click();
-    await header(page, 'Level').click();
+    const selectedRow = () => page.locator('.sm-row.selected').evaluate((r) => [Number(r.getAttribute('data-index')), r.children[1]?.textContent, r.children[3]?.textContent]);
+    await sortHeader(page, 'Level').click();
+    await sortHeader(page, 'Level').click();
     expect((await shown(page)).slice(0, 3)).toEqual([0, 4, 8]);
     await page.locator('.sm-row').first().click();
     await page.keyboard.press('End');
     await expect.poll(selectedRow).toEqual([N - 1, 'low', `host-${(N - 1) % 50}`]);
     expect(await page.locator('.sm-row').count()).toBeLessThan(100);
     // host-49 is the last host by value (by text it would be host-9); host-0's last alert ends the table.
-    await header(page, 'Host').click();
-    await header(page, 'Host').click();
+    await sortHeader(page, 'Host').click();
+    await sortHeader(page, 'Host').click();
     // The selected alert stays in view through the sort; Home goes to the top of the new order.
     await expect.poll(selectedRow).toEqual([N - 1, 'low', `host-${(N - 1) % 50}`]);
     await page.locator('#viewport').focus();

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../../bench/chromium.js';
 import { bulk, settled, startDashboardService, type DashboardService } from '../../../bench/dashboard-service.js';
 import { openDashboard, poll } from './dashboard-page.js';
+import { sortHeader, sortState, sortWithKeyboard } from '../../browser/sortable-headers.js';
 
 /**
  * The dashboard's sortable columns in chromium against a real `sigmatch serve`: one rule per level, process
@@ -57,9 +58,7 @@ function expected(list: readonly Listed[], key: (a: Listed) => number, dir: 1 | 
 }
 const severity = (a: Listed) => SEVERITY.indexOf(a.level);
 const hostRank = (a: Listed) => HOSTS.findIndex((h) => h.toLowerCase() === a.host.toLowerCase());
-const shown = (page: Page) => page.locator('.sm-row').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.id));
-const sortState = (page: Page) => page.locator('.grid-head [aria-sort]').evaluateAll((hs) => hs.map((h) => `${(h as HTMLElement).textContent} ${h.getAttribute('aria-sort')}`));
-const header = (page: Page, label: string) => page.locator('.grid-head button.sort', { hasText: new RegExp(`^${label}$`) });
+const shown = (page: Page) => page.locator('.sm-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
 
 describe('the dashboard\'s alert table, sorted by column', () => {
   it('sorts the loaded alerts by level, time and host each way, keeps the sort in the address, and places live arrivals by it', async () => {
@@ -76,20 +75,20 @@ describe('the dashboard\'s alert table, sorted by column', () => {
     expect(await sortState(page)).toEqual([]);
     expect(await shown(page)).toEqual(list.map((a) => a.id));
 
-    await header(page, 'Level').click();
+    await sortHeader(page, 'Level').click();
     expect(await sortState(page)).toEqual(['Level ascending']);
     expect(await shown(page)).toEqual(expected(list, severity, 1));
-    await header(page, 'Level').click();
+    await sortHeader(page, 'Level').click();
     expect(await sortState(page)).toEqual(['Level descending']);
     expect(await shown(page)).toEqual(expected(list, severity, -1));
     expect(await page.locator('.sm-row .lvl').first().textContent()).toBe('critical');
-    await header(page, 'Time').click();
+    await sortHeader(page, 'Time').click();
     expect(await shown(page)).toEqual(expected(list, (a) => a.at, 1));
-    await header(page, 'Time').click();
+    await sortHeader(page, 'Time').click();
     expect(await shown(page)).toEqual(expected(list, (a) => a.at, -1));
-    await header(page, 'Host').click();
+    await sortHeader(page, 'Host').click();
     expect(await shown(page)).toEqual(expected(list, hostRank, 1));
-    await header(page, 'Host').click();
+    await sortHeader(page, 'Host').click();
     expect(await shown(page)).toEqual(expected(list, hostRank, -1));
     expect((await page.locator('.sm-row span:nth-child(5)').first().textContent())?.toLowerCase()).toBe('ws-10.corp.example');
 
@@ -101,8 +100,8 @@ describe('the dashboard\'s alert table, sorted by column', () => {
     await poll(() => shown(page)).toEqual(expected(list, hostRank, -1));
 
     // By time, ascending; then alerts at times among the ones shown arrive: each is placed by the sort.
-    await header(page, 'Host').click();
-    await header(page, 'Time').click();
+    await sortHeader(page, 'Host').click();
+    await sortHeader(page, 'Time').click();
     expect(await sortState(page)).toEqual(['Time ascending']);
     await bulk(svc.url, Array.from({ length: 5 }, (_, k) => start(100 + k, 4 * k + 1.5, 'critical', HOSTS[k % 4] as string)));
     await settled(svc.url, 25);
@@ -120,15 +119,7 @@ describe('the dashboard\'s alert table, sorted by column', () => {
 
   it('the headers are buttons on the keyboard: Tab reaches them from the filters, Enter and Space sort', async () => {
     const { page, errors } = await openDashboard(browser, svc.url);
-    await page.focus('#rule-filter');
-    await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Time');
-    await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Level');
-    await page.keyboard.press('Enter');
-    expect(await sortState(page)).toEqual(['Level ascending']);
-    await page.keyboard.press(' ');
-    expect(await sortState(page)).toEqual(['Level descending']);
+    await sortWithKeyboard(page, '#rule-filter');
     await poll(() => shown(page)).toEqual(expected(await listed(), severity, -1));
     expect(errors).toEqual([]);
     await page.close();
