@@ -1,0 +1,23 @@
+import type { LogsourceCondition } from '../../pipeline/logsource-condition.js';
+import type { SigmaRule } from '../../rule/model.js';
+import type { BackendSpec, RulePlacement } from '../backend-spec.js';
+import { elasticPlaces } from './elastic-places.js';
+import { luceneDialect } from './lucene-dialect.js';
+
+/**
+ * Lucene query_string over Winlogbeat's ECS documents (winlogbeat-*): Sysmon events as the sysmon module writes them
+ * (process.executable, process.command_line, destination.ip, …), every other field as winlog.event_data.<Name>;
+ * the logsource as winlog.channel and event.code. One part per way of naming fields, OR-ed.
+ */
+export const LUCENE = {
+  summary: "Elasticsearch Lucene query_string over Winlogbeat's ECS documents (sysmon module field names, winlog.event_data.* for the rest)",
+  extension: 'lucene' as const,
+  place: (_rule: SigmaRule, logsource: LogsourceCondition): RulePlacement => {
+    const places = elasticPlaces(logsource);
+    return {
+      kind: 'placed',
+      sources: places.map((p) => ({ dialect: luceneDialect(p.field), fields: {}, logsource: p.alternatives })),
+      query: (conditions) => (conditions.length === 1 ? (conditions[0] as string) : conditions.map((c) => (c.startsWith('(') ? c : `(${c})`)).join(' OR ')),
+    };
+  },
+} satisfies Omit<BackendSpec, 'extension'> & { readonly extension: string };

@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { BackendSpec } from '../../src/backends/backend-spec.js';
+import { LUCENE } from '../../src/backends/elastic/lucene-backend.js';
+import { corpusAvailable } from '../helpers.js';
+import { BATCHES, prepareDifferential, type BatchRecord, type Differential } from './differential.js';
+import { CONSTRUCTS, constructRule } from './constructs.js';
+import { ADVERSARIAL, convertCase } from './elastic-model/construct-cases.js';
+import { ecsDocs, esAddress, IpValue, type EsDoc } from './elastic-model/ecs-docs.js';
+import { matches } from './elastic-model/lucene-evaluate.js';
+import { parseLucene } from './elastic-model/lucene-parse.js';
+import { modelledBatch, type ModelledTarget } from './elastic-model/modelled-batch.js';
+import { reportRecord } from './report-record.js';
+
+/**
+ * Layer 4 of the notes' §9, MODELLED (no Elasticsearch here): the differential corpus as Winlogbeat's ECS documents,
+ * every converted query_string parsed as Lucene's classic parser reads it (the longest regex token, MUST / SHOULD /
+ * MUST_NOT clauses, a group of only negations matching nothing) and run by a small interpreter (keyword terms exact
+ * and case-sensitive, Lucene RegExp over the whole value, ip terms with IPv4 kept as IPv4-mapped IPv6), its record ids
+ * compared with the engine's. Agreement is evidence about our model of Elasticsearch, not about Elasticsearch itself.
+ */
+describe.skipIf(!corpusAvailable())('Lucene (modelled): converted queries find what the engine finds', () => {
+  let d: Differential;
+  let docs: Array<{ id: number; doc: EsDoc }> = [];
+  let model: ModelledTarget;
+  const records: BatchRecord[] = [];
+  let found = 0;
+  beforeAll(async () => {
+    d = await prepareDifferential();
+    const built = ecsDocs(d.corpus.events);
+    docs = built.docs;
+    model = {
+      target: 'lucene',
+      backend: LUCENE as unknown as BackendSpec,
+      left: built.unrepresentable,
+      run: (query) => {
+        const q = parseLucene(query);
+        return docs.filter((x) => matches(q, x.doc)).map((x) => x.id);
+      },
+    };
+  }, 120_000);
+  afterAll(() => {
+    if (records.length === BATCHES) reportRecord('lucene-modelled', records);
+  });
+  for (let i = 0; i < BATCHES; i++) {
+    test(`rule batch ${i + 1} of ${BATCHES}`, () => {
+      const out = modelledBatch(d, i, model);
+      records.push(out.record);
+      found += out.found;
+      expect(out.record.disagreeing).toEqual([]);
+    }, 60_000);
+  }
+  test('the batches converted rules, many of which find something', () => {
+    expect(records.reduce((n, r) => n + r.converted, 0)).toBeGreaterThan(1500);
+    expect(found).toBeGreaterThan(150);
+    console.log(`lucene: ${found} converted rules match at least one event; ${docs.length} documents, ${model.left.size} events left out (no Winlogbeat form)`);
+  });
+});
+
+const EXPECTED_REFUSALS: Readonly<Record<string, string>> = {
+  keyword: 'convert-keyword',
+  fieldref: 'convert-fieldref',
+  'fieldref endswith': 'convert-fieldref',
+  'IPv4-mapped in an IPv6 network': 'convert-cidr',
+  'regex with \\b, \\d and a class': 'convert-regex',
+  'regex multiline anchor': 'convert-regex',
+};
+
+const runLucene = (query: string) => {
+  const q = parseLucene(query);
+  return ADVERSARIAL.docs.filter((x) => matches(q, x.doc)).map((x) => x.id);
+};
+
+describe('Lucene (modelled): each construct on the adversarial events matches what the engine matches, or is refused', () => {
+  for (const c of CONSTRUCTS) {
+    test(c.name, () => {
+      const { converted, want } = convertCase(constructRule(c), LUCENE as unknown as BackendSpec, 'lucene');
+      const refusal = EXPECTED_REFUSALS[c.name];
+      if (refusal !== undefined) {
+        expect(converted.query).toBeUndefined();
+        expect(converted.diagnostics.map((d) => d.code)).toContain(refusal);
+        return;
+      }
+      expect(converted.diagnostics).toEqual([]);
+      expect(runLucene(converted.query as string)).toEqual(want);
+    });
+  }
+});
+
+const rule = (detection: string, category = 'process_creation') =>
+  constructRule({ name: 'lucene pitfall', category: category as 'process_creation', detection }).replace(/^id: .*$/m, 'id: 0d6f3f0e-93a4-4b8e-a3a4-6d2e1c0b7e55');
+
+describe('Lucene pitfalls: the forms that would mean something else', () => {
+  const check = (detection: string, category?: string) => {
+    const { converted, want } = convertCase(rule(detection, category), LUCENE as unknown as BackendSpec, 'lucene');
+    expect(converted.diagnostics).toEqual([]);
+    expect(runLucene(converted.query as string)).toEqual(want);
+    return { query: converted.query as string, want };
+  };
+  test('case-insensitive text is a regex of case classes (a keyword term is exact-case); the Kelvin sign lower-cases to k', () => {
+    const { query, want } = check(`selection:\n    CommandLine|contains: 'kelvin'\ncondition: selection`);
+    expect(query).toContain('[kK\u212a]');
+    expect(want.length).toBeGreaterThan(0);
+  });
+  test('a value ending in a backslash does not end its regex in \\\\ (the lexer would run on to the next slash)', () => {
+    const { query } = check(`selection:\n    Image|endswith: 'System32\\'\nfilter:\n    CommandLine|contains: '/c'\ncondition: selection or filter`);
+    expect(query).toContain('[\\\\]/');
+  });
+  test('OR with a negated part keeps its meaning (Lucene reads a OR NOT b as a AND NOT b)', () => {
+    const { query, want } = check(`a:\n    Image|endswith: '\\cmd.exe'\nb:\n    CommandLine|contains: 'whoami'\ncondition: a or not b`);
+    expect(query).toContain('(*:* AND NOT ');
+    expect(want.length).toBeGreaterThan(5);
+  });
+  test('an unanchored regex is wrapped in .* (Lucene matches the whole value); \\d and \\s are spelt out', () => {
+    const { query, want } = check(`selection:\n    CommandLine|re: 'urlcache\\s+\\S+\\s+-f'\ncondition: selection`);
+    expect(query).toMatch(/:\/\.\*\(/);
+    expect(want.length).toBeGreaterThan(0);
+  });
+  test('İ lower-cases to two characters in the engine: a lone ? never takes it, ?? is refused', () => {
+    check(`selection:\n    CommandLine|contains: 'stanbul'\ncondition: selection`);
+    const refused = convertCase(rule(`selection:\n    CommandLine: '*??stanbul*'\ncondition: selection`), LUCENE as unknown as BackendSpec, 'lucene').converted;
+    expect(new Set(refused.diagnostics.map((d) => d.code))).toEqual(new Set(['convert-case']));
+  });
+  test('fields Winlogbeat rewrites are refused with the reason, the rest of a rule set still converts', () => {
+    const user = convertCase(rule(`selection:\n    User|contains: 'SYSTEM'\ncondition: selection`), LUCENE as unknown as BackendSpec, 'lucene').converted;
+    expect(new Set(user.diagnostics.map((d) => d.code))).toEqual(new Set(['convert-field']));
+    expect(user.diagnostics[0]?.message).toMatch(/user\.domain and user\.name/);
+    const text = convertCase(rule(`selection:\n    SourcePort|contains: '44'\ncondition: selection`, 'network_connection'), LUCENE as unknown as BackendSpec, 'lucene').converted;
+    expect(text.diagnostics.map((d) => d.code)).toEqual(['convert-field-type']);
+  });
+});
+
+describe('the Lucene model itself: the semantics that make the pitfalls real', () => {
+  const doc = { 'process.executable': ['C:\\Windows\\CMSTP.EXE'], 'destination.ip': [esAddress('::ffff:10.1.2.3') as IpValue], n: [5] };
+  const m = (q: string) => matches(parseLucene(q), doc);
+  test('a keyword term is exact and case-sensitive; a regex matches the whole value', () => {
+    expect(m('process.executable:"C:\\\\Windows\\\\CMSTP.EXE"')).toBe(true);
+    expect(m('process.executable:"c:\\\\windows\\\\cmstp.exe"')).toBe(false);
+    expect(m('process.executable:/CMSTP/')).toBe(false);
+    expect(m('process.executable:/.*CMSTP.*/')).toBe(true);
+  });
+  test('Lucene boolean clauses: OR with NOT is a MUST_NOT, a group of only negations matches nothing', () => {
+    expect(m('(n:"5" OR NOT _exists_:x)')).toBe(true);
+    expect(m('(_exists_:x OR NOT n:"5")')).toBe(false);
+    expect(m('(NOT _exists_:x)')).toBe(false);
+    expect(m('(*:* AND NOT _exists_:x)')).toBe(true);
+  });
+  test('an IPv4-mapped address is IPv4 to the ip type', () => {
+    expect(m('destination.ip:"10.0.0.0/8"')).toBe(true);
+    expect(m('destination.ip:"::ffff:0:0/96"')).toBe(true);
+  });
+  test('the regex token is the longest the lexer can take; bare operators and AND/OR mixed are errors', () => {
+    // A regex ending in an escaped backslash: the token runs on to b's opening slash, and the rest is no query.
+    expect(() => parseLucene('a:/x\\\\/ OR b:/y/')).toThrow(/text after the query/);
+    expect(parseLucene('a:/x\\\\/ OR b:"y"')).toMatchObject({ kind: 'group', clauses: [{ clause: { kind: 'regex', regex: 'x\\\\' } }, {}] });
+    expect(() => m('process.executable:/a&b/')).toThrow();
+    expect(() => parseLucene('a:"x" AND b:"y" OR c:"z"')).toThrow();
+  });
+});
