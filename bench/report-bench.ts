@@ -9,7 +9,8 @@
  *   level again (descending), host (text, its first sort), time).
  * `node dist/bench/report-bench.js [--size 20MB] [--rules DIR] [--corpus-dir bench/out]`; every SigmaHQ rule
  * is `--rules ../shared/corpus/sigmahq/rules`. The full run is `--size 1GB` with every SigmaHQ rule.
- * `--synthetic N` opens a report of N made-up alerts instead (the page alone, no hunt).
+ * `--synthetic N` opens a report of N made-up alerts instead (the page alone, no hunt); `--open FILE` measures the
+ * page of a report already written (the hunt's columns then say '-').
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
@@ -22,12 +23,17 @@ import { renderHtmlReport } from '../src/output/html/write-html-report.js';
 import { generateEvents } from './generate-corpus.js';
 import { syntheticChunks } from './synthetic-report.js';
 
-const { values } = parseArgs({ options: { size: { type: 'string' }, rules: { type: 'string' }, 'corpus-dir': { type: 'string' }, synthetic: { type: 'string' } } });
+const { values } = parseArgs({ options: { size: { type: 'string' }, rules: { type: 'string' }, 'corpus-dir': { type: 'string' }, synthetic: { type: 'string' }, open: { type: 'string' } } });
 /** The report to open, and the row's first columns: a hunt of a generated corpus, or made-up alerts. */
 interface Made { report: string; label: string; events: string; alerts: string; huntSeconds: string; writeSeconds: string; peak: string }
 async function makeReport(): Promise<Made> {
   const dir = values['corpus-dir'] ?? 'bench/out';
   mkdirSync(dir, { recursive: true });
+  if (values.open !== undefined) {
+    const report = resolve(values.open);
+    if (!existsSync(report)) throw new Error(`--open ${values.open}: no such file`);
+    return { report, label: `${values.open} (opened, no hunt)`, events: '-', alerts: '-', huntSeconds: '-', writeSeconds: '-', peak: '-' };
+  }
   if (values.synthetic !== undefined) {
     const n = Number(values.synthetic);
     const report = resolve(dir, `report-synthetic-${n}.html`);

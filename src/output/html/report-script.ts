@@ -8,7 +8,7 @@
 export const REPORT_SCRIPT = String.raw`(function () {
 'use strict';
 var ROW = 26, OVERSCAN = 10, LEVELS = ['critical', 'high', 'medium', 'low', 'informational'];
-var el = SmStory.el, add = SmStory.add, iso = SmStory.iso, base = SmStory.base, level = SmStory.level;
+var el = SmStory.el, add = SmStory.add, iso = SmStory.iso, base = SmStory.base;
 function inflate(b64) {
   var bin = atob(b64), bytes = new Uint8Array(bin.length);
   for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
@@ -137,6 +137,7 @@ function table(main) {
   viewport = el('div', 'viewport'); viewport.id = 'viewport'; viewport.tabIndex = 0; viewport.setAttribute('role', 'grid');
   spacer = el('div'); body = el('div'); body.style.position = 'absolute'; body.style.left = '0'; body.style.right = '0';
   add(viewport, spacer, body);
+  body.addEventListener('click', onRowClick);
   viewport.addEventListener('scroll', function () { requestAnimationFrame(draw); });
   viewport.addEventListener('keydown', keys);
   add(s, controls, head, viewport);
@@ -172,24 +173,34 @@ function refilter() {
   spacer.style.height = (view.length * ROW) + 'px';
   draw();
 }
+// The rows in view, drawn into a pool of row elements kept from frame to frame: a scroll changes texts and
+// attributes, and makes no elements (nor garbage for a collector that walks every alert held).
+var pool = [];
+function rowEl() {
+  var row = el('div', 'sm-row');
+  row.setAttribute('role', 'row');
+  COLUMNS.forEach(function () { row.appendChild(el('span')); });
+  return row;
+}
 function draw() {
   var first = Math.max(0, Math.floor(viewport.scrollTop / ROW) - OVERSCAN);
   var last = Math.min(view.length, Math.ceil((viewport.scrollTop + viewport.clientHeight) / ROW) + OVERSCAN);
   body.style.top = (first * ROW) + 'px';
-  body.textContent = '';
   for (var p = first; p < last; p++) {
-    var r = view[p], row = el('div', 'sm-row' + (r.i === selected ? ' selected' : ''));
-    row.setAttribute('role', 'row'); row.dataset.index = r.i;
-    COLUMNS.forEach(function (c) {
-      var cell = c[0] === 'level' ? level(r.level, !!r.suppressedBy) : el('span', '', cellText(r, c[0]) + (c[0] === 'rule' && r.repeat ? '  ×' + r.repeat.count : ''));
-      if (c[0] !== 'level') cell.title = cell.textContent;
-      row.appendChild(cell);
-    });
-    row.addEventListener('click', onRowClick);
-    body.appendChild(row);
+    var r = view[p], row = pool[p - first];
+    if (!row) { row = pool[p - first] = rowEl(); body.appendChild(row); }
+    row.className = r.i === selected ? 'sm-row selected' : 'sm-row';
+    row.dataset.index = r.i;
+    for (var c = 0; c < COLUMNS.length; c++) {
+      var k = COLUMNS[c][0], cell = row.children[c];
+      if (k === 'level') { var sup = !!r.suppressedBy; cell.className = 'lvl lvl-' + (sup ? 'suppressed' : r.level); cell.textContent = sup ? 'suppressed' : r.level; continue; }
+      cell.textContent = cellText(r, k) + (k === 'rule' && r.repeat ? '  ×' + r.repeat.count : '');
+      cell.title = cell.textContent;
+    }
   }
+  for (var n = Math.max(0, last - first); pool.length > n;) body.removeChild(pool.pop());
 }
-function onRowClick(e) { select(Number(e.currentTarget.dataset.index), true); viewport.focus(); }
+function onRowClick(e) { var row = e.target.closest('.sm-row'); if (!row) return; select(Number(row.dataset.index), true); viewport.focus(); }
 function select(i, open) {
   selected = i;
   SmStory.showRow(viewport, view.findIndex(function (r) { return r.i === i; }), ROW);
