@@ -1,15 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { BackendSpec } from '../../src/backends/backend-spec.js';
 import { LUCENE } from '../../src/backends/elastic/lucene-backend.js';
-import { corpusAvailable } from '../helpers.js';
-import { BATCHES, prepareDifferential, type BatchRecord, type Differential } from './differential.js';
 import { CONSTRUCTS, constructRule } from './constructs.js';
 import { ADVERSARIAL, convertCase } from './elastic-model/construct-cases.js';
-import { ecsDocs, esAddress, IpValue, type EsDoc } from './elastic-model/ecs-docs.js';
+import { ecsDocs, esAddress, IpValue } from './elastic-model/ecs-docs.js';
 import { matches } from './elastic-model/lucene-evaluate.js';
 import { parseLucene } from './elastic-model/lucene-parse.js';
-import { modelledBatch, type ModelledTarget } from './elastic-model/modelled-batch.js';
-import { reportRecord } from './report-record.js';
+import { describeModelled } from './elastic-model/modelled-batch.js';
 
 /**
  * Layer 4 of the notes' §9, MODELLED (no Elasticsearch here): the differential corpus as Winlogbeat's ECS documents,
@@ -18,42 +15,18 @@ import { reportRecord } from './report-record.js';
  * and case-sensitive, Lucene RegExp over the whole value, ip terms with IPv4 kept as IPv4-mapped IPv6), its record ids
  * compared with the engine's. Agreement is evidence about our model of Elasticsearch, not about Elasticsearch itself.
  */
-describe.skipIf(!corpusAvailable())('Lucene (modelled): converted queries find what the engine finds', () => {
-  let d: Differential;
-  let docs: Array<{ id: number; doc: EsDoc }> = [];
-  let model: ModelledTarget;
-  const records: BatchRecord[] = [];
-  let found = 0;
-  beforeAll(async () => {
-    d = await prepareDifferential();
-    const built = ecsDocs(d.corpus.events);
-    docs = built.docs;
-    model = {
-      target: 'lucene',
-      backend: LUCENE as unknown as BackendSpec,
-      left: built.unrepresentable,
-      run: (query) => {
-        const q = parseLucene(query);
-        return docs.filter((x) => matches(q, x.doc)).map((x) => x.id);
-      },
-    };
-  }, 120_000);
-  afterAll(() => {
-    if (records.length === BATCHES) reportRecord('lucene-modelled', records);
-  });
-  for (let i = 0; i < BATCHES; i++) {
-    test(`rule batch ${i + 1} of ${BATCHES}`, () => {
-      const out = modelledBatch(d, i, model);
-      records.push(out.record);
-      found += out.found;
-      expect(out.record.disagreeing).toEqual([]);
-    }, 60_000);
-  }
-  test('the batches converted rules, many of which find something', () => {
-    expect(records.reduce((n, r) => n + r.converted, 0)).toBeGreaterThan(1500);
-    expect(found).toBeGreaterThan(150);
-    console.log(`lucene: ${found} converted rules match at least one event; ${docs.length} documents, ${model.left.size} events left out (no Winlogbeat form)`);
-  });
+describeModelled('Lucene (modelled): converted queries find what the engine finds', 'lucene', (d) => {
+  const { docs, unrepresentable } = ecsDocs(d.corpus.events);
+  return {
+    target: 'lucene',
+    backend: LUCENE as unknown as BackendSpec,
+    left: unrepresentable,
+    documents: docs.length,
+    run: (query) => {
+      const q = parseLucene(query);
+      return docs.filter((x) => matches(q, x.doc)).map((x) => x.id);
+    },
+  };
 });
 
 const EXPECTED_REFUSALS: Readonly<Record<string, string>> = {

@@ -28,16 +28,15 @@ const WS = `[${JS_WHITESPACE_CLASS.replace(/\\x\{([0-9a-f]+)\}/g, (_m, h: string
 /** IPv6 networks that cover IPv4-mapped addresses: Elasticsearch stores IPv4 there, the engine never counts IPv4 text in an IPv6 network. */
 const MAPPED: [ipaddr.IPv6, number] = [ipaddr.IPv6.parse('::ffff:0:0'), 96];
 
-function cidrTerm(f: EcsField, cidr: string): string {
+/** The network as Elasticsearch's ip queries take it, or Refusal where the ip type's IPv4-mapped storage would widen it. */
+export function cidrNetwork(cidr: string): string {
   const [net, bits] = ipaddr.parseCIDR(cidr);
-  if (net.kind() === 'ipv6') {
-    const v6 = net as ipaddr.IPv6;
-    const [m, mbits] = MAPPED;
-    if (v6.match(m, Math.min(bits, mbits)) || (bits >= mbits && v6.match(m, mbits)))
-      throw new Refusal('convert-cidr', `the network ${cidr} covers IPv4-mapped addresses, where Elasticsearch keeps IPv4 ones (the engine never counts IPv4 text in an IPv6 network)`);
-  }
-  return `${luceneName(f.name)}:${luceneString(`${net.toString()}/${bits}`)}`;
+  if (net.kind() === 'ipv6' && (net as ipaddr.IPv6).match(MAPPED[0], Math.min(bits, MAPPED[1])))
+    throw new Refusal('convert-cidr', `the network ${cidr} covers IPv4-mapped addresses, where Elasticsearch keeps IPv4 ones (the engine never counts IPv4 text in an IPv6 network)`);
+  return `${net.toString()}/${bits}`;
 }
+
+const cidrTerm = (f: EcsField, cidr: string) => `${luceneName(f.name)}:${luceneString(cidrNetwork(cidr))}`;
 
 function keywordTest(f: EcsField, t: ValueTest): string {
   const name = f.name;

@@ -2,7 +2,10 @@ import type { CompiledRule } from '../../../src/compile/compile-rule.js';
 import type { BackendSpec } from '../../../src/backends/backend-spec.js';
 import { convertRule } from '../../../src/backends/convert-rule.js';
 import { resolveWindowsLogsource } from '../../../src/pipeline/windows-logsources.js';
-import { BATCHES, type BatchRecord, type Differential } from '../differential.js';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { corpusAvailable } from '../../helpers.js';
+import { BATCHES, prepareDifferential, type BatchRecord, type Differential } from '../differential.js';
+import { reportRecord } from '../report-record.js';
 
 /** What one modelled target needs: its backend, and the model's matches of a converted query (throws when the query is outside the model). */
 export interface ModelledTarget {
@@ -47,4 +50,37 @@ export function modelledBatch(d: Differential, index: number, m: ModelledTarget)
     else record.disagreeing.push({ rule, reason: `query matched ${got.length}, engine ${want.length}; only the query: ${short(extra)}, only the engine: ${short(missing)}\n${out.query.slice(0, 600)}` });
   }
   return { record, found };
+}
+
+/**
+ * The modelled differential of one target as a vitest suite: the corpus prepared once, BATCHES tests of rules (each
+ * expecting no disagreement), a summary test, and the record written for the README table.
+ */
+export function describeModelled(title: string, target: string, setup: (d: Differential) => ModelledTarget & { readonly documents: number }): void {
+  describe.skipIf(!corpusAvailable())(title, () => {
+    let d: Differential;
+    let model: ModelledTarget & { readonly documents: number };
+    const records: BatchRecord[] = [];
+    let found = 0;
+    beforeAll(async () => {
+      d = await prepareDifferential();
+      model = setup(d);
+    }, 120_000);
+    afterAll(() => {
+      if (records.length === BATCHES) reportRecord(`${target}-modelled`, records);
+    });
+    for (let i = 0; i < BATCHES; i++) {
+      test(`rule batch ${i + 1} of ${BATCHES}`, () => {
+        const out = modelledBatch(d, i, model);
+        records.push(out.record);
+        found += out.found;
+        expect(out.record.disagreeing).toEqual([]);
+      }, 60_000);
+    }
+    test('the batches converted rules, many of which find something', () => {
+      expect(records.reduce((n, r) => n + r.converted, 0)).toBeGreaterThan(1500);
+      expect(found).toBeGreaterThan(150);
+      console.log(`${target}: ${found} converted rules match at least one event; ${model.documents} documents, ${model.left.size} events left out`);
+    });
+  });
 }

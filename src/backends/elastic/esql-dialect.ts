@@ -1,0 +1,127 @@
+import type { FieldRefNode, Dialect } from '../dialect.js';
+import { Refusal } from '../dialect.js';
+import type { ValueTest } from '../../compile/ir.js';
+import { isWildcard, type StrPart } from '../../modifiers/value-pattern.js';
+import { JS_WHITESPACE_CLASS } from '../regex-text.js';
+import type { EcsField } from './ecs-fields.js';
+import { cidrNetwork } from './lucene-dialect.js';
+import { checkLength, patternRegex } from './lucene-regex.js';
+import { re2ToLucene } from './re2-to-lucene.js';
+
+/** An ES|QL string literal: `\`, `"` and the three characters a literal cannot hold raw (new line, return, tab) escaped. */
+export function esqlString(text: string): string {
+  return `"${text.replace(/[\\"\n\r\t]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\${c}`))}"`;
+}
+
+/** A column name: bare when plain, else in backquotes (a backquote inside doubled). */
+export function esqlName(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_.]*$/.test(name) ? name : `\`${name.replace(/`/g, '``')}\``;
+}
+
+/** A LIKE pattern: `*` and `?` wildcards, a literal `*`, `?` or `\` escaped with `\` (then escaped again as a string). */
+function likePattern(parts: readonly StrPart[]): string {
+  return esqlString(parts.map((p) => (isWildcard(p) ? p.wildcard : p.replace(/[*?\\]/g, (c) => `\\${c}`))).join(''));
+}
+
+/** JavaScript's white space (the engine's trim) as a Lucene class for RLIKE. */
+const WS = `[${JS_WHITESPACE_CLASS.replace(/\\x\{([0-9a-f]+)\}/g, (_m, h: string) => String.fromCodePoint(parseInt(h, 16))).replace(/ /g, '\\ ')}]`;
+
+function keywordTest(col: string, t: ValueTest): string {
+  const text = (cased: boolean) => (cased ? col : `TO_LOWER(${col})`);
+  switch (t.kind) {
+    case 'eq':
+      return `${text(t.cased)} == ${esqlString(t.value)}`;
+    case 'prefix':
+      return `STARTS_WITH(${text(t.cased)}, ${esqlString(t.value)})`;
+    case 'suffix':
+      return `ENDS_WITH(${text(t.cased)}, ${esqlString(t.value)})`;
+    case 'contains':
+      return `${text(t.cased)} LIKE ${likePattern([{ wildcard: '*' }, t.value, { wildcard: '*' }])}`;
+    case 'glob':
+      return `${text(t.cased)} LIKE ${likePattern(t.parts)}`;
+    case 'regex':
+      return `${col} RLIKE ${esqlString(checkLength(re2ToLucene(t.source, t.flags)))}`;
+    case 'bool':
+      return `${col} RLIKE ${esqlString(`${WS}*${patternRegex([String(t.value)], false)}${WS}*`)}`;
+    case 'cidr':
+      throw new Refusal('convert-field-type', `'${col}' is a keyword field: CIDR_MATCH takes an ip field`);
+    case 'numeq':
+    case 'compare':
+      if (col === 'event.code' && t.kind === 'numeq' && Number.isInteger(t.value) && t.value >= 0) return `event.code == ${esqlString(String(t.value))}`;
+      throw new Refusal('convert-number-text', `'${col}' holds text; reading it as a number the engine's way (trimmed decimal text) is not converted to ES|QL yet`);
+    case 'timepart':
+      throw new Refusal('convert-timepart', `the |${t.part} modifier (a part of a date) is not converted to ES|QL`);
+    default: {
+      const never: never = t;
+      return never;
+    }
+  }
+}
+
+const OPS = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
+
+function fieldTest(f: EcsField, t: ValueTest): string {
+  const col = esqlName(f.name);
+  switch (f.type) {
+    case 'keyword':
+      return keywordTest(col, t);
+    case 'long':
+      if (t.kind === 'numeq' && Number.isSafeInteger(t.value)) return `${col} == ${t.value}`;
+      if (t.kind === 'compare' && Number.isSafeInteger(t.value)) return `${col} ${OPS[t.op]} ${t.value}`;
+      if (t.kind === 'eq' && /^(0|[1-9][0-9]{0,15})$/.test(t.value)) return `${col} == ${t.value}`;
+      throw new Refusal('convert-field-type', `'${f.name}' is a number field (long): only numbers and decimal digits are compared on it, not a ${t.kind} test`);
+    case 'ip':
+      if (t.kind === 'cidr') return `CIDR_MATCH(${col}, ${esqlString(cidrNetwork(t.cidr))})`;
+      throw new Refusal('convert-field-type', `'${f.name}' is an ip field: only networks (|cidr) are tested on it; a ${t.kind} test on its text is not exact`);
+    case 'direction': {
+      const truth = t.kind === 'bool' ? t.value : t.kind === 'eq' && (t.value === 'true' || t.value === 'false') ? t.value === 'true' : undefined;
+      if (truth === undefined) throw new Refusal('convert-field-type', `Sysmon's Initiated is ECS ${f.name} (egress or ingress): only true or false are tested`);
+      return `${col} == ${esqlString(truth ? 'egress' : 'ingress')}`;
+    }
+    default: {
+      const never: never = f.type;
+      return never;
+    }
+  }
+}
+
+/** Null is never true or false in ES|QL: each test is guarded by its column's presence, so NOT keeps the engine's two values. */
+const guarded = (col: string, test: string) => `(${col} IS NOT NULL AND ${test})`;
+
+/**
+ * The ES|QL WHERE dialect over ECS documents: case-insensitive text through TO_LOWER (Java's lower-casing, as the
+ * engine's: İ and final sigma alike), LIKE with `*` / `?` and escapes, RLIKE (Lucene RegExp, whole value) for
+ * regexes, CIDR_MATCH on ip fields, every leaf guarded against null.
+ */
+export function esqlDialect(field: (name: string) => EcsField): Dialect {
+  const join = (parts: readonly string[], op: 'AND' | 'OR') => (parts.length === 1 ? (parts[0] as string) : `(${parts.join(` ${op} `)})`);
+  return {
+    and: (parts) => join(parts, 'AND'),
+    or: (parts) => join(parts, 'OR'),
+    not: (part) => `NOT ${part}`,
+    constant: (v) => (v ? 'true' : 'false'),
+    field: (name, t) => {
+      const f = field(name);
+      return guarded(esqlName(f.name), fieldTest(f, t));
+    },
+    fieldAnyOf: (name, tests) => {
+      const f = field(name);
+      return guarded(esqlName(f.name), join(tests.map((t) => fieldTest(f, t)), 'OR'));
+    },
+    keyword: () => {
+      throw new Refusal('convert-keyword', 'keywords search every value of the event; ES|QL has no column that holds each of them');
+    },
+    exists: (name, expected) => `${esqlName(field(name).name)} IS ${expected ? 'NOT ' : ''}NULL`,
+    isNull: (name) => `${esqlName(field(name).name)} IS NULL`,
+    fieldref: (node: FieldRefNode) => {
+      const a = field(node.field);
+      const b = field(node.other);
+      if (a.type !== 'keyword' || b.type !== 'keyword') throw new Refusal('convert-fieldref', 'fieldref is converted between text (keyword) fields only');
+      if (node.position === 'contains') throw new Refusal('convert-fieldref', 'fieldref|contains is not converted to ES|QL (LIKE takes no column as its pattern)');
+      const x = node.cased ? esqlName(a.name) : `TO_LOWER(${esqlName(a.name)})`;
+      const y = node.cased ? esqlName(b.name) : `TO_LOWER(${esqlName(b.name)})`;
+      const test = node.position === 'exact' ? `${x} == ${y}` : node.position === 'startswith' ? `STARTS_WITH(${x}, ${y})` : `ENDS_WITH(${x}, ${y})`;
+      return `(${esqlName(a.name)} IS NOT NULL AND ${esqlName(b.name)} IS NOT NULL AND ${test})`;
+    },
+  };
+}
