@@ -76,7 +76,7 @@ return { keys: keys, order: order, header: header, collator: collator };
 
 /** The sortable headers' look, in both pages' style sheets: the header text is the button, the arrow the order. */
 export const SORT_CSS = String.raw`
-.grid-head button.sort { all: unset; cursor: pointer; user-select: none; font-weight: 600; display: block; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.grid-head button.sort { all: unset; box-sizing: border-box; width: 100%; cursor: pointer; user-select: none; font-weight: 600; display: block; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .grid-head button.sort:hover { color: var(--accent); }
 .grid-head button.sort:focus-visible { outline: 2px solid var(--accent); outline-offset: 1px; border-radius: 2px; }
 .grid-head [aria-sort="ascending"] button.sort::after { content: " \25B2"; font-size: 10px; }
