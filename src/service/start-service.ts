@@ -102,11 +102,13 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
   };
   // Matching in a worker thread when the rules can be sent there; else on this thread, between requests.
   let detection: { kick(): void; stop(): Promise<void>; reload(ruleSet: RuleSet, info: RuleInfo): Promise<void>; readonly lastReceived: number };
+  // With --bus the correlations keep a state per partition (a partition taken over is replayed on its own event time).
+  const scoped = config.bus !== undefined ? { correlationPartitions: config.bus.partitions } : {};
   if (bus !== undefined && !bus.detects) {
     // An ingest-only instance publishes to the bus and detects nothing.
     detection = { kick: () => {}, stop: async () => {}, reload: async () => {}, lastReceived: 0 };
   } else if (rules.documents !== undefined && config.detectThread) {
-    const thread = await DetectionThread.start(journal, { dataDir: config.dataDir, rules: rules.documents.rules, filters: rules.documents.filters, correlations: rules.documents.correlations ?? [], latenessMs: config.correlationLatenessMs, contextCapacity: config.contextCapacity, onCommit, onError, ...(shared !== undefined ? { store: { url: shared.url, instance: shared.instance } } : {}) });
+    const thread = await DetectionThread.start(journal, { dataDir: config.dataDir, rules: rules.documents.rules, filters: rules.documents.filters, correlations: rules.documents.correlations ?? [], latenessMs: config.correlationLatenessMs, contextCapacity: config.contextCapacity, ...scoped, onCommit, onError, ...(shared !== undefined ? { store: { url: shared.url, instance: shared.instance } } : {}) });
     detection = {
       kick: () => thread.kick(),
       stop: () => thread.stop(),
@@ -121,7 +123,7 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
   } else {
     // With PostgreSQL, detection on this thread has a pool of its own (the API's queries never wait behind a batch).
     const sink = shared !== undefined ? new shared.Store(shared.url, now, { max: 1 }).sink(shared.instance, (seq, rows) => journal.advance(seq, rows, () => {})) : sqliteSink(journal, store);
-    const detector = new LiveDetector(ruleSet, { contextCapacity: config.contextCapacity, correlations: rules.documents?.correlations ?? [], latenessMs: config.correlationLatenessMs });
+    const detector = new LiveDetector(ruleSet, { contextCapacity: config.contextCapacity, correlations: rules.documents?.correlations ?? [], latenessMs: config.correlationLatenessMs, ...scoped });
     const loop = new DetectionLoop(journal, sink, detector, { now, onCommit, onError: (e, retryMs) => onError(`${e.message}; retrying in ${retryMs / 1000} s`) });
     loop.start();
     detection = {

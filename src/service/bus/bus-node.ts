@@ -1,5 +1,5 @@
 import type { Journal } from '../journal/journal.js';
-import { Bus, type BusOptions } from './bus.js';
+import { Bus, LEASE_BUCKET, type BusOptions } from './bus.js';
 import { PartitionConsumer } from './partition-consumer.js';
 import { partitionOf } from './partition.js';
 
@@ -44,6 +44,8 @@ export class BusNode {
   private readonly leases = new Map<number, Lease>();
   private peerList: Peer[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private renewTimer: NodeJS.Timeout | undefined;
+  private renewing: Promise<void> = Promise.resolve();
   private watchdog: NodeJS.Timeout | undefined;
   private ticks = 0;
   private stopped = false;
@@ -71,13 +73,24 @@ export class BusNode {
       const now = Date.now();
       for (const [k, l] of this.leases) if (now - l.renewed > this.options.leaseMs) void this.drop(k, 'its lease could not be renewed in time');
     }, every);
+    // Renewing has a loop of its own: a slow round of announcing and balancing (the bucket electing a new leader after
+    // a NATS node died) must not hold back the renewals.
+    const renewLoop = () => {
+      if (this.stopped) return;
+      this.renewing = this.renew().finally(() => {
+        if (!this.stopped) this.renewTimer = setTimeout(renewLoop, every);
+      });
+    };
     const loop = () => {
       if (this.stopped) return;
       this.ticking = this.tick().finally(() => {
         if (!this.stopped) this.timer = setTimeout(loop, every);
       });
     };
-    void this.bus.ready().then(loop);
+    void this.bus.ready().then(() => {
+      renewLoop();
+      loop();
+    });
   }
 
   /** Detection committed up to the local journal position `cursor`: the partitions acknowledge what it covers. */
@@ -93,7 +106,9 @@ export class BusNode {
       await h.leases.put(nodeKey(this.options.instance), JSON.stringify({ role: this.options.role, partitions: this.owned(), seen: new Date(now).toISOString() }));
       this.peerList = await this.readPeers();
       if (this.detects) await this.balance(now);
-      await Promise.all([...this.leases.values()].map((l) => l.consumer.refresh().catch(() => {})));
+      // Not waited for: a consumer whose leader is being elected again answers late, and the round must not stall
+      // (this instance's announcement would expire meanwhile).
+      for (const l of this.leases.values()) l.consumer.refreshSoon();
       this.lastError = undefined;
     } catch (e) {
       const message = `leases: ${(e as Error).message}`;
@@ -103,14 +118,22 @@ export class BusNode {
     this.ticks++;
   }
 
+  /**
+   * The announcements in the bucket. The keys are listed by the stream's subjects (one request to the stream's
+   * leader), not by kv.keys(): that creates an ephemeral consumer, and nats-server 2.9 may place one on a replica
+   * that is down (nats-server#7165, fixed in 2.12), so that with one NATS node of three gone the listing timed out
+   * on most rounds and the leases were never renewed.
+   */
   private async readPeers(): Promise<Peer[]> {
-    const kv = (this.bus.current as NonNullable<Bus['current']>).leases;
+    const h = this.bus.current as NonNullable<Bus['current']>;
+    const kv = h.leases;
+    const prefix = `$KV.${LEASE_BUCKET}.`;
+    const info = await h.leaseJsm.streams.info(`KV_${LEASE_BUCKET}`, { subjects_filter: `${prefix}${nodeKey('*')}` });
+    const keys = Object.keys(info.state.subjects ?? {}).map((s) => s.slice(prefix.length));
     const peers: Peer[] = [];
-    // A key written while the listing runs can come twice.
-    const keys = new Set<string>();
-    for await (const key of await kv.keys('node.*')) keys.add(key);
-    for (const key of keys) {
-      const e = await kv.get(key);
+    const entries = await Promise.all(keys.map((key) => kv.get(key)));
+    for (const [i, e] of entries.entries()) {
+      const key = keys[i] as string;
       if (e === null || e.operation !== 'PUT') continue;
       try {
         const v = e.json<{ role: Role; partitions: number[]; seen: string }>();
@@ -122,18 +145,30 @@ export class BusNode {
     return peers.sort((a, b) => a.instance.localeCompare(b.instance));
   }
 
-  /** Renews the leases held, then gives up or takes partitions until this instance holds its share. */
+  /** Renews every lease held at once (compare-and-set on its revision); one another instance holds now is given up. */
+  private async renew(): Promise<void> {
+    const kv = this.bus.current?.leases;
+    if (kv === undefined) return;
+    await Promise.all(
+      [...this.leases].map(async ([k, l]) => {
+        const at = Date.now();
+        try {
+          const revision = await kv.update(leaseKey(k), this.options.instance, l.revision);
+          if (this.leases.get(k) !== l) return; // given up meanwhile
+          l.revision = revision;
+          l.renewed = at;
+        } catch (e) {
+          // Lost: it expired (the renewals failed for the lease's time) or another instance took it since.
+          if (/wrong last sequence|not found/i.test((e as Error).message) && this.leases.get(k) === l) await this.drop(k, `its lease was lost (${(e as Error).message})`);
+        }
+      }),
+    );
+  }
+
+  /** Gives up or takes partitions until this instance holds its share. */
   private async balance(now: number): Promise<void> {
     const kv = (this.bus.current as NonNullable<Bus['current']>).leases;
     const { instance, partitions } = this.options;
-    for (const [k, l] of this.leases) {
-      try {
-        l.revision = await kv.update(leaseKey(k), instance, l.revision);
-        l.renewed = now;
-      } catch (e) {
-        if (/wrong last sequence|not found/i.test((e as Error).message) || now - l.renewed > this.options.leaseMs) await this.drop(k, `its lease was lost (${(e as Error).message})`);
-      }
-    }
     // The first round only announces: the peers' announcements are read before any partition is taken.
     if (this.ticks === 0) return;
     const detectors = Math.max(1, this.peerList.filter((p) => p.role !== 'ingest').length);
@@ -205,8 +240,9 @@ export class BusNode {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.renewTimer);
     clearInterval(this.watchdog);
-    await this.ticking;
+    await Promise.all([this.ticking, this.renewing]);
     const kv = this.bus.current?.leases;
     for (const [k, l] of [...this.leases]) {
       await this.drop(k, 'stopping');

@@ -23,7 +23,15 @@ export interface BusHandles {
   readonly jsm: JetStreamManager;
   /** The lease bucket: `p.<k>` → owner instance (partition leases), `node.<instance>` → the peer's announcement. */
   readonly leases: KV;
+  /** The lease bucket's requests give up after this (a share of the lease: a request lost with a dead server is not waited for). */
+  readonly leaseJsm: JetStreamManager;
 }
+
+/**
+ * Requests on the lease bucket time out after half the lease (1 to 5 s): a request in flight to a server that dies
+ * is lost, and waiting the default 5 s for its answer would outlast a short lease.
+ */
+export const leaseRequestMs = (leaseMs: number): number => Math.min(5000, Math.max(1000, Math.floor(leaseMs / 2)));
 
 export const LEASE_BUCKET = 'sigmatch-leases';
 const MAX_RETRY_MS = 30_000;
@@ -84,12 +92,14 @@ export class Bus {
       nc = await connect({ servers: [...this.options.servers], name: `sigmatch ${this.options.instance}`, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500, timeout: 3000 });
       const jsm = await jetstreamManager(nc, { timeout: 5000 });
       await ensureStream(jsm, this.options);
-      const leases = await openLeases(nc, this.options);
+      const leaseJs = jetstream(nc, { timeout: leaseRequestMs(this.options.leaseMs) });
+      const leases = await openLeases(leaseJs, this.options);
+      const leaseJsm = await leaseJs.jetstreamManager();
       if (this.closed) {
         await nc.close();
         return;
       }
-      const handles: BusHandles = { nc, js: jetstream(nc, { timeout: 5000 }), jsm, leases };
+      const handles: BusHandles = { nc, js: jetstream(nc, { timeout: 5000 }), jsm, leases, leaseJsm };
       this.handles = handles;
       this.connected = true;
       this.lastError = undefined;
@@ -159,8 +169,8 @@ async function ensureStream(jsm: JetStreamManager, o: BusOptions): Promise<void>
 }
 
 /** The lease bucket: every entry lives `leaseMs` unless written again (so a dead instance's leases and announcement expire). */
-async function openLeases(nc: NatsConnection, o: BusOptions): Promise<KV> {
-  const kvm = new Kvm(nc);
+async function openLeases(js: JetStreamClient, o: BusOptions): Promise<KV> {
+  const kvm = new Kvm(js);
   try {
     return await kvm.create(LEASE_BUCKET, { ttl: o.leaseMs, replicas: o.replicas, history: 1 });
   } catch (e) {

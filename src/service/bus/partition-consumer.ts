@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { nanos } from '@nats-io/transport-node';
-import { AckPolicy, DeliverPolicy, type Consumer, type ConsumerConfig, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, type Consumer, type ConsumerConfig, type ConsumerInfo, type JsMsg } from '@nats-io/jetstream';
 import { BacklogFull, type Journal, type JournalEntry } from '../journal/journal.js';
 import { CONSUMER_NOT_FOUND, isApiError, type BusHandles } from './bus.js';
 import { consumerOf, STREAM, subjectOf } from './partition.js';
@@ -41,6 +41,9 @@ export class PartitionConsumer {
   private pending: Array<{ readonly upTo: number; readonly msg: JsMsg }> = [];
   private consumer: Consumer | undefined;
   private running: Promise<void> = Promise.resolve();
+  /** The last message acknowledged (all before it with it). */
+  private lastAcked: JsMsg | undefined;
+  private refreshing = false;
   /** Messages the consumer has not delivered yet plus those awaiting acknowledgement (refreshed by `refresh`); null until known. */
   lag: number | null = null;
   /** Events read from the bus into the journal. */
@@ -65,47 +68,114 @@ export class PartitionConsumer {
     await this.running;
   }
 
-  /** Detection committed up to `cursor`: acknowledges the messages it covers. */
+  /**
+   * Detection committed up to `cursor`: acknowledges the messages it covers. The consumer acknowledges all up to a
+   * message (AckPolicy.All), so only the last one covered is sent: an acknowledgement lost with a server that died is
+   * made good by the next one (or by `refresh`).
+   */
   committed(cursor: number): void {
-    while (this.pending.length > 0 && (this.pending[0] as { upTo: number }).upTo <= cursor) (this.pending.shift() as { msg: JsMsg }).msg.ack();
+    let last: JsMsg | undefined;
+    while (this.pending.length > 0 && (this.pending[0] as { upTo: number }).upTo <= cursor) last = (this.pending.shift() as { msg: JsMsg }).msg;
+    if (last === undefined) return;
+    last.ack();
+    this.lastAcked = last;
   }
 
-  /** The consumer's lag from the bus (num_pending + num_ack_pending). */
+  /** Starts a refresh unless one is under way (its failure only leaves the lag as it was). */
+  refreshSoon(): void {
+    if (this.refreshing) return;
+    this.refreshing = true;
+    void this.refresh()
+      .catch(() => {})
+      .finally(() => (this.refreshing = false));
+  }
+
+  /** The consumer's lag from the bus (num_pending + num_ack_pending); an acknowledgement the bus has not seen is sent again. */
   async refresh(): Promise<void> {
     if (this.consumer === undefined) return;
     const info = await this.consumer.info();
     this.lag = info.num_pending + info.num_ack_pending;
+    const acked = this.lastAcked;
+    if (acked !== undefined && info.ack_floor.stream_seq < acked.seq && info.num_ack_pending > this.pending.length) acked.ack();
   }
 
+  /**
+   * Where the partition's previous readers got to: the highest ack floor of its consumers; when none acknowledged
+   * anything, where the newest of them started (an owner that died before its first acknowledgement).
+   */
+  private async previousPosition(): Promise<{ floor: number; start?: Partial<ConsumerConfig>; names: string[] }> {
+    // By name, then each one's info: the stream's consumer listing leaves out (as `missing`) a consumer whose leader
+    // does not answer in time (a NATS node down), and the position would then fall back to the partition's start.
+    const names = (await consumerNames(this.h)).filter((n) => n.startsWith(consumerOf(this.partition)));
+    const subject = subjectOf(this.partition);
+    const mine: ConsumerInfo[] = [];
+    for (const n of names) {
+      try {
+        const c = await this.h.jsm.consumers.info(STREAM, n);
+        if (c.config.filter_subject === subject) mine.push(c);
+      } catch (e) {
+        if (!isApiError(e, CONSUMER_NOT_FOUND)) throw e; // deleted meanwhile
+      }
+    }
+    let floor = 0;
+    let start: Partial<ConsumerConfig> | undefined;
+    let newest = -Infinity;
+    for (const c of mine) {
+      floor = Math.max(floor, c.ack_floor.stream_seq);
+      const created = Date.parse(c.created);
+      if (created <= newest) continue;
+      const { opt_start_time: time, opt_start_seq: seq } = c.config;
+      if (c.config.deliver_policy === DeliverPolicy.StartTime && time !== undefined) start = { deliver_policy: DeliverPolicy.StartTime, opt_start_time: time };
+      else if (c.config.deliver_policy === DeliverPolicy.StartSequence && seq !== undefined) start = { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: seq };
+      else continue;
+      newest = created;
+    }
+    return { floor, ...(start !== undefined ? { start } : {}), names: mine.map((c) => c.name) };
+  }
+
+  /**
+   * Takes the partition over: a durable consumer of this takeover's own (name `sigmatch-p<k>-<random>`) is created
+   * at the previous readers' position less the replay window, and only then are theirs deleted. Deleting first lost
+   * the position whenever the create then timed out (a NATS node down: the consumer's new group waits for a leader),
+   * and the partition was read again from its start.
+   */
   private async takeover(): Promise<Consumer> {
     const { jsm, js } = this.h;
-    const name = consumerOf(this.partition);
-    let floor = 0;
-    try {
-      floor = (await jsm.consumers.info(STREAM, name)).ack_floor.stream_seq;
-    } catch (e) {
-      if (!isApiError(e, CONSUMER_NOT_FOUND)) throw e;
-    }
+    const { floor, start: previous, names } = await this.previousPosition();
     let start: Partial<ConsumerConfig> = { deliver_policy: DeliverPolicy.All };
     let from = 'the start of the partition';
-    if (floor > 0) {
-      try {
-        const m = await jsm.streams.getMessage(STREAM, { seq: floor });
-        if (m === null) throw new Error('gone');
+    if (floor === 0 && previous !== undefined) {
+      // The previous owner acknowledged nothing since it took the partition over: where it started is still the start.
+      start = previous;
+      from = `${previous.opt_start_time ?? `stream position ${previous.opt_start_seq}`} (where the previous owner started; it acknowledged nothing)`;
+    } else if (floor > 0) {
+      // Any failure but "no such message" is retried: starting after the floor without the replay loses windows.
+      const m = await jsm.streams.getMessage(STREAM, { seq: floor });
+      if (m !== null) {
         const at = new Date(m.time.getTime() - this.options.replayMs);
         start = { deliver_policy: DeliverPolicy.StartTime, opt_start_time: at.toISOString() };
         from = `${at.toISOString()} (the ack floor ${floor} less the replay window)`;
-      } catch {
+      } else {
         // The floor's message aged out of the stream: start after it.
         start = { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1 };
         from = `stream position ${floor + 1}`;
       }
     }
-    await jsm.consumers.delete(STREAM, name).catch((e: unknown) => {
-      if (!isApiError(e, CONSUMER_NOT_FOUND)) throw e;
-    });
-    await jsm.consumers.add(STREAM, { durable_name: name, filter_subject: subjectOf(this.partition), ack_policy: AckPolicy.Explicit, ack_wait: nanos(ACK_WAIT_MS), max_ack_pending: this.options.maxAckPending, ...start });
+    const name = `${consumerOf(this.partition)}-${randomBytes(4).toString('hex')}`;
+    const config: Partial<ConsumerConfig> = { durable_name: name, filter_subject: subjectOf(this.partition), ack_policy: AckPolicy.All, ack_wait: nanos(ACK_WAIT_MS), max_ack_pending: this.options.maxAckPending, ...start };
+    // Creating the same durable again is a no-op: a create whose answer was lost is simply asked again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await jsm.consumers.add(STREAM, config);
+        break;
+      } catch (e) {
+        if (attempt >= 3 || this.stopped) throw e;
+      }
+    }
+    // The previous readers are cut off (an owner still alive that lost its lease acknowledges into nothing).
+    await Promise.all(names.map((n) => jsm.consumers.delete(STREAM, n).catch(() => {})));
     this.pending = [];
+    this.lastAcked = undefined;
     this.options.log(`bus: partition ${this.partition}: reading from ${from}`);
     return js.consumers.get(STREAM, name);
   }
@@ -143,7 +213,8 @@ export class PartitionConsumer {
       } catch (e) {
         if (this.stopped) return;
         if (isApiError(e, CONSUMER_NOT_FOUND)) this.consumer = undefined;
-        const retryMs = Math.min(10_000, 500 * 2 ** failures++);
+        // Short: a NATS node lost makes a few pulls fail while its streams elect new leaders (seconds).
+        const retryMs = Math.min(2000, 250 * 2 ** failures++);
         const message = `partition ${this.partition}: ${(e as Error).message}; retrying in ${retryMs / 1000} s`;
         if (message !== this.lastError) this.options.log(`bus: ${message}`);
         this.lastError = message;
@@ -177,5 +248,18 @@ export class PartitionConsumer {
     this.committed(this.journal.cursor);
     const last = msgs[msgs.length - 1] as JsMsg;
     this.lag = last.info.pending + this.pending.length;
+  }
+}
+
+/** The names of the stream's consumers, as the cluster's meta layer assigned them (no consumer has to answer). */
+async function consumerNames(h: BusHandles): Promise<string[]> {
+  const out: string[] = [];
+  for (;;) {
+    const m = await h.nc.request(`$JS.API.CONSUMER.NAMES.${STREAM}`, JSON.stringify({ offset: out.length }), { timeout: 5000 });
+    const r = m.json<{ consumers?: string[] | null; total?: number; error?: { description?: string } }>();
+    if (r.error !== undefined) throw new Error(`listing the consumers: ${r.error.description ?? 'error'}`);
+    const page = r.consumers ?? [];
+    out.push(...page);
+    if (page.length === 0 || out.length >= (r.total ?? 0)) return out;
   }
 }

@@ -4,8 +4,11 @@ import { documentEvent, type Doc } from '../event/document-event.js';
 export const STREAM = 'sigmatch-events';
 export const SUBJECT_PREFIX = 'sigmatch.events.p.';
 export const subjectOf = (partition: number): string => `${SUBJECT_PREFIX}${partition}`;
-/** The durable pull consumer of a partition (one per partition subject: nats-server 2.9 has no multi-filter consumers). */
-export const consumerOf = (partition: number): string => `sigmatch-p${partition}`;
+/**
+ * The durable pull consumers of a partition are named `sigmatch-p<k>-<random>`, one per takeover (one partition
+ * subject each: nats-server 2.9 has no multi-filter consumers); this is their common prefix.
+ */
+export const consumerOf = (partition: number): string => `sigmatch-p${partition}-`;
 /** The stream's description records the partition count, so that instances started with another --partitions refuse. */
 export const describe = (partitions: number): string => `sigmatch events, ${partitions} partitions by host`;
 export const partitionsOf = (description: string | undefined): number | undefined => {

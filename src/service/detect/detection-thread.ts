@@ -14,6 +14,8 @@ export interface DetectionThreadOptions {
   readonly correlations: readonly SigmaCorrelation[];
   readonly latenessMs: number;
   readonly contextCapacity: number;
+  /** With --bus: the partition count (one correlation state per partition, see LiveDetector). */
+  readonly correlationPartitions?: number;
   readonly onCommit: (events: number, alerts: number, counts: DetectionCounts) => void;
   readonly onError: (message: string) => void;
   /** With PostgreSQL as the alert store: its URL and this instance's id. */
@@ -48,6 +50,7 @@ export class DetectionThread {
       correlations: serialize(options.correlations.map(withoutRaw)),
       latenessMs: options.latenessMs,
       contextCapacity: options.contextCapacity,
+      ...(options.correlationPartitions !== undefined ? { correlationPartitions: options.correlationPartitions } : {}),
       ...(options.store !== undefined ? { store: options.store } : {}),
     };
     const worker = new Worker(new URL('./detection-worker.js', import.meta.url), { workerData: data });

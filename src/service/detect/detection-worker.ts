@@ -20,6 +20,8 @@ export interface DetectionWorkerData {
   readonly correlations: Uint8Array;
   readonly latenessMs: number;
   readonly contextCapacity: number;
+  /** With --bus: the partition count (one correlation state per partition). */
+  readonly correlationPartitions?: number;
   /** With PostgreSQL as the alert store: its URL and this instance's id (the key of its position there). */
   readonly store?: { readonly url: string; readonly instance: string };
 }
@@ -45,7 +47,7 @@ const journal = new Journal(db);
 // pg is loaded only with a PostgreSQL store.
 const sink = data.store === undefined ? sqliteSink(journal, new AlertStore(db)) : (await import('./pg-sink.js')).pgSink(data.store.url, data.store.instance, journal);
 const correlations = (bytes: Uint8Array) => deserialize(bytes) as SigmaCorrelation[];
-const detector = new LiveDetector(ruleSet, { contextCapacity: data.contextCapacity, correlations: correlations(data.correlations), latenessMs: data.latenessMs });
+const detector = new LiveDetector(ruleSet, { contextCapacity: data.contextCapacity, correlations: correlations(data.correlations), latenessMs: data.latenessMs, ...(data.correlationPartitions !== undefined ? { correlationPartitions: data.correlationPartitions } : {}) });
 const loop = new DetectionLoop(journal, sink, detector, {
   onCommit: (events, alerts, counts) => post({ kind: 'commit', cursor: journal.cursor, events, alerts, lastReceived: loop.lastReceived, counts }),
   onResume: (cursor, rows) => post({ kind: 'resumed', cursor, rows }),

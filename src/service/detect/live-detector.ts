@@ -11,6 +11,7 @@ import type { Event } from '../../event/event.js';
 import { alertToEcs } from '../../output/write-jsonl.js';
 import { normalizeWindowsEvent } from '../../pipeline/normalize-event.js';
 import type { StoredAlert } from '../store/alert-store.js';
+import { partitionOf } from '../bus/partition.js';
 
 /** One journaled event as detection sees it. */
 export interface LiveEvent {
@@ -30,13 +31,34 @@ export interface LiveDetectorOptions {
   readonly latenessMs?: number;
   /** Correlation items held at most (default 200,000); past it the oldest groups are dropped, counted. */
   readonly correlationItems?: number;
+  /**
+   * With --bus: the partition count. The correlations then keep one state per partition (the host's, as the bus
+   * partitions), each with its own watermark: a partition taken over is replayed from the bus with event times older
+   * than the others' watermark, and in a shared state those events would all be late (README: Past one machine).
+   */
+  readonly correlationPartitions?: number;
+}
+
+/** One partition's correlations (one scope, '' without --bus): the state and its own event time. */
+interface Scope {
+  correlator: LiveCorrelator;
+  /** The newest event time seen in the scope (ms): its watermark. */
+  watermark: number;
+  /** The watermark when the scope's last event arrived, and the clock then: a quiet scope's event time goes on from there. */
+  arrival: { readonly eventTime: number; readonly wall: number } | undefined;
 }
 
 /** The correlations of one rule set: their plan, and the live state on it. */
 interface LiveCorrelations {
   readonly plan: CorrelationPlan;
   readonly rules: readonly SigmaRule[];
-  correlator: LiveCorrelator;
+  readonly scopes: Map<string, Scope>;
+}
+
+/** A snapshot of several scopes (a single scope's is the correlator's own, as before scopes). */
+interface ScopedSnapshot {
+  readonly scoped: 1;
+  readonly scopes: Record<string, string>;
 }
 
 /** Detection's counts since start, for health: see LiveDetector.counts. */
@@ -61,10 +83,6 @@ export class LiveDetector {
   private readonly index: ProcessIndex;
   private ruleIndex: Map<object, number>;
   private correlations: LiveCorrelations | undefined;
-  /** The newest event time seen (ms): the correlations' watermark. */
-  private watermark = -Infinity;
-  /** The watermark when the last event arrived, and the clock then: a quiet stream's event time goes on from there. */
-  private arrival: { readonly eventTime: number; readonly wall: number } | undefined;
   /** Alerts a Sigma filter suppressed since start (not stored). */
   suppressed = 0;
   /** Per filter (id, else title), the alerts it suppressed since the last takeSuppressed. */
@@ -85,22 +103,42 @@ export class LiveDetector {
     return { latenessMs: this.options.latenessMs ?? 300_000, maxItems: this.options.correlationItems ?? 200_000 };
   }
 
-  private plan(ruleSet: RuleSet, correlations: readonly SigmaCorrelation[], previous?: LiveCorrelator): LiveCorrelations | undefined {
+  private plan(ruleSet: RuleSet, correlations: readonly SigmaCorrelation[], previous?: ReadonlyMap<string, Scope>): LiveCorrelations | undefined {
     if (correlations.length === 0) return undefined;
     const rules = ruleSet.rules.map((r) => r.rule);
     const plan = planCorrelations(rules, correlations, { selected: new Set(correlations), selectedRules: new Set(rules) });
+    const scopes = new Map<string, Scope>();
     // The windows carry over a reload when the correlations are the same; otherwise they start empty (counted).
-    let correlator = previous === undefined ? undefined : LiveCorrelator.restore(plan, this.correlatorOptions, previous.snapshot());
-    if (previous !== undefined && correlator === undefined) this.correlationResets++;
-    correlator ??= new LiveCorrelator(plan, this.correlatorOptions);
-    return { plan, rules, correlator };
+    for (const [key, old] of previous ?? []) {
+      const correlator = LiveCorrelator.restore(plan, this.correlatorOptions, old.correlator.snapshot());
+      if (correlator === undefined) this.correlationResets++;
+      else scopes.set(key, { ...old, correlator });
+    }
+    return { plan, rules, scopes };
+  }
+
+  /** The scope of an event: its host's partition with --bus, else the one scope ''. */
+  private scopeKey(e: Event): string {
+    const n = this.options.correlationPartitions;
+    if (n === undefined) return '';
+    const c = e.fields['Computer'];
+    return String(partitionOf(typeof c === 'string' ? c : Array.isArray(c) && typeof c[0] === 'string' ? c[0] : '', n));
+  }
+
+  private scopeOf(c: LiveCorrelations, key: string): Scope {
+    let scope = c.scopes.get(key);
+    if (scope === undefined) {
+      scope = { correlator: new LiveCorrelator(c.plan, this.correlatorOptions), watermark: -Infinity, arrival: undefined };
+      c.scopes.set(key, scope);
+    }
+    return scope;
   }
 
   /** Matches with other rules, filters and correlations from the next event on; the process context stays. */
   replaceRules(ruleSet: RuleSet, correlations: readonly SigmaCorrelation[] = this.options.correlations ?? []): void {
     this.ruleSet = ruleSet;
     this.ruleIndex = new Map(ruleSet.rules.map((r, i) => [r, i]));
-    this.correlations = this.plan(ruleSet, correlations, this.correlations?.correlator);
+    this.correlations = this.plan(ruleSet, correlations, this.correlations?.scopes);
   }
 
   /** Adds an already processed event's context only (rebuilding the index after a restart): no alerts. */
@@ -114,8 +152,12 @@ export class LiveDetector {
     const ev = normalizeWindowsEvent(e.event);
     const entry = contextEntryOf(ev);
     if (entry !== undefined) this.index.addEntry(packEntry(entry));
-    if (ev.timestamp !== undefined && ev.timestamp > this.watermark) this.watermark = ev.timestamp;
-    if (this.watermark !== -Infinity) this.arrival = { eventTime: this.watermark, wall: now };
+    const c = this.correlations;
+    const scope = c === undefined ? undefined : this.scopeOf(c, this.scopeKey(e.event));
+    if (scope !== undefined) {
+      if (ev.timestamp !== undefined && ev.timestamp > scope.watermark) scope.watermark = ev.timestamp;
+      if (scope.watermark !== -Infinity) scope.arrival = { eventTime: scope.watermark, wall: now };
+    }
     // Filters gate after the match (RuleSet.suppressedBy, asked right after match for the same event).
     const matched = this.ruleSet.match(ev).filter((r) => {
       const by = this.ruleSet.suppressedBy(this.ruleIndex.get(r) as number);
@@ -131,10 +173,9 @@ export class LiveDetector {
       return false;
     });
     if (matched.length === 0) return [];
-    const c = this.correlations;
-    if (c !== undefined) {
+    if (c !== undefined && scope !== undefined) {
       const feeding = matched.map((r) => this.ruleIndex.get(r) as number).filter((i) => c.plan.feeds.has(i));
-      if (feeding.length > 0) c.correlator.addHits(eventHits(feeding, ev, false, c.plan.fields));
+      if (feeding.length > 0) scope.correlator.addHits(eventHits(feeding, ev, false, c.plan.fields));
     }
     const shown = c === undefined ? matched : matched.filter((r) => !c.plan.silentRules.has(this.ruleIndex.get(r) as number));
     if (shown.length === 0) return [];
@@ -153,8 +194,13 @@ export class LiveDetector {
    */
   endBatch(seq = 0, now = Date.now()): StoredAlert[] {
     const c = this.correlations;
-    if (c === undefined || this.watermark === -Infinity) return [];
-    return c.correlator.advance(this.watermark).map((f) => storedCorrelationAlert(correlationAlertOf(c.plan, c.rules, f, this.index.lookup), seq, now));
+    if (c === undefined) return [];
+    const out: StoredAlert[] = [];
+    for (const scope of c.scopes.values()) {
+      if (scope.watermark === -Infinity) continue;
+      for (const f of scope.correlator.advance(scope.watermark)) out.push(storedCorrelationAlert(correlationAlertOf(c.plan, c.rules, f, this.index.lookup), seq, now));
+    }
+    return out;
   }
 
   /**
@@ -174,7 +220,7 @@ export class LiveDetector {
 
   /** Whether correlation windows are open (a quiet stream then needs idleAdvance to close them). */
   get holdsWindows(): boolean {
-    return (this.correlations?.correlator.held ?? 0) > 0;
+    return [...(this.correlations?.scopes.values() ?? [])].some((s) => s.correlator.held > 0);
   }
 
   /**
@@ -184,34 +230,51 @@ export class LiveDetector {
    * time is then late. True when the watermark moved.
    */
   idleAdvance(now: number): boolean {
-    if (this.correlations === undefined || this.watermark === -Infinity) return false;
-    // After a restart: the restored watermark counts from now.
-    this.arrival ??= { eventTime: this.watermark, wall: now };
-    const quiet = now - this.arrival.wall;
-    if (quiet < this.idleMs) return false;
-    const w = this.arrival.eventTime + quiet;
-    if (w <= this.watermark) return false;
-    this.watermark = w;
-    return true;
+    let moved = false;
+    // Each scope on its own: a partition gone quiet closes its windows while the others go on.
+    for (const scope of this.correlations?.scopes.values() ?? []) {
+      if (scope.watermark === -Infinity) continue;
+      // After a restart: the restored watermark counts from now.
+      scope.arrival ??= { eventTime: scope.watermark, wall: now };
+      const quiet = now - scope.arrival.wall;
+      if (quiet < this.idleMs) continue;
+      const w = scope.arrival.eventTime + quiet;
+      if (w <= scope.watermark) continue;
+      scope.watermark = w;
+      moved = true;
+    }
+    return moved;
   }
 
   /** The correlation state as text (stored with the journal position it belongs to), or undefined without correlations. */
   correlationState(): string | undefined {
-    return this.correlations?.correlator.snapshot();
+    const c = this.correlations;
+    if (c === undefined) return undefined;
+    // Without --bus, the one scope's snapshot as it always was (a state stored before scopes restores as it is).
+    if (this.options.correlationPartitions === undefined) return this.scopeOf(c, '').correlator.snapshot();
+    const scopes: Record<string, string> = {};
+    for (const [key, scope] of c.scopes) scopes[key] = scope.correlator.snapshot();
+    return JSON.stringify({ scoped: 1, scopes } satisfies ScopedSnapshot);
   }
 
   /** Puts back a state `correlationState` gave; false when it belongs to other correlations (they start empty). */
   restoreCorrelationState(text: string): boolean {
     const c = this.correlations;
     if (c === undefined) return false;
-    const correlator = LiveCorrelator.restore(c.plan, this.correlatorOptions, text);
-    if (correlator === undefined) {
-      this.correlationResets++;
-      return false;
+    const parsed = JSON.parse(text) as Partial<ScopedSnapshot>;
+    const texts: Array<[string, string]> = parsed.scoped === 1 ? Object.entries(parsed.scopes ?? {}) : [['', text]];
+    const scopes = new Map<string, Scope>();
+    for (const [key, one] of texts) {
+      const correlator = LiveCorrelator.restore(c.plan, this.correlatorOptions, one);
+      if (correlator === undefined) {
+        this.correlationResets++;
+        return false;
+      }
+      // The state was taken right after a batch advanced the correlations to the newest event time then seen.
+      scopes.set(key, { correlator, watermark: correlator.watermark, arrival: undefined });
     }
-    c.correlator = correlator;
-    // The state was taken right after a batch advanced the correlations to the newest event time then seen.
-    this.watermark = correlator.watermark;
+    c.scopes.clear();
+    for (const [key, scope] of scopes) c.scopes.set(key, scope);
     return true;
   }
 
@@ -222,8 +285,15 @@ export class LiveDetector {
 
   /** Late items and evictions of the correlations (for health and metrics). */
   correlationCounts(): { late: number; evicted: number; held: number; resets: number } {
-    const x = this.correlations?.correlator;
-    return { late: x?.late ?? 0, evicted: x?.evicted ?? 0, held: x?.held ?? 0, resets: this.correlationResets };
+    let late = 0;
+    let evicted = 0;
+    let held = 0;
+    for (const { correlator: x } of this.correlations?.scopes.values() ?? []) {
+      late += x.late;
+      evicted += x.evicted;
+      held += x.held;
+    }
+    return { late, evicted, held, resets: this.correlationResets };
   }
 }
 

@@ -1,5 +1,3 @@
-// NOT IN THE SUITE (renamed from bus-failover.test.ts): the three-node failover test fails today (the lease bucket times
-// out after a NATS node is killed; issue 17 open). Run it with: npx vitest run --dir test/service/bus bus-failover.open.ts
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -23,7 +21,7 @@ const SEED = Number(process.env['SIGMATCH_CRASH_SEED'] ?? 20261203);
 const SPEED = 50;
 
 describe('serve --bus on a three-node NATS cluster', () => {
-  it('loses no acknowledged event and no rule alert, doubles nothing, when a detector and a NATS node are SIGKILLed mid-stream', async () => {
+  it('loses no acknowledged event, no rule or correlation alert, doubles nothing, when a detector and a NATS node are SIGKILLed mid-stream', async () => {
     const [nats, store] = await Promise.all([startNats(3), postgres()]);
     stops.push(nats.stop, () => store.stop());
     const refDir = tmp('sigmatch-failover-ref-');
@@ -47,11 +45,11 @@ describe('serve --bus on a three-node NATS cluster', () => {
     expect(before.map((h) => h.bus.owned.length).sort()).toEqual([2, 3, 3]);
     expect(before.every((h) => h.bus.peers.length === 4)).toBe(true);
 
-    // 10 hosts x 700 events, one a second of event time: 14 s, through both ingest instances (the other when one fails).
-    const batches = pacedStream(prng(SEED), HOSTS, 700, 1000, 20, Date.now() + 500, SPEED);
+    // 10 hosts x 500 events, one a second of event time: 10 s, through both ingest instances (the other when one fails).
+    const batches = pacedStream(prng(SEED), HOSTS, 500, 1000, 20, Date.now() + 500, SPEED);
     const ingestUrls = [i1.url, i2.url];
     const sending = sendPaced(batches, [() => [reference.url], () => ingestUrls]);
-    await sleep(5000);
+    await sleep(4000);
     d1.child.kill('SIGKILL');
     await d1.exited;
     await sleep(1500);
@@ -80,16 +78,15 @@ describe('serve --bus on a three-node NATS cluster', () => {
     }
     expect(lost).toEqual([]);
 
-    // The alerts are the single instance's: each rule alert once, nothing doubled or invented; a correlation may be
-    // missing only where the dead detector held its window open, on a host of its partitions (README: Past one machine).
+    // The alerts are the single instance's: each rule and correlation alert once, nothing doubled, missing or invented.
+    // The dead detector's partitions moved; its open correlation windows were rebuilt by their new owners' replay.
     const moved = new Set([...takenAfter(d2, logged[0] as number), ...takenAfter(d3, logged[1] as number)]);
-    const deadOwned = moved;
     expect([...(before[0]?.bus.owned ?? [])].filter((k) => !moved.has(k))).toEqual([]);
-    const cmp = await settledComparison(store.url, refDir, PARTITIONS, deadOwned);
+    const cmp = await settledComparison(store.url, refDir, PARTITIONS, new Set());
     expect(cmp.extra).toEqual([]);
     expect(cmp.missingRules).toEqual([]);
-    expect(cmp.missingCorrelations.filter((m) => !deadOwned.has(m.partition))).toEqual([]);
+    expect(cmp.missingCorrelations).toEqual([]);
     expect(cmp.reference).toBeGreaterThan(100);
-    console.log(`failover at ${mark()}: ${keys.size} events, ${cmp.reference} alerts in the reference, partitions moved ${[...moved].join(',')}, ${cmp.missingCorrelations.length} correlations lost in their open windows; peers ${JSON.stringify((await busHealth(d2)).bus.peers.map((p) => p.role))}`);
+    console.log(`failover at ${mark()}: ${keys.size} events, ${cmp.reference} alerts in the reference, partitions moved ${[...moved].join(',')}; peers ${JSON.stringify((await busHealth(d2)).bus.peers.map((p) => p.role))}`);
   });
 });
