@@ -13,7 +13,8 @@ declare module 'vitest' {
  * Builds dist/ once for the run, before any test file starts: the CLI tests and the worker-thread tests run the built
  * JavaScript. (Each of those files used to build it itself, a synchronous tsc run of 10-30 s on a busy machine that
  * froze its test worker for the build's whole length, five to seven builds a run.) A failed build is handed to the
- * tests that need dist/.
+ * tests that need dist/. The build is incremental (tsconfig.build.json, dist/.tsbuildinfo): right after `npm ci`'s
+ * prepare build, or a second `npm test`, it checks and writes only what changed (~3 s of CPU instead of ~13 s).
  */
 export default async function setup(project: TestProject): Promise<void> {
   const root = resolve(__dirname, '..');
