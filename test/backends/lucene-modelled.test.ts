@@ -1,12 +1,14 @@
 import { describe, expect, test } from 'vitest';
 import type { BackendSpec } from '../../src/backends/backend-spec.js';
 import { LUCENE } from '../../src/backends/elastic/lucene-backend.js';
-import { CONSTRUCTS, constructRule } from './constructs.js';
-import { ADVERSARIAL, convertCase } from './elastic-model/construct-cases.js';
-import { ecsDocs, esAddress, IpValue } from './elastic-model/ecs-docs.js';
+import { constructRule } from './constructs.js';
+import { ADVERSARIAL, convertCase, describeConstructs, ELASTIC_REFUSALS } from './elastic-model/construct-cases.js';
+import { esAddress, IpValue, type EsDoc } from './elastic-model/ecs-docs.js';
 import { matches } from './elastic-model/lucene-evaluate.js';
 import { parseLucene } from './elastic-model/lucene-parse.js';
-import { describeModelled } from './elastic-model/modelled-batch.js';
+import { describeModelled, ecsModel } from './elastic-model/modelled-batch.js';
+
+const backend = LUCENE as unknown as BackendSpec;
 
 /**
  * Layer 4 of the notes' §9, MODELLED (no Elasticsearch here): the differential corpus as Winlogbeat's ECS documents,
@@ -15,56 +17,27 @@ import { describeModelled } from './elastic-model/modelled-batch.js';
  * and case-sensitive, Lucene RegExp over the whole value, ip terms with IPv4 kept as IPv4-mapped IPv6), its record ids
  * compared with the engine's. Agreement is evidence about our model of Elasticsearch, not about Elasticsearch itself.
  */
-describeModelled('Lucene (modelled): converted queries find what the engine finds', 'lucene', (d) => {
-  const { docs, unrepresentable } = ecsDocs(d.corpus.events);
-  return {
-    target: 'lucene',
-    backend: LUCENE as unknown as BackendSpec,
-    left: unrepresentable,
-    documents: docs.length,
-    run: (query) => {
-      const q = parseLucene(query);
-      return docs.filter((x) => matches(q, x.doc)).map((x) => x.id);
-    },
-  };
-});
+describeModelled('Lucene (modelled): converted queries find what the engine finds', 'lucene', (d) => ecsModel(d, 'lucene', backend, parseLucene, matches));
 
-const EXPECTED_REFUSALS: Readonly<Record<string, string>> = {
-  keyword: 'convert-keyword',
-  fieldref: 'convert-fieldref',
-  'fieldref endswith': 'convert-fieldref',
-  'IPv4-mapped in an IPv6 network': 'convert-cidr',
-  'regex with \\b, \\d and a class': 'convert-regex',
-  'regex multiline anchor': 'convert-regex',
-};
-
-const runLucene = (query: string) => {
+const runLucene = (query: string, docs: ReadonlyArray<{ id: number; doc: EsDoc }> = ADVERSARIAL.docs) => {
   const q = parseLucene(query);
-  return ADVERSARIAL.docs.filter((x) => matches(q, x.doc)).map((x) => x.id);
+  return docs.filter((x) => matches(q, x.doc)).map((x) => x.id);
 };
 
-describe('Lucene (modelled): each construct on the adversarial events matches what the engine matches, or is refused', () => {
-  for (const c of CONSTRUCTS) {
-    test(c.name, () => {
-      const { converted, want } = convertCase(constructRule(c), LUCENE as unknown as BackendSpec, 'lucene');
-      const refusal = EXPECTED_REFUSALS[c.name];
-      if (refusal !== undefined) {
-        expect(converted.query).toBeUndefined();
-        expect(converted.diagnostics.map((d) => d.code)).toContain(refusal);
-        return;
-      }
-      expect(converted.diagnostics).toEqual([]);
-      expect(runLucene(converted.query as string)).toEqual(want);
-    });
-  }
-});
+describeConstructs(
+  'Lucene (modelled): each construct on the adversarial events matches what the engine matches, or is refused',
+  { name: 'lucene', backend },
+  ELASTIC_REFUSALS,
+
+  runLucene,
+);
 
 const rule = (detection: string, category = 'process_creation') =>
   constructRule({ name: 'lucene pitfall', category: category as 'process_creation', detection }).replace(/^id: .*$/m, 'id: 0d6f3f0e-93a4-4b8e-a3a4-6d2e1c0b7e55');
 
 describe('Lucene pitfalls: the forms that would mean something else', () => {
   const check = (detection: string, category?: string) => {
-    const { converted, want } = convertCase(rule(detection, category), LUCENE as unknown as BackendSpec, 'lucene');
+    const { converted, want } = convertCase(rule(detection, category), backend, 'lucene');
     expect(converted.diagnostics).toEqual([]);
     expect(runLucene(converted.query as string)).toEqual(want);
     return { query: converted.query as string, want };
@@ -90,14 +63,14 @@ describe('Lucene pitfalls: the forms that would mean something else', () => {
   });
   test('İ lower-cases to two characters in the engine: a lone ? never takes it, ?? is refused', () => {
     check(`selection:\n    CommandLine|contains: 'stanbul'\ncondition: selection`);
-    const refused = convertCase(rule(`selection:\n    CommandLine: '*??stanbul*'\ncondition: selection`), LUCENE as unknown as BackendSpec, 'lucene').converted;
+    const refused = convertCase(rule(`selection:\n    CommandLine: '*??stanbul*'\ncondition: selection`), backend, 'lucene').converted;
     expect(new Set(refused.diagnostics.map((d) => d.code))).toEqual(new Set(['convert-case']));
   });
   test('fields Winlogbeat rewrites are refused with the reason, the rest of a rule set still converts', () => {
-    const user = convertCase(rule(`selection:\n    User|contains: 'SYSTEM'\ncondition: selection`), LUCENE as unknown as BackendSpec, 'lucene').converted;
+    const user = convertCase(rule(`selection:\n    User|contains: 'SYSTEM'\ncondition: selection`), backend, 'lucene').converted;
     expect(new Set(user.diagnostics.map((d) => d.code))).toEqual(new Set(['convert-field']));
     expect(user.diagnostics[0]?.message).toMatch(/user\.domain and user\.name/);
-    const text = convertCase(rule(`selection:\n    SourcePort|contains: '44'\ncondition: selection`, 'network_connection'), LUCENE as unknown as BackendSpec, 'lucene').converted;
+    const text = convertCase(rule(`selection:\n    SourcePort|contains: '44'\ncondition: selection`, 'network_connection'), backend, 'lucene').converted;
     expect(text.diagnostics.map((d) => d.code)).toEqual(['convert-field-type']);
   });
 });

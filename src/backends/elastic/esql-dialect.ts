@@ -4,9 +4,9 @@ import type { ValueTest } from '../../compile/ir.js';
 import { isWildcard, type StrPart } from '../../modifiers/value-pattern.js';
 import { JS_WHITESPACE_CLASS } from '../regex-text.js';
 import type { EcsField } from './ecs-fields.js';
-import { cidrNetwork } from './lucene-dialect.js';
 import { checkLength, patternRegex } from './lucene-regex.js';
 import { re2ToLucene } from './re2-to-lucene.js';
+import { typedTest } from './typed-tests.js';
 
 /** An ES|QL string literal: `\`, `"` and the three characters a literal cannot hold raw (new line, return, tab) escaped. */
 export function esqlString(text: string): string {
@@ -58,31 +58,10 @@ function keywordTest(col: string, t: ValueTest): string {
   }
 }
 
-const OPS = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
-
 function fieldTest(f: EcsField, t: ValueTest): string {
   const col = esqlName(f.name);
-  switch (f.type) {
-    case 'keyword':
-      return keywordTest(col, t);
-    case 'long':
-      if (t.kind === 'numeq' && Number.isSafeInteger(t.value)) return `${col} == ${t.value}`;
-      if (t.kind === 'compare' && Number.isSafeInteger(t.value)) return `${col} ${OPS[t.op]} ${t.value}`;
-      if (t.kind === 'eq' && /^(0|[1-9][0-9]{0,15})$/.test(t.value)) return `${col} == ${t.value}`;
-      throw new Refusal('convert-field-type', `'${f.name}' is a number field (long): only numbers and decimal digits are compared on it, not a ${t.kind} test`);
-    case 'ip':
-      if (t.kind === 'cidr') return `CIDR_MATCH(${col}, ${esqlString(cidrNetwork(t.cidr))})`;
-      throw new Refusal('convert-field-type', `'${f.name}' is an ip field: only networks (|cidr) are tested on it; a ${t.kind} test on its text is not exact`);
-    case 'direction': {
-      const truth = t.kind === 'bool' ? t.value : t.kind === 'eq' && (t.value === 'true' || t.value === 'false') ? t.value === 'true' : undefined;
-      if (truth === undefined) throw new Refusal('convert-field-type', `Sysmon's Initiated is ECS ${f.name} (egress or ingress): only true or false are tested`);
-      return `${col} == ${esqlString(truth ? 'egress' : 'ingress')}`;
-    }
-    default: {
-      const never: never = f.type;
-      return never;
-    }
-  }
+  if (f.type === 'keyword') return keywordTest(col, t);
+  return typedTest(f, t, { col, str: esqlString, cidr: (c, net) => `CIDR_MATCH(${c}, ${net})` });
 }
 
 /** Null is never true or false in ES|QL: each test is guarded by its column's presence, so NOT keeps the engine's two values. */

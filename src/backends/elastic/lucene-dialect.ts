@@ -38,37 +38,44 @@ export function cidrNetwork(cidr: string): string {
 
 const cidrTerm = (f: EcsField, cidr: string) => `${luceneName(f.name)}:${luceneString(cidrNetwork(cidr))}`;
 
-function keywordTest(f: EcsField, t: ValueTest): string {
-  const name = f.name;
+/**
+ * The whole-value Lucene regex of a text test (what a query_string `/…/` term and EQL's `regex` take), or Refusal for
+ * a test that is no regex on text (a network, a number, a part of a date).
+ */
+export function luceneRegexFor(name: string, t: ValueTest): string {
   switch (t.kind) {
     case 'eq':
-      if (t.value === '') return `${luceneName(name)}:/()/`;
-      if (t.cased || caseFree(t.value)) return `${luceneName(name)}:${luceneString(t.value)}`;
-      return regexTerm(name, patternRegex([t.value], false));
+      return t.value === '' ? '()' : patternRegex([t.value], t.cased);
     case 'prefix':
     case 'suffix':
     case 'contains':
-      return regexTerm(name, patternRegex(partsOf(t.kind, t.value), t.cased));
+      return patternRegex(partsOf(t.kind, t.value), t.cased);
     case 'glob':
-      return regexTerm(name, patternRegex(t.parts, t.cased));
+      return patternRegex(t.parts, t.cased);
     case 'regex':
-      return regexTerm(name, re2ToLucene(t.source, t.flags));
+      return re2ToLucene(t.source, t.flags);
+    case 'bool':
+      return `${WS}*${patternRegex([String(t.value)], false)}${WS}*`;
     case 'cidr':
       throw new Refusal('convert-field-type', `'${name}' is a keyword field: Elasticsearch tests a network only on an ip field`);
     case 'numeq':
-      if (name === 'event.code' && Number.isInteger(t.value) && t.value >= 0) return `${name}:${luceneString(String(t.value))}`;
-      throw new Refusal('convert-number-text', `'${name}' holds text: query_string cannot read it as a number (the engine reads decimal text in any form)`);
+      throw new Refusal('convert-number-text', `'${name}' holds text: the query cannot read it as a number (the engine reads decimal text in any form)`);
     case 'compare':
-      throw new Refusal('convert-number-text', `'${name}' holds text: a query_string range on it compares text, not numbers`);
-    case 'bool':
-      return regexTerm(name, `${WS}*${patternRegex([String(t.value)], false)}${WS}*`);
+      throw new Refusal('convert-number-text', `'${name}' holds text: a range on it compares text, not numbers`);
     case 'timepart':
-      throw new Refusal('convert-timepart', `the |${t.part} modifier (a part of a date) is not converted to Lucene`);
+      throw new Refusal('convert-timepart', `the |${t.part} modifier (a part of a date) is not converted to Elastic targets`);
     default: {
       const never: never = t;
       return never;
     }
   }
+}
+
+function keywordTest(f: EcsField, t: ValueTest): string {
+  const name = f.name;
+  if (t.kind === 'eq' && t.value !== '' && (t.cased || caseFree(t.value))) return `${luceneName(name)}:${luceneString(t.value)}`;
+  if (t.kind === 'numeq' && name === 'event.code' && Number.isInteger(t.value) && t.value >= 0) return `${name}:${luceneString(String(t.value))}`;
+  return regexTerm(name, luceneRegexFor(name, t));
 }
 
 const RANGE = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;

@@ -1,6 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import { IpValue, type EsDoc } from './ecs-docs.js';
 import { luceneRegexToJs } from './lucene-evaluate.js';
+import { booleanExpr, Scanner } from './scanner.js';
 
 /**
  * A parser and evaluator for exactly the ES|QL we emit: `FROM … METADATA … | WHERE expr` with AND / OR / NOT,
@@ -10,7 +11,7 @@ import { luceneRegexToJs } from './lucene-evaluate.js';
  * escapes over the whole value, RLIKE as Lucene RegExp over the whole value, TO_LOWER as Java's (JavaScript's)
  * lower-casing. Anything else is a parse error.
  */
-type Expr =
+export type Expr =
   | { readonly kind: 'and' | 'or'; readonly left: Expr; readonly right: Expr }
   | { readonly kind: 'not'; readonly child: Expr }
   | { readonly kind: 'bool'; readonly value: boolean }
@@ -18,133 +19,76 @@ type Expr =
   | { readonly kind: 'cmp'; readonly op: string; readonly left: Value; readonly right: Value }
   | { readonly kind: 'like' | 'rlike'; readonly left: Value; readonly pattern: string }
   | { readonly kind: 'call'; readonly fn: 'STARTS_WITH' | 'ENDS_WITH' | 'CIDR_MATCH'; readonly args: readonly Value[] };
-type Value = { readonly kind: 'col'; readonly name: string } | { readonly kind: 'lit'; readonly value: string | number } | { readonly kind: 'lower'; readonly arg: Value };
+export type Value = { readonly kind: 'col'; readonly name: string } | { readonly kind: 'lit'; readonly value: string | number } | { readonly kind: 'lower'; readonly arg: Value };
 
 const MV = Symbol('multivalued');
 type Scalar = string | number | IpValue | null;
 
+/** The expression tree's boolean nodes (the EQL model builds the same tree). */
+export const MAKE = {
+  and: (left: Expr, right: Expr): Expr => ({ kind: 'and', left, right }),
+  or: (left: Expr, right: Expr): Expr => ({ kind: 'or', left, right }),
+  not: (child: Expr): Expr => ({ kind: 'not', child }),
+};
+
+/** A parenthesised expression, true or false, if one is next. */
+export function groupOrConstant(s: Scanner, expr: () => Expr): Expr | undefined {
+  s.ws();
+  if (s.text[s.i] === '(') {
+    s.i++;
+    const e = expr();
+    s.expect(')');
+    return e;
+  }
+  if (s.kw('true')) return { kind: 'bool', value: true };
+  if (s.kw('false')) return { kind: 'bool', value: false };
+  return undefined;
+}
+
 export function parseEsql(text: string): Expr {
   const head = /^FROM winlogbeat-\* METADATA _id, _index, _version\n\| WHERE /.exec(text);
   if (head === null) throw new Error(`esql model: not FROM … | WHERE …: ${text.slice(0, 60)}`);
-  let i = head[0].length;
-  const fail = (why: string): never => {
-    throw new Error(`esql model: ${why} at ${i}: ${JSON.stringify(text.slice(i, i + 40))}`);
-  };
-  const ws = () => {
-    while (/\s/.test(text[i] ?? '')) i++;
-  };
-  const kw = (w: string) => {
-    ws();
-    if (text.startsWith(w, i) && !/[A-Za-z0-9_]/.test(text[i + w.length] ?? '')) {
-      i += w.length;
-      return true;
-    }
-    return false;
-  };
-  const str = (): string => {
-    ws();
-    if (text[i] !== '"') fail('a string expected');
-    i++;
-    let out = '';
-    while (text[i] !== '"') {
-      const c = text[i];
-      if (c === undefined || c === '\n' || c === '\r') fail('an unclosed string');
-      if (c === '\\') {
-        const n = text[i + 1] as string;
-        const map: Record<string, string> = { n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\' };
-        if (map[n] === undefined) fail(`the escape \\${n}`);
-        out += map[n];
-        i += 2;
-      } else {
-        out += c;
-        i++;
-      }
-    }
-    i++;
-    return out;
-  };
+  const s = new Scanner(text, head[0].length, 'esql');
   const value = (): Value => {
-    ws();
-    if (text[i] === '"') return { kind: 'lit', value: str() };
-    const num = /^-?[0-9]+/.exec(text.slice(i));
-    if (num !== null) {
-      i += num[0].length;
-      return { kind: 'lit', value: Number(num[0]) };
-    }
-    if (kw('TO_LOWER')) {
-      ws();
-      if (text[i++] !== '(') fail("'(' expected");
+    if (s.kw('TO_LOWER')) {
+      s.expect('(');
       const arg = value();
-      ws();
-      if (text[i++] !== ')') fail("')' expected");
+      s.expect(')');
       return { kind: 'lower', arg };
     }
-    if (text[i] === '`') {
-      const end = text.indexOf('`', i + 1);
-      const name = text.slice(i + 1, end);
-      i = end + 1;
-      return { kind: 'col', name };
-    }
-    const m = /^[A-Za-z_][A-Za-z0-9_.]*/.exec(text.slice(i));
-    if (m === null) fail('a value expected');
-    i += (m as RegExpExecArray)[0].length;
-    return { kind: 'col', name: (m as RegExpExecArray)[0] };
+    return s.value();
   };
   const primary = (): Expr => {
-    ws();
-    if (text[i] === '(') {
-      i++;
-      const e = or();
-      ws();
-      if (text[i++] !== ')') fail("')' expected");
-      return e;
-    }
-    if (kw('true')) return { kind: 'bool', value: true };
-    if (kw('false')) return { kind: 'bool', value: false };
+    const simple = groupOrConstant(s, () => expr());
+    if (simple !== undefined) return simple;
     for (const fn of ['STARTS_WITH', 'ENDS_WITH', 'CIDR_MATCH'] as const) {
-      if (kw(fn)) {
-        ws();
-        if (text[i++] !== '(') fail("'(' expected");
+      if (s.kw(fn)) {
+        s.expect('(');
         const args = [value()];
-        ws();
-        while (text[i] === ',') {
-          i++;
+        s.ws();
+        while (s.text[s.i] === ',') {
+          s.i++;
           args.push(value());
-          ws();
+          s.ws();
         }
-        if (text[i++] !== ')') fail("')' expected");
+        s.expect(')');
         return { kind: 'call', fn, args };
       }
     }
     const left = value();
-    if (kw('IS')) {
-      const negated = kw('NOT');
-      if (!kw('NULL')) fail('NULL expected');
-      if (left.kind !== 'col') fail('IS NULL on a column only');
+    if (s.kw('IS')) {
+      const negated = s.kw('NOT');
+      if (!s.kw('NULL') || left.kind !== 'col') s.fail('IS [NOT] NULL on a column expected');
       return { kind: 'isnull', col: (left as { name: string }).name, negated };
     }
-    if (kw('LIKE')) return { kind: 'like', left, pattern: str() };
-    if (kw('RLIKE')) return { kind: 'rlike', left, pattern: str() };
-    ws();
-    const op = /^(==|>=|<=|>|<)/.exec(text.slice(i));
-    if (op === null) fail('an operator expected');
-    i += (op as RegExpExecArray)[0].length;
-    return { kind: 'cmp', op: (op as RegExpExecArray)[0], left, right: value() };
+    if (s.kw('LIKE')) return { kind: 'like', left, pattern: s.str() };
+    if (s.kw('RLIKE')) return { kind: 'rlike', left, pattern: s.str() };
+    const op = s.op(['==', '>=', '<=', '>', '<']) ?? s.fail('an operator expected');
+    return { kind: 'cmp', op, left, right: value() };
   };
-  const not = (): Expr => (kw('NOT') ? { kind: 'not', child: not() } : primary());
-  const and = (): Expr => {
-    let e = not();
-    while (kw('AND')) e = { kind: 'and', left: e, right: not() };
-    return e;
-  };
-  const or = (): Expr => {
-    let e = and();
-    while (kw('OR')) e = { kind: 'or', left: e, right: and() };
-    return e;
-  };
-  const e = or();
-  ws();
-  if (i < text.length) fail('text after the query');
+  const expr = booleanExpr(s, { and: 'AND', or: 'OR', not: 'NOT' }, primary, MAKE);
+  const e = expr();
+  s.end();
   return e;
 }
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { corpusAvailable } from '../../helpers.js';
 import { BATCHES, prepareDifferential, type BatchRecord, type Differential } from '../differential.js';
 import { reportRecord } from '../report-record.js';
+import { ecsDocs, type EsDoc } from './ecs-docs.js';
 
 /** What one modelled target needs: its backend, and the model's matches of a converted query (throws when the query is outside the model). */
 export interface ModelledTarget {
@@ -83,4 +84,22 @@ export function describeModelled(title: string, target: string, setup: (d: Diffe
       console.log(`${target}: ${found} converted rules match at least one event; ${model.documents} documents, ${model.left.size} events left out`);
     });
   });
+}
+
+/** A target over the corpus's ECS documents (those `keep` admits; the rest left out with their engine matches), each query run by `matches`. */
+export function ecsModel<Q>(d: Differential, target: string, backend: BackendSpec, parse: (query: string) => Q, matches: (q: Q, doc: EsDoc) => boolean, keep: (doc: EsDoc) => boolean = () => true): ModelledTarget & { readonly documents: number } {
+  const built = ecsDocs(d.corpus.events);
+  const left = new Set(built.unrepresentable);
+  for (const x of built.docs) if (!keep(x.doc)) left.add(x.id);
+  const docs = built.docs.filter((x) => !left.has(x.id));
+  return {
+    target,
+    backend,
+    left,
+    documents: docs.length,
+    run: (query) => {
+      const q = parse(query);
+      return docs.filter((x) => matches(q, x.doc)).map((x) => x.id);
+    },
+  };
 }
