@@ -24,8 +24,9 @@ afterAll(async () => {
 });
 
 const SEVERITY = ['informational', 'low', 'medium', 'high', 'critical'];
-// In the order they must sort in: numbers inside names by value, case ignored.
-const HOSTS = ['host-1', 'host-2', 'Host-3', 'host-10'];
+// In the order they must sort in: numbers inside names by value, case ignored (Host-3 and HOST-3 are ties).
+const HOSTS = ['host-1', 'host-2', 'host-3', 'host-10'];
+const NAMES = ['host-1', 'host-2', 'Host-3', 'host-10', 'HOST-3'];
 const T0 = Date.UTC(2026, 2, 12, 8);
 
 /** 20 alerts in the hunt's order: the first has no time, then pairs share a minute; levels and hosts interleaved. */
@@ -33,7 +34,7 @@ function alerts(): StoryAlert[] {
   return Array.from({ length: 20 }, (_, i) => ({
     kind: 'event' as const,
     at: i === 0 ? 0 : T0 + Math.floor(i / 2) * 60_000,
-    host: HOSTS[(i * 7 + 1) % 4] as string,
+    host: NAMES[(i * 7 + 1) % 5] as string,
     rule: `Rule ${i}`,
     ruleId: '',
     level: SEVERITY[(i * 3) % 5] as string,
@@ -72,7 +73,7 @@ function expected(list: readonly StoryAlert[], key: (a: StoryAlert) => number, d
 }
 const severity = (a: StoryAlert) => SEVERITY.indexOf(a.level);
 const time = (a: StoryAlert) => (a.at > 0 ? a.at : NaN);
-const host = (a: StoryAlert) => HOSTS.indexOf(a.host);
+const host = (a: StoryAlert) => HOSTS.indexOf(a.host.toLowerCase());
 
 describe('the report\'s alert table, sorted by column', () => {
   const list = alerts();

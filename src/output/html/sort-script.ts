@@ -25,7 +25,8 @@ function keys(items, kind, valueOf) {
     var texts = new Array(items.length), seen = new Map();
     for (i = 0; i < items.length; i++) { var s = String(valueOf(items[i]) || ''); texts[i] = s; if (s) seen.set(s, 0); }
     var distinct = Array.from(seen.keys()).sort(collator.compare);
-    for (i = 0; i < distinct.length; i++) seen.set(distinct[i], i);
+    // Texts the collation holds equal (WS01, ws01) share a rank: their rows are ties, kept in their own order.
+    for (var rank = 0, j = 0; j < distinct.length; j++) { if (j > 0 && collator.compare(distinct[j - 1], distinct[j]) !== 0) rank++; seen.set(distinct[j], rank); }
     for (i = 0; i < items.length; i++) out[i] = texts[i] ? seen.get(texts[i]) : NaN;
   }
   return out;
