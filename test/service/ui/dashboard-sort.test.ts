@@ -47,10 +47,10 @@ function start(n: number, minute: number, level: string, host: string): string {
   });
 }
 
-interface Listed { id: string; level: string; at: number; host: string; pos: number }
+interface Listed { id: string; level: string; at: number; host: string; status: string; pos: number }
 async function listed(): Promise<Listed[]> {
-  const page = (await (await fetch(`${svc.url}/api/alerts?limit=1000`)).json()) as { alerts: Array<{ '@timestamp': string; host: { name: string }; rule: { level: string }; sigmatch: { alert: { id: string } } }> };
-  return page.alerts.map((d, pos) => ({ id: d.sigmatch.alert.id, level: d.rule.level, at: Date.parse(d['@timestamp']), host: d.host.name, pos }));
+  const page = (await (await fetch(`${svc.url}/api/alerts?limit=1000`)).json()) as { alerts: Array<{ '@timestamp': string; host: { name: string }; rule: { level: string }; sigmatch: { alert: { id: string }; triage: { status: string } } }> };
+  return page.alerts.map((d, pos) => ({ id: d.sigmatch.alert.id, level: d.rule.level, at: Date.parse(d['@timestamp']), host: d.host.name, status: d.sigmatch.triage.status, pos }));
 }
 /** The expected ids: by key, ties in the API's order (newest stored first). */
 function expected(list: readonly Listed[], key: (a: Listed) => number, dir: 1 | -1): string[] {
@@ -117,10 +117,24 @@ describe('the dashboard\'s alert table, sorted by column', () => {
     await page.close();
   });
 
-  it('the headers are buttons on the keyboard: Tab reaches them from the filters, Enter and Space sort', async () => {
+  it('the headers are buttons on the keyboard; sorted by status, a triaged alert moves to its place', async () => {
     const { page, errors } = await openDashboard(browser, svc.url);
     await sortWithKeyboard(page, '#rule-filter');
     await poll(() => shown(page)).toEqual(expected(await listed(), severity, -1));
+    // By status (open < acknowledged < closed): a row acknowledged with the keyboard, and one closed through the
+    // API (seen by the page's poll), move to their places.
+    const STATUS = ['open', 'acknowledged', 'closed'];
+    const status = (a: Listed) => STATUS.indexOf(a.status);
+    await sortHeader(page, 'Status').click();
+    const [first, second] = await shown(page);
+    await page.locator(`.sm-row[data-id="${first}"]`).click();
+    await page.locator('#viewport').focus();
+    await page.keyboard.press('a');
+    const res = await fetch(`${svc.url}/api/alerts/${second}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'closed', reason: 'benign' }) });
+    expect(res.status).toBe(200);
+    await poll(async () => (await listed()).filter((a) => a.status !== 'open').length).toBe(2);
+    await poll(async () => expected(await listed(), status, 1).join(' ') === (await shown(page)).join(' ')).toBe(true);
+    expect((await shown(page)).slice(-2)).toEqual([first, second]);
     expect(errors).toEqual([]);
     await page.close();
   });
