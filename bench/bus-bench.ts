@@ -1,8 +1,13 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { freePort } from './postgres-server.js';
+import { gzipSync } from 'node:zlib';
+import { benchDocument, withPostgres } from './serve-bench.js';
 
 /** A nats-server process with JetStream on 127.0.0.1 (the tests' and the bench's; Debian package nats-server). */
 export interface NatsServer {
@@ -79,4 +84,188 @@ export async function startNats(nodes = 1): Promise<{ readonly servers: NatsServ
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+// ---------------------------------------------------------------- the bus bench (issue 17)
+
+/** One `sigmatch serve` child of the bus bench, with its port once it listens. */
+interface ServeChild {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly exited: Promise<void>;
+}
+
+function startServeChild(cli: string, args: readonly string[]): Promise<ServeChild> {
+  const data = mkdtempSync(join(tmpdir(), 'sigmatch-bus-bench-'));
+  const child = spawn(process.execPath, [cli, 'serve', '--listen', '127.0.0.1:0', '--data', data, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  void exited.then(() => rmSync(data, { recursive: true, force: true }));
+  let err = '';
+  return new Promise((done, fail) => {
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (t: string) => {
+      err += t;
+      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
+      if (m !== null) done({ child, port: Number(m[1]), exited });
+    });
+    void exited.then(() => fail(new Error(`serve exited before listening:\n${err}`)));
+  });
+}
+
+interface BusHealthDoc {
+  detection: { lag_events: number };
+  bus: { owned: number[]; lag: Record<string, number | null>; received: number };
+}
+const busHealthOf = async (s: ServeChild): Promise<BusHealthDoc> => (await (await fetch(`http://127.0.0.1:${s.port}/api/health`)).json()) as BusHealthDoc;
+
+/** Polls every 50 ms until `probe` holds (or fails after `timeoutMs`, naming what). */
+async function until(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await probe().catch(() => false))) {
+    if (Date.now() > end) throw new Error(`bus bench: ${what} not within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Every partition owned once among the detectors, and each caught up: `received` events read in all, nothing lagging. */
+async function caughtUp(detectors: readonly ServeChild[], partitions: number, received: number): Promise<boolean> {
+  const hs = await Promise.all(detectors.map(busHealthOf));
+  const owned = hs.flatMap((h) => h.bus.owned);
+  return owned.length === partitions && new Set(owned).size === partitions && hs.reduce((n, h) => n + h.bus.received, 0) >= received && hs.every((h) => h.detection.lag_events === 0 && Object.values(h.bus.lag).every((l) => l === 0));
+}
+
+export interface BusBenchOptions {
+  readonly cli: string;
+  readonly events: number;
+  readonly detectors: number;
+  readonly partitions: number;
+  readonly batch: number;
+  readonly concurrency: number;
+  readonly leaseMs: number;
+  /** NATS servers: 1, or 3 (a cluster; the stream and the leases with 3 replicas). */
+  readonly natsNodes: number;
+  readonly store: string;
+}
+
+export interface BusBenchResult {
+  readonly detectors: number;
+  readonly natsNodes: number;
+  readonly events: number;
+  readonly ackedPerSecond: number;
+  readonly detectedPerSecond: number;
+  readonly alerts: number;
+  /** With two detectors or more: one SIGKILLed at rest; seconds until the others own its partitions, and until they detected a batch sent right after the kill. */
+  readonly takeover?: { readonly ownedS: number; readonly caughtUpS: number; readonly events: number };
+}
+
+/** The serve bench's documents from..to as one gzipped `_bulk` body. */
+const bulkOf = (from: number, to: number): Buffer => gzipSync(Array.from({ length: to - from }, (_, i) => `{"create":{}}\n${JSON.stringify(benchDocument(from + i))}\n`).join(''), { level: 1 });
+
+const post = async (port: number, body: Buffer): Promise<void> => {
+  for (;;) {
+    const res = await fetch(`http://127.0.0.1:${port}/_bulk`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body });
+    const text = await res.text();
+    if (res.status === 200) return;
+    if (res.status !== 429 && res.status !== 503) throw new Error(`bus bench: _bulk answered ${res.status}: ${text.slice(0, 300)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+async function sendAll(port: number, bodies: readonly Buffer[], concurrency: number): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < bodies.length) await post(port, bodies[next++] as Buffer);
+    }),
+  );
+}
+
+/**
+ * One ingest instance and `detectors` detector instances of `sigmatch serve --bus` on a NATS server (or a 3-node
+ * cluster) and one PostgreSQL store: the bench's Winlogbeat documents through the ingest instance's `_bulk`
+ * (acknowledged once on the bus), detected by the detectors (alerts stored). Then, with two or more detectors,
+ * one is SIGKILLed and a further batch sent: the time until its partitions are owned again and that batch detected.
+ */
+export async function measureBus(o: BusBenchOptions): Promise<BusBenchResult> {
+  const nats = await startNats(o.natsNodes);
+  const started: ServeChild[] = [];
+  try {
+    const common = ['--bus', nats.bus, '--bus-replicas', String(o.natsNodes === 1 ? 1 : 3), '--partitions', String(o.partitions), '--bus-lease', `${o.leaseMs / 1000}s`, '--store', o.store];
+    const ingest = await startServeChild(o.cli, ['--role', 'ingest', ...common]);
+    started.push(ingest);
+    const detectors = await Promise.all(Array.from({ length: o.detectors }, () => startServeChild(o.cli, ['--role', 'detect', ...common])));
+    started.push(...detectors);
+    await until('the detectors to share the partitions', 60_000, () => caughtUp(detectors, o.partitions, 0));
+    // Made before the clock starts: the measure is the service, not this generator.
+    const bodies: Buffer[] = [];
+    for (let i = 0; i < o.events; i += o.batch) bodies.push(bulkOf(i, Math.min(o.events, i + o.batch)));
+    const t0 = performance.now();
+    await sendAll(ingest.port, bodies, o.concurrency);
+    const ackS = (performance.now() - t0) / 1000;
+    await until('detection to catch up', 600_000, () => caughtUp(detectors, o.partitions, o.events));
+    const detectS = (performance.now() - t0) / 1000;
+    let takeover: BusBenchResult['takeover'];
+    if (o.detectors > 1) {
+      const [dead, ...rest] = detectors as [ServeChild, ...ServeChild[]];
+      const before = (await Promise.all(rest.map(busHealthOf))).reduce((n, h) => n + h.bus.received, 0);
+      const extra = Math.min(10_000, o.events);
+      const more: Buffer[] = [];
+      for (let i = o.events; i < o.events + extra; i += o.batch) more.push(bulkOf(i, Math.min(o.events + extra, i + o.batch)));
+      const k0 = performance.now();
+      dead.child.kill('SIGKILL');
+      await dead.exited;
+      const sending = sendAll(ingest.port, more, o.concurrency);
+      await until('the survivors to own every partition', 120_000, async () => (await Promise.all(rest.map(busHealthOf))).flatMap((h) => h.bus.owned).length === o.partitions);
+      const ownedS = (performance.now() - k0) / 1000;
+      await sending;
+      // The survivors read at least the batch (and the replay window of the partitions taken over).
+      await until('the survivors to catch up', 300_000, () => caughtUp(rest, o.partitions, before + extra));
+      takeover = { ownedS, caughtUpS: (performance.now() - k0) / 1000, events: extra };
+    }
+    const c = new pg.Client({ connectionString: o.store });
+    await c.connect();
+    const alerts = Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM sigmatch.alerts')).rows[0]?.n ?? 0);
+    await c.query('DROP SCHEMA sigmatch CASCADE');
+    await c.end();
+    return { detectors: o.detectors, natsNodes: o.natsNodes, events: o.events, ackedPerSecond: o.events / ackS, detectedPerSecond: o.events / detectS, alerts, ...(takeover !== undefined ? { takeover } : {}) };
+  } finally {
+    for (const s of started) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGTERM');
+    await Promise.all(started.map((s) => s.exited));
+    await nats.stop();
+  }
+}
+
+/** Markdown rows for bench/RESULTS.md. */
+export function busBenchLines(rows: readonly BusBenchResult[], leaseMs: number, partitions: number): string[] {
+  return [
+    `| detectors | NATS servers | events | acked events/s (on the bus) | detected events/s (end to end) | alerts | takeover (lease ${leaseMs / 1000} s): partitions owned / batch detected |`,
+    '|---:|---:|---:|---:|---:|---:|---|',
+    ...rows.map((r) => `| ${r.detectors} | ${r.natsNodes} | ${r.events} | ${Math.round(r.ackedPerSecond)} | ${Math.round(r.detectedPerSecond)} | ${r.alerts} | ${r.takeover === undefined ? '—' : `${r.takeover.ownedS.toFixed(1)} s / ${r.takeover.caughtUpS.toFixed(1)} s (${r.takeover.events} events sent at the kill)`} |`),
+    '',
+    `One ingest instance, ${partitions} partitions, PostgreSQL with its durable defaults as the shared store, all on this machine.`,
+  ];
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({
+    options: {
+      events: { type: 'string', default: '50000' },
+      detectors: { type: 'string', default: '1,2' },
+      partitions: { type: 'string', default: '8' },
+      batch: { type: 'string', default: '1000' },
+      concurrency: { type: 'string', default: '4' },
+      lease: { type: 'string', default: '5' },
+      'nats-nodes': { type: 'string', default: '1' },
+    },
+  });
+  const cli = resolve(fileURLToPath(new URL('../src/cli/main.js', import.meta.url)));
+  const leaseMs = Number(values.lease) * 1000;
+  const partitions = Number(values.partitions);
+  const rows: BusBenchResult[] = [];
+  for (const n of values.detectors.split(',').map(Number)) {
+    for (const nodes of values['nats-nodes'].split(',').map(Number)) {
+      rows.push(await withPostgres((store) => measureBus({ cli, events: Number(values.events), detectors: n, partitions, batch: Number(values.batch), concurrency: Number(values.concurrency), leaseMs, natsNodes: nodes, store })));
+    }
+  }
+  process.stdout.write(busBenchLines(rows, leaseMs, partitions).join('\n') + '\n');
 }

@@ -22,7 +22,8 @@ import { measureRuleLoad, ruleLoadLines } from './rule-load.js';
  *   memory size, and the pack's alerts against the generator's ground truth;
  * - loading the read-size corpus into DuckDB, SQLite and PostgreSQL (`sigmatch load --db`, bench/load-bench.ts);
  * - converting the SigmaHQ Windows rules to every target, and `hunt --db` against the file hunt (bench/convert-bench.ts);
- * - the live service through its ES _bulk endpoint, with each alert store and with every SigmaHQ rule (bench/serve-bench.ts).
+ * - the live service through its ES _bulk endpoint, with each alert store and with every SigmaHQ rule (bench/serve-bench.ts);
+ * - the service past one machine: serve --bus with one and two detectors, and a takeover (bench/bus-bench.ts).
  */
 const { values } = parseArgs({
   options: {
@@ -43,6 +44,8 @@ const { values } = parseArgs({
     'hostile-before': { type: 'string' },
     // The serve rows: events sent through the ES _bulk endpoint per row (0: no serve rows).
     'serve-events': { type: 'string', default: '100000' },
+    // The bus rows (serve --bus: one and two detectors, a takeover): events per row (0: no bus rows).
+    'bus-events': { type: 'string', default: '50000' },
   },
 });
 
@@ -358,6 +361,13 @@ if (serveEvents > 0) {
     if (every.status === 0) lines.push(...every.stdout.trimEnd().split('\n').slice(2));
     else lines.push(`The serve benchmark with every SigmaHQ rule failed (exit ${every.status}): ${every.stderr.slice(-500)}`);
   }
+}
+// Past one machine (issue 17): serve --bus with one and two detectors on a NATS server, a detector SIGKILLed.
+const busEvents = Number(values['bus-events']);
+if (busEvents > 0) {
+  const bus = spawnSync('node', [resolve('dist/bench/bus-bench.js'), '--events', String(busEvents)], { encoding: 'utf8', maxBuffer: 16 << 20 });
+  lines.push('', `### Past one machine (\`sigmatch serve --bus\`, ${busEvents} events through one ingest instance's \`_bulk\`)`, '');
+  lines.push(...(bus.status === 0 ? bus.stdout.trimEnd().split('\n') : [`The bus benchmark failed (exit ${bus.status}): ${bus.stderr.slice(-500)}`]));
 }
 lines.push('', `Built-in pack, ${truthNote}.`);
 if (missed.length > 0 || extra.length > 0) lines.push('', `Missed records: ${missed.map((m) => m.record).join(', ') || 'none'}; extra records: ${extra.join(', ') || 'none'}.`);

@@ -38,8 +38,10 @@ describe('serve --bus on a three-node NATS cluster', () => {
     const t0 = Date.now();
     const mark = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
     // The first to start may take more than its share; the others' announcements make it give some up.
+    // Each sees the four others (the ingest instances announce themselves once connected).
+    const balanced = (hs: typeof before) => hs.map((h) => h.bus.owned.length).sort().join() === '2,3,3' && hs.every((h) => h.bus.peers.length === 4);
     let before = await settled([d1, d2, d3], PARTITIONS, 50_000);
-    for (let i = 0; i < 50 && before.map((h) => h.bus.owned.length).sort().join() !== '2,3,3'; i++) before = await settled([d1, d2, d3], PARTITIONS, 50_000);
+    for (let i = 0; i < 50 && !balanced(before); i++) before = await settled([d1, d2, d3], PARTITIONS, 50_000);
     console.log(`settled at ${mark()}`);
     const logged = [d2, d3].map((d) => d.stderr().length);
     expect(before.map((h) => h.bus.owned.length).sort()).toEqual([2, 3, 3]);
