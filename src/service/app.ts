@@ -4,7 +4,7 @@ import { authenticate, ingestAllowed } from './api/auth.js';
 import { RequestError } from './http/read-body.js';
 import { sendJson } from './http/reply.js';
 import type { IngestContext, IngestProtocolSpec } from './ingest/ingest-protocol.js';
-import type { TokenStore } from './store/token-store.js';
+import type { TokenAuthority } from './store/token-store.js';
 import { isUiPath, serveUi } from './ui/serve-ui.js';
 
 export interface AppDeps {
@@ -13,7 +13,7 @@ export interface AppDeps {
   /** What the API reads and writes. */
   readonly api: ApiContext;
   /** The named API tokens (`sigmatch token`), asked on each API request. */
-  readonly tokens: TokenStore;
+  readonly tokens: TokenAuthority;
   readonly ingestToken?: string;
   readonly apiToken?: string;
   /** A handler failed (a bug): logged, the client gets a 500, the service goes on. */

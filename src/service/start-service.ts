@@ -26,7 +26,7 @@ import { instanceId } from './store/instance-id.js';
 import { openDatabase } from './store/open-database.js';
 import type { PgAlertStore } from './store/pg-alert-store.js';
 import { sqliteSink, sqliteStoreApi } from './store/sqlite-store-api.js';
-import { TokenStore } from './store/token-store.js';
+import { TokenStore, type TokenAuthority } from './store/token-store.js';
 import { TriageStore } from './store/triage-store.js';
 
 export interface RuleInfo {
@@ -78,7 +78,14 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
   const store = new AlertStore(db);
   const shared = config.store === undefined ? undefined : await connectStore(config.store, config.dataDir, now, log, () => db.close());
   const stores: { readonly alerts: AlertStoreApi; readonly triage: TriageApi } = shared?.store !== undefined ? { alerts: shared.store, triage: shared.store } : sqliteStoreApi(store, new TriageStore(db, now), join(config.dataDir, 'sigmatch.db'));
-  const tokens = new TokenStore(db, now);
+  // The named API tokens: the data dir's own, or with --store the PostgreSQL store's, shared by its instances.
+  const localTokens = new TokenStore(db, now);
+  const pgTokens = shared === undefined ? undefined : await (await import('./store/pg-tokens.js')).PgTokenMirror.start(shared.store.db, shared.url, config.dataDir, now, log.error);
+  const tokens: TokenAuthority = pgTokens ?? localTokens;
+  if (pgTokens !== undefined) {
+    const own = localTokens.list().filter((t) => t.revoked === undefined);
+    if (own.length > 0) log.error(`API tokens: with --store the tokens are PostgreSQL's (sigmatch token --store URL); the ${own.length} made in ${config.dataDir} (${own.map((t) => t.name).join(', ')}) are not accepted`);
+  }
   const metrics = new Metrics(now);
   let lastError: string | undefined;
   // With --bus: this instance's part of the site (publishing ingest to the bus, owning partitions to detect).
@@ -236,6 +243,7 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
     server.close();
     await bus?.stop();
     await detection.stop();
+    await pgTokens?.close();
     await shared?.store.close();
     db.close();
     throw e;
@@ -280,6 +288,7 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
       // What detection committed last is acknowledged before the partitions are let go.
       bus?.committed(journal.cursor);
       await bus?.stop();
+      await pgTokens?.close();
       await shared?.store.close();
       db.close();
     },

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { RequestError } from '../http/read-body.js';
-import { scopeAllows, type Scope, type TokenStore } from '../store/token-store.js';
+import { scopeAllows, type Scope, type TokenAuthority } from '../store/token-store.js';
 
 /** The token a shipper sent, in whichever form: Bearer, Basic (the password), ApiKey (base64 id:key, the key; or the key), Splunk. */
 export function presentedToken(req: IncomingMessage): string | undefined {
@@ -44,7 +44,7 @@ export interface ApiAuth {
   /** SIGMATCH_API_TOKEN: full access, recorded as 'api-token'. */
   readonly apiToken?: string;
   /** Named tokens made with `sigmatch token create`. */
-  readonly tokens: TokenStore;
+  readonly tokens: TokenAuthority;
 }
 
 /**
@@ -71,7 +71,7 @@ export function authenticate(req: IncomingMessage, auth: ApiAuth): Caller {
  * token of scope ingest exists (so that making API tokens never locks out shippers sending none); then it
  * takes that token or a named one of scope ingest or admin, in any form shippers send.
  */
-export function ingestAllowed(req: IncomingMessage, ingestToken: string | undefined, tokens: TokenStore): boolean {
+export function ingestAllowed(req: IncomingMessage, ingestToken: string | undefined, tokens: TokenAuthority): boolean {
   if (ingestToken === undefined && !tokens.hasIngestTokens()) return true;
   const t = presentedToken(req);
   if (t === undefined) return false;

@@ -59,6 +59,15 @@ export const PG_MIGRATIONS: readonly string[] = [
   `ALTER TABLE detection_positions ADD COLUMN correlation_state text;`,
   // Alerts each Sigma filter suppressed, added to in detection's commit transaction (all instances together).
   `CREATE TABLE filter_suppressions (filter text PRIMARY KEY, suppressed bigint NOT NULL);`,
+  // 4: the named API tokens shared by the instances of one store (`sigmatch token --store URL`); only the hashes.
+  `CREATE TABLE api_tokens (
+     name text PRIMARY KEY,
+     scope text NOT NULL,
+     hash bytea NOT NULL UNIQUE,        -- sha256 of the token; the token itself is never stored
+     created bigint NOT NULL,           -- ms since epoch
+     last_used bigint,                  -- ms since epoch, written at most once a minute per instance
+     revoked bigint                     -- ms since epoch when revoked; a revoked token is refused
+   );`,
 ];
 
 /** Any constant of ours: instances starting together take turns migrating. */

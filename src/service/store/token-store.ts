@@ -27,7 +27,7 @@ export interface TokenInfo {
   readonly revoked: number | undefined;
 }
 
-interface Row {
+export interface Row {
   name: string;
   scope: string;
   created: number;
@@ -35,22 +35,36 @@ interface Row {
   revoked: number | null;
 }
 
-const fromRow = (r: Row): TokenInfo => ({ name: r.name, scope: isScope(r.scope) ? r.scope : 'read', created: r.created, lastUsed: r.last_used ?? undefined, revoked: r.revoked ?? undefined });
+export const fromRow = (r: Row): TokenInfo => ({ name: r.name, scope: isScope(r.scope) ? r.scope : 'read', created: r.created, lastUsed: r.last_used ?? undefined, revoked: r.revoked ?? undefined });
 
 /** Only the hash is stored: 32 random bytes need no salt or slow hash, nobody guesses them. */
-const hashOf = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
+export const hashOf = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
 
 /** last_used is written at most this often per token: a read API call should not be an fsync'd write each time. */
-const TOUCH_EVERY_MS = 60_000;
+export const TOUCH_EVERY_MS = 60_000;
 
 /** A refusal the caller can show as it is (a name taken, a name unknown). */
 export class TokenError extends Error {}
+
+/** A new token's text, after checking its name (TokenError for a name that cannot be one). */
+export function newToken(name: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/.test(name)) throw new TokenError(`token name '${name}': use 1 to 64 letters, digits, '.', '_', '@' or '-' (starting with a letter or digit)`);
+  return `smt_${randomBytes(32).toString('base64url')}`;
+}
+
+/** What the service asks of the named tokens on each request (the data dir's, or PostgreSQL's with --store). */
+export interface TokenAuthority {
+  /** The token's name and scope when it is one of ours and not revoked. */
+  check(token: string): { readonly name: string; readonly scope: Scope } | undefined;
+  /** Whether an active token has scope ingest: then ingest needs a token. */
+  hasIngestTokens(): boolean;
+}
 
 /**
  * The API tokens of a data dir (table api_tokens). The service asks on every request, so a token created or
  * revoked by `sigmatch token` in another process counts from the next request on.
  */
-export class TokenStore {
+export class TokenStore implements TokenAuthority {
   private readonly byHash;
   private readonly touchStmt;
   private readonly ingestStmt;
@@ -66,8 +80,7 @@ export class TokenStore {
 
   /** Makes a token and returns it (the only time it is seen). A name in use by a token not revoked is refused. */
   create(name: string, scope: Scope): string {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/.test(name)) throw new TokenError(`token name '${name}': use 1 to 64 letters, digits, '.', '_', '@' or '-' (starting with a letter or digit)`);
-    const token = `smt_${randomBytes(32).toString('base64url')}`;
+    const token = newToken(name);
     this.db.transaction(() => {
       const old = this.db.prepare('SELECT revoked FROM api_tokens WHERE name = ?').get(name) as { revoked: number | null } | undefined;
       if (old !== undefined && old.revoked === null) throw new TokenError(`a token named '${name}' exists; revoke it first or choose another name`);
