@@ -69,8 +69,9 @@ const OTHER_CATEGORIES: Readonly<Record<string, { channels: readonly string[]; e
  */
 export function resolveWindowsLogsource(rule: SigmaRule): LogsourceResolution {
   const { product, category, service } = rule.logsource;
-  const describe = `logsource ${JSON.stringify(rule.logsource)}`;
-  if (product !== undefined && product !== 'windows') return { reason: `${describe}: no loaded pipeline knows product '${product}'` };
+  // Only a logsource without a pipeline needs its text (made once per rule otherwise: a cost on every load).
+  const describe = () => `logsource ${JSON.stringify(rule.logsource)}`;
+  if (product !== undefined && product !== 'windows') return { reason: `${describe()}: no loaded pipeline knows product '${product}'` };
   if (category !== undefined) {
     const sysmon = SYSMON_CATEGORIES[category];
     if (sysmon !== undefined) {
@@ -80,12 +81,12 @@ export function resolveWindowsLogsource(rule: SigmaRule): LogsourceResolution {
     }
     const other = OTHER_CATEGORIES[category];
     if (other !== undefined) return { condition: [{ channels: other.channels, eventIds: other.eventIds }] };
-    return { reason: `${describe}: no loaded pipeline maps category '${category}' to Windows events` };
+    return { reason: `${describe()}: no loaded pipeline maps category '${category}' to Windows events` };
   }
   if (service !== undefined) {
     const channels = SERVICE_CHANNELS[service];
-    if (channels === undefined) return { reason: `${describe}: no loaded pipeline knows service '${service}'` };
+    if (channels === undefined) return { reason: `${describe()}: no loaded pipeline knows service '${service}'` };
     return { condition: [{ channels }] };
   }
-  return { reason: `${describe}: product windows alone does not say which events` };
+  return { reason: `${describe()}: product windows alone does not say which events` };
 }
