@@ -202,7 +202,7 @@ export interface AlertComparison {
   readonly extra: string[];
   /** Rule alerts of the reference the store lacks: must be empty (process context is rebuilt by the replay). */
   readonly missingRules: string[];
-  /** Correlation alerts the store lacks, with their host's partition (windows a dead detector held open: see README). */
+  /** Correlation alerts the store lacks, with their host's partition (must be empty: the replay rebuilds the windows). */
   readonly missingCorrelations: Array<{ readonly alert: string; readonly host: string; readonly partition: number }>;
   readonly reference: number;
 }
@@ -226,14 +226,15 @@ export function compareAlerts(storeAlerts: readonly string[], refDir: string, pa
   };
 }
 
-/** The partitions a detector took after `from` characters of its stderr (takeovers: their open correlation windows may be lost). */
+/** The partitions a detector took after `from` characters of its stderr (its takeovers). */
 export function takenAfter(s: ServeProcess, from: number): Set<number> {
   return new Set([...s.stderr().slice(from).matchAll(/bus: partition (\d+) taken/g)].map((m) => Number(m[1])));
 }
 
 /**
  * The store's alerts against the reference, once both have settled (windows at the end close when the stream has
- * been quiet a while): polls up to 20 s while a rule alert is missing or a correlation is missing outside `moved`.
+ * been quiet a while): polls up to 20 s while a rule alert is missing or a correlation is missing outside `moved`
+ * (empty: any missing correlation is waited for).
  */
 export async function settledComparison(storeUrl: string, refDir: string, partitions: number, moved: ReadonlySet<number>): Promise<AlertComparison> {
   let cmp = compareAlerts(await storeIds(storeUrl), refDir, partitions);
