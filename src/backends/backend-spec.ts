@@ -30,6 +30,6 @@ export type RulePlacement =
 export interface BackendSpec {
   readonly summary: string;
   /** The plain output's file extension and line-comment token. */
-  readonly extension: 'sql' | 'kql' | 'spl';
+  readonly extension: 'sql' | 'kql' | 'spl' | 'lucene' | 'esql' | 'eql';
   readonly place: (rule: SigmaRule, logsource: LogsourceCondition) => RulePlacement;
 }

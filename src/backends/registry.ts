@@ -2,6 +2,9 @@ import type { BackendSpec } from './backend-spec.js';
 import { KQL_DEFENDER } from './kql/defender-backend.js';
 import { KQL_SENTINEL } from './kql/sentinel-backend.js';
 import { SPLUNK } from './splunk/splunk-backend.js';
+import { EQL } from './elastic/eql-backend.js';
+import { ESQL } from './elastic/esql-backend.js';
+import { LUCENE } from './elastic/lucene-backend.js';
 import { CLICKHOUSE } from './sql/clickhouse.js';
 import { sqlBackend } from './sql/sql-backend.js';
 import { DUCKDB } from './sql/duckdb.js';
@@ -16,6 +19,9 @@ export const BACKENDS = {
   'kql-defender': KQL_DEFENDER,
   'kql-sentinel': KQL_SENTINEL,
   splunk: SPLUNK,
+  lucene: LUCENE,
+  esql: ESQL,
+  eql: EQL,
 } satisfies Record<string, BackendSpec>;
 
 export type TargetName = keyof typeof BACKENDS;

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option } from 'commander';
+import type { BackendSpec } from '../backends/backend-spec.js';
 import { convertRule, type ConvertedRule } from '../backends/convert-rule.js';
 import { BACKENDS, TARGET_NAMES, type TargetName } from '../backends/registry.js';
 import { error, formatDiagnostic, lineColOf, type Diagnostic } from '../diagnostics.js';
@@ -10,6 +11,7 @@ import { loadRules } from '../rule/load-rules.js';
 import type { SigmaCorrelation, SigmaRule } from '../rule/model.js';
 import { convertCorrelationsSql, isCorrelationTarget, type ConvertedCorrelation } from '../backends/sql/sql-correlation.js';
 import { sentinelAnalyticsRule } from '../backends/kql/sentinel-rule.js';
+import { elasticDetectionRule } from '../backends/elastic/detection-rule.js';
 import { cronOf, savedSearchesHeader, savedSearchStanza, stanzaNames } from '../backends/splunk/savedsearches.js';
 import { planCorrelations } from '../engine/correlate/plan-correlations.js';
 import { UsageError } from './usage-error.js';
@@ -19,7 +21,7 @@ import { choiceOption, examples, noCacheOption, repeatable } from './option-valu
 
 interface ConvertOptions {
   readonly target: TargetName;
-  readonly format: 'plain' | 'json' | 'sentinel' | 'savedsearches';
+  readonly format: 'plain' | 'json' | 'sentinel' | 'savedsearches' | 'ndjson';
   readonly schedule: string;
   readonly lag: string;
   readonly output?: string;
@@ -36,14 +38,14 @@ export const convert: CommandSpec = {
       .addOption(
         choiceOption(
           '--format <format>',
-          'plain: the queries, each under a comment naming its rule; json: one listing (rule, query, diagnostics); sentinel (kql-sentinel only): Microsoft Sentinel scheduled analytics rules, YAML as in the Azure-Sentinel repository; savedsearches (splunk only): one savedsearches.conf, a scheduled alert a rule',
-          ['plain', 'json', 'sentinel', 'savedsearches'],
+          'plain: the queries, each under a comment naming its rule; json: one listing (rule, query, diagnostics); sentinel (kql-sentinel only): Microsoft Sentinel scheduled analytics rules, YAML as in the Azure-Sentinel repository; savedsearches (splunk only): one savedsearches.conf, a scheduled alert a rule; ndjson (lucene, esql, eql): Elastic detection rules, one JSON a line, for Kibana\'s rule import',
+          ['plain', 'json', 'sentinel', 'savedsearches', 'ndjson'],
           'plain',
         ),
       )
-      .option('--schedule <duration>', 'sentinel and savedsearches: how often each rule runs and how much time each run covers (5m, 1h, 1d)', '5m')
+      .option('--schedule <duration>', 'sentinel, savedsearches and ndjson: how often each rule runs and how much time each run covers (5m, 1h, 1d)', '5m')
       .option('--lag <minutes>', 'savedsearches: how many minutes behind now each run\'s time range ends, for indexing delay', '5')
-      .option('--output <dir>', 'write into this folder (plain: one <rule id>.sql, .kql or .spl a rule; json: <target>.json; sentinel: one <rule id>.yaml a rule; savedsearches: savedsearches.conf) instead of stdout (default: stdout)')
+      .option('--output <dir>', 'write into this folder (plain: one <rule id>.sql, .kql or .spl a rule; json: <target>.json; sentinel: one <rule id>.yaml a rule; savedsearches: savedsearches.conf; ndjson: <target>.ndjson) instead of stdout (default: stdout)')
       .addOption(repeatable('--placeholder <name=values>', 'values for %NAME% under |expand, comma-separated; repeatable (default: none, an error)'))
       .addOption(noCacheOption())
       .addHelpText(
@@ -54,12 +56,14 @@ export const convert: CommandSpec = {
           ['sigmatch convert --target kql-defender --output kql/ rules/', 'Defender XDR advanced hunting queries (Device* tables), one .kql file a rule'],
           ['sigmatch convert --target kql-sentinel --format sentinel --output analytics/ rules/', 'Sentinel scheduled analytics rules (YAML), one file a rule'],
           ['sigmatch convert --target splunk --format savedsearches --schedule 15m --output app/local/ rules/', 'a savedsearches.conf: each rule a scheduled alert every 15 minutes'],
+          ['sigmatch convert --target eql --format ndjson --output elastic/ rules/', 'Elastic detection rules (EQL over Winlogbeat ECS documents), one NDJSON file to import in Kibana'],
         ]),
       ),
   run(positionals, options, io) {
     const values = options as ConvertOptions;
     if (values.format === 'sentinel' && values.target !== 'kql-sentinel') throw new UsageError(`--format sentinel writes Microsoft Sentinel analytics rules: it needs --target kql-sentinel (not ${values.target})`);
     if (values.format === 'savedsearches' && values.target !== 'splunk') throw new UsageError(`--format savedsearches writes a Splunk savedsearches.conf: it needs --target splunk (not ${values.target})`);
+    if (values.format === 'ndjson' && values.target !== 'lucene' && values.target !== 'esql' && values.target !== 'eql') throw new UsageError(`--format ndjson writes Elastic detection rules: it needs --target lucene, esql or eql (not ${values.target})`);
     if (!/^\d+[mhd]$/.test(values.schedule)) throw new UsageError(`--schedule ${values.schedule}: expected minutes, hours or days such as 5m, 1h, 1d`);
     if (values.format === 'savedsearches') {
       try {
@@ -120,6 +124,12 @@ export const convert: CommandSpec = {
         // On stdout the rules are YAML documents one after the other.
         sinks.write(fileName(r.rule), (i > 0 && values.output === undefined ? '---\n' : '') + text);
       });
+    } else if (values.format === 'ndjson') {
+      const language = values.target as 'lucene' | 'esql' | 'eql';
+      // A rule that only feeds a correlation (generate: false) is written disabled: a hunt raises no alert for it.
+      const plan = planCorrelations(loaded.rules, loaded.correlations, { selected: new Set(loaded.correlations), selectedRules: new Set(loaded.rules) });
+      const lines = results.flatMap((r, i) => (r.query === undefined ? [] : [`${elasticDetectionRule(r.rule, r.query, language, { interval: values.schedule, enabled: !plan.silentRules.has(i) })}\n`]));
+      sinks.write(`${values.target}.ndjson`, lines.join(''));
     } else if (values.format === 'savedsearches') {
       const name = stanzaNames();
       const plan = planCorrelations(loaded.rules, loaded.correlations, { selected: new Set(loaded.correlations), selectedRules: new Set(loaded.rules) });
@@ -160,11 +170,13 @@ export const convert: CommandSpec = {
 /**
  * One plain query under a comment naming its rule, in the language's comment form: SQL statements end with `;`; a
  * KQL query is the whole text (a `;` would start a second statement); SPL comments are triple backticks (Splunk 8+),
- * so the text pastes into a search as it is.
+ * so the text pastes into a search as it is; ES|QL and EQL take `//` comments; query_string has none, so a Lucene
+ * query's heading line starts with `#` (remove it, or use --format json or ndjson).
  */
-function plainQuery(extension: 'sql' | 'kql' | 'spl', head: string, query: string): string {
+function plainQuery(extension: BackendSpec['extension'], head: string, query: string): string {
   if (extension === 'sql') return `-- ${head}\n${query};\n`;
-  if (extension === 'kql') return `// ${head}\n${query}\n`;
+  if (extension === 'kql' || extension === 'esql' || extension === 'eql') return `// ${head}\n${query}\n`;
+  if (extension === 'lucene') return `# ${head}\n${query}\n`;
   return `\`\`\`${head.replace(/`/g, "'")}\`\`\`\n${query}\n`;
 }
 

@@ -1,5 +1,4 @@
 import { describe, expect, test } from 'vitest';
-import type { BackendSpec } from '../../src/backends/backend-spec.js';
 import { EQL } from '../../src/backends/elastic/eql-backend.js';
 import { describeConstructs, ELASTIC_REFUSALS, singleValued } from './elastic-model/construct-cases.js';
 import type { EsDoc } from './elastic-model/ecs-docs.js';
@@ -7,7 +6,7 @@ import { parseEql } from './elastic-model/eql-model.js';
 import { esqlKeeps, evaluateEsql } from './elastic-model/esql-model.js';
 import { describeModelled, ecsModel } from './elastic-model/modelled-batch.js';
 
-const backend = EQL as unknown as BackendSpec;
+const backend = EQL;
 
 /**
  * Layer 4 of the notes' §9, MODELLED (no Elasticsearch here): the corpus as Winlogbeat's ECS documents, every

@@ -1,12 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import type { BackendSpec } from '../../src/backends/backend-spec.js';
 import { ESQL } from '../../src/backends/elastic/esql-backend.js';
 import { describeConstructs, ELASTIC_REFUSALS, singleValued } from './elastic-model/construct-cases.js';
 import type { EsDoc } from './elastic-model/ecs-docs.js';
 import { esqlKeeps, evaluateEsql, parseEsql } from './elastic-model/esql-model.js';
 import { describeModelled, ecsModel } from './elastic-model/modelled-batch.js';
 
-const backend = ESQL as unknown as BackendSpec;
+const backend = ESQL;
 
 /**
  * Layer 4 of the notes' §9, MODELLED (no Elasticsearch here): the corpus as Winlogbeat's ECS documents, every

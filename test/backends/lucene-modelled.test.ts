@@ -1,5 +1,4 @@
 import { describe, expect, test } from 'vitest';
-import type { BackendSpec } from '../../src/backends/backend-spec.js';
 import { LUCENE } from '../../src/backends/elastic/lucene-backend.js';
 import { constructRule } from './constructs.js';
 import { ADVERSARIAL, convertCase, describeConstructs, ELASTIC_REFUSALS } from './elastic-model/construct-cases.js';
@@ -8,7 +7,7 @@ import { matches } from './elastic-model/lucene-evaluate.js';
 import { parseLucene } from './elastic-model/lucene-parse.js';
 import { describeModelled, ecsModel } from './elastic-model/modelled-batch.js';
 
-const backend = LUCENE as unknown as BackendSpec;
+const backend = LUCENE;
 
 /**
  * Layer 4 of the notes' §9, MODELLED (no Elasticsearch here): the differential corpus as Winlogbeat's ECS documents,

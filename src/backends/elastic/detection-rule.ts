@@ -44,6 +44,8 @@ function ruleId(rule: SigmaRule): string {
 export interface DetectionRuleOptions {
   /** How often the rule runs and how far back each run looks, in Elastic's form (5m, 1h). */
   readonly interval: string;
+  /** False for a rule that only feeds a correlation (it raises no alert of its own). */
+  readonly enabled: boolean;
 }
 
 /**
@@ -66,7 +68,7 @@ export function elasticDetectionRule(rule: SigmaRule, query: string, language: E
     interval: options.interval,
     from: `now-${options.interval}`,
     to: 'now',
-    enabled: true,
+    enabled: options.enabled,
     severity,
     risk_score: risk,
     threat: threatOf(rule.tags),

@@ -11,9 +11,9 @@ export const ESQL_SOURCE = 'FROM winlogbeat-* METADATA _id, _index, _version';
  * ES|QL over Winlogbeat's ECS documents: `FROM winlogbeat-* … | WHERE …`, the same field mapping as the Lucene
  * target, one part per way of naming fields, OR-ed.
  */
-export const ESQL = {
+export const ESQL: BackendSpec = {
   summary: "Elasticsearch ES|QL over Winlogbeat's ECS documents (FROM winlogbeat-* | WHERE …; same field mapping as lucene)",
-  extension: 'esql' as const,
+  extension: 'esql',
   place: (_rule: SigmaRule, logsource: LogsourceCondition): RulePlacement => {
     const places = elasticPlaces(logsource);
     return {
@@ -22,4 +22,4 @@ export const ESQL = {
       query: (conditions) => `${ESQL_SOURCE}\n| WHERE ${conditions.length === 1 ? (conditions[0] as string) : conditions.map((c) => (c.startsWith('(') ? c : `(${c})`)).join(' OR ')}`,
     };
   },
-} satisfies Omit<BackendSpec, 'extension'> & { readonly extension: string };
+};

@@ -9,9 +9,9 @@ import { luceneDialect } from './lucene-dialect.js';
  * (process.executable, process.command_line, destination.ip, …), every other field as winlog.event_data.<Name>;
  * the logsource as winlog.channel and event.code. One part per way of naming fields, OR-ed.
  */
-export const LUCENE = {
+export const LUCENE: BackendSpec = {
   summary: "Elasticsearch Lucene query_string over Winlogbeat's ECS documents (sysmon module field names, winlog.event_data.* for the rest)",
-  extension: 'lucene' as const,
+  extension: 'lucene',
   place: (_rule: SigmaRule, logsource: LogsourceCondition): RulePlacement => {
     const places = elasticPlaces(logsource);
     return {
@@ -20,4 +20,4 @@ export const LUCENE = {
       query: (conditions) => (conditions.length === 1 ? (conditions[0] as string) : conditions.map((c) => (c.startsWith('(') ? c : `(${c})`)).join(' OR ')),
     };
   },
-} satisfies Omit<BackendSpec, 'extension'> & { readonly extension: string };
+};

@@ -33,7 +33,7 @@ describe('Elastic detection rules (NDJSON)', () => {
   const rule = loadRuleTexts([{ file: 'rule.yml', text }]).rules[0];
   if (rule === undefined) throw new Error('the rule does not load');
   test('one JSON object a line with the rule id, type and language per target, schedule, severity, metadata', () => {
-    const line = elasticDetectionRule(rule, 'process.command_line:/.*x.*/', 'lucene', { interval: '5m' });
+    const line = elasticDetectionRule(rule, 'process.command_line:/.*x.*/', 'lucene', { interval: '5m', enabled: true });
     expect(line).not.toContain('\n');
     const doc = JSON.parse(line) as Record<string, unknown>;
     expect(doc).toMatchObject({
@@ -53,8 +53,8 @@ describe('Elastic detection rules (NDJSON)', () => {
       license: 'MIT',
     });
     expect(String(doc['description'])).toMatch(/^certutil fetching a file\n/);
-    const esql = JSON.parse(elasticDetectionRule(rule, 'FROM winlogbeat-* | WHERE true', 'esql', { interval: '1h' })) as Record<string, unknown>;
-    expect([esql['type'], esql['language'], esql['index'], esql['from']]).toEqual(['esql', 'esql', undefined, 'now-1h']);
+    const esql = JSON.parse(elasticDetectionRule(rule, 'FROM winlogbeat-* | WHERE true', 'esql', { interval: '1h', enabled: false })) as Record<string, unknown>;
+    expect([esql['type'], esql['language'], esql['index'], esql['from'], esql['enabled']]).toEqual(['esql', 'esql', undefined, 'now-1h', false]);
   });
   test('ATT&CK from the tags, offline: a threat entry per tactic, techniques with names where known and sub-techniques under them', () => {
     const threat = threatOf(rule.tags) as Array<{ tactic: { id: string; name: string }; technique: Array<{ id: string; name: string; subtechnique: Array<{ id: string }> }> }>;
@@ -74,8 +74,8 @@ describe('Elastic detection rules (NDJSON)', () => {
   test('no license is assumed; a rule without an id gets a stable one', () => {
     const bare = loadRuleTexts([{ file: 'bare.yml', text: text.replace(/^id: .*\n/m, '').replace(/^license: .*\n/m, '') }]).rules[0];
     if (bare === undefined) throw new Error('the rule does not load');
-    const a = JSON.parse(elasticDetectionRule(bare, 'x:"y"', 'lucene', { interval: '5m' })) as Record<string, unknown>;
-    const b = JSON.parse(elasticDetectionRule(bare, 'x:"y"', 'lucene', { interval: '5m' })) as Record<string, unknown>;
+    const a = JSON.parse(elasticDetectionRule(bare, 'x:"y"', 'lucene', { interval: '5m', enabled: true })) as Record<string, unknown>;
+    const b = JSON.parse(elasticDetectionRule(bare, 'x:"y"', 'lucene', { interval: '5m', enabled: true })) as Record<string, unknown>;
     expect(a['license']).toBeUndefined();
     expect(a['rule_id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(a['rule_id']).toBe(b['rule_id']);
