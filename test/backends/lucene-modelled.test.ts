@@ -1,7 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import { LUCENE } from '../../src/backends/elastic/lucene-backend.js';
 import { constructRule } from './constructs.js';
-import { ADVERSARIAL, convertCase, describeConstructs, ELASTIC_REFUSALS } from './elastic-model/construct-cases.js';
+import { EQL } from '../../src/backends/elastic/eql-backend.js';
+import { ESQL } from '../../src/backends/elastic/esql-backend.js';
+import { ADVERSARIAL, convertCase, describeConstructs, ELASTIC_REFUSALS, eventsOf } from './elastic-model/construct-cases.js';
+import { parseEql } from './elastic-model/eql-model.js';
+import { esqlKeeps, parseEsql } from './elastic-model/esql-model.js';
 import { esAddress, IpValue, type EsDoc } from './elastic-model/ecs-docs.js';
 import { matches } from './elastic-model/lucene-evaluate.js';
 import { parseLucene } from './elastic-model/lucene-parse.js';
@@ -72,6 +76,43 @@ describe('Lucene pitfalls: the forms that would mean something else', () => {
     const text = convertCase(rule(`selection:\n    SourcePort|contains: '44'\ncondition: selection`, 'network_connection'), backend, 'lucene').converted;
     expect(text.diagnostics.map((d) => d.code)).toEqual(['convert-field-type']);
   });
+});
+
+describe('fields said through others: Security 4688 IntegrityLevel from MandatoryLabel, Sysmon hashes as Winlogbeat splits them', () => {
+  const SYSMON = 'Microsoft-Windows-Sysmon/Operational';
+  const data = eventsOf([
+    { Channel: 'Security', EventID: 4688, NewProcessName: 'C:\\x\\a.exe', MandatoryLabel: 'S-1-16-16384' },
+    { Channel: 'Security', EventID: 4688, NewProcessName: 'C:\\x\\b.exe', MandatoryLabel: 'S-1-16-8448' },
+    { Channel: 'Security', EventID: 4688, NewProcessName: 'C:\\x\\c.exe', MandatoryLabel: 'S-1-16-0' },
+    { Channel: SYSMON, EventID: 1, Image: 'C:\\x\\d.exe', IntegrityLevel: 'System', Hashes: 'SHA1=AB12,MD5=CD34EF,SHA256=0000,IMPHASH=99AA' },
+    { Channel: SYSMON, EventID: 7, Image: 'C:\\x\\e.exe', ImageLoaded: 'C:\\x\\e.dll', Hashes: 'MD5=CD34,IMPHASH=99AB' },
+    { Channel: SYSMON, EventID: 1, Image: 'C:\\x\\f.exe', IntegrityLevel: 'Medium' },
+  ]);
+  const runners = [
+    { name: 'lucene', backend, run: (q: string) => data.docs.filter((x) => matches(parseLucene(q), x.doc)).map((x) => x.id) },
+    { name: 'esql', backend: ESQL, run: (q: string) => data.docs.filter((x) => esqlKeeps(parseEsql(q), x.doc)).map((x) => x.id) },
+    { name: 'eql', backend: EQL, run: (q: string) => data.docs.filter((x) => esqlKeeps(parseEql(q), x.doc)).map((x) => x.id) },
+  ];
+  const cases: Array<[string, string, number[]]> = [
+    ['process_creation', `selection:\n    IntegrityLevel: system\ncondition: selection`, [1, 4]],
+    ['process_creation', `selection:\n    IntegrityLevel|startswith: MED\ncondition: selection`, [2, 6]],
+    ['process_creation', `selection:\n    IntegrityLevel|exists: false\ncondition: selection`, [3]],
+    ['process_creation', `selection:\n    Hashes|contains:\n        - 'MD5=CD34E'\n        - 'IMPHASH=99AA'\ncondition: selection`, [4]],
+    ['image_load', `selection:\n    Hashes|contains: 'IMPHASH=99AB'\ncondition: selection`, [5]],
+    ['image_load', `selection:\n    md5: 'cd34'\ncondition: selection`, [5]],
+  ];
+  for (const r of runners) {
+    test(r.name, () => {
+      for (const [category, detection, ids] of cases) {
+        const { converted, want } = convertCase(rule(detection, category), r.backend, r.name, data);
+        expect(converted.diagnostics, detection).toEqual([]);
+        expect(want, detection).toEqual(ids);
+        expect(r.run(converted.query as string), detection).toEqual(ids);
+      }
+      const zero = convertCase(rule(`selection:\n    Hashes|contains: 'SHA256=0000'\ncondition: selection`), r.backend, r.name, data).converted;
+      expect(zero.diagnostics.map((d) => d.code)).toContain('convert-field');
+    });
+  }
 });
 
 describe('the Lucene model itself: the semantics that make the pitfalls real', () => {

@@ -101,6 +101,8 @@ export type EcsPlace = { readonly kind: 'sysmon'; readonly eventId: number } | {
 
 /** A Sigma field (as the engine names it) in the Elastic document of a place, or Refusal. */
 export function ecsField(place: EcsPlace, name: string): EcsField {
+  // An ECS field named as itself (the derived fields' rewrites).
+  if (name.startsWith('@ecs:')) return kw(name.slice(5));
   const system = SYSTEM_FIELDS[name];
   if (system !== undefined) return system;
   if (SYSTEM.test(name)) throw new Refusal('convert-field', `field '${name}' is from the event's System section; only EventID, Channel, Computer and Provider_Name are mapped for Elastic`);

@@ -1,6 +1,7 @@
 import type { LogsourceCondition } from '../../pipeline/logsource-condition.js';
 import type { SigmaRule } from '../../rule/model.js';
 import type { BackendSpec, RulePlacement } from '../backend-spec.js';
+import { withDerived } from './derived-fields.js';
 import { elasticPlaces } from './elastic-places.js';
 import { eqlDialect } from './eql-dialect.js';
 
@@ -10,7 +11,7 @@ export const EQL: BackendSpec = {
   extension: 'eql',
   place: (_rule: SigmaRule, logsource: LogsourceCondition): RulePlacement => ({
     kind: 'placed',
-    sources: elasticPlaces(logsource).map((p) => ({ dialect: eqlDialect(p.field), fields: {}, logsource: p.alternatives })),
+    sources: elasticPlaces(logsource).map((p) => ({ dialect: withDerived(eqlDialect(p.field), p.derive), fields: {}, logsource: p.alternatives })),
     query: (conditions) => `any where ${conditions.length === 1 ? (conditions[0] as string) : conditions.map((c) => (c.startsWith('(') ? c : `(${c})`)).join(' or ')}`,
   }),
 };

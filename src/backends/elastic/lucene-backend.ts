@@ -1,6 +1,7 @@
 import type { LogsourceCondition } from '../../pipeline/logsource-condition.js';
 import type { SigmaRule } from '../../rule/model.js';
 import type { BackendSpec, RulePlacement } from '../backend-spec.js';
+import { withDerived } from './derived-fields.js';
 import { elasticPlaces } from './elastic-places.js';
 import { luceneDialect } from './lucene-dialect.js';
 
@@ -16,7 +17,7 @@ export const LUCENE: BackendSpec = {
     const places = elasticPlaces(logsource);
     return {
       kind: 'placed',
-      sources: places.map((p) => ({ dialect: luceneDialect(p.field), fields: {}, logsource: p.alternatives })),
+      sources: places.map((p) => ({ dialect: withDerived(luceneDialect(p.field), p.derive), fields: {}, logsource: p.alternatives })),
       query: (conditions) => (conditions.length === 1 ? (conditions[0] as string) : conditions.map((c) => (c.startsWith('(') ? c : `(${c})`)).join(' OR ')),
     };
   },

@@ -3,7 +3,7 @@ import type { BackendSpec } from '../../../src/backends/backend-spec.js';
 import { CONSTRUCTS, constructRule } from '../constructs.js';
 import { convertRule, type ConvertedRule } from '../../../src/backends/convert-rule.js';
 import { RuleSet } from '../../../src/engine/rule-set.js';
-import { eventFromObject } from '../../../src/event/event.js';
+import { eventFromObject, type Event, type FieldValue } from '../../../src/event/event.js';
 import { normalizeWindowsEvent } from '../../../src/pipeline/normalize-event.js';
 import { resolveWindowsLogsource } from '../../../src/pipeline/windows-logsources.js';
 import { loadRuleTexts } from '../../../src/rule/load-rules.js';
@@ -16,15 +16,21 @@ export const ADVERSARIAL = (() => {
   return { events, ...ecsDocs(events) };
 })();
 
-/** One rule's text converted for a target, with the engine's matches on the adversarial events that have a document. */
-export function convertCase(text: string, backend: BackendSpec, target: string): { converted: ConvertedRule; want: number[] } {
+/** Events written for one test (normalised as the engine reads them) with their documents. */
+export function eventsOf(rows: ReadonlyArray<Record<string, FieldValue>>): { events: Event[] } & ReturnType<typeof ecsDocs> {
+  const events = rows.map((f) => normalizeWindowsEvent(eventFromObject(f, { file: 'case' })));
+  return { events, ...ecsDocs(events) };
+}
+
+/** One rule's text converted for a target, with the engine's matches on the given events (default: the adversarial ones) that have a document. */
+export function convertCase(text: string, backend: BackendSpec, target: string, on: { readonly events: readonly Event[]; readonly unrepresentable: ReadonlySet<number> } = ADVERSARIAL): { converted: ConvertedRule; want: number[] } {
   const collection = loadRuleTexts([{ file: 'rule.yml', text }]);
   const errors = collection.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) throw new Error(`the rule does not load: ${errors.map((d) => d.message).join('; ')}`);
   const set = RuleSet.compile(collection.rules, { logsource: resolveWindowsLogsource });
   const rule = set.rules[0];
   if (rule === undefined) throw new Error('the rule does not compile');
-  const want = ADVERSARIAL.events.flatMap((e, i) => (set.match(e).length > 0 && !ADVERSARIAL.unrepresentable.has(i + 1) ? [i + 1] : []));
+  const want = on.events.flatMap((e, i) => (set.match(e).length > 0 && !on.unrepresentable.has(i + 1) ? [i + 1] : []));
   return { converted: convertRule(rule.rule, backend, target, resolveWindowsLogsource), want };
 }
 

@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import { SYSMON_HASHES } from '../../../src/backends/elastic/derived-fields.js';
 import { SYSMON_RENAMES, type EcsField } from '../../../src/backends/elastic/ecs-fields.js';
 import type { Event, FieldValue } from '../../../src/event/event.js';
 
@@ -83,7 +84,27 @@ function ecsDoc(event: Event): EsDoc | undefined {
     if (values.some((x) => x === undefined)) return undefined;
     doc[to.name] = values as DocValue[];
   }
+  const split = channel === SYSMON && eid !== undefined ? SYSMON_HASHES[Number(eid)] : undefined;
+  if (split !== undefined) Object.assign(doc, winlogbeatHashes(f[split.field], split.namespace));
   return doc;
+}
+
+/**
+ * Winlogbeat's hash split (its addHashes): the text cut at commas, each piece at `=` (a piece that is not two parts
+ * skipped), key and value lower-cased, an empty or all-zero value dropped, to <ns>.hash.<key> or <ns>.pe.imphash.
+ */
+function winlogbeatHashes(v: FieldValue | undefined, namespace: string): Record<string, DocValue[]> {
+  const out: Record<string, DocValue[]> = {};
+  if (typeof v !== 'string' || v === '') return out;
+  for (const piece of v.split(',')) {
+    const parts = piece.split('=');
+    if (parts.length !== 2) continue;
+    const key = (parts[0] as string).toLowerCase();
+    const value = (parts[1] as string).toLowerCase();
+    if (/^0*$/.test(value)) continue;
+    out[key === 'imphash' ? `${namespace}.pe.imphash` : `${namespace}.hash.${key}`] = [value];
+  }
+  return out;
 }
 
 function typed(to: EcsField, text: string): DocValue | undefined {
