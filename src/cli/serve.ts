@@ -227,7 +227,7 @@ export const serve: CommandSpec = {
       .addOption(intOption('--partitions <k>', `with --bus: partitions of the stream by host, the same on every instance (default: ${DEFAULT_BUS.partitions})`, 1))
       .addOption(intOption('--bus-replicas <n>', `with --bus: copies of the stream in the NATS cluster, 3 for a three-node cluster (default: ${DEFAULT_BUS.replicas})`, 1))
       .addOption(new Option('--bus-lease <duration>', `with --bus: a dead detector's partitions are taken over after this (default: ${DEFAULT_BUS.leaseMs / 1000}s)`).argParser(parsed(parseDuration, 'a duration such as 10s')))
-      .addOption(new Option('--bus-replay <duration>', 'with --bus: how much of a partition before its last detected event a new owner reads again, for context and correlations (default: --correlation-lateness)').argParser(parsed(parseDuration, 'a duration such as 5m')))
+      .addOption(new Option('--bus-replay <duration>', 'with --bus: how much of a partition before its last detected event a new owner reads again, for context and correlations (default: --correlation-lateness plus the longest chain of correlation timespans)').argParser(parsed(parseDuration, 'a duration such as 5m')))
       .option('--no-watch', 'reload the rules on SIGHUP only, not when a rule file changes (default: both)')
       .addHelpText(
         'after',

@@ -7,6 +7,7 @@ import type { SigmaCorrelation, SigmaFilter, SigmaRule } from '../rule/model.js'
 import { DetectionThread } from './detect/detection-thread.js';
 import { BusNode } from './bus/bus-node.js';
 import { BusPublisher, refusingLog } from './bus/bus-publisher.js';
+import { defaultReplayMs } from './bus/replay-window.js';
 import type { MetricFamily } from './api/prometheus.js';
 import { rulesDocument, type LoadProblem } from './api/rules-route.js';
 import { createApp } from './app.js';
@@ -89,7 +90,7 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
   const metrics = new Metrics(now);
   let lastError: string | undefined;
   // With --bus: this instance's part of the site (publishing ingest to the bus, owning partitions to detect).
-  const bus = config.bus === undefined ? undefined : new BusNode({ ...config.bus, instance: instanceId(config.dataDir), replayMs: config.bus.replayMs ?? config.correlationLatenessMs }, journal, log.error);
+  const bus = config.bus === undefined ? undefined : new BusNode({ ...config.bus, instance: instanceId(config.dataDir), replayMs: config.bus.replayMs ?? defaultReplayMs(rules.documents?.correlations ?? [], config.correlationLatenessMs) }, journal, log.error);
   let counts: DetectionCounts = { suppressed: 0, correlations: { late: 0, evicted: 0, held: 0, resets: 0 } };
   const onCommit = (events: number, alerts: number, latest: DetectionCounts) => {
     lastError = undefined; // a batch committed: whatever failed before has recovered

@@ -7,7 +7,7 @@ export type Role = 'ingest' | 'detect' | 'both';
 
 export interface BusNodeOptions extends BusOptions {
   readonly role: Role;
-  /** How far before a taken-over partition's ack floor its new owner reads again (default: the correlation lateness). */
+  /** How far before a taken-over partition's ack floor its new owner reads again (default: defaultReplayMs). */
   readonly replayMs: number;
   readonly maxAckPending?: number;
 }
