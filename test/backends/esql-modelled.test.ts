@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { ESQL } from '../../src/backends/elastic/esql-backend.js';
-import { describeConstructs, ELASTIC_REFUSALS, singleValued } from './elastic-model/construct-cases.js';
+import { constructRule } from './constructs.js';
+import { convertCase, describeConstructs, ELASTIC_REFUSALS, eventsOf, singleValued } from './elastic-model/construct-cases.js';
 import type { EsDoc } from './elastic-model/ecs-docs.js';
 import { esqlKeeps, evaluateEsql, parseEsql } from './elastic-model/esql-model.js';
 import { describeModelled, ecsModel } from './elastic-model/modelled-batch.js';
@@ -24,6 +25,28 @@ describeConstructs(
   },
   singleValued,
 );
+
+describe('ES|QL numbers on text: read as the engine reads them (trimmed decimal text), not as Java would take more', () => {
+  const texts = ['3', ' 3 ', '03', '3.0', '+3', '3e0', '30e-1', '\u00a03', 'x', '0x3', '3d', 'Infinity', '', '4', '-3'];
+  const data = eventsOf(texts.map((LogonType) => ({ Channel: 'Security', EventID: 4624, LogonType })));
+  const cases: Array<[string, number]> = [
+    ['LogonType: 3', 8],
+    ['LogonType|gt: 3', 1],
+    ['LogonType|lte: -3', 1],
+  ];
+  for (const [item, count] of cases) {
+    test(item, () => {
+      const text = constructRule({ name: 'numbers', category: 'process_creation', detection: `selection:\n    ${item}\ncondition: selection` })
+        .replace(/^id: .*$/m, 'id: 0d6f3f0e-93a4-4b8e-a3a4-6d2e1c0b7e56')
+        .replace(/    category: process_creation\n/, '    service: security\n');
+      const { converted, want } = convertCase(text, backend, 'esql', data);
+      expect(converted.diagnostics).toEqual([]);
+      expect(want.length).toBe(count);
+      const q = parseEsql(converted.query as string);
+      expect(data.docs.filter((x) => esqlKeeps(q, x.doc)).map((x) => x.id)).toEqual(want);
+    });
+  }
+});
 
 describe('the ES|QL model itself: the semantics that make the pitfalls real', () => {
   const doc: EsDoc = { a: ['C:\\Windows\\CMSTP.EXE'], many: ['x', 'y'] };

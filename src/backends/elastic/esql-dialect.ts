@@ -3,6 +3,7 @@ import { Refusal } from '../dialect.js';
 import type { ValueTest } from '../../compile/ir.js';
 import { isWildcard, type StrPart } from '../../modifiers/value-pattern.js';
 import { JS_WHITESPACE_CLASS } from '../regex-text.js';
+import { JS_WHITESPACE } from '../sql/sql-spec.js';
 import type { EcsField } from './ecs-fields.js';
 import { checkLength, patternRegex } from './lucene-regex.js';
 import { re2ToLucene } from './re2-to-lucene.js';
@@ -26,6 +27,17 @@ function likePattern(parts: readonly StrPart[]): string {
 /** JavaScript's white space (the engine's trim) as a Lucene class for RLIKE. */
 const WS = `[${JS_WHITESPACE_CLASS.replace(/\\x\{([0-9a-f]+)\}/g, (_m, h: string) => String.fromCodePoint(parseInt(h, 16))).replace(/ /g, '\\ ')}]`;
 
+/** Decimal text as the engine takes it for a number (field-values.ts numberOf), as a Lucene regex. */
+const DECIMAL = '[+\\-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+\\-]?[0-9]+)?';
+/** Leading and trailing JavaScript white space, as a Java regex for REPLACE. */
+const TRIM_JAVA = (() => {
+  const cls = JS_WHITESPACE.map((c) => `\\u${c.toString(16).padStart(4, '0')}`).join('');
+  return `^[${cls}]+|[${cls}]+$`;
+})();
+const OPS = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
+/** A double literal ES|QL reads back as the same number (with a point, so it is a double, not an integer). */
+const numberLiteral = (n: number) => (Number.isInteger(n) && Math.abs(n) < 1e15 ? `${n}.0` : String(n).replace(/e\+?/, 'E'));
+
 function keywordTest(col: string, t: ValueTest): string {
   const text = (cased: boolean) => (cased ? col : `TO_LOWER(${col})`);
   switch (t.kind) {
@@ -46,9 +58,14 @@ function keywordTest(col: string, t: ValueTest): string {
     case 'cidr':
       throw new Refusal('convert-field-type', `'${col}' is a keyword field: CIDR_MATCH takes an ip field`);
     case 'numeq':
-    case 'compare':
+    case 'compare': {
       if (col === 'event.code' && t.kind === 'numeq' && Number.isInteger(t.value) && t.value >= 0) return `event.code == ${esqlString(String(t.value))}`;
-      throw new Refusal('convert-number-text', `'${col}' holds text; reading it as a number the engine's way (trimmed decimal text) is not converted to ES|QL yet`);
+      if (!Number.isFinite(t.value)) throw new Refusal('convert-number-text', 'the number is not finite');
+      // Text read as a number as the engine reads it: trimmed (JavaScript's white space) decimal text, then the
+      // double it spells (Java's parse and JavaScript's both round correctly).
+      const op = t.kind === 'numeq' ? '==' : OPS[t.op];
+      return `(${col} RLIKE ${esqlString(`${WS}*${DECIMAL}${WS}*`)} AND TO_DOUBLE(REPLACE(${col}, ${esqlString(TRIM_JAVA)}, "")) ${op} ${numberLiteral(t.value)})`;
+    }
     case 'timepart':
       throw new Refusal('convert-timepart', `the |${t.part} modifier (a part of a date) is not converted to ES|QL`);
     default: {

@@ -19,7 +19,11 @@ export type Expr =
   | { readonly kind: 'cmp'; readonly op: string; readonly left: Value; readonly right: Value }
   | { readonly kind: 'like' | 'rlike'; readonly left: Value; readonly pattern: string }
   | { readonly kind: 'call'; readonly fn: 'STARTS_WITH' | 'ENDS_WITH' | 'CIDR_MATCH'; readonly args: readonly Value[] };
-export type Value = { readonly kind: 'col'; readonly name: string } | { readonly kind: 'lit'; readonly value: string | number } | { readonly kind: 'lower'; readonly arg: Value };
+export type Value =
+  | { readonly kind: 'col'; readonly name: string }
+  | { readonly kind: 'lit'; readonly value: string | number }
+  | { readonly kind: 'lower' | 'todouble'; readonly arg: Value }
+  | { readonly kind: 'replace'; readonly arg: Value; readonly pattern: string; readonly with: string };
 
 const MV = Symbol('multivalued');
 type Scalar = string | number | IpValue | null;
@@ -50,11 +54,23 @@ export function parseEsql(text: string): Expr {
   if (head === null) throw new Error(`esql model: not FROM … | WHERE …: ${text.slice(0, 60)}`);
   const s = new Scanner(text, head[0].length, 'esql');
   const value = (): Value => {
-    if (s.kw('TO_LOWER')) {
+    for (const [fn, kind] of [['TO_LOWER', 'lower'], ['TO_DOUBLE', 'todouble']] as const) {
+      if (s.kw(fn)) {
+        s.expect('(');
+        const arg = value();
+        s.expect(')');
+        return { kind, arg };
+      }
+    }
+    if (s.kw('REPLACE')) {
       s.expect('(');
       const arg = value();
+      s.expect(',');
+      const pattern = s.str();
+      s.expect(',');
+      const replacement = s.str();
       s.expect(')');
-      return { kind: 'lower', arg };
+      return { kind: 'replace', arg, pattern, with: replacement };
     }
     return s.value();
   };
@@ -101,13 +117,24 @@ function read(v: Value, doc: EsDoc): Scalar | typeof MV {
       if (values === undefined || values.length === 0) return null;
       return values.length > 1 ? MV : (values[0] as Scalar);
     }
-    case 'lower': {
+    case 'lower':
+    case 'todouble':
+    case 'replace': {
       const x = read(v.arg, doc);
       if (x === MV || x === null) return null;
-      if (typeof x !== 'string') throw new Error('esql model: TO_LOWER of a non-string');
-      return x.toLowerCase();
+      if (typeof x !== 'string') throw new Error(`esql model: ${v.kind} of a non-string`);
+      if (v.kind === 'lower') return x.toLowerCase();
+      if (v.kind === 'replace') return x.replace(new RegExp(v.pattern, 'gu'), v.with);
+      return javaDouble(x);
     }
   }
+}
+
+/** Java's Double.parseDouble, as TO_DOUBLE reads a string: white space up to U+0020 trimmed, decimal text with an optional d/f suffix, NaN, Infinity; otherwise null (ES|QL's warning). */
+function javaDouble(text: string): number | null {
+  const t = text.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '');
+  const m = /^([+-]?)(NaN|Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)[fFdD]?$/.exec(t);
+  return m === null ? null : Number(`${m[1] as string}${m[2] as string}`);
 }
 
 const likeCache = new Map<string, RegExp>();

@@ -56,7 +56,7 @@ export class Scanner {
     this.ws();
     if (this.text[this.i] === '"') return { kind: 'lit', value: this.str() };
     const rest = this.text.slice(this.i);
-    const num = /^-?[0-9]+/.exec(rest);
+    const num = /^-?[0-9]+(\.[0-9]+)?(E[+-]?[0-9]+)?/.exec(rest);
     if (num !== null) {
       this.i += num[0].length;
       return { kind: 'lit', value: Number(num[0]) };
