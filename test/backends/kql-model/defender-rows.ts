@@ -49,6 +49,10 @@ export function defenderRows(events: readonly Event[]): { rows: DefenderRow[]; u
     const initiated = String(f['Initiated'] ?? '').trim().toLowerCase();
     row['ActionType'] =
       mapped.table === 'DeviceNetworkEvents' ? (initiated === 'true' ? OUTBOUND_ACTIONS[0] : initiated === 'false' ? INBOUND_ACTIONS[0] : '') : (mapped.actions?.[0] ?? 'ProcessCreated');
+    // What the correlation queries read: the event's time (ms), the device's name, an id.
+    row['Timestamp'] = event.timestamp ?? null;
+    row['DeviceName'] = typeof f['Computer'] === 'string' ? f['Computer'] : '';
+    row['ReportId'] = i + 1;
     if (ok) rows.push({ id: i + 1, table: mapped.table, row });
     else unrepresentable.add(i + 1);
   });

@@ -3,7 +3,7 @@ import { RE2JS } from 're2js';
 import type { Expr } from './parse.js';
 
 /** A KQL scalar as the model holds it: a string is never null (absent is ""), other types may be. */
-export type Value = string | number | boolean | null | { readonly [k: string]: string };
+export type Value = string | number | boolean | null | { readonly [k: string]: string } | readonly Value[];
 export type Row = Readonly<Record<string, Value>>;
 
 const regexes = new Map<string, RE2JS>();
@@ -31,7 +31,14 @@ export function evaluate(e: Expr, row: Row): Value {
     }
     case 'index': {
       const bag = row[e.bag];
-      return bag !== null && typeof bag === 'object' ? (bag[e.key] ?? null) : null;
+      return bag !== null && typeof bag === 'object' && !Array.isArray(bag) ? ((bag as Readonly<Record<string, string>>)[e.key] ?? null) : null;
+    }
+    case 'array':
+      return e.items.map((x) => evaluate(x, row));
+    case 'at': {
+      const a = evaluate(e.target, row);
+      const i = evaluate(e.index, row);
+      return Array.isArray(a) && typeof i === 'number' ? ((a[i < 0 ? a.length + i : i] as Value | undefined) ?? null) : null;
     }
     case 'in': {
       const x = evaluate(e.left, row);
@@ -78,6 +85,10 @@ function binary(op: string, l: Expr, r: Expr, row: Row): Value {
       return (a as number) < (b as number);
     case '<=':
       return (a as number) <= (b as number);
+    case '+':
+      return (a as number) + (b as number);
+    case '-':
+      return (a as number) - (b as number);
     case 'contains':
       return fold(str(a)).includes(fold(str(b)));
     case 'contains_cs':
@@ -154,8 +165,11 @@ function call(name: string, args: readonly Expr[], row: Row): Value {
       const results = v.slice(1).map((r) => ipv6Match(ip, str(r as Value)));
       return results.some((r) => r === null) ? null : results.some((r) => r === true);
     }
-    default:
-      throw new Error(`function ${name} is not in the model`);
+    default: {
+      const d = dynamicCall(name, v);
+      if (d === undefined) throw new Error(`function ${name} is not in the model`);
+      return d;
+    }
   }
 }
 
@@ -178,4 +192,87 @@ function ipv6Match(ip: string, range: string): Value {
   if (a === undefined || net === undefined) return null;
   const bits = bitsText === undefined ? 128 : Number(bitsText) + (ipaddr.IPv4.isValidFourPartDecimal(netText ?? '') ? 96 : 0);
   return a.match(net, bits);
+}
+
+const arr = (v: Value | undefined): readonly Value[] | undefined => (Array.isArray(v) ? v : undefined);
+const same = (a: Value | undefined, b: Value | undefined) => JSON.stringify(a) === JSON.stringify(b);
+const distinct = (xs: readonly Value[]): Value[] => [...new Map(xs.map((x) => [JSON.stringify(x), x])).values()];
+const numberAt = (v: Value | undefined, i: number): Value => {
+  const a = arr(v);
+  const x = a === undefined ? v : a[i];
+  return typeof x === 'number' ? x : null;
+};
+
+/**
+ * The dynamic-array and time functions the correlation queries use, as documented: arrays are JSON arrays, indexes
+ * may count from the end, series_* compare element by element (a non-number or a missing element gives null),
+ * times are held as milliseconds since the epoch. Undefined: not a function of this set.
+ */
+function dynamicCall(name: string, v: readonly Value[]): Value | undefined {
+  switch (name) {
+    case 'datetime_diff': {
+      if (v[0] !== 'millisecond') throw new Error(`datetime_diff period ${String(v[0])} is not in the model`);
+      return typeof v[1] === 'number' && typeof v[2] === 'number' ? v[1] - v[2] : null;
+    }
+    case 'unixtime_milliseconds_todatetime':
+      return typeof v[0] === 'number' ? v[0] : null;
+    case 'tolong':
+      return typeof v[0] === 'number' ? Math.trunc(v[0]) : typeof v[0] === 'string' && /^-?[0-9]+$/.test(v[0]) ? Number(v[0]) : null;
+    case 'pack_array':
+      return [...v];
+    case 'array_concat': {
+      const parts = v.map(arr);
+      return parts.some((x) => x === undefined) ? null : parts.flatMap((x) => x as Value[]);
+    }
+    case 'array_length':
+      return arr(v[0])?.length ?? null;
+    case 'array_slice': {
+      const a = arr(v[0]);
+      if (a === undefined || typeof v[1] !== 'number' || typeof v[2] !== 'number') return null;
+      const from = v[1] < 0 ? Math.max(0, a.length + v[1]) : v[1];
+      const to = v[2] < 0 ? a.length + v[2] : Math.min(v[2], a.length - 1);
+      return a.slice(from, to + 1);
+    }
+    case 'array_index_of': {
+      const a = arr(v[0]);
+      return a === undefined ? null : a.findIndex((x) => same(x, v[1]));
+    }
+    case 'repeat':
+      return typeof v[1] === 'number' ? new Array<Value>(Math.max(0, v[1])).fill(v[0] as Value) : null;
+    case 'series_greater_equals':
+    case 'series_equals': {
+      const a = arr(v[0]);
+      const b = arr(v[1]);
+      if (a === undefined || b === undefined) return null;
+      return Array.from({ length: Math.max(a.length, b.length) }, (_, i) => {
+        const [x, y] = [numberAt(a, i), numberAt(b, i)];
+        if (x === null || y === null) return null;
+        return name === 'series_equals' ? x === y : x >= y;
+      });
+    }
+    case 'array_iff': {
+      const c = arr(v[0]);
+      if (c === undefined) return null;
+      const pick = (w: Value | undefined, i: number): Value => (Array.isArray(w) ? ((w[i] as Value | undefined) ?? null) : (w ?? null));
+      return c.map((x) => (typeof x === 'boolean' ? x : typeof x === 'number' ? x !== 0 : null)).map((x, i) => (x === null ? null : x ? pick(v[1], i) : pick(v[2], i)));
+    }
+    case 'array_sort_asc': {
+      const a = arr(v[0]);
+      if (a === undefined) return null;
+      const nulls = a.filter((x) => x === null);
+      return [...a.filter((x) => x !== null)].sort((x, y) => (typeof x === 'number' && typeof y === 'number' ? x - y : String(x) < String(y) ? -1 : String(x) > String(y) ? 1 : 0)).concat(nulls);
+    }
+    case 'set_union': {
+      const parts = v.map(arr);
+      return parts.some((x) => x === undefined) ? null : distinct(parts.flatMap((x) => x as Value[]));
+    }
+    case 'set_difference': {
+      const parts = v.map(arr);
+      if (parts.some((x) => x === undefined)) return null;
+      const others = new Set(parts.slice(1).flatMap((x) => (x as Value[]).map((y) => JSON.stringify(y))));
+      return distinct(parts[0] as Value[]).filter((x) => !others.has(JSON.stringify(x)));
+    }
+    default:
+      return undefined;
+  }
 }

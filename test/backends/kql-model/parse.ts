@@ -1,12 +1,16 @@
 /**
- * A parser for exactly the KQL sigmatch emits in a `where` (and nothing more): or / and / not(...), the string and
- * comparison operators, function calls, literals, columns and bag indexing. Anything else is a parse error, so the
+ * A parser for exactly the KQL sigmatch emits in a `where`, `extend`, `project` or `scan` assignment (and nothing
+ * more): or / and / not(...), the string and comparison operators, + and -, function calls, literals, columns (a
+ * scan step's `s1.col` too), bag and array indexing, `dynamic([...])`. Anything else is a parse error, so the
  * model cannot silently accept a query it does not understand.
  */
 export type Expr =
   | { readonly kind: 'lit'; readonly value: string | number | boolean }
   | { readonly kind: 'col'; readonly name: string }
   | { readonly kind: 'index'; readonly bag: string; readonly key: string }
+  /** A dynamic array's element by position (`w_t[0]`), or `dynamic([...])` written out. */
+  | { readonly kind: 'at'; readonly target: Expr; readonly index: Expr }
+  | { readonly kind: 'array'; readonly items: readonly Expr[] }
   | { readonly kind: 'call'; readonly name: string; readonly args: readonly Expr[] }
   | { readonly kind: 'bin'; readonly op: string; readonly left: Expr; readonly right: Expr }
   | { readonly kind: 'in'; readonly op: 'in' | 'in~'; readonly left: Expr; readonly list: readonly Expr[] };
@@ -46,12 +50,12 @@ function tokenize(src: string): Tok[] {
       out.push({ t: 'num', v: Number(m[0]) });
       i += m[0].length;
     } else if (/[A-Za-z_]/.test(c)) {
-      const m = /^[A-Za-z_][A-Za-z0-9_]*~?/.exec(src.slice(i)) as RegExpExecArray;
+      const m = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?~?/.exec(src.slice(i)) as RegExpExecArray;
       const w = m[0];
       out.push(w === 'in~' || WORD_OPS.includes(w) ? { t: 'op', v: w } : { t: 'id', v: w });
       i += w.length;
     } else {
-      const m = /^(=~|==|!=|>=|<=|[><(),[\]])/.exec(src.slice(i));
+      const m = /^(=~|==|!=|>=|<=|[-+><(),[\]])/.exec(src.slice(i));
       if (m === null) throw new Error(`unexpected '${c}' at ${i}`);
       out.push({ t: 'op', v: m[0] });
       i += m[0].length;
@@ -82,18 +86,37 @@ export function parseExpr(src: string): Expr {
   };
   const andExpr = (): Expr => chain('and', cmpExpr)();
   const orExpr = chain('or', andExpr);
+  // + and - bind tighter than comparisons, as in KQL.
+  const additive = (): Expr => {
+    let left = postfix();
+    while (isOp('+') || isOp('-')) {
+      const op = (toks[p++] as Tok).v as string;
+      left = { kind: 'bin', op, left, right: postfix() };
+    }
+    return left;
+  };
+  const postfix = (): Expr => {
+    let e = primary();
+    while (isOp('[')) {
+      p++;
+      const index = orExpr();
+      expect(']');
+      e = e.kind === 'col' && index.kind === 'lit' && typeof index.value === 'string' ? { kind: 'index', bag: e.name, key: index.value } : { kind: 'at', target: e, index };
+    }
+    return e;
+  };
   const cmpExpr = (): Expr => {
-    const left = primary();
+    const left = additive();
     const t = peek();
     if (t?.t !== 'op') return left;
     if (COMPARE.has(t.v)) {
       p++;
-      return { kind: 'bin', op: t.v, left, right: primary() };
+      return { kind: 'bin', op: t.v, left, right: additive() };
     }
     if (t.v === 'matches') {
       p++;
       expect('regex');
-      return { kind: 'bin', op: 'matches regex', left, right: primary() };
+      return { kind: 'bin', op: 'matches regex', left, right: additive() };
     }
     if (t.v === 'in' || t.v === 'in~') {
       p++;
@@ -119,6 +142,18 @@ export function parseExpr(src: string): Expr {
     }
     if (t.t === 'id') {
       if (t.v === 'true' || t.v === 'false') return { kind: 'lit', value: t.v === 'true' };
+      if (t.v === 'dynamic') {
+        expect('(');
+        expect('[');
+        const items: Expr[] = [];
+        while (!isOp(']')) {
+          if (items.length > 0) expect(',');
+          items.push(primary());
+        }
+        expect(']');
+        expect(')');
+        return { kind: 'array', items };
+      }
       if (isOp('(')) {
         p++;
         const args: Expr[] = [];
@@ -131,13 +166,6 @@ export function parseExpr(src: string): Expr {
         }
         expect(')');
         return { kind: 'call', name: t.v, args };
-      }
-      if (isOp('[')) {
-        p++;
-        const key = toks[p++];
-        if (key?.t !== 'str') throw new Error('expected a string key');
-        expect(']');
-        return { kind: 'index', bag: t.v, key: key.v };
       }
       return { kind: 'col', name: t.v };
     }

@@ -1,3 +1,4 @@
+import { KQL_TABLES } from '../kql-language-service.js';
 import { evaluate, type Row } from './evaluate.js';
 import { parseExpr, type Expr } from './parse.js';
 
@@ -10,7 +11,11 @@ const BAG_STAGES = [
 interface Part {
   readonly table: string;
   readonly wheres: readonly Expr[];
+  /** The event-data stages are there: rows have SigmaEventData. */
+  readonly bag: boolean;
 }
+
+const DECLARED = new Map(KQL_TABLES.map((t) => [t.name, Object.keys(t.columns)]));
 
 /** A tabular expression of the emitted shape: `T | stage…`, or `union (T | …), (T | …)`; anything else throws. */
 function parseQuery(query: string): Part[] {
@@ -25,17 +30,28 @@ function parseQuery(query: string): Part[] {
       else throw new Error(`stage not in the model: ${s.slice(0, 80)}`);
     }
     if (bagAt !== 0 && bagAt !== BAG_STAGES.length) throw new Error('half of the event-data stages');
-    return { table: table as string, wheres };
+    return { table: table as string, wheres, bag: bagAt !== 0 };
   });
 }
 
-/** The record ids a query keeps: each part's table rows on which every where is true (null and false drop a row), in id order. */
-export function runModelQuery(query: string, tables: ReadonlyMap<string, ReadonlyArray<{ id: number; row: Row }>>): number[] {
-  const ids: number[] = [];
-  for (const part of parseQuery(query)) {
+/**
+ * The rows a rule query returns: each part's table rows on which every where is true (null and false drop a row).
+ * A union's rows carry every part's columns, null where a row's table has none (KQL's outer union).
+ */
+export function modelRuleRows(query: string, tables: ReadonlyMap<string, ReadonlyArray<{ id: number; row: Row }>>): Array<{ id: number; row: Row }> {
+  const out: Array<{ id: number; row: Row }> = [];
+  const parts = parseQuery(query);
+  for (const part of parts) {
     const rows = tables.get(part.table);
     if (rows === undefined) throw new Error(`no table ${part.table} in the model`);
-    for (const r of rows) if (part.wheres.every((w) => evaluate(w, r.row) === true)) ids.push(r.id);
+    for (const r of rows) if (part.wheres.every((w) => evaluate(w, r.row) === true)) out.push(r);
   }
-  return [...new Set(ids)].sort((a, b) => a - b);
+  if (parts.length < 2) return out;
+  const columns = new Set(parts.flatMap((part) => [...(DECLARED.get(part.table) ?? []), ...(part.bag ? ['SigmaEventData'] : [])]));
+  return out.map((r) => ({ id: r.id, row: Object.fromEntries([...columns].map((c) => [c, r.row[c] ?? null])) }));
+}
+
+/** The record ids a query keeps, in id order. */
+export function runModelQuery(query: string, tables: ReadonlyMap<string, ReadonlyArray<{ id: number; row: Row }>>): number[] {
+  return [...new Set(modelRuleRows(query, tables).map((r) => r.id))].sort((a, b) => a - b);
 }

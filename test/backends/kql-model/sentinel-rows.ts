@@ -32,7 +32,7 @@ export function sentinelRows(events: readonly Event[]): SentinelRows {
     const eid = Number(text(f['EventID']).trim());
     const eventId: Value = Number.isInteger(eid) && text(f['EventID']).trim() !== '' ? eid : null;
     if (text(f['Channel']).toLowerCase() === 'security') {
-      const row: Record<string, Value> = { Channel: text(f['Channel']), EventID: eventId, Computer: text(f['Computer']) };
+      const row: Record<string, Value> = { TimeGenerated: event.timestamp ?? null, Channel: text(f['Channel']), EventID: eventId, Computer: text(f['Computer']) };
       for (const c of EVENT_4688_FIELDS) row[c] = text(f[c]);
       out.SecurityEvent.push({ id, row });
       return;
@@ -44,7 +44,7 @@ export function sentinelRows(events: readonly Event[]): SentinelRows {
       bag[k] = String(v);
     }
     const level = Number(text(f['Level']).trim());
-    out.Event.push({ id, row: { EventLog: text(f['Channel']), EventID: eventId, Computer: text(f['Computer']), Source: text(f['Provider_Name']), EventLevel: Number.isInteger(level) && text(f['Level']).trim() !== '' ? level : null, SigmaEventData: bag } });
+    out.Event.push({ id, row: { TimeGenerated: event.timestamp ?? null, EventLog: text(f['Channel']), EventID: eventId, Computer: text(f['Computer']), Source: text(f['Provider_Name']), EventLevel: Number.isInteger(level) && text(f['Level']).trim() !== '' ? level : null, SigmaEventData: bag } });
   });
   return out;
 }
