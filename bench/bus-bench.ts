@@ -241,9 +241,38 @@ export async function measureBus(o: BusBenchOptions): Promise<BusBenchResult> {
   }
 }
 
+/**
+ * The bus alone, for the scale model: a bare JetStream client publishing `events` messages of about a document's size
+ * (1,000 at a time, each with a message id, as ingest does) to a stream of 8 subjects; publishes acknowledged per second.
+ */
+export async function measureRawPublish(nodes: number, events: number): Promise<number> {
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstream, jetstreamManager } = await import('@nats-io/jetstream');
+  const nats = await startNats(nodes);
+  try {
+    const nc = await connect({ servers: nats.servers.map((s) => s.address) });
+    // A cluster elects its JetStream leader a moment after the servers are up.
+    await until('the bus to take a stream', 30_000, async () => {
+      await (await jetstreamManager(nc)).streams.add({ name: 'raw', subjects: ['raw.>'], num_replicas: nodes, duplicate_window: 600e9 });
+      return true;
+    });
+    const js = jetstream(nc);
+    const doc = JSON.stringify(benchDocument(7));
+    const t0 = performance.now();
+    for (let i = 0; i < events; i += 1000) await Promise.all(Array.from({ length: Math.min(1000, events - i) }, (_, j) => js.publish(`raw.p.${(i + j) % 8}`, doc, { msgID: `m${i + j}`, expect: { streamName: 'raw' } })));
+    const rate = events / ((performance.now() - t0) / 1000);
+    await nc.close();
+    return rate;
+  } finally {
+    await nats.stop();
+  }
+}
+
 /** Markdown rows for bench/RESULTS.md. */
-export function busBenchLines(rows: readonly BusBenchResult[], leaseMs: number, partitions: number): string[] {
+export function busBenchLines(rows: readonly BusBenchResult[], leaseMs: number, partitions: number, raw: ReadonlyArray<{ nodes: number; rate: number }>): string[] {
   return [
+    ...raw.map((r) => `The bus alone (a bare JetStream client, 1,000 publishes in flight): ${Math.round(r.rate)} publishes/s acknowledged on ${r.nodes === 1 ? 'one NATS server' : `${r.nodes} NATS servers (3 replicas)`}.`),
+    '',
     `| detectors | NATS servers | events | ingest: acked events/s onto the bus | detectors: events/s drained from the bus | alerts | takeover (lease ${leaseMs / 1000} s): partitions owned / batch detected |`,
     '|---:|---:|---:|---:|---:|---:|---|',
     ...rows.map((r) => `| ${r.detectors} | ${r.natsNodes} | ${r.events} | ${Math.round(r.ackedPerSecond)} | ${Math.round(r.detectedPerSecond)} | ${r.alerts} | ${r.takeover === undefined ? '—' : `${r.takeover.ownedS.toFixed(1)} s / ${r.takeover.caughtUpS.toFixed(1)} s (${r.takeover.events} events sent at the kill)`} |`),
@@ -273,5 +302,7 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
       rows.push(await withPostgres((store) => measureBus({ cli, events: Number(values.events), detectors: n, partitions, batch: Number(values.batch), concurrency: Number(values.concurrency), leaseMs, natsNodes: nodes, store })));
     }
   }
-  process.stdout.write(busBenchLines(rows, leaseMs, partitions).join('\n') + '\n');
+  const raw: Array<{ nodes: number; rate: number }> = [];
+  for (const nodes of values['nats-nodes'].split(',').map(Number)) raw.push({ nodes, rate: await measureRawPublish(nodes, Number(values.events)) });
+  process.stdout.write(busBenchLines(rows, leaseMs, partitions, raw).join('\n') + '\n');
 }
