@@ -12,9 +12,9 @@ import { writeEvtxFile } from '../../src/formats/evtx/write-evtx.js';
 import { normalizeWindowsEvent } from '../../src/pipeline/normalize-event.js';
 import { resolveWindowsLogsource } from '../../src/pipeline/windows-logsources.js';
 import { loadRules } from '../../src/rule/load-rules.js';
-import { sigmatchAsync } from '../cli/run-cli.js';
 import { CORRELATION_TYPES, correlationStream } from '../engine/correlation-stream.js';
 import { eventLoopTurn } from '../helpers.js';
+import { engineFirings, firingKey, titleOf } from './correlation-firings.js';
 import { kustoChecker, type KqlDiagnostic } from './kql-language-service.js';
 import { defenderRows } from './kql-model/defender-rows.js';
 import type { Row } from './kql-model/evaluate.js';
@@ -31,10 +31,6 @@ type Tables = ReadonlyMap<string, ReadonlyArray<{ id: number; row: Row }>>;
 const OUT_COLUMNS = new Set(['window_start_ms', 'window_end_ms', 'first_ms', 'last_ms', 'contributor_count', 'contributor_times', 'record_ids', 'aggregate', 'last_rid']);
 /** Defender has no ProcessGuid column: these are refused there, with that reason. */
 const DEFENDER_REFUSED = ['Few Connections In a Window Per Process', 'Per-Process Connections', 'Quiet Connections Then a Write', 'Start Then Connect Then Write By One Process', 'Started Then Repeated Connections'];
-
-const firingKey = (title: string, group: Record<string, unknown>, end: number, aggregate: number, count: number) =>
-  `${title} | ${JSON.stringify(Object.entries(group).map(([k, v]) => [k, String(v)]).sort())} | end ${new Date(end).toISOString()} | ${aggregate} | ${count} events`;
-const titleOf = (key: string) => key.split(' | ')[0] as string;
 
 function convertAll(target: KqlCorrelationTarget, paths: readonly string[]): ConvertedCorrelation[] {
   const loaded = loadRules(paths);
@@ -54,20 +50,6 @@ function tablesOf(target: KqlCorrelationTarget, events: readonly Event[]): { tab
   const tables = new Map<string, Array<{ id: number; row: Row }>>();
   for (const r of d.rows) tables.set(r.table, [...(tables.get(r.table) ?? []), r]);
   return { tables, left: d.unrepresentable.size };
-}
-
-async function engineFirings(rules: string, input: string): Promise<string[]> {
-  const r = await sigmatchAsync(['hunt', '--only-correlations', '--format', 'jsonl', '--quiet', '--rules', rules, input]);
-  expect(r.stderr).toBe('');
-  return r.stdout
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => {
-      const a = JSON.parse(l) as { rule: { name: string }; sigmatch: { correlation: { group: Record<string, unknown>; window: { end: string }; aggregate: { value: number }; contributor_count: number } } };
-      const c = a.sigmatch.correlation;
-      return firingKey(a.rule.name, c.group, Date.parse(c.window.end), c.aggregate.value, c.contributor_count);
-    })
-    .sort();
 }
 
 /** The firings of the converted correlations the engine outputs, run in the model (a turn of the event loop between queries). */
@@ -141,4 +123,20 @@ describe('correlations converted to KQL', () => {
       }
     }, 120_000);
   }
+
+  test('the built-in chain on the example log (modelled): each converted correlation gives the hunt\'s alerts', async () => {
+    const want = await engineFirings('rules/', 'examples/ws01-sysmon.evtx');
+    expect(want.length).toBeGreaterThanOrEqual(3);
+    const events = eventsOf('examples/ws01-sysmon.evtx');
+    for (const target of TARGETS) {
+      const converted = convertAll(target, ['rules/']);
+      const titles = new Set(converted.filter((c) => c.query !== undefined).map((c) => c.correlation.title));
+      const { tables, left } = tablesOf(target, events);
+      expect(left).toBe(0);
+      const expected = want.filter((k) => titles.has(titleOf(k)));
+      expect(expected.length, target).toBeGreaterThan(0);
+      expect(await modelFirings(converted, tables, new Set(want.map(titleOf)))).toEqual(expected);
+      console.log(`${target} examples/ws01-sysmon.evtx: ${titles.size} of ${converted.length} pack correlations converted, ${expected.length} firings equal to the engine's`);
+    }
+  }, 120_000);
 });

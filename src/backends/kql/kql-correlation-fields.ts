@@ -1,4 +1,5 @@
 import type { SigmaRule } from '../../rule/model.js';
+import { CorrelationRefused } from '../convert-planned-correlations.js';
 import { DEFENDER_CATEGORIES, DEFENDER_TABLES } from './defender-tables.js';
 import { kqlName, kqlString } from './kql-text.js';
 import { EVENT_4688_FIELDS } from './sentinel-tables.js';
@@ -6,8 +7,6 @@ import { EVENT_4688_FIELDS } from './sentinel-tables.js';
 /** The KQL targets correlations convert to. */
 export type KqlCorrelationTarget = 'kql-defender' | 'kql-sentinel';
 
-/** Why a correlation cannot be converted (the message of its diagnostic). */
-export class CorrelationRefused extends Error {}
 
 /**
  * How a correlation reads the rows a referenced rule's query returns: the event time (ms since the epoch), an id

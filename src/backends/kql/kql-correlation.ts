@@ -1,9 +1,9 @@
-import { error } from '../../diagnostics.js';
 import { hasUpperSide } from '../../engine/correlate/group-window.js';
-import { planCorrelations, type PlannedCorrelation } from '../../engine/correlate/plan-correlations.js';
+import type { PlannedCorrelation } from '../../engine/correlate/plan-correlations.js';
 import type { SigmaCorrelation, SigmaRule } from '../../rule/model.js';
+import { convertPlannedCorrelations, CorrelationRefused } from '../convert-planned-correlations.js';
 import type { ConvertedCorrelation } from '../sql/sql-correlation.js';
-import { CorrelationRefused, rowReader, type KqlCorrelationTarget } from './kql-correlation-fields.js';
+import { rowReader, type KqlCorrelationTarget } from './kql-correlation-fields.js';
 import { kqlName } from './kql-text.js';
 
 export type { KqlCorrelationTarget } from './kql-correlation-fields.js';
@@ -25,36 +25,17 @@ export function convertCorrelationsKql(
   correlations: readonly SigmaCorrelation[],
   ruleQuery: (rule: SigmaRule) => { query: string } | { reason: string },
 ): ConvertedCorrelation[] {
-  const plan = planCorrelations(rules, correlations, { selected: new Set(correlations), selectedRules: new Set(rules) });
-  const named = (c: SigmaCorrelation) => `correlation '${c.title}' (${c.id ?? 'no id'})`;
-  const out = new Map<SigmaCorrelation, ConvertedCorrelation>();
-  for (const d of plan.dropped) out.set(d.correlation, { correlation: d.correlation, diagnostics: [error('convert-correlation', `${named(d.correlation)}: ${d.reason}`, d.correlation.span)] });
-  const built = new Map<number, string | { reason: string }>();
-  const build = (p: PlannedCorrelation): string => {
-    const have = built.get(p.index);
-    if (typeof have === 'string') return have;
-    if (have !== undefined) throw new CorrelationRefused(`it references '${p.correlation.title}', which cannot be converted: ${have.reason}`);
-    try {
-      const query = correlationQuery(p, target, rules, ruleQuery, (inner) => {
-        const ip = plan.correlations[inner] as PlannedCorrelation;
-        return { query: build(ip), groupBy: ip.correlation.groupBy };
-      });
-      built.set(p.index, query);
-      return query;
-    } catch (e) {
-      if (e instanceof CorrelationRefused) built.set(p.index, { reason: e.message });
-      throw e;
-    }
-  };
-  for (const p of plan.correlations) {
-    try {
-      out.set(p.correlation, { correlation: p.correlation, query: build(p), diagnostics: [] });
-    } catch (e) {
-      if (!(e instanceof CorrelationRefused)) throw e;
-      out.set(p.correlation, { correlation: p.correlation, diagnostics: [error('convert-correlation', `${named(p.correlation)} cannot be converted to ${target}: ${e.message}`, p.correlation.span)] });
-    }
-  }
-  return correlations.map((c) => out.get(c) ?? { correlation: c, diagnostics: [error('convert-correlation', `${named(c)}: not planned`, c.span)] });
+  return convertPlannedCorrelations<string>(
+    target,
+    rules,
+    correlations,
+    (p, inner) =>
+      correlationQuery(p, target, rules, ruleQuery, (index) => {
+        const { result, planned } = inner(index);
+        return { query: result, groupBy: planned.correlation.groupBy };
+      }),
+    (query) => query,
+  );
 }
 
 /** Column names the query uses itself: a group-by name among them would be ambiguous. */
