@@ -48,6 +48,32 @@ describe('ES|QL numbers on text: read as the engine reads them (trimmed decimal 
   }
 });
 
+describe('ES|QL: User joined again (Sysmon User split by Winlogbeat, 4688 User built by the engine)', () => {
+  const SYSMON = 'Microsoft-Windows-Sysmon/Operational';
+  const data = eventsOf([
+    { Channel: SYSMON, EventID: 1, Image: 'C:\\a.exe', User: 'NT AUTHORITY\\SYSTEM' },
+    { Channel: SYSMON, EventID: 1, Image: 'C:\\b.exe', User: 'SYSTEM' },
+    { Channel: SYSMON, EventID: 1, Image: 'C:\\c.exe', User: 'A\\B\\SYSTEM' },
+    { Channel: 'Security', EventID: 4688, NewProcessName: 'C:\\d.exe', SubjectDomainName: 'NT AUTHORITY', SubjectUserName: 'SYSTEM' },
+    { Channel: 'Security', EventID: 4688, NewProcessName: 'C:\\e.exe', SubjectUserName: 'SYSTEM' },
+    { Channel: SYSMON, EventID: 1, Image: 'C:\\f.exe' },
+  ]);
+  for (const [item, ids] of [
+    ["User|endswith: '\\system'", [1, 3, 4]],
+    ["User: 'system'", [2, 5]],
+    ['User|exists: false', [6]],
+  ] as const) {
+    test(item, () => {
+      const text = constructRule({ name: 'user', category: 'process_creation', detection: `selection:\n    ${item}\ncondition: selection` }).replace(/^id: .*$/m, 'id: 0d6f3f0e-93a4-4b8e-a3a4-6d2e1c0b7e57');
+      const { converted, want } = convertCase(text, backend, 'esql', data);
+      expect(converted.diagnostics).toEqual([]);
+      expect(want).toEqual(ids);
+      const q = parseEsql(converted.query as string);
+      expect(data.docs.filter((x) => esqlKeeps(q, x.doc)).map((x) => x.id)).toEqual(ids);
+    });
+  }
+});
+
 describe('the ES|QL model itself: the semantics that make the pitfalls real', () => {
   const doc: EsDoc = { a: ['C:\\Windows\\CMSTP.EXE'], many: ['x', 'y'] };
   const where = (cond: string) => evaluateEsql(parseEsql(`FROM winlogbeat-* METADATA _id, _index, _version\n| WHERE ${cond}`), doc);

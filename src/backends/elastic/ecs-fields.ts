@@ -3,12 +3,15 @@ import { Refusal } from '../dialect.js';
 /**
  * How an Elastic document holds a Sigma field: its name there and the type that decides which queries are exact on it.
  * `keyword` holds the event's text verbatim (case kept); `long` the number Winlogbeat converted the text to; `ip` the
- * address (Elasticsearch's ip type); `direction` is Sysmon's Initiated as ECS network.direction (egress / ingress).
+ * address (Elasticsearch's ip type); `direction` is Sysmon's Initiated as ECS network.direction (egress / ingress);
+ * `domain-user` is Sysmon's User, which Winlogbeat splits into user.domain and user.name when it is DOMAIN\\name.
  */
-export type EcsType = 'keyword' | 'long' | 'ip' | 'direction';
+export type EcsType = 'keyword' | 'long' | 'ip' | 'direction' | 'domain-user';
 export interface EcsField {
   readonly name: string;
   readonly type: EcsType;
+  /** domain-user: the ES|QL expression that joins the halves again into the engine's DOMAIN\\name. */
+  readonly esql?: string;
 }
 
 export const SYSMON_CHANNEL = 'microsoft-windows-sysmon/operational';
@@ -78,7 +81,6 @@ export const SYSMON_RENAMES: Readonly<Record<number, Renames>> = {
 
 /** Sysmon event-data fields the module deletes, splits or rewrites: no field holds the event's text. */
 const DROPPED: Readonly<Record<string, string>> = {
-  User: 'Winlogbeat splits DOMAIN\\name into user.domain and user.name',
   RuleName: 'Winlogbeat moves it to rule.name and drops "-"',
   UtcTime: 'Winlogbeat parses it into @timestamp',
   Hashes: 'Winlogbeat splits it into lower-cased hash fields',
@@ -90,6 +92,9 @@ const DROPPED: Readonly<Record<string, string>> = {
   Archived: 'Winlogbeat converts it to a boolean',
   IsExecutable: 'Winlogbeat converts it to a boolean',
 };
+
+/** The Sysmon events whose User Winlogbeat splits (its addUser); elsewhere User stays as winlog.event_data.User. */
+export const USER_SPLIT_EVENTS: ReadonlySet<number> = new Set([1, 3, 19, 20, 21, 23, 24, 26]);
 
 /** The System section as the engine flattens it; Winlogbeat's names for the three we map. */
 const SYSTEM = /^(Provider|EventID|Version|Level|Task|Opcode|Keywords|TimeCreated|EventRecordID|Correlation|Execution|Channel|Computer|Security)(_|$)/;
@@ -113,13 +118,18 @@ export function ecsField(place: EcsPlace, name: string): EcsField {
   if (place.kind === 'sysmon') {
     const renamed = SYSMON_RENAMES[place.eventId]?.[name];
     if (renamed !== undefined) return renamed;
+    if (name === 'User' && USER_SPLIT_EVENTS.has(place.eventId))
+      return { name: 'winlog.event_data.User', type: 'domain-user', esql: 'COALESCE(winlog.event_data.User, CONCAT(user.domain, "\\\\", user.name))' };
     const dropped = DROPPED[name];
     if (dropped !== undefined && SYSMON_RENAMES[place.eventId] !== undefined) throw new Refusal('convert-field', `field '${name}' of Sysmon event ${place.eventId}: ${dropped}`);
   }
   if (place.kind === 'security-4688') {
     if (name === 'Image') return kw('winlog.event_data.NewProcessName');
     if (name === 'ParentImage') return kw('winlog.event_data.ParentProcessName');
-    if (name === 'User' || name === 'IntegrityLevel' || name === 'ProcessId')
+    // The engine's SubjectDomainName\SubjectUserName (SubjectUserName alone without a domain).
+    if (name === 'User')
+      return { name: 'winlog.event_data.SubjectUserName', type: 'domain-user', esql: 'COALESCE(CONCAT(winlog.event_data.SubjectDomainName, "\\\\", winlog.event_data.SubjectUserName), winlog.event_data.SubjectUserName)' };
+    if (name === 'IntegrityLevel' || name === 'ProcessId')
       throw new Refusal('convert-field', `field '${name}' of a 4688 event is made by the engine's pipeline from other fields; not mapped for Elastic`);
   }
   return kw(`winlog.event_data.${name}`);

@@ -1,7 +1,7 @@
 import type { ValueTest } from '../../compile/ir.js';
 import { Refusal, type Dialect } from '../dialect.js';
 import type { EcsField } from './ecs-fields.js';
-import { luceneRegexFor } from './lucene-dialect.js';
+import { luceneRegexFor, plain } from './lucene-dialect.js';
 import { typedTest } from './typed-tests.js';
 import { checkLength } from './lucene-regex.js';
 
@@ -51,8 +51,8 @@ export function eqlDialect(field: (name: string) => EcsField): Dialect {
     keyword: () => {
       throw new Refusal('convert-keyword', 'keywords search every value of the event; EQL has no field that holds each of them');
     },
-    exists: (name, expected) => `${eqlName(field(name).name)} ${expected ? '!=' : '=='} null`,
-    isNull: (name) => `${eqlName(field(name).name)} == null`,
+    exists: (name, expected) => `${eqlName(plain(field(name)).name)} ${expected ? '!=' : '=='} null`,
+    isNull: (name) => `${eqlName(plain(field(name)).name)} == null`,
     fieldref: () => {
       throw new Refusal('convert-fieldref', 'comparing two fields (fieldref) is not converted to EQL');
     },

@@ -75,9 +75,17 @@ function keywordTest(col: string, t: ValueTest): string {
   }
 }
 
+/**
+ * The text a field stands for in ES|QL: its column, or for a User the engine joins (Sysmon's, which Winlogbeat
+ * splits; Security 4688's from SubjectDomainName and SubjectUserName) that DOMAIN\\name again.
+ */
+function textOf(f: EcsField): string {
+  return f.esql ?? esqlName(f.name);
+}
+
 function fieldTest(f: EcsField, t: ValueTest): string {
-  const col = esqlName(f.name);
-  if (f.type === 'keyword') return keywordTest(col, t);
+  const col = textOf(f);
+  if (f.type === 'keyword' || f.type === 'domain-user') return keywordTest(col, t);
   return typedTest(f, t, { col, str: esqlString, cidr: (c, net) => `CIDR_MATCH(${c}, ${net})` });
 }
 
@@ -98,17 +106,17 @@ export function esqlDialect(field: (name: string) => EcsField): Dialect {
     constant: (v) => (v ? 'true' : 'false'),
     field: (name, t) => {
       const f = field(name);
-      return guarded(esqlName(f.name), fieldTest(f, t));
+      return guarded(textOf(f), fieldTest(f, t));
     },
     fieldAnyOf: (name, tests) => {
       const f = field(name);
-      return guarded(esqlName(f.name), join(tests.map((t) => fieldTest(f, t)), 'OR'));
+      return guarded(textOf(f), join(tests.map((t) => fieldTest(f, t)), 'OR'));
     },
     keyword: () => {
       throw new Refusal('convert-keyword', 'keywords search every value of the event; ES|QL has no column that holds each of them');
     },
-    exists: (name, expected) => `${esqlName(field(name).name)} IS ${expected ? 'NOT ' : ''}NULL`,
-    isNull: (name) => `${esqlName(field(name).name)} IS NULL`,
+    exists: (name, expected) => `${textOf(field(name))} IS ${expected ? 'NOT ' : ''}NULL`,
+    isNull: (name) => `${textOf(field(name))} IS NULL`,
     fieldref: (node: FieldRefNode) => {
       const a = field(node.field);
       const b = field(node.other);

@@ -5,6 +5,7 @@ import { JS_WHITESPACE_CLASS } from '../regex-text.js';
 import type { EcsField } from './ecs-fields.js';
 import { checkLength, partsOf, patternRegex, caseFree } from './lucene-regex.js';
 import { re2ToLucene } from './re2-to-lucene.js';
+import { USER_SPLIT } from './typed-tests.js';
 
 /** A query_string phrase: `"` and `\` escaped (on a keyword field the phrase is one term: the exact value). */
 export function luceneString(text: string): string {
@@ -111,6 +112,8 @@ export function luceneTest(f: EcsField, t: ValueTest): string {
       return ipTest(f, t);
     case 'direction':
       return directionTest(f, t);
+    case 'domain-user':
+      throw new Refusal('convert-field', USER_SPLIT);
     default: {
       const never: never = f.type;
       return never;
@@ -119,6 +122,12 @@ export function luceneTest(f: EcsField, t: ValueTest): string {
 }
 
 const isNot = (p: string) => p.startsWith('NOT ');
+
+/** A field whose presence is its own (not Sysmon's split User). */
+export function plain(f: EcsField): EcsField {
+  if (f.type === 'domain-user') throw new Refusal('convert-field', USER_SPLIT);
+  return f;
+}
 
 /**
  * The query_string dialect over ECS documents. Every group is parenthesised with explicit AND / OR (Lucene's
@@ -142,8 +151,8 @@ export function luceneDialect(field: (name: string) => EcsField): Dialect {
     keyword: () => {
       throw new Refusal('convert-keyword', "keywords search every value of the event; query_string without a field searches the index's default fields as analysed text, not each value");
     },
-    exists: (name, expected) => `${expected ? '' : 'NOT '}_exists_:${luceneName(field(name).name)}`,
-    isNull: (name) => `NOT _exists_:${luceneName(field(name).name)}`,
+    exists: (name, expected) => `${expected ? '' : 'NOT '}_exists_:${luceneName(plain(field(name)).name)}`,
+    isNull: (name) => `NOT _exists_:${luceneName(plain(field(name)).name)}`,
     fieldref: () => {
       throw new Refusal('convert-fieldref', 'query_string cannot compare two fields (fieldref)');
     },

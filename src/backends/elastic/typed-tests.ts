@@ -10,6 +10,10 @@ export interface TypedSyntax {
   readonly cidr: (col: string, network: string) => string;
 }
 
+/** Why Sysmon's User is refused where a query cannot join Winlogbeat's two halves again. */
+export const USER_SPLIT =
+  "User is DOMAIN\\name joined from two fields (Winlogbeat splits Sysmon's into user.domain and user.name; the engine builds 4688's from SubjectDomainName and SubjectUserName): only ES|QL joins them, with CONCAT";
+
 const OPS = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
 
 /**
@@ -21,6 +25,8 @@ export function typedTest(f: EcsField, t: ValueTest, s: TypedSyntax): string {
   switch (f.type) {
     case 'keyword':
       throw new Error(`typedTest: '${f.name}' is a keyword field`);
+    case 'domain-user':
+      throw new Refusal('convert-field', USER_SPLIT);
     case 'long':
       if (t.kind === 'numeq' && Number.isSafeInteger(t.value)) return `${s.col} == ${t.value}`;
       if (t.kind === 'compare' && Number.isSafeInteger(t.value)) return `${s.col} ${OPS[t.op]} ${t.value}`;

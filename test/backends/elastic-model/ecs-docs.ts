@@ -1,6 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { SYSMON_HASHES } from '../../../src/backends/elastic/derived-fields.js';
-import { SYSMON_RENAMES, type EcsField } from '../../../src/backends/elastic/ecs-fields.js';
+import { SYSMON_RENAMES, USER_SPLIT_EVENTS, type EcsField } from '../../../src/backends/elastic/ecs-fields.js';
 import type { Event, FieldValue } from '../../../src/event/event.js';
 
 /** An address as Elasticsearch's ip type keeps it: 16 bytes, IPv4 as IPv4-mapped IPv6. */
@@ -17,7 +17,7 @@ const SYSTEM_NAMES: Readonly<Record<string, string>> = { Channel: 'winlog.channe
 const DERIVED_HASHES = ['md5', 'sha1', 'sha256', 'Imphash'];
 const DERIVED_4688: Readonly<Record<string, string>> = { Image: 'NewProcessName', ParentImage: 'ParentProcessName', ProcessId: 'NewProcessId' };
 /** Sysmon fields the module moves, splits or rewrites: not in the document as the event's text. */
-const SYSMON_DROPPED = ['User', 'RuleName', 'UtcTime', 'Hashes', 'Hash', 'QueryResults', 'QueryStatus', 'SourceIsIpv6', 'DestinationIsIpv6', 'Archived', 'IsExecutable'];
+const SYSMON_DROPPED = ['RuleName', 'UtcTime', 'Hashes', 'Hash', 'QueryResults', 'QueryStatus', 'SourceIsIpv6', 'DestinationIsIpv6', 'Archived', 'IsExecutable'];
 
 /**
  * The address as Elasticsearch's ip type takes it: dotted-quad IPv4 without leading zeros, or IPv6 text without a zone
@@ -74,6 +74,14 @@ function ecsDoc(event: Event): EsDoc | undefined {
     }
     if (SYSTEM.test(k) || (hashes && DERIVED_HASHES.includes(k))) continue;
     if (is4688 && (k === 'User' || k === 'IntegrityLevel' || (DERIVED_4688[k] !== undefined && f[DERIVED_4688[k] as string] !== undefined))) continue;
+    if (k === 'User' && channel === SYSMON && USER_SPLIT_EVENTS.has(Number(eid))) {
+      // Winlogbeat's addUser: DOMAIN\name (exactly two parts) becomes user.domain and user.name; else it stays.
+      if (texts.length !== 1) return undefined;
+      const parts = (texts[0] as string).split('\\');
+      if (parts.length === 2) Object.assign(doc, { 'user.domain': [parts[0] as string], 'user.name': [parts[1] as string] });
+      else doc['winlog.event_data.User'] = texts;
+      continue;
+    }
     if (renames !== undefined && SYSMON_DROPPED.includes(k)) continue;
     const to: EcsField | undefined = renames?.[k];
     if (to === undefined) {
@@ -117,6 +125,8 @@ function typed(to: EcsField, text: string): DocValue | undefined {
       return esAddress(text);
     case 'direction':
       return text === 'true' ? 'egress' : text === 'false' ? 'ingress' : undefined;
+    case 'domain-user':
+      throw new Error('ecs model: User is split before the renames');
     default: {
       const never: never = to.type;
       return never;

@@ -22,7 +22,7 @@ export function parseEql(text: string): Expr {
     const op = s.op(['==', '!=', '>=', '<=', '>', '<']) ?? s.fail('an operator expected');
     if (s.kw('null')) {
       if (left.kind !== 'col' || (op !== '==' && op !== '!=')) s.fail('a null test outside the subset');
-      return { kind: 'isnull', col: (left as { name: string }).name, negated: op === '!=' };
+      return { kind: 'isnull', value: left, negated: op === '!=' };
     }
     if (op === '!=') s.fail('!= outside a null test');
     return { kind: 'cmp', op, left, right: s.value() };

@@ -15,7 +15,7 @@ export type Expr =
   | { readonly kind: 'and' | 'or'; readonly left: Expr; readonly right: Expr }
   | { readonly kind: 'not'; readonly child: Expr }
   | { readonly kind: 'bool'; readonly value: boolean }
-  | { readonly kind: 'isnull'; readonly col: string; readonly negated: boolean }
+  | { readonly kind: 'isnull'; readonly value: Value; readonly negated: boolean }
   | { readonly kind: 'cmp'; readonly op: string; readonly left: Value; readonly right: Value }
   | { readonly kind: 'like' | 'rlike'; readonly left: Value; readonly pattern: string }
   | { readonly kind: 'call'; readonly fn: 'STARTS_WITH' | 'ENDS_WITH' | 'CIDR_MATCH'; readonly args: readonly Value[] };
@@ -23,7 +23,8 @@ export type Value =
   | { readonly kind: 'col'; readonly name: string }
   | { readonly kind: 'lit'; readonly value: string | number }
   | { readonly kind: 'lower' | 'todouble'; readonly arg: Value }
-  | { readonly kind: 'replace'; readonly arg: Value; readonly pattern: string; readonly with: string };
+  | { readonly kind: 'replace'; readonly arg: Value; readonly pattern: string; readonly with: string }
+  | { readonly kind: 'coalesce' | 'concat'; readonly args: readonly Value[] };
 
 const MV = Symbol('multivalued');
 type Scalar = string | number | IpValue | null;
@@ -53,6 +54,19 @@ export function parseEsql(text: string): Expr {
   const head = /^FROM winlogbeat-\* METADATA _id, _index, _version\n\| WHERE /.exec(text);
   if (head === null) throw new Error(`esql model: not FROM … | WHERE …: ${text.slice(0, 60)}`);
   const s = new Scanner(text, head[0].length, 'esql');
+  /** `(v, v, …)` of this language's values. */
+  const argList = (): Value[] => {
+    s.expect('(');
+    const args = [value()];
+    s.ws();
+    while (s.text[s.i] === ',') {
+      s.i++;
+      args.push(value());
+      s.ws();
+    }
+    s.expect(')');
+    return args;
+  };
   const value = (): Value => {
     for (const [fn, kind] of [['TO_LOWER', 'lower'], ['TO_DOUBLE', 'todouble']] as const) {
       if (s.kw(fn)) {
@@ -60,6 +74,12 @@ export function parseEsql(text: string): Expr {
         const arg = value();
         s.expect(')');
         return { kind, arg };
+      }
+    }
+    for (const [fn, kind] of [['COALESCE', 'coalesce'], ['CONCAT', 'concat']] as const) {
+      if (s.kw(fn)) {
+        const args = argList();
+        return { kind, args };
       }
     }
     if (s.kw('REPLACE')) {
@@ -79,23 +99,15 @@ export function parseEsql(text: string): Expr {
     if (simple !== undefined) return simple;
     for (const fn of ['STARTS_WITH', 'ENDS_WITH', 'CIDR_MATCH'] as const) {
       if (s.kw(fn)) {
-        s.expect('(');
-        const args = [value()];
-        s.ws();
-        while (s.text[s.i] === ',') {
-          s.i++;
-          args.push(value());
-          s.ws();
-        }
-        s.expect(')');
+        const args = argList();
         return { kind: 'call', fn, args };
       }
     }
     const left = value();
     if (s.kw('IS')) {
       const negated = s.kw('NOT');
-      if (!s.kw('NULL') || left.kind !== 'col') s.fail('IS [NOT] NULL on a column expected');
-      return { kind: 'isnull', col: (left as { name: string }).name, negated };
+      if (!s.kw('NULL')) s.fail('IS [NOT] NULL expected');
+      return { kind: 'isnull', value: left, negated };
     }
     if (s.kw('LIKE')) return { kind: 'like', left, pattern: s.str() };
     if (s.kw('RLIKE')) return { kind: 'rlike', left, pattern: s.str() };
@@ -116,6 +128,14 @@ function read(v: Value, doc: EsDoc): Scalar | typeof MV {
       const values = doc[v.name];
       if (values === undefined || values.length === 0) return null;
       return values.length > 1 ? MV : (values[0] as Scalar);
+    }
+    case 'coalesce':
+    case 'concat': {
+      const xs = v.args.map((a) => read(a, doc));
+      if (v.kind === 'coalesce') return xs.find((x) => x !== null) ?? null;
+      if (xs.some((x) => x === null || x === MV)) return null;
+      if (xs.some((x) => typeof x !== 'string')) throw new Error('esql model: CONCAT of a non-string');
+      return xs.join('');
     }
     case 'lower':
     case 'todouble':
@@ -178,7 +198,7 @@ export function evaluateEsql(e: Expr, doc: EsDoc): boolean | null {
     case 'bool':
       return e.value;
     case 'isnull': {
-      const present = (doc[e.col]?.length ?? 0) > 0;
+      const present = read(e.value, doc) !== null;
       return e.negated ? present : !present;
     }
     case 'cmp': {
