@@ -2,13 +2,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { rng } from '../../bench/generate-corpus.js';
+import { fileCreate, networkConnect, processCreate, securityProcessCreate, sysmonGuid } from '../../bench/sysmon-events.js';
 import { convertRule } from '../../src/backends/convert-rule.js';
 import { convertCorrelationsKql, type KqlCorrelationTarget } from '../../src/backends/kql/kql-correlation.js';
 import { BACKENDS } from '../../src/backends/registry.js';
 import type { ConvertedCorrelation } from '../../src/backends/sql/sql-correlation.js';
 import type { Event } from '../../src/event/event.js';
 import { readEvtxBuffer } from '../../src/formats/evtx/read-evtx.js';
-import { writeEvtxFile } from '../../src/formats/evtx/write-evtx.js';
+import { writeEvtxFile, type WriterEvent } from '../../src/formats/evtx/write-evtx.js';
 import { normalizeWindowsEvent } from '../../src/pipeline/normalize-event.js';
 import { resolveWindowsLogsource } from '../../src/pipeline/windows-logsources.js';
 import { loadRules } from '../../src/rule/load-rules.js';
@@ -66,9 +68,55 @@ async function modelFirings(converted: readonly ConvertedCorrelation[], tables: 
   return out.sort();
 }
 
+/**
+ * The stream with Security 4688 process starts added (Sentinel: SecurityEvent rows in the rule's union; Defender:
+ * DeviceProcessEvents rows): some start a file the stream wrote, on its host; none has a ProcessGuid.
+ */
+function withSecurityStarts(events: readonly WriterEvent[]): WriterEvent[] {
+  const r = rng(5);
+  const taken = new Set(events.map((e) => Date.parse(e.time)));
+  const t0 = Math.min(...taken);
+  const added: WriterEvent[] = [];
+  for (let k = 0; k < 60; k++) {
+    let t = t0 + Math.floor(r() * 3_600_000);
+    while (taken.has(t)) t++;
+    taken.add(t);
+    const h = 1 + (k % 3);
+    const image = r() < 0.5 ? `C:\\Users\\u${h}\\AppData\\Local\\Temp\\d${1 + Math.floor(r() * 20)}.exe` : 'C:\\Windows\\System32\\cmstp.exe';
+    added.push(securityProcessCreate(new Date(t).toISOString(), `HOST${h}.corp.example`, { guid: sysmonGuid(h, 900 + k), pid: 5000 + k, image, commandLine: 'x', user: 'CORP\\u' }));
+  }
+  return [...events, ...added].sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+}
+
+/**
+ * Events exactly a timespan apart (both window ends inclusive: a burst of three connections over exactly 2 minutes,
+ * two starts exactly 1 minute apart in one complete window, two writes exactly 4 minutes apart) and a start, its
+ * connection and its write at the same millisecond (ties count as ordered).
+ */
+function windowEdges(): WriterEvent[] {
+  const host = 'EDGE.corp.example';
+  const t0 = Date.parse('2026-06-01T09:00:00Z');
+  const at = (ms: number) => new Date(t0 + ms).toISOString();
+  const p = { guid: sysmonGuid(9, 1), pid: 4100, image: 'C:\\Windows\\System32\\cmstp.exe', commandLine: 'x', user: 'CORP\\u' };
+  const q = { guid: sysmonGuid(9, 2), pid: 4101, image: 'C:\\Tools\\app.exe', commandLine: 'y', user: 'CORP\\u' };
+  return [
+    networkConnect(at(0), host, p, '203.0.113.1', 443),
+    networkConnect(at(60_000), host, p, '203.0.113.2', 443),
+    networkConnect(at(120_000), host, p, '203.0.113.3', 443),
+    processCreate(at(1_000_000), host, q),
+    processCreate(at(1_060_000), host, p),
+    fileCreate(at(2_000_000), host, q, 'C:\\Temp\\a.exe'),
+    fileCreate(at(2_240_000), host, q, 'C:\\Temp\\b.exe'),
+    processCreate(at(3_000_000), host, { ...q, guid: sysmonGuid(9, 3) }),
+    networkConnect(at(3_000_000), host, { ...q, guid: sysmonGuid(9, 3) }, '203.0.113.9', 80),
+    fileCreate(at(3_000_000), host, { ...q, guid: sysmonGuid(9, 3) }, 'C:\\Temp\\c.exe'),
+  ];
+}
+
 const eventsOf = (file: string): Event[] => [...readEvtxBuffer(readFileSync(file), file)].flatMap((it) => (it.kind === 'record' ? [normalizeWindowsEvent(it.event)] : []));
 
 let dir: string;
+let edges: string;
 const files: string[] = [];
 let check: (q: string) => KqlDiagnostic[];
 beforeAll(async () => {
@@ -78,6 +126,11 @@ beforeAll(async () => {
     writeEvtxFile(f, correlationStream(seed));
     files.push(f);
   }
+  const mixed = join(dir, 'stream-3-with-4688.evtx');
+  writeEvtxFile(mixed, withSecurityStarts(correlationStream(3)));
+  files.push(mixed);
+  edges = join(dir, 'window-edges.evtx');
+  writeEvtxFile(edges, windowEdges());
   await eventLoopTurn();
   check = kustoChecker();
   check('DeviceProcessEvents | take 1'); // the first analysis loads the service (seconds)
@@ -107,7 +160,7 @@ describe('correlations converted to KQL', () => {
   }
 
   for (const target of TARGETS) {
-    test(`${target} (modelled): every converted correlation type gives the engine's firings on two generated streams`, async () => {
+    test(`${target} (modelled): every converted correlation type gives the engine's firings on three generated streams (one with Security 4688 starts)`, async () => {
       const converted = convertAll(target, [CORRELATION_TYPES]);
       const titles = new Set(converted.filter((c) => c.query !== undefined).map((c) => c.correlation.title));
       for (const input of files) {
@@ -121,6 +174,12 @@ describe('correlations converted to KQL', () => {
         expect(await modelFirings(converted, tables, emitted)).toEqual(want);
         console.log(`${target} ${input.replace(/^.*\//, '')}: ${want.length} firings of ${emitted.size} correlations, the model's equal to the engine's`);
       }
+      // The window edges: the engine's firings (some of which only inclusive ends and ordered ties give) and the model's.
+      const want = (await engineFirings(CORRELATION_TYPES, edges)).filter((k) => titles.has(titleOf(k)));
+      const fired = new Set(want.map(titleOf));
+      for (const title of ['Burst of Connections', 'Two To Four Starts A Minute', 'Exactly Two Writes']) expect(fired.has(title), title).toBe(true);
+      if (target === 'kql-sentinel') expect(fired.has('Start Then Connect Then Write By One Process')).toBe(true);
+      expect(await modelFirings(converted, tablesOf(target, eventsOf(edges)).tables, fired)).toEqual(want);
     }, 120_000);
   }
 
