@@ -13,14 +13,14 @@ import { readEvtxBuffer } from '../../src/formats/evtx/read-evtx.js';
 import { writeEvtxFile, type WriterEvent } from '../../src/formats/evtx/write-evtx.js';
 import { normalizeWindowsEvent } from '../../src/pipeline/normalize-event.js';
 import { resolveWindowsLogsource } from '../../src/pipeline/windows-logsources.js';
-import { loadRules } from '../../src/rule/load-rules.js';
+import { loadRules, loadRuleTexts } from '../../src/rule/load-rules.js';
 import { CORRELATION_TYPES, correlationStream } from '../engine/correlation-stream.js';
 import { eventLoopTurn } from '../helpers.js';
 import { engineFirings, firingKey, titleOf } from './correlation-firings.js';
 import { kustoChecker, type KqlDiagnostic } from './kql-language-service.js';
 import { defenderRows } from './kql-model/defender-rows.js';
 import type { Row } from './kql-model/evaluate.js';
-import { runModelCorrelation } from './kql-model/run-correlation.js';
+import { runModelCorrelation, runModelStages } from './kql-model/run-correlation.js';
 import { sentinelRows } from './kql-model/sentinel-rows.js';
 
 /**
@@ -198,4 +198,31 @@ describe('correlations converted to KQL', () => {
       console.log(`${target} examples/ws01-sysmon.evtx: ${titles.size} of ${converted.length} pack correlations converted, ${expected.length} firings equal to the engine's`);
     }
   }, 120_000);
+
+  test('refused with the reason: metric types, a group-by name the query uses itself; other correlations still convert', () => {
+    const base = (name: string, extra: string) => `title: ${name}\nname: ${name}\ncorrelation:\n    rules: [t_net]\n    timespan: 5m\n${extra}level: low\n`;
+    const text = [
+      readFileSync(CORRELATION_TYPES, 'utf8').split('\n---\n').slice(0, 3).join('\n---\n'),
+      base('c_sum', '    type: value_sum\n    group-by: [Computer]\n    condition:\n        field: DestinationPort\n        gt: 100\n'),
+      base('c_reserved', '    type: event_count\n    group-by: [t]\n    condition:\n        gte: 2\n'),
+      base('c_fine', '    type: event_count\n    group-by: [Computer]\n    condition:\n        gte: 2\n'),
+    ].join('\n---\n');
+    const loaded = loadRuleTexts([{ file: 'c.yml', text }]);
+    expect(loaded.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    for (const target of TARGETS) {
+      const queries = new Map(loaded.rules.map((r) => [r, convertRule(r, BACKENDS[target], target, resolveWindowsLogsource).query]));
+      const out = convertCorrelationsKql(target, loaded.rules, loaded.correlations, (rule) => ({ query: queries.get(rule) as string }));
+      const why = Object.fromEntries(out.map((c) => [c.correlation.title, c.diagnostics.map((d) => `${d.code}: ${d.message}`).join('; ')]));
+      expect(why['c_sum']).toMatch(/^convert-correlation: .*value_sum is not converted to KQL/);
+      expect(why['c_reserved']).toMatch(/group-by name 't' is a column name of the converted query/);
+      expect(out.find((c) => c.correlation.title === 'c_fine')?.query).toBeDefined();
+    }
+  });
+
+  test("the model's scan reads the previous record's state: the documentation's cumulative sum", () => {
+    const rows = [1, 2, 3, 4, 5].map((x) => ({ x }));
+    const out = runModelStages(rows, ['scan declare (cumulative_x: long = 0) with (\nstep s1: true => cumulative_x = x + s1.cumulative_x;\n)']);
+    expect(out.map((r) => r['cumulative_x'])).toEqual([1, 3, 6, 10, 15]);
+    expect(() => runModelStages(rows, ['scan declare (c: long) with (\nstep s1: x > 1 => c = x;\n)'])).toThrow(/not in the model/);
+  });
 });

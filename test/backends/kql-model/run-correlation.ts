@@ -19,6 +19,13 @@ export function runModelCorrelation(query: string, tables: Tables): Row[] {
   return rows;
 }
 
+/** Stages (the text after `| `) run over rows: for the model's own tests. */
+export function runModelStages(rows: readonly Row[], stages: readonly string[]): Row[] {
+  let out = [...rows];
+  for (const stage of stages) out = runStage(stage, out);
+  return out;
+}
+
 /** A leg: a rule query (or a correlation query) and the project that makes its items. */
 function runLeg(leg: string, tables: Tables): Row[] {
   const stages = splitTop(leg, '\n| ');
