@@ -59,6 +59,11 @@ describe('Lucene pitfalls: the forms that would mean something else', () => {
     expect(query).toContain('(*:* AND NOT ');
     expect(want.length).toBeGreaterThan(5);
   });
+  test('an empty regex alternative becomes an optional group', () => {
+    const { query, want } = check(`selection:\n    CommandLine|re: 'urlcache (-split |)-f'\ncondition: selection`);
+    expect(query).toMatch(/\)\?/);
+    expect(want.length).toBeGreaterThan(0);
+  });
   test('an unanchored regex is wrapped in .* (Lucene matches the whole value); \\d and \\s are spelt out', () => {
     const { query, want } = check(`selection:\n    CommandLine|re: 'urlcache\\s+\\S+\\s+-f'\ncondition: selection`);
     expect(query).toMatch(/:\/\.\*\(/);
@@ -139,6 +144,8 @@ describe('the Lucene model itself: the semantics that make the pitfalls real', (
     expect(() => parseLucene('a:/x\\\\/ OR b:/y/')).toThrow(/text after the query/);
     expect(parseLucene('a:/x\\\\/ OR b:"y"')).toMatchObject({ kind: 'group', clauses: [{ clause: { kind: 'regex', regex: 'x\\\\' } }, {}] });
     expect(() => m('process.executable:/a&b/')).toThrow();
+    expect(() => m('process.executable:/(a|)b/')).toThrow(/empty alternative/);
+    expect(m('process.executable:/.*(CMSTP)?.*/')).toBe(true);
     expect(() => parseLucene('a:"x" AND b:"y" OR c:"z"')).toThrow();
   });
 });

@@ -42,12 +42,54 @@ export function re2ToLucene(source: string, flags: string): string {
     end--;
   }
   if ((anchoredStart || anchoredEnd) && flags.includes('m')) throw refuse('anchors lines (^ or $ with the m flag)');
-  const body = source.slice(i, end);
-  if (/(^|[^\\])(\(\||\|\||\|\))|^\||(^|[^\\])\|$/.test(body)) throw refuse('has an empty alternative');
+  const body = withoutEmptyAlternatives(source.slice(i, end));
   if ((anchoredStart || anchoredEnd) && hasTopLevelBar(body)) throw refuse('is anchored and has a top-level alternative');
   const out = translate(body, fold, dotAllHere);
   if (out === '') throw refuse('is empty');
   return `${anchoredStart ? '' : '.*'}(${out})${anchoredEnd ? '' : '.*'}`;
+}
+
+/**
+ * The pattern with every empty alternative written as an optional group (`(a|)` is `((?:a)?)`, a bare `a|` is
+ * `(?:a)?`): Lucene's RegExp takes no empty alternative, and the two match the same text.
+ */
+export function withoutEmptyAlternatives(src: string): string {
+  let i = 0;
+  const alternatives = (): string => {
+    const branches: string[] = [''];
+    while (i < src.length && src[i] !== ')') {
+      const c = src[i] as string;
+      if (c === '\\') {
+        branches[branches.length - 1] += src.slice(i, i + 2);
+        i += 2;
+      } else if (c === '[') {
+        let j = i + 1;
+        if (src[j] === '^') j++;
+        if (src[j] === ']') j++;
+        while (j < src.length && src[j] !== ']') j += src[j] === '\\' ? 2 : 1;
+        branches[branches.length - 1] += src.slice(i, j + 1);
+        i = j + 1;
+      } else if (c === '(') {
+        const head = /^\((\?(:|P?<[A-Za-z_][A-Za-z0-9_]*>|[imsU-]+:?))?/.exec(src.slice(i))?.[0] ?? '(';
+        i += head.length;
+        const inner = alternatives();
+        branches[branches.length - 1] += `${head}${inner})`;
+        i++;
+      } else if (c === '|') {
+        branches.push('');
+        i++;
+      } else {
+        branches[branches.length - 1] += c;
+        i++;
+      }
+    }
+    const full = branches.filter((b) => b !== '');
+    if (full.length === branches.length) return branches.join('|');
+    return full.length === 0 ? '' : `(?:${full.join('|')})?`;
+  };
+  const out = alternatives();
+  if (i < src.length) throw refuse("has an unbalanced ')'");
+  return out;
 }
 
 function escapedAt(s: string, at: number): boolean {

@@ -12,8 +12,12 @@ export function luceneRegexToJs(source: string): RegExp {
   let out = '';
   const lit = (ch: string) => (/[A-Za-z0-9]/.test(ch) ? ch : `\\u{${(ch.codePointAt(0) as number).toString(16)}}`);
   const chars = [...source];
+  // An empty alternative (nothing between `(` or `|` and `|` or `)`): not in the subset we emit.
+  let open = true;
   for (let i = 0; i < chars.length; i++) {
     const c = chars[i] as string;
+    if ((c === '|' || c === ')') && open && !(c === ')' && chars[i - 1] === '(')) throw new Error('lucene model: an empty alternative in a regex');
+    open = c === '(' || c === '|';
     if (c === '\\') {
       const n = chars[++i];
       if (n === undefined) throw new Error('lucene model: a regex ends with a backslash');
@@ -54,6 +58,7 @@ export function luceneRegexToJs(source: string): RegExp {
     } else if ('&~@#<>"]}'.includes(c)) throw new Error(`lucene model: the bare operator '${c}' in a regex`);
     else out += lit(c);
   }
+  if (open && chars.length > 0) throw new Error('lucene model: an empty alternative in a regex');
   return new RegExp(`^(?:${out})$`, 'u');
 }
 
