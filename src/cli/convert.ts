@@ -11,6 +11,7 @@ import { loadRules } from '../rule/load-rules.js';
 import type { SigmaCorrelation, SigmaRule } from '../rule/model.js';
 import { convertCorrelationsSql, isCorrelationTarget, type ConvertedCorrelation } from '../backends/sql/sql-correlation.js';
 import { sentinelAnalyticsRule } from '../backends/kql/sentinel-rule.js';
+import { convertCorrelationsKql } from '../backends/kql/kql-correlation.js';
 import { elasticDetectionRule } from '../backends/elastic/detection-rule.js';
 import { cronOf, savedSearchesHeader, savedSearchStanza, stanzaNames } from '../backends/splunk/savedsearches.js';
 import { planCorrelations } from '../engine/correlate/plan-correlations.js';
@@ -80,12 +81,14 @@ export const convert: CommandSpec = {
     // Correlations: SQL targets convert them (sql-correlation.ts); the others say so, never silently left out.
     const byRule = new Map(results.map((r) => [r.rule, r]));
     const target = values.target;
-    const correlations: ConvertedCorrelation[] =
-      isCorrelationTarget(target)
-        ? convertCorrelationsSql(target, loaded.rules, loaded.correlations, (rule) => {
-            const r = byRule.get(rule);
-            return r?.query !== undefined ? { query: r.query } : { reason: (r?.diagnostics ?? []).map((d) => d.message.replace(/^rule '.*?' \(.*?\):? /, '')).join('; ') || 'not converted' };
-          })
+    const ruleQueryOf = (rule: SigmaRule): { query: string } | { reason: string } => {
+      const r = byRule.get(rule);
+      return r?.query !== undefined ? { query: r.query } : { reason: (r?.diagnostics ?? []).map((d) => d.message.replace(/^rule '.*?' \(.*?\):? /, '')).join('; ') || 'not converted' };
+    };
+    const correlations: ConvertedCorrelation[] = isCorrelationTarget(target)
+      ? convertCorrelationsSql(target, loaded.rules, loaded.correlations, ruleQueryOf)
+      : target === 'kql-sentinel' || target === 'kql-defender'
+        ? convertCorrelationsKql(target, loaded.rules, loaded.correlations, ruleQueryOf)
         : loaded.correlations.map((c) => ({ correlation: c, diagnostics: [error('convert-correlation', `correlation '${c.title}' (${c.id ?? 'no id'}): correlation rules are not converted to ${values.target} yet`, c.span)] }));
     const correlationDiagnostics = correlations.flatMap((c) => c.diagnostics);
     const convertedCorrelations = correlations.filter((c) => c.query !== undefined);

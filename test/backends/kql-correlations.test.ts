@@ -16,6 +16,7 @@ import { resolveWindowsLogsource } from '../../src/pipeline/windows-logsources.j
 import { loadRules, loadRuleTexts } from '../../src/rule/load-rules.js';
 import { CORRELATION_TYPES, correlationStream } from '../engine/correlation-stream.js';
 import { eventLoopTurn } from '../helpers.js';
+import { sigmatchAsync } from '../cli/run-cli.js';
 import { engineFirings, firingKey, titleOf } from './correlation-firings.js';
 import { kustoChecker, type KqlDiagnostic } from './kql-language-service.js';
 import { defenderRows } from './kql-model/defender-rows.js';
@@ -217,6 +218,20 @@ describe('correlations converted to KQL', () => {
       expect(why['c_reserved']).toMatch(/group-by name 't' is a column name of the converted query/);
       expect(out.find((c) => c.correlation.title === 'c_fine')?.query).toBeDefined();
     }
+  });
+
+  test('sigmatch convert writes them: the listing has each converted correlation with the same query as the converter, the refused one with its reason', async () => {
+    const r = await sigmatchAsync(['convert', '--target', 'kql-defender', '--format', 'json', 'rules/']);
+    const listing = JSON.parse(r.stdout) as { correlations: Array<{ title: string; query: string | null; diagnostics: Array<{ code: string; message: string }> }> };
+    const loaded = loadRules([join(__dirname, '../../rules')]);
+    const direct = convertCorrelationsKql('kql-defender', loaded.rules, loaded.correlations, (rule) => {
+      const c = convertRule(rule, BACKENDS['kql-defender'], 'kql-defender', resolveWindowsLogsource);
+      return c.query !== undefined ? { query: c.query } : { reason: 'not converted' };
+    });
+    expect(listing.correlations.map((c) => [c.title, c.query])).toEqual(direct.map((c) => [c.correlation.title, c.query ?? null]));
+    expect(listing.correlations.filter((c) => c.query !== null).length).toBeGreaterThan(0);
+    for (const c of listing.correlations.filter((x) => x.query === null)) expect(c.diagnostics.map((d) => d.code)).toContain('convert-correlation');
+    expect(r.stderr).toMatch(/5 correlations: [1-9] converted/);
   });
 
   test("the model's scan reads the previous record's state: the documentation's cumulative sum", () => {
