@@ -23,7 +23,8 @@ import { measureRuleLoad, ruleLoadLines } from './rule-load.js';
  * - loading the read-size corpus into DuckDB, SQLite and PostgreSQL (`sigmatch load --db`, bench/load-bench.ts);
  * - converting the SigmaHQ Windows rules to every target, and `hunt --db` against the file hunt (bench/convert-bench.ts);
  * - the live service through its ES _bulk endpoint, with each alert store and with every SigmaHQ rule (bench/serve-bench.ts);
- * - the service past one machine: serve --bus with one and two detectors, and a takeover (bench/bus-bench.ts).
+ * - the service past one machine: serve --bus with one and two detectors, and a takeover (bench/bus-bench.ts);
+ * - the service under a steady load for --soak-minutes, its resident set over time (bench/serve-soak.ts).
  */
 const { values } = parseArgs({
   options: {
@@ -46,6 +47,8 @@ const { values } = parseArgs({
     'serve-events': { type: 'string', default: '100000' },
     // The bus rows (serve --bus: one and two detectors, a takeover): events per row (0: no bus rows).
     'bus-events': { type: 'string', default: '50000' },
+    // The serve soak: minutes of steady load at 3,000 events/s, the resident set sampled (0: no soak).
+    'soak-minutes': { type: 'string', default: '30' },
   },
 });
 
@@ -368,6 +371,13 @@ if (busEvents > 0) {
   const bus = spawnSync('node', [resolve('dist/bench/bus-bench.js'), '--events', String(busEvents)], { encoding: 'utf8', maxBuffer: 16 << 20 });
   lines.push('', `### Past one machine (\`sigmatch serve --bus\`, ${busEvents} events through one ingest instance's \`_bulk\`)`, '');
   lines.push(...(bus.status === 0 ? bus.stdout.trimEnd().split('\n') : [`The bus benchmark failed (exit ${bus.status}): ${bus.stderr.slice(-500)}`]));
+}
+// The serve soak (issue 15): resident memory under a steady load for --soak-minutes.
+const soakMinutes = Number(values['soak-minutes']);
+if (soakMinutes > 0) {
+  const soakRun = spawnSync('node', [resolve('dist/bench/serve-soak.js'), '--minutes', String(soakMinutes), '--rate', '3000'], { encoding: 'utf8', maxBuffer: 16 << 20 });
+  lines.push('', `### The live service under a steady load (\`sigmatch serve\`, ${soakMinutes} minutes at 3,000 events/s through \`_bulk\`, journal pruned to 256 MB)`, '');
+  lines.push(...(soakRun.status === 0 ? soakRun.stdout.trimEnd().split('\n') : [`The soak failed (exit ${soakRun.status}): ${soakRun.stderr.slice(-500)}`]));
 }
 lines.push('', `Built-in pack, ${truthNote}.`);
 if (missed.length > 0 || extra.length > 0) lines.push('', `Missed records: ${missed.map((m) => m.record).join(', ') || 'none'}; extra records: ${extra.join(', ') || 'none'}.`);

@@ -70,13 +70,23 @@ export function benchDocument(i: number): object {
   };
 }
 
-function bulkBody(from: number, to: number): Buffer {
+export function bulkBody(from: number, to: number): Buffer {
   const lines: string[] = [];
   for (let i = from; i < to; i++) lines.push('{"create":{"_index":"winlogbeat-9.1.3"}}', JSON.stringify(benchDocument(i)));
   return gzipSync(lines.join('\n') + '\n', { level: 1 });
 }
 
-function post(agent: Agent, port: number, path: string, body: Buffer): Promise<{ status: number; text: string }> {
+/** Sends one `_bulk` body until it is accepted, as a shipper does: a 429 is retried after `waitMs`; returns the retries. */
+export async function sendBulk(agent: Agent, port: number, body: Buffer, waitMs: number): Promise<number> {
+  for (let retries = 0; ; retries++) {
+    const r = await post(agent, port, '/_bulk', body);
+    if (r.status === 200) return retries;
+    if (r.status !== 429) throw new Error(`bulk answered ${r.status}: ${r.text.slice(0, 300)}`);
+    await new Promise((w) => setTimeout(w, waitMs));
+  }
+}
+
+export function post(agent: Agent, port: number, path: string, body: Buffer): Promise<{ status: number; text: string }> {
   return new Promise((done, fail) => {
     const req = request({ agent, host: '127.0.0.1', port, method: 'POST', path, headers: { 'content-type': 'application/json; charset=UTF-8', 'content-encoding': 'gzip', 'content-length': body.length } }, (res) => {
       const chunks: Buffer[] = [];
@@ -127,13 +137,7 @@ export async function measureServe(o: ServeBenchOptions): Promise<ServeBenchResu
             const due = Number(t0) / 1e6 + (k * o.batch * 1000) / o.rate - Number(process.hrtime.bigint()) / 1e6;
             if (due > 0) await new Promise((w) => setTimeout(w, due));
           }
-          for (;;) {
-            const r = await post(agent, port, '/_bulk', body);
-            if (r.status === 200) break;
-            if (r.status !== 429) throw new Error(`bulk answered ${r.status}: ${r.text.slice(0, 300)}`);
-            retries++;
-            await new Promise((w) => setTimeout(w, 50));
-          }
+          retries += await sendBulk(agent, port, body, 50);
         }
       }),
     );

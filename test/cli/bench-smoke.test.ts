@@ -7,7 +7,7 @@ test('bench smoke: a small run prints both tables; readers agree, the pack meets
   sigmatch(['--version']); // dist/ is built
   // Minutes of work: in a child process the test awaits, not a synchronous one that freezes the worker meanwhile.
   // The bus rows (NATS servers, a takeover) are smoke-tested on their own: test/service/bus/bus-bench-smoke.test.ts.
-  const bench = await runNode(['dist/bench/run.js', '--size', '2MB', '--read-size', '2MB', '--memory-sizes', '2MB,4MB', '--rule-counts', '1,10', '--load-runs', '1', '--serve-events', '3000', '--bus-events', '0', '--load-rules', '../shared/corpus/sigmahq/rules/windows/network_connection']);
+  const bench = await runNode(['dist/bench/run.js', '--size', '2MB', '--read-size', '2MB', '--memory-sizes', '2MB,4MB', '--rule-counts', '1,10', '--load-runs', '1', '--serve-events', '3000', '--bus-events', '0', '--soak-minutes', '0.25', '--load-rules', '../shared/corpus/sigmahq/rules/windows/network_connection']);
   expect(bench.code, bench.stderr).toBe(0);
   const out = bench.stdout;
   const readRows = out.split('\n').filter((l) => l.startsWith('| corpus-2MB.evtx'));
@@ -53,6 +53,11 @@ test('bench smoke: a small run prints both tables; readers agree, the pack meets
   // The live service: the pack with the SQLite and the PostgreSQL store, and every SigmaHQ rule, each row all its events detected.
   const serveRows = out.split('\n').filter((l) => /^\| [^|]+ \| 3000 \| \d+ \| \d+ \| \d+ \| \d+ \/ \d+ \/ \d+ \| \d+ \| \d+ \|$/.test(l));
   expect(serveRows, out.slice(out.indexOf('### The live service'))).toHaveLength(3);
+  // The soak row (a quarter of a minute here): everything acknowledged was detected.
+  const soakRow = /^\| built-in pack \| 0\.25 \| 3000 \| (\d+) \| (\d+) \| \d+ \| \d+ \| \d+ \| \d+ \| \d+ → \d+ \| [+-][\d.]+% \|$/m.exec(out);
+  expect(soakRow, out.slice(out.indexOf('### The live service under'))).not.toBeNull();
+  expect(soakRow![1]).toBe(soakRow![2]);
+  expect(Number(soakRow![1])).toBe(45000);
   // Rule loading cold, warm and without the cache, for hunt and check.
   expect(out.split('\n').filter((l) => /^\| (hunt|check) \| \d+ \| (cold|warm|off) \| [\d.]+ \| [\d.]+ \|/.test(l))).toHaveLength(6);
 }, 480_000);
