@@ -10,7 +10,7 @@ import { applyFilters } from '../rule/apply-filters.js';
 import { loadRules } from '../rule/load-rules.js';
 import type { SigmaCorrelation, SigmaRule } from '../rule/model.js';
 import { convertCorrelationsSql, isCorrelationTarget, type ConvertedCorrelation } from '../backends/sql/sql-correlation.js';
-import { sentinelAnalyticsRule } from '../backends/kql/sentinel-rule.js';
+import { sentinelAnalyticsRule, sentinelCorrelationRule } from '../backends/kql/sentinel-rule.js';
 import { convertCorrelationsKql } from '../backends/kql/kql-correlation.js';
 import { elasticDetectionRule } from '../backends/elastic/detection-rule.js';
 import { cronOf, savedSearchesHeader, savedSearchStanza, stanzaNames } from '../backends/splunk/savedsearches.js';
@@ -122,11 +122,21 @@ export const convert: CommandSpec = {
       );
     } else if (values.format === 'sentinel') {
       const fileName = uniqueFileNames('yaml');
-      converted.forEach((r, i) => {
-        const text = sentinelAnalyticsRule(r.rule, r.query as string, { frequency: values.schedule, period: values.schedule });
-        // On stdout the rules are YAML documents one after the other.
-        sinks.write(fileName(r.rule), (i > 0 && values.output === undefined ? '---\n' : '') + text);
-      });
+      // A rule that only feeds a correlation (generate: false) raises no alert of its own, so it is no analytics rule
+      // (the correlation's query holds its query).
+      const plan = planCorrelations(loaded.rules, loaded.correlations, { selected: new Set(loaded.correlations), selectedRules: new Set(loaded.rules) });
+      const inputs = results.filter((r, i) => r.query !== undefined && plan.silentRules.has(i));
+      if (inputs.length > 0) io.err(`sigmatch convert: ${inputs.length} rule${inputs.length === 1 ? '' : 's'} only feeding correlations (generate: false) not written as analytics rules: ${inputs.map((r) => r.rule.title).join('; ')}\n`);
+      const docs: Array<{ doc: SigmaRule | SigmaCorrelation; text: string }> = converted
+        .filter((r) => !inputs.includes(r))
+        .map((r) => ({ doc: r.rule, text: sentinelAnalyticsRule(r.rule, r.query as string, { frequency: values.schedule, period: values.schedule }) }));
+      for (const c of convertedCorrelations) {
+        const made = sentinelCorrelationRule(c.correlation, c.query as string, { frequency: values.schedule });
+        if (typeof made === 'string') docs.push({ doc: c.correlation, text: made });
+        else diagnostics.push(error('convert-format', `correlation '${c.correlation.title}' (${c.correlation.id ?? 'no id'}): not written as an analytics rule: ${made.reason}`, c.correlation.span));
+      }
+      // On stdout the rules are YAML documents one after the other.
+      docs.forEach(({ doc, text }, i) => sinks.write(fileName(doc), (i > 0 && values.output === undefined ? '---\n' : '') + text));
     } else if (values.format === 'ndjson') {
       const language = values.target as 'lucene' | 'esql' | 'eql';
       // A rule that only feeds a correlation (generate: false) is written disabled: a hunt raises no alert for it.
