@@ -6,6 +6,12 @@ function isObj(v: FieldValue | undefined): v is Obj {
   return v !== null && v !== undefined && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** Sets a field; `__proto__` (a name JSON may carry) becomes a field of its own, never the object's prototype. */
+function put(fields: { [k: string]: FieldValue }, k: string, v: FieldValue): void {
+  if (k === '__proto__') Object.defineProperty(fields, k, { value: v, writable: true, enumerable: true, configurable: true });
+  else fields[k] = v;
+}
+
 /** winlog.* System fields and their Sigma names. */
 const WINLOG_SYSTEM: ReadonlyArray<readonly [string, string]> = [
   ['event_id', 'EventID'],
@@ -29,21 +35,26 @@ export function normalizeJsonRecord(obj: Obj): { fields: { [k: string]: FieldVal
   }
   const winlog = obj['winlog'];
   if (isObj(winlog)) {
-    const fields: { [k: string]: FieldValue } = { ...obj };
+    // A fresh object filled key by key: a copy of the document (`{ ...obj }`) grown by the event's own data names
+    // walked V8 through a new hidden class per document shape, 15 times slower on the service's hot path.
+    const fields: { [k: string]: FieldValue } = {};
+    for (const k in obj) put(fields, k, obj[k] as FieldValue);
     // The System fields first, then the event's data: a name both carry (System 104's user_data.Channel, the
     // cleared log, beside winlog.channel) holds both values, System's first, as in the EVTX reader.
-    const system = new Set<string>();
-    for (const [from, to] of WINLOG_SYSTEM) {
+    const system: string[] = [];
+    for (let i = 0; i < WINLOG_SYSTEM.length; i++) {
+      const [from, to] = WINLOG_SYSTEM[i] as readonly [string, string];
       const v = winlog[from];
       if (v === undefined || fields[to] !== undefined) continue;
       fields[to] = from === 'event_id' && typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
-      system.add(to);
+      system.push(to);
     }
     for (const section of [winlog['event_data'], winlog['user_data']]) {
       if (!isObj(section)) continue;
-      for (const [k, v] of Object.entries(section)) {
-        if (system.has(k)) addValue(fields, k, v);
-        else fields[k] = v;
+      for (const k in section) {
+        const v = section[k] as FieldValue;
+        if (system.includes(k)) addValue(fields, k, v);
+        else put(fields, k, v);
       }
     }
     const host = obj['host'];
