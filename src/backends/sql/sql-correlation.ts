@@ -1,6 +1,7 @@
-import { error, type Diagnostic } from '../../diagnostics.js';
+import type { Diagnostic } from '../../diagnostics.js';
 import { hasUpperSide } from '../../engine/correlate/group-window.js';
-import { planCorrelations, type PlannedCorrelation } from '../../engine/correlate/plan-correlations.js';
+import type { PlannedCorrelation } from '../../engine/correlate/plan-correlations.js';
+import { convertPlannedCorrelations, CorrelationRefused } from '../convert-planned-correlations.js';
 import type { SigmaCorrelation, SigmaRule } from '../../rule/model.js';
 import { SQL_OPS, sqlString } from './sql-spec.js';
 import { EVENTS_TABLE, type SqlTarget } from './events-table.js';
@@ -115,8 +116,6 @@ const conditionSql = (p: PlannedCorrelation, agg: string) =>
 /** A group-by name as a column: quoted, so any name is one. */
 const column = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-class Refused extends Error {}
-
 /**
  * Converts every correlation of a collection. `ruleQuery` gives a referenced rule's converted query (a SELECT whose
  * first column is record_id) or why it has none.
@@ -127,54 +126,29 @@ export function convertCorrelationsSql(
   correlations: readonly SigmaCorrelation[],
   ruleQuery: (rule: SigmaRule) => { query: string } | { reason: string },
 ): ConvertedCorrelation[] {
-  const plan = planCorrelations(rules, correlations, { selected: new Set(correlations), selectedRules: new Set(rules) });
-  const named = (c: SigmaCorrelation) => `correlation '${c.title}' (${c.id ?? 'no id'})`;
-  const out = new Map<SigmaCorrelation, ConvertedCorrelation>();
-  for (const d of plan.dropped) out.set(d.correlation, { correlation: d.correlation, diagnostics: [error('convert-correlation', `${named(d.correlation)}: ${d.reason}`, d.correlation.span)] });
-  // Per planned correlation: its CTEs (once each, inner ones first) or why it cannot be converted.
-  const ctes = new Map<number, string[] | { reason: string }>();
-  const build = (p: PlannedCorrelation): string[] => {
-    const have = ctes.get(p.index);
-    if (have !== undefined) {
-      if (Array.isArray(have)) return have;
-      throw new Refused(have.reason);
-    }
-    try {
-      const own = correlationCtes(p, plan.correlations, target, rules, ruleQuery, build);
-      ctes.set(p.index, own);
-      return own;
-    } catch (e) {
-      if (e instanceof Refused) ctes.set(p.index, { reason: e.message });
-      throw e;
-    }
-  };
-  for (const p of plan.correlations) {
-    try {
-      const parts = build(p);
-      const query = `${target === 'clickhouse' ? 'WITH' : 'WITH RECURSIVE'}\n${parts.join(',\n')}\nSELECT * FROM c${p.index}_out ORDER BY window_end_ms, last_ms`;
-      out.set(p.correlation, { correlation: p.correlation, query, diagnostics: [] });
-    } catch (e) {
-      if (!(e instanceof Refused)) throw e;
-      out.set(p.correlation, { correlation: p.correlation, diagnostics: [error('convert-correlation', `${named(p.correlation)} cannot be converted to ${target}: ${e.message}`, p.correlation.span)] });
-    }
-  }
-  return correlations.map((c) => out.get(c) ?? { correlation: c, diagnostics: [error('convert-correlation', `${named(c)}: not planned`, c.span)] });
+  // Per planned correlation: its CTEs (inner ones first, each once), then the query that selects its firings.
+  return convertPlannedCorrelations<{ readonly index: number; readonly ctes: readonly string[] }>(
+    target,
+    rules,
+    correlations,
+    (p, inner) => ({ index: p.index, ctes: correlationCtes(p, target, rules, ruleQuery, (index) => ({ ctes: inner(index).result.ctes, planned: inner(index).planned })) }),
+    ({ index, ctes }) => `${target === 'clickhouse' ? 'WITH' : 'WITH RECURSIVE'}\n${ctes.join(',\n')}\nSELECT * FROM c${index}_out ORDER BY window_end_ms, last_ms`,
+  );
 }
 
 /** The CTEs of one correlation (after those of the correlations it references): items, ranked, windows, out. */
 function correlationCtes(
   p: PlannedCorrelation,
-  all: readonly PlannedCorrelation[],
   target: CorrelationTarget,
   rules: readonly SigmaRule[],
   ruleQuery: (rule: SigmaRule) => { query: string } | { reason: string },
-  build: (p: PlannedCorrelation) => string[],
+  innerOf: (index: number) => { readonly ctes: readonly string[]; readonly planned: PlannedCorrelation },
 ): string[] {
   const sql = TARGETS[target];
   const c = p.correlation;
   const type = c.type;
   if (type === 'value_sum' || type === 'value_avg' || type === 'value_percentile' || type === 'value_median') {
-    throw new Refused(`${type} is not converted to SQL yet (the engine reads a value as JavaScript's Number() does, which no SQL cast matches exactly)`);
+    throw new CorrelationRefused(`${type} is not converted to SQL yet (the engine reads a value as JavaScript's Number() does, which no SQL cast matches exactly)`);
   }
   const i = p.index;
   const T = p.spec.timespanMs;
@@ -187,12 +161,12 @@ function correlationCtes(
   const inner: string[] = [];
   const selects: string[] = [];
   p.members.forEach((m, k) => {
-    if (m.kind === 'selector') throw new Refused(`'${c.rules[k]}' selects rules by level when a hunt runs; list the rules by id or name to convert it`);
+    if (m.kind === 'selector') throw new CorrelationRefused(`'${c.rules[k]}' selects rules by level when a hunt runs; list the rules by id or name to convert it`);
     let value = 'NULL';
     if (m.kind === 'rule') {
       const rule = rules[m.rule] as SigmaRule;
       const q = ruleQuery(rule);
-      if ('reason' in q) throw new Refused(`its rule '${rule.title}' cannot be converted: ${q.reason}`);
+      if ('reason' in q) throw new CorrelationRefused(`its rule '${rule.title}' cannot be converted: ${q.reason}`);
       const fields = p.groupFields[k] as readonly string[];
       const groups = names.length > 0 ? fields.map((f, n) => `${sql.text(f)} AS g${n}`) : ['0 AS g0'];
       if (type === 'value_count') value = valueOf(fieldsOfValue.map((f) => sql.text(f)));
@@ -201,8 +175,8 @@ function correlationCtes(
           `FROM ${EVENTS_TABLE} AS e WHERE e.record_id IN (SELECT q.record_id FROM (${q.query}) AS q)`,
       );
     } else {
-      const ip = all[m.correlation] as PlannedCorrelation;
-      inner.push(...build(ip).filter((x) => !inner.includes(x)));
+      const { ctes: innerCtes, planned: ip } = innerOf(m.correlation);
+      inner.push(...innerCtes.filter((x) => !inner.includes(x)));
       // The inner firing's group values by name (an outer group-by name the inner does not group by: no value).
       const innerNames = ip.correlation.groupBy;
       const pick = (name: string) => (innerNames.includes(name) ? column(name) : 'NULL');
@@ -230,7 +204,7 @@ function correlationCtes(
       case 'temporal_ordered':
         return orderedPrefix(p.members.length, within);
       default:
-        throw new Refused(`${type} is not converted to SQL`);
+        throw new CorrelationRefused(`${type} is not converted to SQL`);
     }
   };
   const holds = (agg: string) => conditionSql(p, agg);
@@ -326,7 +300,7 @@ function clickhouseWindows(p: PlannedCorrelation, g: readonly string[], names: r
         );
       }
       default:
-        throw new Refused(`${type} is not converted to SQL`);
+        throw new CorrelationRefused(`${type} is not converted to SQL`);
     }
   };
   // The aggregate of a window array computed once (the array expression is long).
