@@ -12,6 +12,7 @@ import { normalizeWindowsEvent } from '../../src/pipeline/normalize-event.js';
 import { ChdbStore } from './chdb-store.js';
 import { CORRELATION_TYPES, correlationStream as stream } from '../engine/correlation-stream.js';
 import { sigmatchAsync } from '../cli/run-cli.js';
+import { engineFirings, firingKey, titleOf } from './correlation-firings.js';
 import { startTestPostgres, type TestPostgres } from './postgres-server.js';
 
 /**
@@ -38,9 +39,6 @@ const CORRELATION_TITLES = [
   'Writer Then Runner Of One Path',
 ];
 
-const firingKey = (title: string, group: Record<string, unknown>, end: number, aggregate: number, count: number) =>
-  `${title} | ${JSON.stringify(Object.entries(group).map(([k, v]) => [k, String(v)]).sort())} | end ${new Date(end).toISOString()} | ${aggregate} | ${count} events`;
-
 const OUT_COLUMNS = new Set(['window_start_ms', 'window_end_ms', 'first_ms', 'last_ms', 'contributor_count', 'record_ids', 'aggregate', 'last_rid']);
 
 type Runner = { run: (q: string) => Promise<Array<Record<string, unknown>>>; close: () => Promise<void> };
@@ -62,19 +60,6 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function engineFirings(rules: string, input: string): Promise<string[]> {
-  const r = await sigmatchAsync(['hunt', '--only-correlations', '--format', 'jsonl', '--quiet', '--rules', rules, input]);
-  expect(r.stderr).toBe('');
-  return r.stdout
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => {
-      const a = JSON.parse(l) as { rule: { name: string }; sigmatch: { correlation: { group: Record<string, unknown>; window: { end: string }; aggregate: { value: number }; contributor_count: number } } };
-      const c = a.sigmatch.correlation;
-      return firingKey(a.rule.name, c.group, Date.parse(c.window.end), c.aggregate.value, c.contributor_count);
-    })
-    .sort();
-}
 
 async function open(target: string, input: string): Promise<Runner | undefined> {
   if (target === 'postgres') {
@@ -132,7 +117,6 @@ async function sqlFirings(target: string, rules: string, input: string, emitted:
   return { firings: firings.sort(), refused };
 }
 
-const titleOf = (key: string) => key.split(' | ')[0] as string;
 
 describe('correlations converted to SQL find the engine\'s correlation alerts', () => {
   for (const target of ['postgres', 'duckdb', 'sqlite', 'clickhouse']) {
