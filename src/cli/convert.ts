@@ -90,6 +90,10 @@ export const convert: CommandSpec = {
       : target === 'kql-sentinel' || target === 'kql-defender'
         ? convertCorrelationsKql(target, loaded.rules, loaded.correlations, ruleQueryOf)
         : loaded.correlations.map((c) => ({ correlation: c, diagnostics: [error('convert-correlation', `correlation '${c.title}' (${c.id ?? 'no id'}): correlation rules are not converted to ${values.target} yet`, c.span)] }));
+    // The rules (by index) that only feed a correlation (generate: false): they raise no alert of their own, so the
+    // deployable formats do not schedule them as alerts. Planned once, for the formats that ask.
+    let inputs: ReadonlySet<number> | undefined;
+    const correlationInputs = () => (inputs ??= planCorrelations(loaded.rules, loaded.correlations, { selected: new Set(loaded.correlations), selectedRules: new Set(loaded.rules) }).silentRules);
     const correlationDiagnostics = correlations.flatMap((c) => c.diagnostics);
     const convertedCorrelations = correlations.filter((c) => c.query !== undefined);
     const diagnostics = [...loaded.diagnostics, ...results.flatMap((r) => r.diagnostics), ...correlationDiagnostics];
@@ -124,11 +128,10 @@ export const convert: CommandSpec = {
       const fileName = uniqueFileNames('yaml');
       // A rule that only feeds a correlation (generate: false) raises no alert of its own, so it is no analytics rule
       // (the correlation's query holds its query).
-      const plan = planCorrelations(loaded.rules, loaded.correlations, { selected: new Set(loaded.correlations), selectedRules: new Set(loaded.rules) });
-      const inputs = results.filter((r, i) => r.query !== undefined && plan.silentRules.has(i));
-      if (inputs.length > 0) io.err(`sigmatch convert: ${inputs.length} rule${inputs.length === 1 ? '' : 's'} only feeding correlations (generate: false) not written as analytics rules: ${inputs.map((r) => r.rule.title).join('; ')}\n`);
+      const feeding = results.filter((r, i) => r.query !== undefined && correlationInputs().has(i));
+      if (feeding.length > 0) io.err(`sigmatch convert: ${feeding.length} rule${feeding.length === 1 ? '' : 's'} only feeding correlations (generate: false) not written as analytics rules: ${feeding.map((r) => r.rule.title).join('; ')}\n`);
       const docs: Array<{ doc: SigmaRule | SigmaCorrelation; text: string }> = converted
-        .filter((r) => !inputs.includes(r))
+        .filter((r) => !feeding.includes(r))
         .map((r) => ({ doc: r.rule, text: sentinelAnalyticsRule(r.rule, r.query as string, { frequency: values.schedule, period: values.schedule }) }));
       for (const c of convertedCorrelations) {
         const made = sentinelCorrelationRule(c.correlation, c.query as string, { frequency: values.schedule });
@@ -140,17 +143,15 @@ export const convert: CommandSpec = {
     } else if (values.format === 'ndjson') {
       const language = values.target as 'lucene' | 'esql' | 'eql';
       // A rule that only feeds a correlation (generate: false) is written disabled: a hunt raises no alert for it.
-      const plan = planCorrelations(loaded.rules, loaded.correlations, { selected: new Set(loaded.correlations), selectedRules: new Set(loaded.rules) });
-      const lines = results.flatMap((r, i) => (r.query === undefined ? [] : [`${elasticDetectionRule(r.rule, r.query, language, { interval: values.schedule, enabled: !plan.silentRules.has(i) })}\n`]));
+      const lines = results.flatMap((r, i) => (r.query === undefined ? [] : [`${elasticDetectionRule(r.rule, r.query, language, { interval: values.schedule, enabled: !correlationInputs().has(i) })}\n`]));
       sinks.write(`${values.target}.ndjson`, lines.join(''));
     } else if (values.format === 'savedsearches') {
       const name = stanzaNames();
-      const plan = planCorrelations(loaded.rules, loaded.correlations, { selected: new Set(loaded.correlations), selectedRules: new Set(loaded.rules) });
       const stanzas: string[] = [];
       for (const [i, r] of results.entries()) {
         if (r.query === undefined) continue;
         try {
-          stanzas.push(savedSearchStanza(r.rule, r.query as string, name(r.rule), { correlationInput: plan.silentRules.has(i) }));
+          stanzas.push(savedSearchStanza(r.rule, r.query as string, name(r.rule), { correlationInput: correlationInputs().has(i) }));
         } catch (e) {
           diagnostics.push(error('convert-format', `rule '${r.rule.title}' (${r.rule.id ?? 'no id'}): not written to savedsearches.conf: ${(e as Error).message}`, r.rule.span));
         }
