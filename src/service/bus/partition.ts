@@ -40,7 +40,11 @@ export function hostOf(text: string): string {
   } catch {
     return '';
   }
-  if (!isDoc(doc)) return '';
+  return isDoc(doc) ? hostOfDoc(doc) : '';
+}
+
+/** hostOf for a document already parsed (ingest parsed it for its key). */
+export function hostOfDoc(doc: Doc): string {
   const w = doc['winlog'];
   if (isDoc(w) && typeof w['computer_name'] === 'string') return w['computer_name'];
   const c = documentEvent(doc).fields['Computer'];

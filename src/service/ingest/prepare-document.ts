@@ -16,13 +16,13 @@ export function prepareText(text: string, protocol: string): Prepared {
     return { kind: 'quarantine', entry: { protocol, reason: `not JSON: ${(e as Error).message}`, text } };
   }
   if (!isDoc(v)) return { kind: 'quarantine', entry: { protocol, reason: 'not a JSON object', text } };
-  return { kind: 'entry', entry: { key: documentKey(v, text), doc: text } };
+  return { kind: 'entry', entry: { key: documentKey(v, text), doc: text, parsed: v } };
 }
 
 /** A document a protocol built (HEC envelope, OTLP record). */
 export function prepareObject(doc: { readonly [k: string]: FieldValue }): Prepared {
   const text = JSON.stringify(doc);
-  return { kind: 'entry', entry: { key: documentKey(doc, text), doc: text } };
+  return { kind: 'entry', entry: { key: documentKey(doc, text), doc: text, parsed: doc } };
 }
 
 /** Splits prepared documents into the journal batch's two lists, keeping the entries' order. */

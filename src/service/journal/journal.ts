@@ -4,6 +4,8 @@ import type { Db } from '../store/open-database.js';
 export interface JournalEntry {
   readonly key: Buffer;
   readonly doc: string;
+  /** The document as ingest parsed it (for its key), for whoever reads its fields before it is stored; never stored. */
+  readonly parsed?: { readonly [k: string]: unknown };
 }
 
 /** A document that could not be read as an event: kept, not lost, and reported as accepted. */
