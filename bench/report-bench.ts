@@ -78,7 +78,11 @@ function huntToReport(args: string[], report: string): Promise<{ status: number 
     child.on('error', fail);
     child.on('close', (status) => {
       clearInterval(watch);
-      done({ status, stderr, firstByte, exit: Date.now() });
+      const exit = Date.now();
+      // A report written whole between two polls (a small hunt on a quiet machine) took less than the poll interval:
+      // its write time is then taken as zero (the row shows tenths of a second), not as unknown.
+      if (firstByte === undefined && statSync(report).size > 0) firstByte = exit;
+      done({ status, stderr, firstByte, exit });
     });
   });
 }

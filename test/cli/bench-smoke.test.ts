@@ -37,7 +37,7 @@ test('bench smoke: a small run prints both tables; readers agree, the pack meets
   expect(out).toMatch(/^\| the pack with 100 filter entries \| .* \| [\d.]+% \| goal ≥ 90% \|$/m);
   // The HTML report row: the hunt-size corpus hunted to a report and opened in chromium.
   expect(out).toMatch(/### The HTML report/);
-  expect(out).toMatch(/^\| 2MB \(rules: [^)]+\) \| \d+ \| [1-9]\d* \| [\d.]+ \| [\d.]+ \| \d+ \| [\d.]+ \| \d+ ms \| \d+ ms \| \d+ ms \| \d+ ms \|$/m);
+  expect(out, out.slice(out.indexOf('### The HTML report'), out.indexOf('### The HTML report') + 1500)).toMatch(/^\| 2MB \(rules: [^)]+\) \| \d+ \| [1-9]\d* \| [\d.]+ \| [\d.]+ \| \d+ \| [\d.]+ \| \d+ ms \| \d+ ms \| \d+ ms \| \d+ ms \|$/m);
   // Its scrolling and sorting row: frames, frame times, and the four header clicks.
   expect(out).toMatch(/^\| 300 \| [\d.]+ ms \| [\d.]+ ms \| [\d.]+ ms \| \d+ \| \d+ ms \| \d+ ms \| \d+ ms \| \d+ ms \|$/m);
   // Loading into databases: every row of every database holds all of the read corpus's events, and PostgreSQL's ceiling.
