@@ -2,6 +2,7 @@ import type { Event, FieldValue } from '../../event/event.js';
 import type { Hit } from '../alert.js';
 import { spilledJson, type SpillDir } from '../spill.js';
 import { GroupWindow, shortfall, type Firing } from './group-window.js';
+import { metricNumber } from './metric-number.js';
 import { ItemStore, type CorrelationFiring, type ItemSource, type StoredItem } from './item-store.js';
 import type { CorrelationPlan, PlannedCorrelation } from './plan-correlations.js';
 
@@ -30,12 +31,8 @@ const text = (v: FieldValue | undefined): string | undefined => {
   if (Array.isArray(v)) return v.length === 0 ? undefined : v.length === 1 ? text(v[0] as FieldValue) : JSON.stringify(v);
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 };
-const numeric = (v: FieldValue | undefined): number | undefined => {
-  const t = text(v);
-  if (t === undefined || t.trim() === '') return undefined;
-  const n = Number(t);
-  return Number.isFinite(n) ? n : undefined;
-};
+/** A metric's value: the field's text read by the correlation number grammar (metric-number.ts). */
+const numeric = (v: FieldValue | undefined): number | undefined => metricNumber(text(v));
 
 /**
  * The input side of correlations: a hit becomes an item (time, member, group-by values, the value counted or summed,

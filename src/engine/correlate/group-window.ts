@@ -129,6 +129,11 @@ export class GroupWindow<T extends WindowItem> {
   private membersPresent = 0;
   private sum = 0;
   private numbers = 0;
+  /**
+   * A number left the window since `sum` was last added up: subtracting it would round differently from adding the
+   * remaining ones (1e20 + 1 − 1e20 is 0), so the next sum is added up again over the window, in order.
+   */
+  private sumStale = false;
 
   /** `observe` sees every evaluation that did not fire (for explaining why a correlation never fired). */
   constructor(
@@ -226,6 +231,21 @@ export class GroupWindow<T extends WindowItem> {
     this.membersPresent = 0;
     this.sum = 0;
     this.numbers = 0;
+    this.sumStale = false;
+  }
+
+  /** The window's numbers added in order (the sum a database's SUM over the same rows gives when it is exact). */
+  private windowSum(): number {
+    if (this.sumStale) {
+      let s = 0;
+      for (let k = this.head; k < this.items.length; k++) {
+        const v = (this.items[k] as T).value;
+        if (typeof v === 'number') s += v;
+      }
+      this.sum = s;
+      this.sumStale = false;
+    }
+    return this.sum;
   }
 
   private push(item: T): void {
@@ -256,7 +276,8 @@ export class GroupWindow<T extends WindowItem> {
       if (n === 0) this.valueCounts.delete(v);
       else this.valueCounts.set(v, n);
     } else if (typeof v === 'number') {
-      this.sum += d * v;
+      if (d === 1) this.sum += v;
+      else this.sumStale = true;
       this.numbers += d;
     }
   }
@@ -270,9 +291,9 @@ export class GroupWindow<T extends WindowItem> {
       case 'temporal':
         return this.membersPresent;
       case 'value_sum':
-        return this.numbers === 0 ? undefined : this.sum;
+        return this.numbers === 0 ? undefined : this.windowSum();
       case 'value_avg':
-        return this.numbers === 0 ? undefined : this.sum / this.numbers;
+        return this.numbers === 0 ? undefined : this.windowSum() / this.numbers;
       case 'temporal_ordered':
       case 'value_percentile':
       case 'value_median':
