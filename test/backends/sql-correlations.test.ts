@@ -13,6 +13,7 @@ import { ChdbStore } from './chdb-store.js';
 import { CORRELATION_TYPES, correlationStream as stream } from '../engine/correlation-stream.js';
 import { sigmatchAsync } from '../cli/run-cli.js';
 import { engineFirings, firingKey, titleOf } from './correlation-firings.js';
+import { CORRELATION_METRICS, metricStream } from './metric-stream.js';
 import { startTestPostgres, type TestPostgres } from './postgres-server.js';
 
 /**
@@ -20,7 +21,8 @@ import { startTestPostgres, type TestPostgres } from './postgres-server.js';
  * convert (fixtures/correlation-types.yml: counts with consumption, distinct values of one and two fields, temporal,
  * temporal_ordered, an upper-side range and eq judged per complete window, no group-by, a correlation of a
  * correlation, aliases) and the built-in chain, over generated Sysmon streams, run in PostgreSQL, DuckDB, SQLite and
- * ClickHouse (chDB; `load` does not write ClickHouse, so the test inserts the rows `load` would write).
+ * ClickHouse (chDB; `load` does not write ClickHouse, so the test inserts the rows `load` would write); and the metric
+ * types (fixtures/correlation-metrics.yml) over a stream whose values are numbers of every form and texts that are none.
  */
 const TYPES = CORRELATION_TYPES;
 const CORRELATION_TITLES = [
@@ -39,6 +41,17 @@ const CORRELATION_TITLES = [
   'Writer Then Runner Of One Path',
 ];
 
+const METRIC_TITLES = [
+  'Average Port Of Repeated Connections',
+  'Bytes Sent Burst',
+  'Connections Per Port',
+  'High Score Percentile',
+  'Low Median Score',
+  'Low Percentile Bytes Not Zero',
+  'Moderate Average Bytes Per Process',
+  'Ports Summed',
+];
+
 const OUT_COLUMNS = new Set(['window_start_ms', 'window_end_ms', 'first_ms', 'last_ms', 'contributor_count', 'record_ids', 'aggregate', 'last_rid']);
 
 type Runner = { run: (q: string) => Promise<Array<Record<string, unknown>>>; close: () => Promise<void> };
@@ -46,6 +59,7 @@ type Runner = { run: (q: string) => Promise<Array<Record<string, unknown>>>; clo
 let dir: string;
 let pgServer: TestPostgres | undefined;
 const files: string[] = [];
+let metricFile: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sigmatch-sqlcorr-'));
   for (const seed of [3, 11]) {
@@ -53,6 +67,8 @@ beforeAll(async () => {
     writeEvtxFile(f, stream(seed));
     files.push(f);
   }
+  metricFile = join(dir, 'metric-stream-3.evtx');
+  writeEvtxFile(metricFile, metricStream(3));
   pgServer = await startTestPostgres();
 }, 120_000);
 afterAll(() => {
@@ -132,6 +148,19 @@ describe('correlations converted to SQL find the engine\'s correlation alerts', 
         expect(got.refused).toEqual([]);
         expect(got.firings).toEqual(want);
       }
+    }, 120_000);
+  }
+
+  for (const target of ['postgres', 'duckdb', 'sqlite', 'clickhouse']) {
+    test(`${target}: value_sum, value_avg, value_percentile, value_median (and a chain) over numbers of every form and texts that are none`, async () => {
+      const want = await engineFirings(CORRELATION_METRICS, metricFile);
+      expect(want.length).toBeGreaterThan(150);
+      const emitted = new Set(want.map(titleOf));
+      expect([...emitted].sort()).toEqual(METRIC_TITLES);
+      const got = await sqlFirings(target, CORRELATION_METRICS, metricFile, emitted);
+      if (got === undefined) return;
+      expect(got.refused).toEqual([]);
+      expect(got.firings).toEqual(want);
     }, 120_000);
   }
 

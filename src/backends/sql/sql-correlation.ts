@@ -6,6 +6,7 @@ import type { SigmaCorrelation, SigmaRule } from '../../rule/model.js';
 import { SQL_OPS, sqlString } from './sql-spec.js';
 import { EVENTS_TABLE, type SqlTarget } from './events-table.js';
 import { clickhouseString } from './clickhouse.js';
+import { METRIC_NUMBER_MAX_LENGTH, METRIC_NUMBER_PATTERN } from '../../engine/correlate/metric-number.js';
 
 /** The targets correlations convert to: the three of events-table.ts and ClickHouse (its own table, clickhouse.ts). */
 export type CorrelationTarget = SqlTarget | 'clickhouse';
@@ -47,7 +48,27 @@ interface CorrelationSql {
   /** Record ids joined by commas in order. */
   readonly idList: (id: string, order: string) => string;
   readonly bigint: string;
+  /** The double type (a percentile's rank is computed in it, as the engine does). */
+  readonly double: string;
+  /** The greatest integer not above a non-negative double (a percentile's lower rank). */
+  readonly floor: (x: string) => string;
+  /**
+   * A text (`text` above) as the metric types read it: a double when it is a number of the engine's grammar
+   * (metric-number.ts) whose value is finite, NULL otherwise. The grammar is tested before the cast, so no cast
+   * sees a text it would read differently or reject.
+   */
+  readonly number: (text: string) => string;
 }
+
+const PATTERN = sqlString(METRIC_NUMBER_PATTERN);
+const MAX_LENGTH = METRIC_NUMBER_MAX_LENGTH;
+/**
+ * The decimal magnitudes a double's cast rounds to infinity (at least 2^1024 − 2^970, halfway above the largest
+ * double) and to zero (at most 2^-1075, halfway below the smallest): PostgreSQL's cast rejects both with an error,
+ * so its number is bounded as a numeric first (exact for the grammar's texts: at most 100 characters, exponent < 1000).
+ */
+const OVERFLOW = (2n ** 1024n - 2n ** 970n).toString();
+const UNDERFLOW = `${(5n ** 1075n).toString()}e-1075`;
 
 const jsonPath = (key: string) => sqlString(`$."${key}"`);
 
@@ -65,6 +86,11 @@ const TARGETS: Record<CorrelationTarget, CorrelationSql> = {
     jsonArray: (parts) => `(jsonb_build_array(${parts.join(', ')}))::text`,
     idList: (id, order) => `string_agg(${id}::text, ',' ORDER BY ${order})`,
     bigint: 'BIGINT',
+    double: 'DOUBLE PRECISION',
+    floor: (x) => `floor(${x})`,
+    number: (text) =>
+      `(SELECT CASE WHEN length(n.v) <= ${MAX_LENGTH} AND n.v ~ ${PATTERN} THEN (CASE WHEN abs(n.v::numeric) >= ${OVERFLOW} THEN NULL ` +
+      `WHEN abs(n.v::numeric) <= ${UNDERFLOW} THEN CAST(0 AS DOUBLE PRECISION) ELSE n.v::float8 END) END FROM (SELECT CAST(${text} AS TEXT) AS v) AS n)`,
   },
   duckdb: {
     timeMs: 'epoch_ms(e.event_time)',
@@ -79,6 +105,11 @@ const TARGETS: Record<CorrelationTarget, CorrelationSql> = {
     jsonArray: (parts) => `CAST(json_array(${parts.join(', ')}) AS VARCHAR)`,
     idList: (id, order) => `string_agg(CAST(${id} AS VARCHAR), ',' ORDER BY ${order})`,
     bigint: 'BIGINT',
+    double: 'DOUBLE',
+    floor: (x) => `floor(${x})`,
+    number: (text) =>
+      `(SELECT CASE WHEN length(n.v) <= ${MAX_LENGTH} AND regexp_full_match(n.v, ${PATTERN}) AND isfinite(TRY_CAST(n.v AS DOUBLE)) THEN TRY_CAST(n.v AS DOUBLE) END ` +
+      `FROM (SELECT CAST(${text} AS VARCHAR) AS v) AS n)`,
   },
   sqlite: {
     timeMs: 'CAST(round((julianday(e.event_time) - 2440587.5) * 86400000) AS INTEGER)',
@@ -93,6 +124,19 @@ const TARGETS: Record<CorrelationTarget, CorrelationSql> = {
     jsonArray: (parts) => `json_array(${parts.join(', ')})`,
     idList: (id, order) => `group_concat(${id}, ',' ORDER BY ${order})`,
     bigint: 'INTEGER',
+    double: 'REAL',
+    // A non-negative real to INTEGER truncates (floor() needs SQLite's optional math functions).
+    floor: (x) => `CAST(${x} AS INTEGER)`,
+    // No built-in REGEXP: the grammar checked piece by piece. The text without its sign is split at its first 'e'
+    // or 'E' into the mantissa (digits and at most one '.', at least one digit) and the exponent (an optional sign
+    // and 1 to 3 digits); CAST reads such a text whole, an infinite result is no number.
+    number: (text) =>
+      `(SELECT CASE WHEN length(v) BETWEEN 1 AND ${MAX_LENGTH} AND m <> '' AND m NOT GLOB '*[^0-9.]*' AND m GLOB '*[0-9]*' AND m NOT GLOB '*.*.*' ` +
+      `AND (x IS NULL OR x GLOB '[0-9]' OR x GLOB '[0-9][0-9]' OR x GLOB '[0-9][0-9][0-9]') AND abs(CAST(v AS REAL)) <= 1.7976931348623157e308 THEN CAST(v AS REAL) END ` +
+      `FROM (SELECT v, CASE WHEN e > 0 THEN substr(u, 1, e - 1) ELSE u END AS m, ` +
+      `CASE WHEN e > 0 THEN (CASE WHEN substr(u, e + 1, 1) IN ('+', '-') THEN substr(u, e + 2) ELSE substr(u, e + 1) END) END AS x ` +
+      `FROM (SELECT v, u, instr(lower(u), 'e') AS e FROM (SELECT v, CASE WHEN substr(v, 1, 1) IN ('+', '-') THEN substr(v, 2) ELSE v END AS u ` +
+      `FROM (SELECT CAST(${text} AS TEXT) AS v)))))`,
   },
   // The materialized `fields` column holds a field's scalar texts (a one-element array's element too); the JSON
   // length tells a one-element array from a longer one whose other elements are no scalars.
@@ -106,8 +150,14 @@ const TARGETS: Record<CorrelationTarget, CorrelationSql> = {
     jsonArray: (parts) => `toJSONString([${parts.join(', ')}])`,
     idList: (id) => `arrayStringConcat(arrayMap(x -> toString(${id}), w), ',')`,
     bigint: 'Int64',
+    double: 'Float64',
+    floor: (x) => `floor(${x})`,
+    number: (text) =>
+      `arrayMap(nv -> if(length(nv) <= ${MAX_LENGTH} AND match(nv, ${clickhouseString(METRIC_NUMBER_PATTERN)}) AND isFinite(toFloat64OrZero(nv)), toFloat64OrNull(nv), NULL), [${text}])[1]`,
   },
 };
+
+const isMetric = (type: SigmaCorrelation['type']) => type === 'value_sum' || type === 'value_avg' || type === 'value_percentile' || type === 'value_median';
 
 /** The correlation's condition on an aggregate (all comparisons hold). */
 const conditionSql = (p: PlannedCorrelation, agg: string) =>
@@ -147,9 +197,6 @@ function correlationCtes(
   const sql = TARGETS[target];
   const c = p.correlation;
   const type = c.type;
-  if (type === 'value_sum' || type === 'value_avg' || type === 'value_percentile' || type === 'value_median') {
-    throw new CorrelationRefused(`${type} is not converted to SQL yet (the engine reads a value as JavaScript's Number() does, which no SQL cast matches exactly)`);
-  }
   const i = p.index;
   const T = p.spec.timespanMs;
   const names = c.groupBy;
@@ -158,6 +205,9 @@ function correlationCtes(
   const valueOf = (parts: readonly string[]) =>
     parts.length === 1 ? (parts[0] as string) : `(CASE WHEN ${parts.map((x) => `${x} IS NOT NULL`).join(' AND ')} THEN ${sql.jsonArray(parts)} END)`;
   const fieldsOfValue = c.condition?.field ?? [];
+  const metric = isMetric(type);
+  // A metric's value: its one field read as a number (the engine reads no value from a tuple).
+  const numberOf = (parts: readonly string[]) => (parts.length === 1 ? sql.number(parts[0] as string) : 'NULL');
   const inner: string[] = [];
   const selects: string[] = [];
   p.members.forEach((m, k) => {
@@ -170,6 +220,7 @@ function correlationCtes(
       const fields = p.groupFields[k] as readonly string[];
       const groups = names.length > 0 ? fields.map((f, n) => `${sql.text(f)} AS g${n}`) : ['0 AS g0'];
       if (type === 'value_count') value = valueOf(fieldsOfValue.map((f) => sql.text(f)));
+      if (metric) value = numberOf(fieldsOfValue.map((f) => sql.text(f)));
       selects.push(
         `SELECT e.record_id AS rid, ${sql.timeMs} AS t, ${sql.timeMs} AS first_t, ${k} AS member, ${groups.join(', ')}, ${value} AS val ` +
           `FROM ${EVENTS_TABLE} AS e WHERE e.record_id IN (SELECT q.record_id FROM (${q.query}) AS q)`,
@@ -182,6 +233,7 @@ function correlationCtes(
       const pick = (name: string) => (innerNames.includes(name) ? column(name) : 'NULL');
       const groups = names.length > 0 ? (p.groupFields[k] as readonly string[]).map((f, n) => `${pick(f)} AS g${n}`) : ['0 AS g0'];
       if (type === 'value_count') value = valueOf(fieldsOfValue.map(pick));
+      if (metric) value = numberOf(fieldsOfValue.map(pick));
       selects.push(`SELECT last_rid AS rid, last_ms AS t, first_ms AS first_t, ${k} AS member, ${groups.join(', ')}, ${value} AS val FROM c${ip.index}_out`);
     }
   });
@@ -203,10 +255,21 @@ function correlationCtes(
         return `COUNT(DISTINCT ${x}.member)`;
       case 'temporal_ordered':
         return orderedPrefix(p.members.length, within);
-      default:
-        throw new CorrelationRefused(`${type} is not converted to SQL`);
+      case 'value_sum':
+        return `SUM(${x}.val)`;
+      case 'value_avg':
+        return `SUM(${x}.val) / COUNT(${x}.val)`;
+      case 'value_percentile':
+      case 'value_median':
+        return percentile(within);
+      default: {
+        const never: never = type;
+        return never;
+      }
     }
   };
+  // Aggregates that read the window's items again (a subquery of their own, not an aggregate over x).
+  const scalar = type === 'temporal_ordered' || type === 'value_percentile' || type === 'value_median';
   const holds = (agg: string) => conditionSql(p, agg);
   const groupCols = names.length > 0 ? names.map((n, k) => `f.g${k} AS ${column(n)}`).join(', ') + ', ' : '';
   const outCols = (start: string, end: string) =>
@@ -220,7 +283,7 @@ function correlationCtes(
     const windowOf = (x: string, prev: string, at: string) => `${x}.rn > ${prev}.rn AND ${x}.rn <= ${at}.rn AND ${x}.t >= ${at}.t - ${T} AND ${same(x, at)}`;
     // temporal_ordered's aggregate is no aggregate over x but a chain search of its own (see orderedPrefix).
     const aggAt = (prev: string, at: string) =>
-      type === 'temporal_ordered' ? orderedPrefix(p.members.length, (y) => windowOf(y, prev, at)) : `(SELECT ${aggregate('x', (y) => windowOf(y, prev, at))} FROM c${i}_ranked AS x WHERE ${windowOf('x', prev, at)})`;
+      scalar ? aggregate('x', (y) => windowOf(y, prev, at)) : `(SELECT ${aggregate('x', (y) => windowOf(y, prev, at))} FROM c${i}_ranked AS x WHERE ${windowOf('x', prev, at)})`;
     const fire =
       `c${i}_fire(${gl}, rn) AS (\n` +
       `  SELECT DISTINCT ${gl}, CAST(0 AS ${sql.bigint}) FROM c${i}_ranked\n` +
@@ -249,6 +312,21 @@ function correlationCtes(
     `c${i}_out AS (SELECT * FROM (SELECT ${outCols('f.t', 'f.t + ' + T)}, ${aggregate('x', within)} AS aggregate, MAX(x.rid) AS last_rid ` +
     `FROM c${i}_win AS f JOIN c${i}_ranked AS x ON ${within('x')} GROUP BY ${g.map((x) => `f.${x}`).join(', ')}, f.rn, f.t) AS w WHERE ${holds('w.aggregate')})`;
   return [...inner, items, ranked, win, outRows];
+
+  /**
+   * value_percentile and value_median as the engine computes them (group-window.ts percentileOf): the window's
+   * numbers sorted, rank r = p/100 · (n − 1) in doubles, the numbers at ranks floor(r) and the next one above when r
+   * has a fraction, linearly interpolated: a + (b − a) · (r − floor(r)). NULL when the window has no number.
+   */
+  function percentile(within: (y: string) => string): string {
+    const q = Math.min(100, Math.max(0, type === 'value_median' ? 50 : (p.spec.percentile ?? 50))) / 100;
+    const at = (k: string) => `MAX(CASE WHEN pc.k = ${k} THEN pc.v END)`;
+    const ranked =
+      `SELECT y.val AS v, ROW_NUMBER() OVER (ORDER BY y.val) - 1 AS k, CAST(${String(q)} AS ${sql.double}) * (COUNT(*) OVER () - 1) AS r ` +
+      `FROM c${i}_ranked AS y WHERE ${within('y')} AND y.val IS NOT NULL`;
+    const ranks = `SELECT pr.v, pr.k, pr.r, pr.lo, pr.lo + (CASE WHEN pr.r > pr.lo THEN 1 ELSE 0 END) AS hi FROM (SELECT ps.v, ps.k, ps.r, ${sql.floor('ps.r')} AS lo FROM (${ranked}) AS ps) AS pr`;
+    return `(SELECT ${at('pc.lo')} + (${at('pc.hi')} - ${at('pc.lo')}) * (MAX(pc.r) - MAX(pc.lo)) FROM (${ranks}) AS pc)`;
+  }
 
   /**
    * temporal_ordered: the longest prefix of the member list whose events occur in time order inside the window (ties
@@ -283,6 +361,9 @@ function clickhouseWindows(p: PlannedCorrelation, g: readonly string[], names: r
   const type = p.correlation.type;
   const gl = g.join(', ');
   const min64 = 'toInt64(-9223372036854775807 - 1)';
+  // A metric window's numbers in item order, and their sum added in that order (the engine's).
+  const numbers = (w: string) => `arrayMap(x -> assumeNotNull(x.5), arrayFilter(x -> isNotNull(x.5), ${w}))`;
+  const sum = (ns: string) => `arrayFold((acc, x) -> acc + x, ${ns}, toFloat64(0))`;
   const aggregate = (w: string): string => {
     switch (type) {
       case 'event_count':
@@ -299,8 +380,22 @@ function clickhouseWindows(p: PlannedCorrelation, g: readonly string[], names: r
           `range(toUInt32(${p.members.length})), (toUInt64(0), ${min64})).1`
         );
       }
-      default:
-        throw new CorrelationRefused(`${type} is not converted to SQL`);
+      case 'value_sum':
+        return `arrayMap(ns -> if(empty(ns), NULL, ${sum('ns')}), [${numbers(w)}])[1]`;
+      case 'value_avg':
+        return `arrayMap(ns -> if(empty(ns), NULL, ${sum('ns')} / length(ns)), [${numbers(w)}])[1]`;
+      case 'value_percentile':
+      case 'value_median': {
+        // As the other targets (percentile in correlationCtes): sorted numbers, rank r = p/100 · (n − 1), interpolated.
+        const q = Math.min(100, Math.max(0, type === 'value_median' ? 50 : (p.spec.percentile ?? 50))) / 100;
+        const at = (k: string) => `s[toUInt64(${k}) + 1]`;
+        const interpolated = `arrayMap(r -> ${at('floor(r)')} + (${at('ceil(r)')} - ${at('floor(r)')}) * (r - floor(r)), [toFloat64(${String(q)}) * (length(s) - 1)])[1]`;
+        return `arrayMap(s -> if(empty(s), NULL, ${interpolated}), [arraySort(${numbers(w)})])[1]`;
+      }
+      default: {
+        const never: never = type;
+        return never;
+      }
     }
   };
   // The aggregate of a window array computed once (the array expression is long).
