@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { corpusAvailable } from '../helpers.js';
 import { parseQuery } from '../backends/spl-model/parse.js';
+import { parsePipeline } from '../backends/spl-model/pipeline.js';
 import { sigmatchAsync } from './run-cli.js';
 
 /** `convert --target splunk --format savedsearches`: one savedsearches.conf a site drops into an app's local/. */
@@ -51,7 +52,10 @@ describe('convert --format savedsearches', () => {
     const out = join(dir, 'app');
     const r = await sigmatchAsync(['convert', '--target', 'splunk', '--format', 'savedsearches', '--schedule', '15m', '--output', out, ...rules]);
     expect(r.code).toBe(1); // some SigmaHQ rules are refused (listed on stderr), the others written
-    const listing = JSON.parse((await sigmatchAsync(['convert', '--target', 'splunk', '--format', 'json', ...rules])).stdout) as { rules: Array<{ id: string | null; title: string; query: string | null; file: string }> };
+    const listing = JSON.parse((await sigmatchAsync(['convert', '--target', 'splunk', '--format', 'json', ...rules])).stdout) as {
+      rules: Array<{ id: string | null; title: string; query: string | null; file: string }>;
+      correlations: Array<{ title: string; query: string | null }>;
+    };
     const converted = listing.rules.filter((x) => x.query !== null);
     const conf = readConf(readFileSync(join(out, 'savedsearches.conf'), 'utf8'));
     const defaults = conf.get('default');
@@ -64,8 +68,21 @@ describe('convert --format savedsearches', () => {
       relation: 'greater than',
       quantity: '0',
     });
-    const stanzas = [...conf].filter(([name]) => name !== 'default');
-    expect(stanzas.length).toBe(converted.length);
+    const all = [...conf].filter(([name]) => name !== 'default');
+    // The rules' stanzas, then the converted correlations' (the pack's event_count one): its search is the listing's
+    // query with the run's own windows kept, a range one timespan longer, read by the SPL model.
+    const correlations = listing.correlations.filter((c) => c.query !== null);
+    expect(correlations.length).toBeGreaterThan(0);
+    expect(all.length).toBe(converted.length + correlations.length);
+    const stanzas = all.slice(0, converted.length);
+    for (const [k, [name, settings]] of all.slice(converted.length).entries()) {
+      const c = correlations[k]!;
+      expect(name).toBe(c.title);
+      const search = queryOf(settings.get('search') as string);
+      expect(search.startsWith(`${c.query}\n| addinfo\n| where window_end_ms > (info_max_time - 900) * 1000 AND`)).toBe(true);
+      expect(() => parsePipeline(search)).not.toThrow();
+      expect(settings.get('dispatch.earliest_time')).toMatch(/^-\d+m@m$/);
+    }
     expect(stanzas.length).toBeGreaterThan(400);
     const levels = new Map<string, string>();
     for (const file of new Set(converted.map((c) => c.file))) {

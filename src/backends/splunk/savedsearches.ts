@@ -1,4 +1,4 @@
-import type { SigmaRule } from '../../rule/model.js';
+import type { SigmaCorrelation, SigmaRule } from '../../rule/model.js';
 
 /** Splunk's alert.severity: 1 debug, 2 info, 3 low, 4 medium, 5 high, 6 critical. */
 const SEVERITY: Record<string, number> = { informational: 2, low: 3, medium: 4, high: 5, critical: 6 };
@@ -82,8 +82,31 @@ export function savedSearchStanza(rule: SigmaRule, query: string, name: string, 
   ].join('\n');
 }
 
+/**
+ * A converted correlation as a stanza. Its search returns one row per firing; a run reads its schedule's range and
+ * one timespan before it (`dispatch.earliest_time` moved back by the timespan, in whole minutes), so a window that
+ * ends in the range has all of its events, and keeps the firings whose window ends in its own schedule
+ * (`addinfo`'s info_max_time is the range's end): the run before had the earlier ones. A correlation that only feeds
+ * another (generate: false) is saved with its schedule off.
+ */
+export function savedCorrelationStanza(c: SigmaCorrelation, query: string, name: string, schedule: SavedSearchSchedule, options: { readonly correlationInput?: boolean } = {}): string {
+  const { minutes } = cronOf(schedule.every);
+  const input = options.correlationInput === true;
+  const recent = `${query}\n| addinfo\n| where window_end_ms > (info_max_time - ${minutes * 60}) * 1000 AND window_end_ms <= info_max_time * 1000\n| fields - info_*`;
+  const description = [c.description?.trim() ?? c.title, `Sigma correlation ${c.id ?? c.title} (${c.file}, ${c.type} over ${c.timespan} s), converted by sigmatch.`, ...(input ? ['Input of a correlation (generate: false): saved, not scheduled.'] : [])].join(' ').replace(/\s+/g, ' ').replace(/\\+$/, '');
+  return [
+    `[${name}]`,
+    `description = ${description}`,
+    ...(input ? ['enableSched = 0'] : []),
+    `dispatch.earliest_time = -${minutes + schedule.lagMinutes + Math.ceil(c.timespan / 60)}m@m`,
+    `alert.severity = ${SEVERITY[c.level ?? 'medium'] ?? 4}`,
+    `search = ${confValue(recent)}`,
+    '',
+  ].join('\n');
+}
+
 /** Stanza names, unique within one file: the rule's title, then ` (2)`, ` (3)`... for a title met again. */
-export function stanzaNames(): (rule: SigmaRule) => string {
+export function stanzaNames(): (rule: { readonly title: string; readonly id?: string | undefined }) => string {
   const seen = new Map<string, number>();
   return (rule) => {
     const base = stanzaName(rule.title) || (rule.id ?? 'sigma rule');

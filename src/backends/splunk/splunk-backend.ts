@@ -30,8 +30,8 @@ function field4688(name: string): string {
   return eventField(name);
 }
 
-/** The logsource's alternatives by how their fields are named: Security 4688, and every other channel. */
-function groups(logsource: LogsourceCondition): Array<{ readonly alternatives: LogsourceCondition; readonly field: SplField }> | string {
+/** The logsource's alternatives by how their fields are named: Security 4688, and every other channel (a string: refused, why). */
+export function splunkFieldGroups(logsource: LogsourceCondition): Array<{ readonly alternatives: LogsourceCondition; readonly field: SplField }> | string {
   const is4688 = (alt: LogsourceCondition[number]) => alt.channels.some((c) => c.toLowerCase() === 'security') && alt.eventIds?.length === 1 && alt.eventIds[0] === 4688;
   const mixed = logsource.find((alt) => alt.channels.some((c) => c.toLowerCase() === 'security') && alt.eventIds?.includes(4688) === true && !(alt.channels.length === 1 && is4688(alt)));
   if (mixed !== undefined) return 'Security 4688 shares a logsource alternative with other events, whose fields the engine names differently';
@@ -53,7 +53,7 @@ export const SPLUNK: BackendSpec = {
   summary: 'Splunk SPL: Windows events as the Splunk Add-on for Microsoft Windows extracts them (XML; EventCode, Channel, Computer, event data by name)',
   extension: 'spl',
   place: (rule: SigmaRule, logsource: LogsourceCondition): RulePlacement => {
-    const g = groups(logsource);
+    const g = splunkFieldGroups(logsource);
     if (typeof g === 'string') return { kind: 'refused', code: 'convert-logsource', reason: g };
     const searchSources: RuleSource[] = g.map((x) => ({ dialect: splSearchDialect(x.field), fields: {}, logsource: x.alternatives }));
     // With one kind of field naming the search in front already selects the logsource exactly; with two, the where

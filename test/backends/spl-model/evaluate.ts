@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
 import { RE2JS } from 're2js';
 import type { Expr, Query, Search } from './parse.js';
@@ -77,7 +78,7 @@ function fieldsOf(e: Expr, out = new Set<string>()): Set<string> {
   if (e.kind === 'field') out.add(e.name);
   else if (e.kind === 'and' || e.kind === 'or') e.parts.forEach((p) => fieldsOf(p, out));
   else if (e.kind === 'not') fieldsOf(e.part, out);
-  else if (e.kind === 'cmp') {
+  else if (e.kind === 'cmp' || e.kind === 'arith') {
     fieldsOf(e.left, out);
     fieldsOf(e.right, out);
   } else if (e.kind === 'call') e.args.forEach((a) => fieldsOf(a, out));
@@ -128,8 +129,35 @@ export function evaluate(e: Expr, row: SplRow): Value {
       const [a, b] = ln !== null && rn !== null ? [ln, rn] : [String(l), String(r)];
       return { '==': a === b, '!=': a !== b, '>': a > b, '>=': a >= b, '<': a < b, '<=': a <= b }[e.op] ?? null;
     }
+    case 'arith': {
+      const l = scalar(evaluate(e.left, row));
+      const r = scalar(evaluate(e.right, row));
+      if (l === null || r === null) return null;
+      // `.` joins the two as text; the others are arithmetic on numbers (text that reads as one).
+      if (e.op === '.') return `${l}${r}`;
+      const a = toNumber(l);
+      const b = toNumber(r);
+      if (a === null || b === null) throw new Error(`'${e.op}' on text is not in the model`);
+      return e.op === '+' ? a + b : e.op === '-' ? a - b : e.op === '*' ? a * b : a / b;
+    }
     case 'call':
       switch (e.name) {
+        case 'floor': {
+          const v = toNumber(scalar(arg(0)));
+          return v === null ? null : Math.floor(v);
+        }
+        case 'len': {
+          const v = scalar(arg(0));
+          return v === null ? null : [...String(v)].length;
+        }
+        case 'md5': {
+          const v = scalar(arg(0));
+          return v === null ? null : createHash('md5').update(String(v), 'utf8').digest('hex');
+        }
+        case 'mvcount': {
+          const v = arg(0);
+          return v === null ? null : Array.isArray(v) ? v.length : 1;
+        }
         case 'isnull':
           return arg(0) === null;
         case 'isnotnull':

@@ -12,6 +12,7 @@ export type Expr =
   | { readonly kind: 'and' | 'or'; readonly parts: readonly Expr[] }
   | { readonly kind: 'not'; readonly part: Expr }
   | { readonly kind: 'cmp'; readonly op: string; readonly left: Expr; readonly right: Expr }
+  | { readonly kind: 'arith'; readonly op: '+' | '-' | '*' | '/' | '.'; readonly left: Expr; readonly right: Expr }
   | { readonly kind: 'call'; readonly name: string; readonly args: readonly Expr[] }
   | { readonly kind: 'field'; readonly name: string }
   | { readonly kind: 'string'; readonly value: string }
@@ -54,7 +55,7 @@ function tokenize(text: string): Token[] {
       out.push({ kind: 'word', text: m[0] });
       i += m[0].length;
     } else {
-      const m = /^(==|!=|>=|<=|[()=,<>*|])/.exec(text.slice(i));
+      const m = /^(==|!=|>=|<=|[()=,<>*|+\-/.])/.exec(text.slice(i));
       if (m === null) throw new Error(`unexpected '${c}' at ${i}`);
       out.push({ kind: 'op', text: m[0] });
       i += m[0].length;
@@ -160,11 +161,30 @@ function exprNot(r: Reader): Expr {
     r.take();
     return { kind: 'not', part: exprNot(r) };
   }
-  const left = exprAtom(r);
+  const left = exprAdd(r);
   const t = r.peek();
   if (t !== undefined && t.kind === 'op' && ['==', '!=', '>', '>=', '<', '<='].includes(t.text)) {
     r.take();
-    return { kind: 'cmp', op: t.text, left, right: exprAtom(r) };
+    return { kind: 'cmp', op: t.text, left, right: exprAdd(r) };
+  }
+  return left;
+}
+
+/** `+`, `-` and `.` (text concatenation) at one level, left to right, above `*` and `/` (eval's precedence). */
+function exprAdd(r: Reader): Expr {
+  let left = exprMul(r);
+  for (let t = r.peek(); t !== undefined && t.kind === 'op' && (t.text === '+' || t.text === '-' || t.text === '.'); t = r.peek()) {
+    r.take();
+    left = { kind: 'arith', op: t.text as '+' | '-' | '.', left, right: exprMul(r) };
+  }
+  return left;
+}
+
+function exprMul(r: Reader): Expr {
+  let left = exprAtom(r);
+  for (let t = r.peek(); t !== undefined && t.kind === 'op' && (t.text === '*' || t.text === '/'); t = r.peek()) {
+    r.take();
+    left = { kind: 'arith', op: t.text as '*' | '/', left, right: exprAtom(r) };
   }
   return left;
 }
@@ -196,6 +216,22 @@ function exprAtom(r: Reader): Expr {
     return { kind: 'field', name: t.text };
   }
   throw new Error(`unexpected '${t.text}' in an eval expression`);
+}
+
+/** One eval expression (a where's, an eval assignment's, a reset_after's), all of the text. */
+export function parseExpr(text: string): Expr {
+  const r = new Reader(tokenize(text));
+  const e = exprOr(r);
+  if (r.peek() !== undefined) throw new Error(`left over in the expression: '${r.peek()?.text}'`);
+  return e;
+}
+
+/** A search of terms alone (the first stage of a search). */
+export function parseSearch(text: string): Search {
+  const r = new Reader(tokenize(text));
+  const s = searchOr(r);
+  if (r.peek() !== undefined) throw new Error(`left over in the search: '${r.peek()?.text}'`);
+  return s;
 }
 
 /** The emitted query: a search, then `| where EXPR` or nothing. */

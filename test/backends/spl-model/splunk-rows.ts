@@ -8,7 +8,7 @@ const DERIVED_HASHES = ['md5', 'sha1', 'sha256', 'Imphash'];
 const DERIVED_4688: Record<string, string> = { Image: 'NewProcessName', ParentImage: 'ParentProcessName', ProcessId: 'NewProcessId' };
 
 /**
- * The model's Splunk data: each event as the Splunk Add-on for Microsoft Windows extracts it from the XML: EventCode
+ * The model's Splunk data: each event as the Splunk Add-on for Microsoft Windows extracts it from the XML: _time, EventCode
  * (the System EventID), Channel, Computer, and each event-data field under its name, every value as text (a field of
  * several values is a multivalue field). Events the add-on would not give in this form are left out with their engine
  * matches: a field holding an object, a field name with a space, an EventID that is not decimal digits, an address
@@ -35,6 +35,8 @@ export function splunkRows(events: readonly Event[]): { rows: Array<{ id: number
       const values = (Array.isArray(v) ? v : [v]).filter((x) => x !== null).map((x) => text(x as FieldValue));
       if (values.length > 0) row[name] = values;
     };
+    // _time: the event's time in epoch seconds, the fraction as Splunk keeps it (here milliseconds).
+    if (event.timestamp !== undefined) row['_time'] = [String(event.timestamp / 1000)];
     put('EventCode', eid as FieldValue | undefined);
     put('Channel', f['Channel']);
     put('Computer', f['Computer']);
