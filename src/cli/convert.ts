@@ -13,7 +13,8 @@ import { convertCorrelationsSql, isCorrelationTarget, type ConvertedCorrelation 
 import { sentinelAnalyticsRule, sentinelCorrelationRule } from '../backends/kql/sentinel-rule.js';
 import { convertCorrelationsKql } from '../backends/kql/kql-correlation.js';
 import { elasticDetectionRule } from '../backends/elastic/detection-rule.js';
-import { cronOf, savedSearchesHeader, savedSearchStanza, stanzaNames } from '../backends/splunk/savedsearches.js';
+import { cronOf, savedCorrelationStanza, savedSearchesHeader, savedSearchStanza, stanzaNames } from '../backends/splunk/savedsearches.js';
+import { convertCorrelationsSpl } from '../backends/splunk/spl-correlation.js';
 import { planCorrelations } from '../engine/correlate/plan-correlations.js';
 import { UsageError } from './usage-error.js';
 import type { CommandSpec } from './command.js';
@@ -89,7 +90,9 @@ export const convert: CommandSpec = {
       ? convertCorrelationsSql(target, loaded.rules, loaded.correlations, ruleQueryOf)
       : target === 'kql-sentinel' || target === 'kql-defender'
         ? convertCorrelationsKql(target, loaded.rules, loaded.correlations, ruleQueryOf)
-        : loaded.correlations.map((c) => ({ correlation: c, diagnostics: [error('convert-correlation', `correlation '${c.title}' (${c.id ?? 'no id'}): correlation rules are not converted to ${values.target} yet`, c.span)] }));
+        : target === 'splunk'
+          ? convertCorrelationsSpl(loaded.rules, loaded.correlations, ruleQueryOf)
+          : loaded.correlations.map((c) => ({ correlation: c, diagnostics: [error('convert-correlation', `correlation '${c.title}' (${c.id ?? 'no id'}): correlation rules are not converted to ${values.target} yet`, c.span)] }));
     // The rules (by index) that only feed a correlation (generate: false): they raise no alert of their own, so the
     // deployable formats do not schedule them as alerts. Planned once, for the formats that ask.
     let inputs: ReadonlySet<number> | undefined;
@@ -154,6 +157,15 @@ export const convert: CommandSpec = {
           stanzas.push(savedSearchStanza(r.rule, r.query as string, name(r.rule), { correlationInput: correlationInputs().has(i) }));
         } catch (e) {
           diagnostics.push(error('convert-format', `rule '${r.rule.title}' (${r.rule.id ?? 'no id'}): not written to savedsearches.conf: ${(e as Error).message}`, r.rule.span));
+        }
+      }
+      // A correlation whose firings a hunt does not output (it only feeds another) is saved unscheduled.
+      const emitted = new Set(planCorrelations(loaded.rules, loaded.correlations, { selected: new Set(loaded.correlations), selectedRules: new Set(loaded.rules) }).correlations.filter((p) => p.emit).map((p) => p.correlation));
+      for (const c of convertedCorrelations) {
+        try {
+          stanzas.push(savedCorrelationStanza(c.correlation, c.query as string, name(c.correlation), { every: values.schedule, lagMinutes: lag }, { correlationInput: !emitted.has(c.correlation) }));
+        } catch (e) {
+          diagnostics.push(error('convert-format', `correlation '${c.correlation.title}' (${c.correlation.id ?? 'no id'}): not written to savedsearches.conf: ${(e as Error).message}`, c.correlation.span));
         }
       }
       sinks.write('savedsearches.conf', [savedSearchesHeader({ every: values.schedule, lagMinutes: lag }), ...stanzas].join('\n'));
