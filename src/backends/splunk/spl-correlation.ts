@@ -15,7 +15,7 @@ export const MAX_STREAM_WINDOW = 10_000;
 export const SPL_FIRING_COLUMNS = ['window_start_ms', 'window_end_ms', 'aggregate', 'first_ms', 'last_ms', 'contributor_count'] as const;
 
 /**
- * Why a correlation type other than event_count is refused: its window is every event in [t − timespan, t] (or a
+ * Why a correlation type other than event_count is refused (the metric types too): its window is every event in [t − timespan, t] (or a
  * complete window), any number of them, and streamstats bounds a window by a count (window=, at most
  * max_stream_window) or by time (time_window=, which needs the results in time order, where reset_after, the only
  * way to consume a firing's events, resets every group at once; and whose inclusion of an event exactly a timespan
@@ -74,9 +74,6 @@ const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 function correlationQuery(p: PlannedCorrelation, rules: readonly SigmaRule[], ruleQuery: (rule: SigmaRule) => { query: string } | { reason: string }): string {
   const c = p.correlation;
   const type = c.type;
-  if (type === 'value_sum' || type === 'value_avg' || type === 'value_percentile' || type === 'value_median') {
-    throw new CorrelationRefused(`${type} is not converted to Splunk (the engine reads a value as JavaScript's Number() does, which no eval conversion matches exactly)`);
-  }
   if (type !== 'event_count') throw new CorrelationRefused(`${type} cannot be said exactly in SPL: ${UNBOUNDED}`);
   if (hasUpperSide(p.spec.comparisons)) {
     throw new CorrelationRefused(
@@ -103,7 +100,7 @@ function correlationQuery(p: PlannedCorrelation, rules: readonly SigmaRule[], ru
     const q = ruleQuery(rule);
     if ('reason' in q) throw new CorrelationRefused(`its rule '${rule.title}' cannot be converted: ${q.reason}`);
     const fields = (p.groupFields[k] as readonly string[]).map((f, g) => `sigma_g${g}=${splunkField(rule, f)}`);
-    return `${q.query}\n| eval ${[`sigma_member=${k}`, ...fields].join(', ')}`;
+    return fields.length === 0 ? q.query : `${q.query}\n| eval ${fields.join(', ')}`;
   });
   const T = p.spec.timespanMs;
   const g = names.map((_, k) => `sigma_g${k}`);
