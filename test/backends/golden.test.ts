@@ -7,6 +7,7 @@ import { resolveWindowsLogsource } from '../../src/pipeline/windows-logsources.j
 import { loadRuleTexts } from '../../src/rule/load-rules.js';
 import { CONSTRUCTS, constructRule } from './constructs.js';
 import { parseQuery } from './spl-model/parse.js';
+import { splunkCorrelationSections } from './spl-correlation-golden.js';
 
 /**
  * Golden files, one per target without an engine to run here: each construct of constructs.ts (one per conversion
@@ -36,6 +37,7 @@ function golden(target: TargetName): { text: string; queries: string[] } {
     }
     parts.push('');
   }
+  if (target === 'splunk') parts.push(...splunkCorrelationSections());
   return { text: parts.join('\n'), queries };
 }
 
