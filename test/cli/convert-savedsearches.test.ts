@@ -82,6 +82,8 @@ describe('convert --format savedsearches', () => {
       expect(search.startsWith(`${c.query}\n| addinfo\n| where window_end_ms > (info_max_time - 900) * 1000 AND`)).toBe(true);
       expect(() => parsePipeline(search)).not.toThrow();
       expect(settings.get('dispatch.earliest_time')).toMatch(/^-\d+m@m$/);
+      // The pack's count correlation feeds the chain (generate: false): a hunt outputs no firing of it.
+      expect(settings.get('enableSched'), name).toBe('0');
     }
     expect(stanzas.length).toBeGreaterThan(400);
     const levels = new Map<string, string>();

@@ -1,4 +1,5 @@
 import { evaluate, searchMatches, type SplRow } from './evaluate.js';
+import { splitTop } from '../kql-model/run-correlation.js';
 import { parseExpr, parseSearch, type Expr, type Search } from './parse.js';
 
 /**
@@ -30,29 +31,6 @@ export type Stage =
   | { readonly kind: 'addinfo' }
   | { readonly kind: 'fields-'; readonly prefixes: readonly string[] }
   | { readonly kind: 'table'; readonly fields: readonly string[] };
-
-/** Splits at `sep` outside double-quoted strings (backslash escapes), single-quoted names, brackets and parentheses. */
-function splitTop(text: string, sep: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
-    if (c === '"' || c === "'") {
-      for (i++; i < text.length && text[i] !== c; i++) if (c === '"' && text[i] === '\\') i++;
-      if (i >= text.length) throw new Error('unterminated string');
-    } else if (c === '[' || c === '(') depth++;
-    else if (c === ']' || c === ')') depth--;
-    else if (depth === 0 && text.startsWith(sep, i)) {
-      out.push(text.slice(start, i));
-      start = i + sep.length;
-      i += sep.length - 1;
-    }
-  }
-  if (depth !== 0) throw new Error('unbalanced brackets');
-  out.push(text.slice(start));
-  return out;
-}
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const name = (text: string): string => {
