@@ -194,6 +194,13 @@ describe('correlations converted to SPL', () => {
     const search = (/\nsearch = ([^]*)$/.exec(stanza)?.[1] as string).replace(/ \\\n/g, '\n').trimEnd();
     const query = direct.find((c) => c.correlation.title === 'Burst of Connections')?.query as string;
     expect(search.startsWith(query)).toBe(true);
-    expect(() => parsePipeline(search)).not.toThrow();
+    // Run over the window edges for a range ending a minute after the tie burst: the run keeps the firings whose
+    // window ends in its last 10 minutes (the tie burst), not the earlier burst.
+    const rows = splunkRows(eventsOf(files[2] as string)).rows.map((x) => x.row);
+    const max = Date.parse('2026-06-01T09:34:20Z') / 1000;
+    const all = runPipeline(parsePipeline(query), rows);
+    const kept = runPipeline(parsePipeline(search), rows, 'input', { min: max - 17 * 60, max });
+    expect(all.map((x) => x['window_end_ms']?.[0])).toEqual(['1780304520000', '1780306400000']);
+    expect(kept).toEqual(all.slice(1));
   });
 });
