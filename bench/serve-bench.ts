@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -42,6 +42,12 @@ export interface ServeBenchResult {
   readonly latencyMs: { readonly p50: number; readonly p99: number; readonly max: number };
   readonly retries429: number;
   readonly peakRssMb: number;
+  /**
+   * CPU seconds the service used from the first request to the last detection (user + system, all its threads), and
+   * the two busiest threads' share: on a shared machine a steadier measure of its cost than events/s.
+   */
+  readonly cpuSeconds: number;
+  readonly busiestThreadsSeconds: readonly number[];
 }
 
 const HOSTS = 50;
@@ -103,6 +109,28 @@ async function getJson(port: number, path: string): Promise<any> {
   return res.json();
 }
 
+/** CPU seconds (user + system) per thread of a process, by thread id (Linux /proc; empty elsewhere). */
+function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const t of tasks) {
+    try {
+      // Fields after the command name (which may hold spaces) start at field 3: utime and stime are 14 and 15.
+      const stat = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(t, (Number(f[11]) + Number(f[12])) / 100);
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 
 export async function measureServe(o: ServeBenchOptions): Promise<ServeBenchResult> {
@@ -126,6 +154,7 @@ export async function measureServe(o: ServeBenchOptions): Promise<ServeBenchResu
     const agent = new Agent({ keepAlive: true, maxSockets: o.concurrency });
     let next = 0;
     let retries = 0;
+    const cpu0 = threadCpu(child.pid as number);
     const t0 = process.hrtime.bigint();
     await Promise.all(
       Array.from({ length: o.concurrency }, async () => {
@@ -148,6 +177,7 @@ export async function measureServe(o: ServeBenchOptions): Promise<ServeBenchResu
       await new Promise((w) => setTimeout(w, 20));
     }
     const detectSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const used = [...threadCpu(child.pid as number)].map(([t, s]) => s - (cpu0.get(t) ?? 0)).sort((a, b) => b - a);
     agent.destroy();
     const latencies: number[] = [];
     let cursor: string | null = null;
@@ -172,6 +202,8 @@ export async function measureServe(o: ServeBenchOptions): Promise<ServeBenchResu
       latencyMs: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: latencies[latencies.length - 1] ?? 0 },
       retries429: retries,
       peakRssMb,
+      cpuSeconds: used.reduce((a, b) => a + b, 0),
+      busiestThreadsSeconds: used.slice(0, 2),
     };
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
@@ -200,9 +232,9 @@ export async function withPostgres<T>(measure: (url: string) => Promise<T>): Pro
 /** Markdown table rows for bench/RESULTS.md. */
 export function serveBenchLines(rows: readonly ServeBenchResult[]): string[] {
   return [
-    '| rules | events | acked events/s (durable) | detected events/s (end to end) | alerts | ack → alert p50 / p99 / max ms | 429 retries | peak RSS MB |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.rulesLabel} | ${r.events} | ${Math.round(r.ackedPerSecond)} | ${Math.round(r.detectedPerSecond)} | ${r.alerts} | ${r.latencyMs.p50} / ${r.latencyMs.p99} / ${r.latencyMs.max} | ${r.retries429} | ${r.peakRssMb.toFixed(0)} |`),
+    '| rules | events | acked events/s (durable) | detected events/s (end to end) | alerts | ack → alert p50 / p99 / max ms | 429 retries | peak RSS MB | service CPU s (busiest threads) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.rulesLabel} | ${r.events} | ${Math.round(r.ackedPerSecond)} | ${Math.round(r.detectedPerSecond)} | ${r.alerts} | ${r.latencyMs.p50} / ${r.latencyMs.p99} / ${r.latencyMs.max} | ${r.retries429} | ${r.peakRssMb.toFixed(0)} | ${r.cpuSeconds.toFixed(2)} (${r.busiestThreadsSeconds.map((s) => s.toFixed(2)).join(', ')}) |`),
   ];
 }
 

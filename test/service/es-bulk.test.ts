@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpusAvailable, CORPUS } from '../helpers.js';
+import { itemText, parseBulk } from '../../src/service/ingest/es-bulk.js';
 import { startTestService, type TestService } from './in-process.js';
 import { networkConnect, networkConnectEcs, noise, processCreate } from './winlogbeat-docs.js';
 
@@ -146,5 +147,21 @@ describe('Elasticsearch-compatible ingest', () => {
     expect(svc.service.journal.lastPosition).toBe(before);
     const ok = await post('{"create":{}}\n' + JSON.stringify(noise('WS-AFTER', 1, T0)) + '\n');
     expect(ok.status).toBe(200);
+  });
+
+  it('writes each reply item as the text JSON.stringify gives its object, for every outcome and odd names and ids', () => {
+    const { actions } = parseBulk('{"create":{"_index":"a\\"b","_id":7}}\n{"x":1}\n{"index":{"_id":"q\\"\\u00e9"}}\n{"y":2}\n{"delete":{"_index":"\\u2028"}}\n{"create":{}}\n{"z":3}\n', 'dflt');
+    const object = (a: (typeof actions)[number], outcome: number | 'duplicate' | 'quarantined' | undefined, id: string) => {
+      const created = typeof outcome === 'number';
+      return { [a.name]: { _index: a.index, _id: a.id ?? id, _version: 1, result: created ? 'created' : 'noop', _shards: { total: 1, successful: 1, failed: 0 }, ...(created ? { _seq_no: outcome, _primary_term: 1 } : {}), status: created ? 201 : 200 } };
+    };
+    for (const a of actions)
+      for (const outcome of [123456, 'duplicate', 'quarantined', undefined] as const) {
+        const text = itemText(a, outcome);
+        const id = (Object.values(JSON.parse(text) as object)[0] as { _id: string })._id;
+        if (a.id === undefined) expect(id).toMatch(typeof outcome === 'number' ? /^sm2n9c$/ : /^sm-[0-9a-f]{12}$/);
+        expect(text).toBe(JSON.stringify(object(a, outcome, id)));
+      }
+    expect(actions.map((a) => [a.name, a.index, a.id])).toEqual([['create', 'a"b', '7'], ['index', 'dflt', 'q"é'], ['delete', '\u2028', undefined], ['create', 'dflt', undefined]]);
   });
 });

@@ -41,6 +41,34 @@ describe('Journal', () => {
     expect(j.backlog).toBe(3);
   });
 
+  it('answers each entry of large batches (written many rows per statement) with the position its row holds', async () => {
+    const { db } = open();
+    const j = new Journal(db);
+    const first = Array.from({ length: 150 }, (_, i) => entry(i * 2));
+    const r1 = await j.append({ entries: first });
+    // Old keys, new ones, and a key twice in the batch, spread over several statements; a second batch in the same turn.
+    const second = Array.from({ length: 400 }, (_, i) => entry(i % 7 === 0 ? i * 2 : i % 11 === 0 ? 1001 : i * 2 + 1));
+    const [r2, r3] = await Promise.all([j.append({ entries: second }), j.append({ entries: [entry(5000), entry(4), entry(5001)] })]);
+    const bySeq = new Map(rows(db).map((r) => [r.seq, r.doc]));
+    const check = (batch: JournalEntry[], answers: ReadonlyArray<number | 'duplicate'>, known: Set<string>) =>
+      batch.forEach((e, i) => {
+        const a = answers[i];
+        if (known.has(e.doc)) expect(a, e.doc).toBe('duplicate');
+        else {
+          expect(bySeq.get(a as number), e.doc).toBe(e.doc);
+          known.add(e.doc);
+        }
+      });
+    const known = new Set<string>();
+    check(first, r1, known);
+    check(second, r2, known);
+    check([entry(5000), entry(4), entry(5001)], r3, known);
+    expect(r2.filter((a) => a === 'duplicate').length).toBeGreaterThan(50);
+    expect(bySeq.size).toBe(known.size);
+    expect(j.backlog).toBe(known.size);
+    expect(j.lastPosition).toBe(Math.max(...bySeq.keys()));
+  });
+
   it('commits batches of one turn together and keeps each batch whole when the commit fails', async () => {
     const { db } = open();
     const j = new Journal(db);

@@ -25,7 +25,7 @@ export class BusPublisher implements EventLog {
     const h = this.bus.current;
     if (h === undefined || !this.bus.connected) throw new EventLogUnavailable(`the bus is not reachable (${this.bus.lastError ?? this.bus.location}); nothing of this request was kept, retry later`);
     const partitions = this.bus.options.partitions;
-    const acks = await Promise.allSettled(batch.entries.map((e) => h.js.publish(subjectOf(partitionOf(e.parsed !== undefined ? hostOfDoc(e.parsed as Doc) : hostOf(e.doc), partitions)), e.doc, { msgID: e.key.toString('hex'), expect: { streamName: STREAM } })));
+    const acks = await Promise.allSettled(batch.entries.map((e) => h.js.publish(subjectOf(partitionOf(e.host ?? (e.parsed !== undefined ? hostOfDoc(e.parsed as Doc) : hostOf(e.doc)), partitions)), e.doc, { msgID: e.key.toString('hex'), expect: { streamName: STREAM } })));
     const failed = acks.filter((a): a is PromiseRejectedResult => a.status === 'rejected');
     if (failed.length > 0) throw new EventLogUnavailable(`the bus did not acknowledge ${failed.length} of ${acks.length} events (${(failed[0]?.reason as Error).message}); retry the request (what reached the bus is kept once)`);
     if ((batch.quarantine ?? []).length > 0) await this.local.append({ entries: [], quarantine: batch.quarantine ?? [] });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { Event, FieldValue } from '../../event/event.js';
 import { timeOf } from '../../event/event-time.js';
 import { normalizeJsonRecord } from '../../formats/json/normalize-json.js';
@@ -25,9 +25,12 @@ export function eventKey(event: Event, text: string): Buffer {
   return keyOf(s(f['Computer']), s(f['Channel']), s(f['EventRecordID']), event.timestamp ?? s(f['TimeCreated']), text);
 }
 
+/** SHA-256 in one call (crypto.hash, Node >= 20.12: no Hash object per event), else through createHash. */
+const sha256: (text: string) => Buffer = typeof hash === 'function' ? (text) => hash('sha256', text, 'buffer') : (text) => createHash('sha256').update(text).digest();
+
 function keyOf(host: string, channel: string, record: string, time: number | string, text: string): Buffer {
   const basis = record === '' ? `t|${text}` : `r|${host.toLowerCase()}|${channel.toLowerCase()}|${record}|${time}`;
-  return createHash('sha256').update(basis).digest().subarray(0, 16);
+  return sha256(basis).subarray(0, 16);
 }
 
 const isDoc = (v: FieldValue | undefined): v is Doc => v !== null && v !== undefined && typeof v === 'object' && !Array.isArray(v);
@@ -39,9 +42,12 @@ const isDoc = (v: FieldValue | undefined): v is Doc => v !== null && v !== undef
  */
 export function documentKey(doc: Doc, text: string): Buffer {
   const w = doc['winlog'];
-  if (isDoc(w) && w['record_id'] !== undefined && typeof w['computer_name'] === 'string' && typeof doc['@timestamp'] === 'string') {
-    const t = timeOf(doc['@timestamp']);
-    return keyOf(w['computer_name'], s(w['channel']), s(w['record_id']), Number.isNaN(t) ? '' : t, text);
-  }
+  if (isDoc(w) && w['record_id'] !== undefined && typeof w['computer_name'] === 'string' && typeof doc['@timestamp'] === 'string') return winlogbeatKey(w['computer_name'], s(w['channel']), s(w['record_id']), doc['@timestamp'], text);
   return eventKey(documentEvent(doc), text);
+}
+
+/** documentKey of a Winlogbeat document from its fields (scanWinlogbeat's, or the parsed document's). */
+export function winlogbeatKey(host: string, channel: string, record: string, timestamp: string, text: string): Buffer {
+  const t = timeOf(timestamp);
+  return keyOf(host, channel, record, Number.isNaN(t) ? '' : t, text);
 }

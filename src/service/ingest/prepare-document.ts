@@ -1,5 +1,6 @@
 import type { FieldValue } from '../../event/event.js';
-import { documentKey, type Doc } from '../event/document-event.js';
+import { documentKey, winlogbeatKey, type Doc } from '../event/document-event.js';
+import { scanWinlogbeat } from '../event/scan-winlogbeat.js';
 import type { JournalEntry, QuarantineEntry } from '../journal/journal.js';
 
 /** A document made ready for the journal, or kept aside with the reason it is not an event. */
@@ -7,8 +8,14 @@ export type Prepared = { readonly kind: 'entry'; readonly entry: JournalEntry } 
 
 const isDoc = (v: unknown): v is Doc => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** A document from its JSON text: journaled as sent when it is a JSON object, quarantined otherwise. */
+/**
+ * A document from its JSON text: journaled as sent when it is a JSON object, quarantined otherwise. A Winlogbeat
+ * document is keyed from its text by scanWinlogbeat (no JSON.parse, no object built: detection parses it, once);
+ * any other, or one the scanner is unsure of, is parsed (its `host` then comes from the parsed document).
+ */
 export function prepareText(text: string, protocol: string): Prepared {
+  const scanned = text.includes('"winlog"') ? scanWinlogbeat(text) : undefined;
+  if (scanned !== undefined) return { kind: 'entry', entry: { key: winlogbeatKey(scanned.host, scanned.channel, scanned.record, scanned.timestamp, text), doc: text, host: scanned.host } };
   let v: unknown;
   try {
     v = JSON.parse(text);

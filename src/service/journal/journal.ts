@@ -6,6 +6,8 @@ export interface JournalEntry {
   readonly doc: string;
   /** The document as ingest parsed it (for its key), for whoever reads its fields before it is stored; never stored. */
   readonly parsed?: { readonly [k: string]: unknown };
+  /** Its host (`winlog.computer_name`) when ingest read it without parsing the document; never stored. */
+  readonly host?: string;
 }
 
 /** A document that could not be read as an event: kept, not lost, and reported as accepted. */
@@ -73,6 +75,9 @@ export interface JournalOptions {
   readonly now?: () => number;
 }
 
+/** Entries per INSERT statement (3 parameters each). */
+const INSERT_ROWS = 64;
+
 interface Pending {
   readonly batch: JournalBatch;
   readonly done: (r: AppendResult) => void;
@@ -96,7 +101,9 @@ interface Pending {
 export class Journal implements EventLog {
   private pending: Pending[] = [];
   private scheduled = false;
-  private readonly insert;
+  /** Multi-row INSERTs by row count, with their argument arrays (see insertAll). */
+  private readonly insertMany = new Map<number, { stmt: ReturnType<Db['prepare']>; args: unknown[] }>();
+  private readonly seqOfKey;
   private readonly insertQuarantine;
   private readonly readAfter;
   private readonly readBetween;
@@ -120,7 +127,7 @@ export class Journal implements EventLog {
   ) {
     this.maxBacklog = options.maxBacklog ?? 500_000;
     this.now = options.now ?? Date.now;
-    this.insert = db.prepare('INSERT INTO journal (key, received, doc) VALUES (?, ?, ?) ON CONFLICT(key) DO NOTHING');
+    this.seqOfKey = db.prepare('SELECT seq FROM journal WHERE key = ?').pluck();
     this.insertQuarantine = db.prepare('INSERT INTO quarantine (received, protocol, reason, text) VALUES (?, ?, ?, ?)');
     this.readAfter = db.prepare('SELECT seq, key, received, doc FROM journal WHERE seq > ? ORDER BY seq LIMIT ?');
     this.readBetween = db.prepare('SELECT seq, key, received, doc FROM journal WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?');
@@ -184,15 +191,13 @@ export class Journal implements EventLog {
     try {
       this.db.transaction(() => {
         for (const p of group) {
-          const r: Array<number | 'duplicate'> = [];
-          for (const e of p.batch.entries) {
-            const info = this.insert.run(e.key, received, e.doc);
-            if (info.changes === 0) r.push('duplicate');
-            else {
-              r.push((last = Number(info.lastInsertRowid)));
-              appended++;
-              bytes += Buffer.byteLength(e.doc);
-            }
+          const r = this.insertAll(p.batch.entries, received, last);
+          for (let i = 0; i < r.length; i++) {
+            const seq = r[i] as number | 'duplicate';
+            if (seq === 'duplicate') continue;
+            last = seq;
+            appended++;
+            bytes += Buffer.byteLength((p.batch.entries[i] as JournalEntry).doc);
           }
           for (const q of p.batch.quarantine ?? []) this.insertQuarantine.run(received, q.protocol, q.reason, q.text);
           results.push(r);
@@ -209,6 +214,62 @@ export class Journal implements EventLog {
     this.held = { events: this.held.events + appended, bytes: this.held.bytes + bytes };
     group.forEach((p, i) => p.done(results[i] as AppendResult));
     if (appended > 0) this.onAppend?.();
+  }
+
+  /** The INSERT of `rows` entries in one statement (prepared once per size). */
+  private insertRows(rows: number): { stmt: ReturnType<Db['prepare']>; args: unknown[] } {
+    let s = this.insertMany.get(rows);
+    if (s === undefined) {
+      const values = Array.from({ length: rows }, () => '(?, ?, ?)').join(', ');
+      this.insertMany.set(rows, (s = { stmt: this.db.prepare(`INSERT INTO journal (key, received, doc) VALUES ${values} ON CONFLICT(key) DO NOTHING`), args: new Array<unknown>(rows * 3) }));
+    }
+    return s;
+  }
+
+  /**
+   * Inserts entries (inside flush's transaction) INSERT_ROWS at a time, one statement each: per entry its position
+   * or 'duplicate'. When a statement inserted every row, they took consecutive positions ending at its last insert
+   * (this connection is the journal's only writer and holds the write lock); when it skipped some (a key already
+   * journaled, or twice in the request), each key's row is looked up: a position past the last before the statement
+   * is this entry's (its key's first occurrence), any other answer a duplicate. `lastBefore`: the newest position
+   * before the first statement.
+   */
+  private insertAll(entries: readonly JournalEntry[], received: number, lastBefore: number): Array<number | 'duplicate'> {
+    // The newest position in the table before each statement.
+    let before = lastBefore;
+    const out = new Array<number | 'duplicate'>(entries.length);
+    for (let from = 0; from < entries.length; from += INSERT_ROWS) {
+      const n = Math.min(INSERT_ROWS, entries.length - from);
+      const { stmt, args } = this.insertRows(n);
+      for (let j = 0; j < n; j++) {
+        const e = entries[from + j] as JournalEntry;
+        args[3 * j] = e.key;
+        args[3 * j + 1] = received;
+        args[3 * j + 2] = e.doc;
+      }
+      const info = stmt.run(args);
+      args.fill(undefined);
+      const lastRow = Number(info.lastInsertRowid);
+      if (info.changes === n) {
+        for (let j = 0; j < n; j++) out[from + j] = lastRow - n + 1 + j;
+        before = lastRow;
+        continue;
+      }
+      let newest = before;
+      const claimed = new Set<string>();
+      for (let j = 0; j < n; j++) {
+        const key = (entries[from + j] as JournalEntry).key;
+        const seq = this.seqOfKey.get(key) as number | undefined;
+        const hex = key.toString('hex');
+        if (seq !== undefined && seq > before && !claimed.has(hex)) {
+          claimed.add(hex);
+          out[from + j] = seq;
+          newest = Math.max(newest, seq);
+        } else out[from + j] = 'duplicate';
+      }
+      before = newest;
+    }
+    return out;
   }
 
   /**
