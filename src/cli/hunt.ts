@@ -148,7 +148,7 @@ export const hunt: CommandSpec = {
     // ECS output shows every field of the event: its JSON text is made where the event was read.
     const eventJson = format === 'jsonl';
     const builder = new BatchBuilder(ruleSet, { eventJson, fields: plan.fields, stories: format === 'html' });
-    const pool = threads > 0 && units.some((u) => u.kind === 'task') ? await MatchPool.start(threads, compiledRules, { eventJson, fields: plan.fields, filters, stories: format === 'html' }) : undefined;
+    const pool = threads > 0 && units.some((u) => u.kind === 'task') ? await MatchPool.start(threads, ruleSet, { eventJson, fields: plan.fields, filters, stories: format === 'html' }) : undefined;
     let bytesDone = 0;
     const tick = (fileIndex: number, bytes: number) => {
       bytesDone += bytes;

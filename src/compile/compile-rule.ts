@@ -22,6 +22,14 @@ export function compileRule(rule: SigmaRule, logsource?: LogsourceCondition): { 
   const { ir, diagnostics } = lowerRule(rule);
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
   const logsourceIr = logsource === undefined ? undefined : lowerLogsource(logsource);
+  return { compiled: compiledFromIr(rule, ir, logsourceIr, logsource), diagnostics };
+}
+
+/**
+ * A compiled rule from IR already lowered (a worker gets its rules' IR from the main thread instead of
+ * lowering every rule again); `logsourceIr` is the lowered `logsource`.
+ */
+export function compiledFromIr(rule: SigmaRule, ir: MatchNode, logsourceIr?: MatchNode, logsource?: LogsourceCondition): CompiledRule {
   const full: MatchNode = logsourceIr === undefined ? ir : { kind: 'and', children: [logsourceIr, ir] };
   const compiled: { -readonly [K in keyof CompiledRule]: CompiledRule[K] } = {
     rule,
@@ -32,5 +40,5 @@ export function compileRule(rule: SigmaRule, logsource?: LogsourceCondition): { 
     matcher: (c) => (compiled.matcher = compileMatcher(full))(c),
     ...(logsourceIr !== undefined && logsource !== undefined ? { logsourceIr, logsource } : {}),
   };
-  return { compiled, diagnostics };
+  return compiled;
 }

@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
 import type { SigmaFilter, SigmaRule } from '../rule/model.js';
 import { BatchBuilder, runHuntTask, type HuntTask } from './match-task.js';
-import { RuleSet } from './rule-set.js';
+import { RuleSet, type ShippedRule } from './rule-set.js';
 
 /** Worker side of a parallel hunt: compiles the rules it is given, then reads and matches the tasks it is sent. */
 export interface HuntWorkerData {
@@ -12,6 +12,8 @@ export interface HuntWorkerData {
    * memory, which every worker reads instead of getting its own copy made by the main thread.
    */
   readonly rules: SharedArrayBuffer;
+  /** Or the main thread's compiled rules as IR (RuleSet.shipped), serialized the same way; `rules` is then empty. */
+  readonly compiled?: SharedArrayBuffer;
   /** Hits carry their event's JSON text (see BatchBuilder). */
   readonly eventJson: boolean;
   /** Fields hits carry for correlations (see BatchBuilder). */
@@ -25,9 +27,11 @@ export interface HuntWorkerData {
 }
 
 const data = workerData as HuntWorkerData;
-const rules = deserialize(new Uint8Array(data.rules)) as readonly SigmaRule[];
 const filters = deserialize(new Uint8Array(data.filters)) as readonly SigmaFilter[];
-const ruleSet = RuleSet.compile(rules, { logsource: resolveWindowsLogsource, filters });
+const ruleSet =
+  data.compiled !== undefined
+    ? RuleSet.fromShipped(deserialize(new Uint8Array(data.compiled)) as readonly ShippedRule[], { logsource: resolveWindowsLogsource, filters })
+    : RuleSet.compile(deserialize(new Uint8Array(data.rules)) as readonly SigmaRule[], { logsource: resolveWindowsLogsource, filters });
 const builder = new BatchBuilder(ruleSet, { eventJson: data.eventJson, fields: data.fields, stories: data.stories, rows: data.rows });
 
 parentPort?.on('message', (m: { seq: number; task: HuntTask }) => {

@@ -1,9 +1,11 @@
 import { serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
+import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
 import type { SigmaFilter, SigmaRule } from '../rule/model.js';
 import { withoutRaw } from '../rule/rule-cache.js';
 import type { HuntWorkerData } from './hunt-worker.js';
 import type { HuntTask, TaskResult } from './match-task.js';
+import { RuleSet } from './rule-set.js';
 import { OrderedReplies, prepareWorkerIsolates } from '../formats/evtx/workers.js';
 
 /**
@@ -66,12 +68,19 @@ export class MatchPool {
     }
   }
 
-  /** `rules` are those that compiled on the calling thread; `filters` gate their alerts (see RuleSet.compile). */
-  static async start(threads: number, rules: readonly SigmaRule[], options: { readonly eventJson?: boolean; readonly fields?: readonly string[]; readonly filters?: readonly SigmaFilter[]; readonly stories?: boolean; readonly rows?: boolean } = {}): Promise<MatchPool> {
-    const expectedRules = rules.length;
+  /**
+   * `rules` are those that compiled on the calling thread, or its rule set: a set compiled with the Windows
+   * logsources (as the workers compile) goes to the workers as IR (RuleSet.shipped), which they need not
+   * lower again. `filters` gate their alerts (see RuleSet.compile).
+   */
+  static async start(threads: number, rules: readonly SigmaRule[] | RuleSet, options: { readonly eventJson?: boolean; readonly fields?: readonly string[]; readonly filters?: readonly SigmaFilter[]; readonly stories?: boolean; readonly rows?: boolean } = {}): Promise<MatchPool> {
+    const shipped = rules instanceof RuleSet && rules.logsource === resolveWindowsLogsource;
+    const expectedRules = rules instanceof RuleSet ? rules.rules.length : rules.length;
     // Without `raw`, which nothing a worker runs reads: less to copy into every worker (see withoutRaw).
+    const sigmaRules = rules instanceof RuleSet ? (shipped ? [] : rules.rules.map((r) => r.rule)) : rules;
     const data: HuntWorkerData = {
-      rules: sharedCopy(rules.map((r) => ({ ...withoutRaw(r), raw: {} }))),
+      rules: sharedCopy(sigmaRules.map((r) => ({ ...withoutRaw(r), raw: {} }))),
+      ...(shipped ? { compiled: sharedCopy(rules.shipped()) } : {}),
       eventJson: options.eventJson === true,
       fields: options.fields ?? [],
       stories: options.stories === true,

@@ -1,4 +1,5 @@
-import { compileRule, type CompiledRule } from '../compile/compile-rule.js';
+import { compiledFromIr, compileRule, type CompiledRule } from '../compile/compile-rule.js';
+import type { MatchNode } from '../compile/ir.js';
 import { EventCache } from '../compile/event-cache.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Event } from '../event/event.js';
@@ -16,6 +17,17 @@ export interface RuleSetOptions {
   readonly logsource?: LogsourceResolver;
 }
 
+/**
+ * A compiled rule as plain data, for a worker thread: its IR (so the worker does not lower the rule again)
+ * and of the rule only what matching and filter gates read (no detections, no descriptive metadata).
+ */
+export interface ShippedRule {
+  readonly rule: SigmaRule;
+  readonly ir: MatchNode;
+  readonly logsourceIr?: MatchNode;
+  readonly logsource?: LogsourceCondition;
+}
+
 export interface SkippedRule {
   readonly rule: SigmaRule;
   readonly reason: string;
@@ -28,6 +40,8 @@ export class RuleSet {
     readonly skipped: readonly SkippedRule[],
     readonly diagnostics: readonly Diagnostic[],
     readonly gates: FilterGates,
+    /** The resolver the rules' logsources were resolved with. */
+    readonly logsource: LogsourceResolver | undefined,
   ) {}
 
   static compile(rules: readonly SigmaRule[], options: RuleSetOptions = {}): RuleSet {
@@ -54,7 +68,23 @@ export class RuleSet {
     }
     const gates = new FilterGates(compiled, options.filters ?? []);
     diagnostics.push(...gates.diagnostics);
-    return new RuleSet(compiled, skipped, diagnostics, gates);
+    return new RuleSet(compiled, skipped, diagnostics, gates, options.logsource);
+  }
+
+  /** The compiled rules as plain data (see ShippedRule), for RuleSet.fromShipped in a worker. */
+  shipped(): ShippedRule[] {
+    return this.rules.map((r) => ({
+      rule: slimRule(r.rule),
+      ir: r.ir,
+      ...(r.logsourceIr !== undefined && r.logsource !== undefined ? { logsourceIr: r.logsourceIr, logsource: r.logsource } : {}),
+    }));
+  }
+
+  /** The rule set `shipped` gave, with the same rules in the same order; `logsource` is the resolver it was compiled with. */
+  static fromShipped(rules: readonly ShippedRule[], options: RuleSetOptions = {}): RuleSet {
+    const compiled = rules.map((r) => compiledFromIr(r.rule, r.ir, r.logsourceIr, r.logsource));
+    const gates = new FilterGates(compiled, options.filters ?? []);
+    return new RuleSet(compiled, [], [...gates.diagnostics], gates, options.logsource);
   }
 
   private index: RuleIndex | undefined;
@@ -87,4 +117,26 @@ export class RuleSet {
   takeUnselected(): { readonly count: number; readonly byKey: ReadonlyMap<string, number> } {
     return this.index?.takeUnselected() ?? { count: 0, byKey: new Map() };
   }
+}
+
+/** What of a rule a worker's matching and filter gates read: its names and logsource. */
+function slimRule(r: SigmaRule): SigmaRule {
+  return {
+    kind: 'rule',
+    file: r.file,
+    span: r.span,
+    title: r.title,
+    ...(r.id !== undefined ? { id: r.id } : {}),
+    ...(r.name !== undefined ? { name: r.name } : {}),
+    ...(r.level !== undefined ? { level: r.level } : {}),
+    ...(r.status !== undefined ? { status: r.status } : {}),
+    logsource: r.logsource,
+    detections: new Map(),
+    conditions: [],
+    raw: {},
+    references: [],
+    falsepositives: [],
+    tags: [],
+    fields: [],
+  };
 }
