@@ -4,7 +4,8 @@ import type { SigmaCorrelation, SigmaRule } from '../../rule/model.js';
 import { convertPlannedCorrelations, CorrelationRefused } from '../convert-planned-correlations.js';
 import type { ConvertedCorrelation } from '../sql/sql-correlation.js';
 import { rowReader, type KqlCorrelationTarget } from './kql-correlation-fields.js';
-import { kqlName } from './kql-text.js';
+import { kqlName, kqlString } from './kql-text.js';
+import { METRIC_NUMBER_MAX_LENGTH, METRIC_NUMBER_PATTERN } from '../../engine/correlate/metric-number.js';
 
 export type { KqlCorrelationTarget } from './kql-correlation-fields.js';
 
@@ -39,9 +40,10 @@ export function convertCorrelationsKql(
 }
 
 /** Column names the query uses itself: a group-by name among them would be ambiguous. */
-const RESERVED = new Set(['t', 'first_t', 'member', 'rid', 'val', 'sigma_key', 'sigma_n', 'w0', 'fired', 'aggregate', 'window_start_ms', 'window_end_ms', 'first_ms', 'last_ms', 'contributor_count', 'contributor_times', 'record_ids', 'last_rid']);
+const RESERVED = new Set(['t', 'first_t', 'member', 'rid', 'val', 'isnum', 'sigma_key', 'sigma_n', 'w0', 'fired', 'aggregate', 'window_start_ms', 'window_end_ms', 'first_ms', 'last_ms', 'contributor_count', 'contributor_times', 'record_ids', 'last_rid']);
 const ARRAYS = { t: 'w_t', first_t: 'w_f', member: 'w_m', rid: 'w_r', val: 'w_v' } as const;
-type Item = keyof typeof ARRAYS;
+/** The items' columns the scan keeps as arrays; a metric's also `isnum` (1 when its value is a number) as w_n. */
+type Item = keyof typeof ARRAYS | 'isnum';
 /** A time later than any event's (ms), for "no such event" in the ordered chain search. */
 const NEVER = 9_000_000_000_000_000;
 const OPS = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '==', neq: '!=' } as const;
@@ -55,16 +57,21 @@ function correlationQuery(
 ): string {
   const c = p.correlation;
   const type = c.type;
-  if (type === 'value_sum' || type === 'value_avg' || type === 'value_percentile' || type === 'value_median') {
-    throw new CorrelationRefused(`${type} is not converted to KQL (the engine reads a value as JavaScript's Number() does, which no KQL conversion matches exactly)`);
-  }
+  const metric = type === 'value_sum' || type === 'value_avg' || type === 'value_percentile' || type === 'value_median';
   const names = c.groupBy;
   for (const n of names) if (RESERVED.has(n)) throw new CorrelationRefused(`group-by name '${n}' is a column name of the converted query`);
   const g = names.map((_, k) => `g${k}`);
-  const valueFields = type === 'value_count' ? (c.condition?.field ?? []) : [];
-  // value_count's value: the fields' texts as one JSON array ("" when any is missing, which no array's text is).
+  const valueFields = type === 'value_count' || metric ? (c.condition?.field ?? []) : [];
+  // value_count's value: the fields' texts as one JSON array ("" when any is missing, which no array's text is); a
+  // metric's: its one field's text, read as a number after the union (the engine reads no number from a tuple).
   const valueOf = (parts: readonly string[]) =>
-    parts.length === 0 ? '""' : `iff(${parts.map((x) => `isnotempty(${x})`).join(' and ')}, tostring(pack_array(${parts.join(', ')})), "")`;
+    metric
+      ? parts.length === 1
+        ? (parts[0] as string)
+        : '""'
+      : parts.length === 0
+        ? '""'
+        : `iff(${parts.map((x) => `isnotempty(${x})`).join(' and ')}, tostring(pack_array(${parts.join(', ')})), "")`;
   const legs = p.members.map((m, k) => {
     if (m.kind === 'selector') throw new CorrelationRefused(`'${c.rules[k]}' selects rules by level when a hunt runs; list the rules by id or name to convert it`);
     const fields = p.groupFields[k] as readonly string[];
@@ -85,9 +92,20 @@ function correlationQuery(
   const T = p.spec.timespanMs;
   const present = ['isnotnull(t)', ...g.map((x) => `isnotempty(${x})`)].join(' and ');
   const key = g.length === 0 ? '""' : `tostring(pack_array(${g.join(', ')}))`;
-  const head = `union\n${legs.join(',\n')}\n| where ${present}\n| extend sigma_key = ${key}\n| sort by sigma_key asc, t asc, member asc, rid asc`;
-  const cols: Record<Item, string> = ARRAYS;
-  const holds = (agg: string) => p.spec.comparisons.map((cmp) => `(${agg}) ${OPS[cmp.op]} ${cmp.value}`).join(' and ');
+  // A metric's text read by the engine's grammar (metric-number.ts): `isnum` 1 and `val` its double, or 0 and 0.0.
+  const numbers = metric
+    ? `\n| extend isnum = iff(strlen(val) <= ${METRIC_NUMBER_MAX_LENGTH} and val matches regex ${kqlString(METRIC_NUMBER_PATTERN)} and isfinite(todouble(val)), 1, 0)` +
+      `\n| extend val = iff(isnum == 1, todouble(val), 0.0)`
+    : '';
+  const head = `union\n${legs.join(',\n')}\n| where ${present}${numbers}\n| extend sigma_key = ${key}\n| sort by sigma_key asc, t asc, member asc, rid asc`;
+  // Only a metric's aggregate reads `isnum`.
+  const arrays = (metric ? { ...ARRAYS, isnum: 'w_n' } : ARRAYS) as Readonly<Record<Item, string>>;
+  const items = Object.keys(arrays) as Item[];
+  const cols: Record<Item, string> = { ...arrays };
+  const comparison = (agg: string) => p.spec.comparisons.map((cmp) => `(${agg}) ${OPS[cmp.op]} ${cmp.value}`).join(' and ');
+  // A metric window without a number has no aggregate, so no condition holds (never null: a scan state is a bool).
+  const holds = (agg: string, w: Record<Item, string> = cols) => (metric ? `iff(array_sum(${w.isnum}) > 0, ${comparison(agg)}, false)` : comparison(agg));
+  const q = Math.min(100, Math.max(0, type === 'value_median' ? 50 : (p.spec.percentile ?? 50))) / 100;
   const aggregate = (w: Record<Item, string>): string => {
     switch (type) {
       case 'event_count':
@@ -98,30 +116,44 @@ function correlationQuery(
         return `array_length(set_union(${w.member}, dynamic([])))`;
       case 'temporal_ordered':
         return orderedPrefix(w, p.members.length);
+      case 'value_sum':
+        return `iff(array_sum(${w.isnum}) > 0, array_sum(${w.val}), real(null))`;
+      case 'value_avg':
+        return `iff(array_sum(${w.isnum}) > 0, array_sum(${w.val}) / array_sum(${w.isnum}), real(null))`;
+      case 'value_percentile':
+      case 'value_median': {
+        // The engine's percentile: the numbers sorted (the others null, sorted last), rank r = p/100 · (n − 1), the
+        // numbers at floor(r) and ceil(r) linearly interpolated.
+        const r = `(${String(q)} * (array_sum(${w.isnum}) - 1))`;
+        const sorted = `array_sort_asc(array_iff(${w.isnum}, ${w.val}, real(null)))`;
+        const at = (k: string) => `todouble(${sorted}[${k}])`;
+        const lo = `tolong(${r})`;
+        const hi = `iff(${r} > ${lo}, ${lo} + 1, ${lo})`;
+        return `iff(array_sum(${w.isnum}) > 0, ${at(lo)} + (${at(hi)} - ${at(lo)}) * (${r} - ${lo}), real(null))`;
+      }
       default: {
         const never: never = type;
         return never;
       }
     }
   };
-  const declare = Object.values(ARRAYS).map((a) => `${a}: dynamic`);
-  const items = Object.keys(ARRAYS) as Item[];
+  const declare = Object.values(arrays).map((a) => `${a}: dynamic`);
   let scan: string;
   let tail: string[];
   if (!hasUpperSide(p.spec.comparisons)) {
     // The window at each event: the events after the last firing no older than t − T, this one included.
-    const base = (x: Item) => `iff(s1.sigma_key == sigma_key and s1.fired == false, s1.${ARRAYS[x]}, dynamic([]))`;
+    const base = (x: Item) => `iff(s1.sigma_key == sigma_key and s1.fired == false, s1.${arrays[x]}, dynamic([]))`;
     const appended = (x: Item) => `array_concat(${base(x)}, pack_array(${x}))`;
     const from = `array_index_of(series_greater_equals(${appended('t')}, repeat(t - ${T}, array_length(${appended('t')}))), true)`;
     const w = Object.fromEntries(items.map((x) => [x, `array_slice(${appended(x)}, ${from}, -1)`])) as Record<Item, string>;
-    const assign = [...items.map((x) => `${ARRAYS[x]} = ${w[x]}`), `fired = ${holds(aggregate(w))}`];
+    const assign = [...items.map((x) => `${arrays[x]} = ${w[x]}`), `fired = ${holds(aggregate(w), w)}`];
     scan = `scan declare (${[...declare, 'fired: bool = false'].join(', ')}) with (\nstep s1: true => ${assign.join(',\n  ')};\n)`;
     tail = ['where fired', `extend aggregate = ${aggregate(cols)}`, project(`t - ${T}`, 't')];
   } else {
     // Windows [t0, t0 + T] one after another, each opened by the first event after the previous one's end; the
     // last event of a window holds all of it.
     const same = `s1.sigma_key == sigma_key and t <= s1.w0 + ${T}`;
-    const assign = ['w0 = iff(' + same + ', s1.w0, t)', ...items.map((x) => `${ARRAYS[x]} = iff(${same}, array_concat(s1.${ARRAYS[x]}, pack_array(${x})), pack_array(${x}))`)];
+    const assign = ['w0 = iff(' + same + ', s1.w0, t)', ...items.map((x) => `${arrays[x]} = iff(${same}, array_concat(s1.${arrays[x]}, pack_array(${x})), pack_array(${x}))`)];
     scan = `scan declare (${['w0: long', ...declare].join(', ')}) with (\nstep s1: true => ${assign.join(',\n  ')};\n)`;
     tail = ['extend sigma_n = array_length(w_t)', 'summarize arg_max(sigma_n, *) by sigma_key, w0', `extend aggregate = ${aggregate(cols)}`, `where ${holds('aggregate')}`, project('w0', `w0 + ${T}`)];
   }

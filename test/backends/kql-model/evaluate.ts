@@ -89,6 +89,11 @@ function binary(op: string, l: Expr, r: Expr, row: Row): Value {
       return (a as number) + (b as number);
     case '-':
       return (a as number) - (b as number);
+    // The queries multiply and divide reals only (array_sum's doubles, a real rank): the model holds no long type.
+    case '*':
+      return (a as number) * (b as number);
+    case '/':
+      return (a as number) / (b as number);
     case 'contains':
       return fold(str(a)).includes(fold(str(b)));
     case 'contains_cs':
@@ -128,6 +133,11 @@ function call(name: string, args: readonly Expr[], row: Row): Value {
       const n = typeof s === 'number' ? s : s === null || s === '' ? NaN : Number(s);
       return Number.isFinite(n) ? n : null;
     }
+    // Documented: whether the value is neither infinite nor NaN (null stays null here).
+    case 'isfinite':
+      return typeof v[0] === 'number' ? Number.isFinite(v[0]) : null;
+    case 'strlen':
+      return typeof v[0] === 'string' ? [...v[0]].length : null;
     case 'coalesce':
       return v.find((x) => x !== null) ?? null;
     case 'trim': {
@@ -226,6 +236,14 @@ function dynamicCall(name: string, v: readonly Value[]): Value | undefined {
     }
     case 'array_length':
       return arr(v[0])?.length ?? null;
+    // Documented: a double, the sum of the elements; null when any element is not a number. Added in order.
+    case 'array_sum': {
+      const a = arr(v[0]);
+      if (a === undefined || a.some((x) => typeof x !== 'number')) return null;
+      let sum = 0;
+      for (const x of a) sum += x as number;
+      return sum;
+    }
     case 'array_slice': {
       const a = arr(v[0]);
       if (a === undefined || typeof v[1] !== 'number' || typeof v[2] !== 'number') return null;

@@ -1,11 +1,11 @@
 /**
  * A parser for exactly the KQL sigmatch emits in a `where`, `extend`, `project` or `scan` assignment (and nothing
- * more): or / and / not(...), the string and comparison operators, + and -, function calls, literals, columns (a
+ * more): or / and / not(...), the string and comparison operators, + - * /, function calls, literals (real(null) too), columns (a
  * scan step's `s1.col` too), bag and array indexing, `dynamic([...])`. Anything else is a parse error, so the
  * model cannot silently accept a query it does not understand.
  */
 export type Expr =
-  | { readonly kind: 'lit'; readonly value: string | number | boolean }
+  | { readonly kind: 'lit'; readonly value: string | number | boolean | null }
   | { readonly kind: 'col'; readonly name: string }
   | { readonly kind: 'index'; readonly bag: string; readonly key: string }
   /** A dynamic array's element by position (`w_t[0]`), or `dynamic([...])` written out. */
@@ -55,7 +55,7 @@ function tokenize(src: string): Tok[] {
       out.push(w === 'in~' || WORD_OPS.includes(w) ? { t: 'op', v: w } : { t: 'id', v: w });
       i += w.length;
     } else {
-      const m = /^(=~|==|!=|>=|<=|[-+><(),[\]])/.exec(src.slice(i));
+      const m = /^(=~|==|!=|>=|<=|[-+*/><(),[\]])/.exec(src.slice(i));
       if (m === null) throw new Error(`unexpected '${c}' at ${i}`);
       out.push({ t: 'op', v: m[0] });
       i += m[0].length;
@@ -86,10 +86,18 @@ export function parseExpr(src: string): Expr {
   };
   const andExpr = (): Expr => chain('and', cmpExpr)();
   const orExpr = chain('or', andExpr);
-  // + and - bind tighter than comparisons, as in KQL.
+  // + and - bind tighter than comparisons, * and / tighter still, as in KQL.
   const additive = (): Expr => {
-    let left = postfix();
+    let left = multiplicative();
     while (isOp('+') || isOp('-')) {
+      const op = (toks[p++] as Tok).v as string;
+      left = { kind: 'bin', op, left, right: multiplicative() };
+    }
+    return left;
+  };
+  const multiplicative = (): Expr => {
+    let left = postfix();
+    while (isOp('*') || isOp('/')) {
       const op = (toks[p++] as Tok).v as string;
       left = { kind: 'bin', op, left, right: postfix() };
     }
@@ -142,6 +150,12 @@ export function parseExpr(src: string): Expr {
     }
     if (t.t === 'id') {
       if (t.v === 'true' || t.v === 'false') return { kind: 'lit', value: t.v === 'true' };
+      // A typed null: real(null).
+      if (t.v === 'real' && isOp('(') && toks[p + 1]?.t === 'id' && toks[p + 1]?.v === 'null') {
+        p += 2;
+        expect(')');
+        return { kind: 'lit', value: null };
+      }
       if (t.v === 'dynamic') {
         expect('(');
         expect('[');
