@@ -261,14 +261,11 @@ export class ChunkContext {
     }
     const count = r.u32();
     if (count > 4096) throw new FormatError(`template instance with ${count} values`);
-    const descriptors: Array<[number, number]> = [];
-    for (let i = 0; i < count; i++) {
-      const size = r.u16();
-      const type = r.u8();
-      r.u8();
-      descriptors.push([size, type]);
-    }
-    const values = descriptors.map(([size, type]) => readSubstitution(type, size, r));
+    // The descriptors (size u16, type u8, padding u8) precede the values: read in place, no array per descriptor.
+    const at = r.pos;
+    r.skip(4 * count);
+    const values: SubstitutionValue[] = new Array(count);
+    for (let i = 0; i < count; i++) values[i] = readSubstitution(r.buf[at + 4 * i + 2] as number, r.buf.readUInt16LE(at + 4 * i), r);
     return { k: 'inst', template, values };
   }
 }

@@ -4,6 +4,9 @@ export class OutOfBounds extends Error {}
 /** A parse failure inside a record, with a message for the per-record diagnostic. */
 export class FormatError extends Error {}
 
+/** Buffer's own UTF-16 decoder, without toString's encoding lookup and argument checks (a third of decoding short names). */
+const ucs2Slice = (Buffer.prototype as unknown as { ucs2Slice?: unknown }).ucs2Slice === undefined ? undefined : true;
+
 /** Bounds-checked little-endian reads over a byte window [start, end). */
 export class ByteReader {
   pos: number;
@@ -11,7 +14,8 @@ export class ByteReader {
   constructor(
     readonly buf: Buffer,
     readonly start = 0,
-    readonly end = buf.length,
+    /** Narrowed and restored by a caller that reads one value of known size (see readSubstitution). */
+    public end = buf.length,
   ) {
     this.pos = start;
   }
@@ -63,7 +67,7 @@ export class ByteReader {
   /** `count` UTF-16LE code units. */
   utf16(count: number): string {
     this.need(count * 2);
-    const s = this.buf.toString('utf16le', this.pos, this.pos + count * 2);
+    const s = ucs2Slice ? (this.buf as unknown as { ucs2Slice(start: number, end: number): string }).ucs2Slice(this.pos, this.pos + count * 2) : this.buf.toString('utf16le', this.pos, this.pos + count * 2);
     this.pos += count * 2;
     return s;
   }

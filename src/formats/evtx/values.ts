@@ -156,30 +156,34 @@ const FIXED_SIZE: Record<number, number> = { 0x03: 1, 0x04: 1, 0x05: 2, 0x06: 2,
 export function readSubstitution(type: number, size: number, r: ByteReader): SubstitutionValue {
   const start = r.pos;
   const end = start + size;
+  // The value is read from r itself, its window narrowed to the value's bytes (no reader per value).
+  const outerEnd = r.end;
   try {
     if (type === 0x00 || size === 0) return { type, items: [], empty: true, isArray: (type & 0x80) !== 0 };
     if (type === 0x21) return { type, items: [], empty: false, binxml: { start, end }, isArray: false };
     if (type === 0x20 || type === 0x23 || type === 0x8e) throw new FormatError(`value type 0x${type.toString(16)} cannot appear in a file`);
-    const sub = new ByteReader(r.buf, start, end);
-    if ((type & 0x80) === 0) return { type, items: [scalar(type, sub, size)], empty: false, isArray: false };
+    // The value's own window, as a reader of its own would have (its end may pass the outer one's).
+    r.end = end;
+    if ((type & 0x80) === 0) return { type, items: [scalar(type, r, size)], empty: false, isArray: false };
     const base = type & 0x7f;
     const items: XmlValue[] = [];
     if (base === 0x01) {
-      const all = sub.utf16(Math.floor(size / 2));
+      const all = r.utf16(Math.floor(size / 2));
       const parts = all.split('\0');
       if (parts[parts.length - 1] === '') parts.pop();
       for (const p of parts) items.push(v(p));
     } else if (base === 0x02) {
-      for (const p of sub.bytes(size).toString('latin1').split('\0').slice(0, -1)) items.push(v(p));
+      for (const p of r.bytes(size).toString('latin1').split('\0').slice(0, -1)) items.push(v(p));
     } else if (base === 0x13) {
-      while (sub.remaining > 0) items.push(scalar(base, sub, 0));
+      while (r.remaining > 0) items.push(scalar(base, r, 0));
     } else {
       const width = base === 0x10 ? (size % 8 === 0 ? 8 : 4) : FIXED_SIZE[base];
       if (width === undefined) throw new FormatError(`unsupported array type 0x${type.toString(16)}`);
-      while (sub.remaining >= width) items.push(scalar(base, sub, width));
+      while (r.remaining >= width) items.push(scalar(base, r, width));
     }
     return { type, items, empty: items.length === 0, isArray: true };
   } finally {
+    r.end = outerEnd;
     r.pos = end;
   }
 }
