@@ -5,7 +5,12 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { rng } from '../../bench/generate-corpus.js';
+import { clickhouseString } from '../../src/backends/sql/clickhouse.js';
 import { eventRow } from '../../src/backends/sql/events-table.js';
+import { correlationNumberSql } from '../../src/backends/sql/sql-correlation.js';
+import { sqlString } from '../../src/backends/sql/sql-spec.js';
+import { metricNumber } from '../../src/engine/correlate/metric-number.js';
 import { readEvtxBuffer } from '../../src/formats/evtx/read-evtx.js';
 import { writeEvtxFile } from '../../src/formats/evtx/write-evtx.js';
 import { normalizeWindowsEvent } from '../../src/pipeline/normalize-event.js';
@@ -108,6 +113,28 @@ async function open(target: string, input: string): Promise<Runner | undefined> 
   };
 }
 
+/** A connection with no table (the number grammar test), or undefined when the target is not here. */
+async function openEmpty(target: string): Promise<Runner | undefined> {
+  if (target === 'postgres') {
+    if (pgServer === undefined) return undefined;
+    const c = new pg.Client(pgServer.url);
+    await c.connect();
+    return { run: async (q) => (await c.query(q)).rows as Array<Record<string, unknown>>, close: () => c.end() };
+  }
+  if (target === 'clickhouse') {
+    const store = await ChdbStore.open();
+    if (store === undefined) return undefined;
+    return { run: (q) => store.json<Record<string, unknown>>(q), close: () => store.close() };
+  }
+  if (target === 'duckdb') {
+    const instance = await DuckDBInstance.create(':memory:');
+    const c = await instance.connect();
+    return { run: async (q) => (await c.runAndReadAll(q)).getRowObjectsJson() as Array<Record<string, unknown>>, close: async () => c.closeSync() };
+  }
+  const db = new Database(':memory:');
+  return { run: async (q) => db.prepare(q).all() as Array<Record<string, unknown>>, close: async () => void db.close() };
+}
+
 /** The firings of every converted correlation the engine outputs, run in the database; and what was refused. */
 async function sqlFirings(target: string, rules: string, input: string, emitted: ReadonlySet<string>): Promise<{ firings: string[]; refused: string[] } | undefined> {
   const listing = JSON.parse((await sigmatchAsync(['convert', '--target', target, '--format', 'json', rules])).stdout) as { correlations: Array<{ title: string; query: string | null; diagnostics: Array<{ message: string }> }> };
@@ -163,6 +190,38 @@ describe('correlations converted to SQL find the engine\'s correlation alerts', 
       expect(got.firings).toEqual(want);
     }, 120_000);
   }
+
+  test('the number grammar: each target reads 1,200 random texts (signs, digits, points, exponents, white space, hex, words, long ones) exactly as the engine does', async () => {
+    const r = rng(17);
+    const parts = ['0', '1', '7', '9', '12', '00', '+', '-', '.', 'e', 'E', 'e+', 'e-', '999', '1000', ' ', '\t', '0x', 'x', 'inf', 'NaN', '_', ',', '\u0663', "'", '308', '324', '5'];
+    const texts = Array.from({ length: 1200 }, (_, k) => {
+      if (k % 100 === 0) return '1'.repeat(95 + (k % 11)) + (k % 3 === 0 ? '' : 'e-5');
+      let t = '';
+      for (let n = 1 + Math.floor(r() * 7); n > 0; n--) t += parts[Math.floor(r() * parts.length)];
+      return t;
+    });
+    const want = texts.map((t) => metricNumber(t) ?? null);
+    // The grammar must be what decides: a good share are numbers, a good share are not.
+    expect(want.filter((n) => n !== null).length).toBeGreaterThan(100);
+    expect(want.filter((n) => n === null).length).toBeGreaterThan(150);
+    for (const target of ['postgres', 'duckdb', 'sqlite', 'clickhouse'] as const) {
+      const db = await openEmpty(target);
+      if (db === undefined) continue;
+      try {
+        const got: Array<number | null> = [];
+        for (let i = 0; i < texts.length; i += 400) {
+          const rows = texts.slice(i, i + 400).map((t, k) => `SELECT ${i + k} AS k, ${target === 'clickhouse' ? clickhouseString(t) : sqlString(t)} AS v`);
+          const q = `SELECT x.k AS k, ${correlationNumberSql(target, 'x.v')} AS n FROM (${rows.join(' UNION ALL ')}) AS x ORDER BY x.k`;
+          for (const row of await db.run(q)) got.push(row['n'] === null || row['n'] === undefined ? null : Number(row['n']));
+        }
+        // -0 reads as 0 on PostgreSQL (no aggregate tells them apart): compared with ===.
+        const diff = texts.flatMap((t, k) => (got[k] === want[k] ? [] : [`${JSON.stringify(t)}: ${String(got[k])} (engine ${String(want[k])})`]));
+        expect(diff, target).toEqual([]);
+      } finally {
+        await db.close();
+      }
+    }
+  }, 120_000);
 
   test('the built-in chain on the example log: every SQL target gives the engine\'s alerts; the level selector is refused with its reason', async () => {
     const want = await engineFirings('rules/', 'examples/ws01-sysmon.evtx');

@@ -159,6 +159,9 @@ const TARGETS: Record<CorrelationTarget, CorrelationSql> = {
 
 const isMetric = (type: SigmaCorrelation['type']) => type === 'value_sum' || type === 'value_avg' || type === 'value_percentile' || type === 'value_median';
 
+/** A text expression read as the metric types read a value (a double or NULL): what the correlation queries use. */
+export const correlationNumberSql = (target: CorrelationTarget, text: string): string => TARGETS[target].number(text);
+
 /** The correlation's condition on an aggregate (all comparisons hold). */
 const conditionSql = (p: PlannedCorrelation, agg: string) =>
   p.spec.comparisons.map((cmp) => `(${agg}) ${cmp.op === 'neq' ? '<>' : SQL_OPS[cmp.op]} ${cmp.value}`).join(' AND ');
