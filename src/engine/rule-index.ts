@@ -26,14 +26,17 @@ export class RuleIndex {
   private readonly wideEverywhere: number[] = [];
   private readonly merged = new Map<string, Selection>();
   private readonly byRuleList = new Map<string, Prefilter>();
-  private readonly anchors: ReadonlyArray<Anchor | undefined>;
+  /** Each rule's anchor, made when a prefilter first needs it (null: not made yet): most rules never meet an event. */
+  private readonly anchors: Array<Anchor | undefined | null>;
+  private readonly prefilter: boolean;
   private readonly automata: AutomatonCache = new Map();
 
   constructor(
     private readonly rules: readonly CompiledRule[],
     options: { readonly prefilter?: boolean } = {},
   ) {
-    this.anchors = options.prefilter === false ? rules.map(() => undefined) : rules.map((r) => anchorOf(r.ir));
+    this.prefilter = options.prefilter !== false;
+    this.anchors = rules.map(() => null);
     rules.forEach((r, i) => {
       const required = requiredEventIds(r.ir);
       if (r.logsource === undefined) {
@@ -59,6 +62,12 @@ export class RuleIndex {
       for (const k of keys) add(this.byKey, k, i);
       for (const k of wide) add(this.wideByKey, k, i);
     });
+  }
+
+  private anchorAt(i: number): Anchor | undefined {
+    let a = this.anchors[i];
+    if (a === null) this.anchors[i] = a = this.prefilter ? anchorOf((this.rules[i] as CompiledRule).ir) : undefined;
+    return a;
   }
 
   /** The rules that may match the event (a superset of those that do), in rule-set order. */
@@ -148,7 +157,7 @@ export class RuleIndex {
     if (prefilter === undefined) {
       prefilter = new Prefilter(
         sorted.map((i) => this.rules[i] as CompiledRule),
-        sorted.map((i) => this.anchors[i]),
+        sorted.map((i) => this.anchorAt(i)),
         this.automata,
       );
       this.byRuleList.set(listKey, prefilter);
