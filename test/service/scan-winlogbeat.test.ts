@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { documentKey, winlogbeatKey, type Doc } from '../../src/service/event/document-event.js';
+import { documentKey, eventKey, winlogbeatKey, type Doc } from '../../src/service/event/document-event.js';
+import { timeOf } from '../../src/event/event-time.js';
 import { scanWinlogbeat } from '../../src/service/event/scan-winlogbeat.js';
 import { prepareText } from '../../src/service/ingest/prepare-document.js';
 import { benchDocument } from '../../bench/serve-bench.js';
@@ -85,6 +86,14 @@ describe('scanWinlogbeat', () => {
     }
     // Edits inside string values keep the text valid: a good part is still answered by the scanner.
     expect(answered).toBeGreaterThan(300);
+  });
+
+  it('keys an event time in Beats\' form as timeOf reads it (the key of the normalized event)', () => {
+    for (const ts of ['2026-11-20T09:00:00.123Z', '2026-02-30T09:00:00.000Z', '2026-13-45T99:99:99.999Z', '2026-11-20T09:00:00Z', '2026-11-20T09:00:00.1234567Z', '2026-11-20 09:00:00.123', '2026-11-20T10:00:00.123+01:00']) {
+      const t = timeOf(ts);
+      const expected = Number.isNaN(t) ? winlogbeatKey('WS-1', 'Security', '42', 'not a time', 'x') : eventKey({ fields: { Computer: 'WS-1', Channel: 'Security', EventRecordID: '42' }, timestamp: t }, 'x');
+      expect(winlogbeatKey('WS-1', 'Security', '42', ts, 'x').toString('hex'), ts).toBe(expected.toString('hex'));
+    }
   });
 
   it('prepareText journals the text as sent, with the key parsing gives and the host', () => {

@@ -46,8 +46,11 @@ export function documentKey(doc: Doc, text: string): Buffer {
   return eventKey(documentEvent(doc), text);
 }
 
+const ISO_MS_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 /** documentKey of a Winlogbeat document from its fields (scanWinlogbeat's, or the parsed document's). */
 export function winlogbeatKey(host: string, channel: string, record: string, timestamp: string, text: string): Buffer {
-  const t = timeOf(timestamp);
+  // Beats' own form (UTC, milliseconds) is one timeOf reads as Date.parse does: parsed straight away.
+  const t = ISO_MS_UTC.test(timestamp) ? Date.parse(timestamp) : timeOf(timestamp);
   return keyOf(host, channel, record, Number.isNaN(t) ? '' : t, text);
 }
