@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './test/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -9,6 +10,8 @@ export default defineConfig({
     setupFiles: ['./test/event-loop-turns.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // The longest files first (test/durations.json), so both workers finish together: see test/sequencer.ts.
+    sequence: { sequencer: LongestFirst },
     pool: 'forks',
     // Two test files at once. vitest's default on 2 cores is one (cores - 1), which leaves a core idle through
     // the long single-threaded files (the SQL differentials run one database thread each).

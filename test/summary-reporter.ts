@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
 
 /**
@@ -30,5 +32,15 @@ export default class SummaryReporter implements Reporter {
       if (count === 0 && m.state() === 'failed') failed++;
     }
     this.line = `\nTests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`;
+    // `npm run test:durations`: this run's time per file (collect, setup and tests), the table test/sequencer.ts orders by.
+    const table = process.env['SIGMATCH_DURATIONS'];
+    if (table !== undefined && table !== '' && failed === 0) {
+      const rows = modules.map((m) => {
+        const d = m.diagnostic();
+        return [relative(process.cwd(), m.moduleId).split('\\').join('/'), Math.round(d.collectDuration + d.setupDuration + d.duration)] as const;
+      });
+      rows.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+      writeFileSync(table, `{\n${rows.map(([f, ms]) => `  ${JSON.stringify(f)}: ${ms}`).join(',\n')}\n}\n`);
+    }
   }
 }
