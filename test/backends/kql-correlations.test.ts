@@ -72,6 +72,20 @@ async function modelFirings(converted: readonly ConvertedCorrelation[], tables: 
   return out.sort();
 }
 
+/** The converted correlations of `rules` run in the model over `input` give the engine's firings, each converted one firing. */
+async function modelMatchesEngine(target: KqlCorrelationTarget, converted: readonly ConvertedCorrelation[], rules: string, input: string, atLeast: number): Promise<void> {
+  const titles = new Set(converted.filter((c) => c.query !== undefined).map((c) => c.correlation.title));
+  const want = (await engineFirings(rules, input)).filter((k) => titles.has(titleOf(k)));
+  expect(want.length).toBeGreaterThan(atLeast);
+  const emitted = new Set(want.map(titleOf));
+  // Every converted correlation fires at least once in the engine (else the comparison proves little).
+  expect([...emitted].sort()).toEqual([...titles].sort());
+  const { tables, left } = tablesOf(target, eventsOf(input));
+  expect(left).toBe(0);
+  expect(await modelFirings(converted, tables, emitted)).toEqual(want);
+  console.log(`${target} ${input.replace(/^.*\//, '')}: ${want.length} firings of ${emitted.size} correlations, the model's equal to the engine's`);
+}
+
 /**
  * The stream with Security 4688 process starts added (Sentinel: SecurityEvent rows in the rule's union; Defender:
  * DeviceProcessEvents rows): some start a file the stream wrote, on its host; none has a ProcessGuid.
@@ -175,17 +189,7 @@ describe('correlations converted to KQL', () => {
     test(`${target} (modelled): every converted correlation type gives the engine's firings on three generated streams (one with Security 4688 starts)`, async () => {
       const converted = convertAll(target, [CORRELATION_TYPES]);
       const titles = new Set(converted.filter((c) => c.query !== undefined).map((c) => c.correlation.title));
-      for (const input of files) {
-        const want = (await engineFirings(CORRELATION_TYPES, input)).filter((k) => titles.has(titleOf(k)));
-        expect(want.length).toBeGreaterThan(target === 'kql-sentinel' ? 200 : 100);
-        const emitted = new Set(want.map(titleOf));
-        // Every converted correlation fires at least once in the engine (else the comparison proves little).
-        expect([...emitted].sort()).toEqual([...titles].sort());
-        const { tables, left } = tablesOf(target, eventsOf(input));
-        expect(left).toBe(0);
-        expect(await modelFirings(converted, tables, emitted)).toEqual(want);
-        console.log(`${target} ${input.replace(/^.*\//, '')}: ${want.length} firings of ${emitted.size} correlations, the model's equal to the engine's`);
-      }
+      for (const input of files) await modelMatchesEngine(target, converted, CORRELATION_TYPES, input, target === 'kql-sentinel' ? 200 : 100);
       // The window edges: the engine's firings (some of which only inclusive ends and ordered ties give) and the model's.
       const want = (await engineFirings(CORRELATION_TYPES, edges)).filter((k) => titles.has(titleOf(k)));
       const fired = new Set(want.map(titleOf));
@@ -197,15 +201,7 @@ describe('correlations converted to KQL', () => {
 
   for (const target of TARGETS) {
     test(`${target} (modelled): value_sum, value_avg, value_percentile, value_median (and a chain) over numbers of every form and texts that are none`, async () => {
-      const converted = convertAll(target, [CORRELATION_METRICS]);
-      const titles = new Set(converted.filter((c) => c.query !== undefined).map((c) => c.correlation.title));
-      const want = (await engineFirings(CORRELATION_METRICS, metricFile)).filter((k) => titles.has(titleOf(k)));
-      expect(want.length).toBeGreaterThan(target === 'kql-sentinel' ? 150 : 80);
-      const emitted = new Set(want.map(titleOf));
-      expect([...emitted].sort()).toEqual([...titles].sort());
-      const { tables, left } = tablesOf(target, eventsOf(metricFile));
-      expect(left).toBe(0);
-      expect(await modelFirings(converted, tables, emitted)).toEqual(want);
+      await modelMatchesEngine(target, convertAll(target, [CORRELATION_METRICS]), CORRELATION_METRICS, metricFile, target === 'kql-sentinel' ? 150 : 80);
     }, 120_000);
   }
 

@@ -82,13 +82,12 @@ afterAll(() => {
 });
 
 
+/** The events of `input` loaded into the target's events table, and a connection to it; undefined when the target is not here. */
 async function open(target: string, input: string): Promise<Runner | undefined> {
   if (target === 'postgres') {
     if (pgServer === undefined) return undefined;
     expect((await sigmatchAsync(['load', '--db', pgServer.url, '--fresh', input])).code).toBe(0);
-    const c = new pg.Client(pgServer.url);
-    await c.connect();
-    return { run: async (q) => (await c.query(q)).rows as Array<Record<string, unknown>>, close: () => c.end() };
+    return connect(target);
   }
   if (target === 'clickhouse') {
     const store = await ChdbStore.open();
@@ -96,25 +95,18 @@ async function open(target: string, input: string): Promise<Runner | undefined> 
     await store.createTable(true);
     const events = [...readEvtxBuffer(readFileSync(input), input)].flatMap((it) => (it.kind === 'record' ? [normalizeWindowsEvent(it.event)] : []));
     await store.insert(events.map((e, k) => eventRow(e, k + 1)));
-    // JSONEachRow writes 64-bit integers as strings; firingKey reads them with Number().
-    return { run: (q) => store.json<Record<string, unknown>>(q), close: () => store.close() };
+    return connect(target, store);
   }
   const file = join(dir, `${target}-${Math.random().toString(36).slice(2)}`);
   expect((await sigmatchAsync(['load', '--db', `${target}:${file}`, '--fresh', input])).code).toBe(0);
-  if (target === 'duckdb') {
-    const instance = await DuckDBInstance.create(file);
-    const c = await instance.connect();
-    return { run: async (q) => (await c.runAndReadAll(q)).getRowObjectsJson() as Array<Record<string, unknown>>, close: async () => c.closeSync() };
-  }
-  const db = new Database(file, { readonly: true });
-  return {
-    run: async (q) => db.prepare(q).all() as Array<Record<string, unknown>>,
-    close: async () => void db.close(),
-  };
+  return connect(target, file);
 }
 
-/** A connection with no table (the number grammar test), or undefined when the target is not here. */
-async function openEmpty(target: string): Promise<Runner | undefined> {
+/**
+ * A connection: to the test's PostgreSQL server, to a chDB session (given, or a new one), or to a DuckDB or SQLite
+ * file (none: an empty in-memory database); undefined when the target is not here.
+ */
+async function connect(target: string, at?: string | ChdbStore): Promise<Runner | undefined> {
   if (target === 'postgres') {
     if (pgServer === undefined) return undefined;
     const c = new pg.Client(pgServer.url);
@@ -122,16 +114,18 @@ async function openEmpty(target: string): Promise<Runner | undefined> {
     return { run: async (q) => (await c.query(q)).rows as Array<Record<string, unknown>>, close: () => c.end() };
   }
   if (target === 'clickhouse') {
-    const store = await ChdbStore.open();
+    const store = at instanceof ChdbStore ? at : await ChdbStore.open();
     if (store === undefined) return undefined;
+    // JSONEachRow writes 64-bit integers as strings; firingKey reads them with Number().
     return { run: (q) => store.json<Record<string, unknown>>(q), close: () => store.close() };
   }
+  const file = typeof at === 'string' ? at : ':memory:';
   if (target === 'duckdb') {
-    const instance = await DuckDBInstance.create(':memory:');
+    const instance = await DuckDBInstance.create(file);
     const c = await instance.connect();
     return { run: async (q) => (await c.runAndReadAll(q)).getRowObjectsJson() as Array<Record<string, unknown>>, close: async () => c.closeSync() };
   }
-  const db = new Database(':memory:');
+  const db = new Database(file, { readonly: typeof at === 'string' });
   return { run: async (q) => db.prepare(q).all() as Array<Record<string, unknown>>, close: async () => void db.close() };
 }
 
@@ -205,7 +199,7 @@ describe('correlations converted to SQL find the engine\'s correlation alerts', 
     expect(want.filter((n) => n !== null).length).toBeGreaterThan(100);
     expect(want.filter((n) => n === null).length).toBeGreaterThan(150);
     for (const target of ['postgres', 'duckdb', 'sqlite', 'clickhouse'] as const) {
-      const db = await openEmpty(target);
+      const db = await connect(target);
       if (db === undefined) continue;
       try {
         const got: Array<number | null> = [];
