@@ -6,6 +6,7 @@ import { resolveWindowsLogsource } from '../../src/pipeline/windows-logsources.j
 import { loadRules } from '../../src/rule/load-rules.js';
 import type { SigmaRule } from '../../src/rule/model.js';
 import { CORPUS, corpusAvailable, eventLoopTurn } from '../helpers.js';
+import { SENTINEL_EVENT_ROWS } from '../../src/backends/kql/sentinel-backend.js';
 import { kustoChecker, type KqlDiagnostic } from './kql-language-service.js';
 
 const BATCHES = 48;
@@ -57,6 +58,22 @@ describe.runIf(corpusAvailable())('KQL: every converted query parses and type-ch
   }
   test('both targets convert rules and refuse with reasons', () => {
     for (const target of TARGETS) expect(tally.get(target)?.converted).toBeGreaterThan(100);
+  });
+});
+
+describe('the checker reads the Sentinel Event pipeline as a table of its result', () => {
+  test('what follows the pipeline is checked against its columns; a pipeline that differs is checked in full', () => {
+    const check = kustoChecker();
+    const union = (rows: string, where: string) => `union\n  (${rows.split('\n').join('\n   ')}\n   | where ${where}),\n  (SecurityEvent | where EventID == 4688)`;
+    expect(check(`${SENTINEL_EVENT_ROWS}\n| where tostring(SigmaEventData["Image"]) endswith "x" and EventID == 1`)).toEqual([]);
+    expect(check(union(SENTINEL_EVENT_ROWS, 'tostring(SigmaEventData["Image"]) endswith "x"'))).toEqual([]);
+    // A column the pipeline does not make, a string compared with a number, the row the pipeline consumed: errors after it, as before it.
+    expect(check(`${SENTINEL_EVENT_ROWS}\n| where NoSuchColumn == 1`).length).toBeGreaterThan(0);
+    expect(check(union(SENTINEL_EVENT_ROWS, 'EventLog > 1')).length).toBeGreaterThan(0);
+    expect(check(`${SENTINEL_EVENT_ROWS}\n| where tostring(SigmaEventData["Image"]) > 1`).length).toBeGreaterThan(0);
+    expect(check(`${SENTINEL_EVENT_ROWS}\n| where SigmaData == 1`).length).toBeGreaterThan(0);
+    // The same pipeline with one name wrong is not the declared table: analysed as written, its error found.
+    expect(check(`${SENTINEL_EVENT_ROWS.replace('parse_xml(EventData)', 'parse_xml(EventDatum)')}\n| where EventID == 1`).length).toBeGreaterThan(0);
   });
 });
 

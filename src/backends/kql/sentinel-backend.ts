@@ -56,12 +56,12 @@ function eventSource(logsource: LogsourceCondition): RuleSource {
  * The engine's event-data fields as a bag: one pair per <Data Name="…"> element of EventData's XML, the name without
  * its spaces as the engine's pipeline aliases it ("Threat Name" → ThreatName), so rules' space-less names find it.
  */
+export const SENTINEL_EVENT_ROWS =
+  `Event\n| extend SigmaXml = parse_xml(EventData)\n` +
+  `| mv-apply SigmaData = SigmaXml.DataItem.EventData.Data on (summarize ${BAG} = make_bag(bag_pack(replace_string(tostring(SigmaData["@Name"]), " ", ""), tostring(SigmaData["#text"]))))`;
+
 function eventQuery(condition: string): string {
-  return (
-    `Event\n| extend SigmaXml = parse_xml(EventData)\n` +
-    `| mv-apply SigmaData = SigmaXml.DataItem.EventData.Data on (summarize ${BAG} = make_bag(bag_pack(replace_string(tostring(SigmaData["@Name"]), " ", ""), tostring(SigmaData["#text"]))))\n` +
-    `| where ${condition}`
-  );
+  return `${SENTINEL_EVENT_ROWS}\n| where ${condition}`;
 }
 
 const INTEGRITY = [
