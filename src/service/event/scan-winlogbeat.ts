@@ -43,6 +43,9 @@ const WINLOG = 2;
 /** Thrown to stop the scan: the caller falls back to JSON.parse (which also words any error). */
 const UNSURE = Symbol('unsure');
 
+const TOP_NAMES = ['@timestamp', 'winlog'];
+const WINLOG_NAMES = ['computer_name', 'channel', 'record_id'];
+
 const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x1f]/;
@@ -215,13 +218,21 @@ class Scan {
       this.pos++;
       this.ws();
       if (role === OTHER) this.value(depth);
-      else this.member(t.slice(start + 1, end), depth, role);
+      else this.member(this.nameOf(start + 1, end, role), depth, role);
       this.ws();
       const c = t.charCodeAt(this.pos++);
       if (c === CLOSE_BRACE) return;
       if (c !== COMMA) throw UNSURE;
       this.ws();
     }
+  }
+
+  /** Which name of interest the text from `from` to `to` (a name without escapes) is, at this level: one of NAMES, or ''. */
+  private nameOf(from: number, to: number, role: number): string {
+    // Compared in place: no string made for the names of every member.
+    const names = role === TOP ? TOP_NAMES : WINLOG_NAMES;
+    for (const n of names) if (to - from === n.length && this.text.startsWith(n, from)) return n;
+    return '';
   }
 
   /** A member of the document or of its `winlog`: the values of the key read, the others skipped. */
