@@ -124,8 +124,11 @@ function mergeEqualities(children: readonly MatchNode[]): Array<MatchNode | Matc
       continue;
     }
     const slot = fieldSlot(field);
+    // A value longer than every member equals none and is not hashed (hashing reads the whole value).
+    let max = 0;
+    for (const v of set) max = Math.max(max, v.length);
     rest.unshift((c: Parameters<Matcher>[0]) => {
-      for (const s of cased ? c.stringsAt(slot, field) : c.lowerAt(slot, field)) if (set.has(s)) return true;
+      for (const s of cased ? c.stringsAt(slot, field) : c.lowerAt(slot, field)) if (s.length <= max && set.has(s)) return true;
       return false;
     });
   }

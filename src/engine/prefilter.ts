@@ -10,6 +10,8 @@ interface FieldScan {
   readonly slot: number;
   /** Lower-cased value → rules (local indices) whose anchor holds on equality. */
   readonly eq: Map<string, number[]>;
+  /** The longest key of `eq`: a longer value equals none, and is not hashed (a script block's hash reads all of it). */
+  readonly eqMax: number;
   /** Number → rules whose anchor holds when a value reads as that number; undefined when none. */
   readonly num: Map<number, number[]> | undefined;
   readonly ac: AhoCorasick | undefined;
@@ -88,7 +90,9 @@ export class Prefilter {
         ac = automata.get(cacheKey);
         if (ac === undefined) automata.set(cacheKey, (ac = new AhoCorasick(keys)));
       }
-      this.scans.push({ field, slot: fieldSlot(field), eq, num: num.size > 0 ? num : undefined, ac, entries: keys.map((k) => patterns.get(k) as number[]) });
+      let eqMax = -1;
+      for (const k of eq.keys()) eqMax = Math.max(eqMax, k.length);
+      this.scans.push({ field, slot: fieldSlot(field), eq, eqMax, num: num.size > 0 ? num : undefined, ac, entries: keys.map((k) => patterns.get(k) as number[]) });
     }
   }
 
@@ -115,8 +119,10 @@ export class Prefilter {
     for (const scan of this.scans) {
       const values = cache.lowerAt(scan.slot, scan.field);
       for (const s of values) {
-        const rs = scan.eq.get(s);
-        if (rs !== undefined) for (const r of rs) this.mark(r, serial);
+        if (s.length <= scan.eqMax) {
+          const rs = scan.eq.get(s);
+          if (rs !== undefined) for (const r of rs) this.mark(r, serial);
+        }
         if (scan.num !== undefined) {
           const ns = scan.num.get(numberOf(s));
           if (ns !== undefined) for (const r of ns) this.mark(r, serial);
