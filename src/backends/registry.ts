@@ -6,14 +6,14 @@ import { EQL } from './elastic/eql-backend.js';
 import { ESQL } from './elastic/esql-backend.js';
 import { LUCENE } from './elastic/lucene-backend.js';
 import { CLICKHOUSE } from './sql/clickhouse.js';
-import { sqlBackend } from './sql/sql-backend.js';
-import { DUCKDB } from './sql/duckdb.js';
+import { slottedSqlBackend, sqlBackend } from './sql/sql-backend.js';
+import { duckdbFieldValues, duckdbSpec } from './sql/duckdb.js';
 import { POSTGRES } from './sql/postgres.js';
 import { SQLITE } from './sql/sqlite.js';
 
 export const BACKENDS = {
   postgres: sqlBackend(POSTGRES, 'PostgreSQL 15+: the sigma_events table, event as JSONB'),
-  duckdb: sqlBackend(DUCKDB, 'DuckDB: the sigma_events table, event as JSON'),
+  duckdb: slottedSqlBackend(duckdbSpec, duckdbFieldValues, 'DuckDB: the sigma_events table, event as JSON'),
   sqlite: sqlBackend(SQLITE, 'SQLite 3.38+: the sigma_events table, event as JSON text'),
   clickhouse: sqlBackend(CLICKHOUSE, 'ClickHouse (checked on 26.7 through chDB): the sigma_events table, event as JSON text with materialized columns'),
   'kql-defender': KQL_DEFENDER,

@@ -44,21 +44,30 @@ function ipv6In(t: string, cidrs: readonly string[]): string {
 }
 
 /**
+ * The JSON values of the event's fields `keys`, read with one parse of the event: DuckDB's JSON functions parse the
+ * document's text on every call, and a rule tests several fields, most more than once (a type test, then the value),
+ * so a query that named `e.event` in each test parsed every row ten or twenty times. A missing key is NULL.
+ */
+export const duckdbFieldValues = (event: string, keys: readonly string[]) => `json_extract(${event}, [${keys.map(path).join(', ')}])`;
+
+/**
  * DuckDB over the events table: `event` is JSON. Its regular expressions are RE2, the engine's own flavour, so a
  * pattern goes through as written with its flags inline; LIKE has no default escape, so every pattern names one.
+ * `slot(key)` is the expression holding the field's JSON value (NULL when the event has no such key): see
+ * duckdbFieldValues and slottedSqlBackend.
  */
-export const DUCKDB: SqlSpec = {
+export const duckdbSpec = (slot: (key: string) => string): SqlSpec => ({
   name: 'duckdb',
   // A list's values through lambdas, not a correlated EXISTS over json_each: DuckDB turns such a subquery into a
   // join run for every row whatever the CASE branch, one per field test; a lambda runs only on the array rows.
   anyValue: (key, pred, a) =>
-    `(CASE json_type(e.event, ${path(key)}) WHEN 'ARRAY' THEN COALESCE(list_bool_or(list_transform(` +
-    `list_filter(json_extract(e.event, ${sqlString(`$."${key}"[*]`)}), ${a} -> json_type(${a}) NOT IN ${NOT_SCALAR}), ` +
+    `(CASE json_type(${slot(key)}) WHEN 'ARRAY' THEN COALESCE(list_bool_or(list_transform(` +
+    `list_filter(json_extract(${slot(key)}, '$[*]'), ${a} -> json_type(${a}) NOT IN ${NOT_SCALAR}), ` +
     `${a} -> COALESCE(${pred(`(${a} ->> '$')`)}, FALSE))), FALSE) WHEN 'OBJECT' THEN FALSE WHEN 'NULL' THEN FALSE ` +
-    `ELSE COALESCE(${pred(`(e.event ->> ${path(key)})`)}, FALSE) END)`,
+    `ELSE COALESCE(${pred(`(${slot(key)} ->> '$')`)}, FALSE) END)`,
   anyScalar: (pred) => `EXISTS (SELECT 1 FROM json_tree(e.event) AS v WHERE v.type NOT IN ${NOT_SCALAR} AND ${pred(`(v.value ->> '$')`)})`,
-  hasKey: (key) => `json_exists(e.event, ${path(key)})`,
-  nullOrMissing: (key) => `COALESCE(json_type(e.event, ${path(key)}) = 'NULL', TRUE)`,
+  hasKey: (key) => `(${slot(key)} IS NOT NULL)`,
+  nullOrMissing: (key) => `COALESCE(json_type(${slot(key)}) = 'NULL', TRUE)`,
   lower: (x) => `lower(${x})`,
   globCased: (x, parts) => `${x} LIKE ${sqlString(likePattern(parts))} ESCAPE '\\'`,
   globFolded: (lx, parts) => `${lx} LIKE ${sqlString(likePattern(parts))} ESCAPE '\\'`,
@@ -78,4 +87,4 @@ export const DUCKDB: SqlSpec = {
   endsWith: (a, b) => `ends_with(${a}, ${b})`,
   containsText: (a, b) => `contains(${a}, ${b})`,
   constant: (v) => (v ? 'TRUE' : 'FALSE'),
-};
+});
