@@ -30,6 +30,7 @@ interface AlertDoc {
   host: { name: string };
   process: { command_line?: string; parent: { executable?: string }; context?: string };
   destination: { ip?: string };
+  sigmatch: { alert: { event_key: string; received: string } };
 }
 async function alerts(query = ''): Promise<AlertDoc[]> {
   const res = await fetch(`${svc.url}/api/alerts?limit=1000${query}`);
@@ -59,6 +60,10 @@ describe('Elasticsearch-compatible ingest', () => {
       expect(seed[0]?.destination.ip).toBe('203.0.113.50');
       expect(seed[0]?.process.command_line).toContain('vpn.inf'); // the process story from the EID 1 before it
       expect(seed[0]?.process.context).toBe('found by guid');
+      // Its event's dedup key and receive time are those of its journal row (detection reads them only for alerts).
+      const row = svc.service.journal.db.prepare("SELECT key, received FROM journal WHERE doc LIKE '%203.0.113.50%'").get() as { key: Buffer; received: number };
+      expect(seed[0]?.sigmatch.alert.event_key).toBe(row.key.toString('hex'));
+      expect(seed[0]?.sigmatch.alert.received).toBe(new Date(row.received).toISOString());
       if (haveCorpus) {
         // SigmaHQ's own rules on the same documents: the UAC-bypass process rule and its network rule.
         expect((await alerts('&rule=e66779cc-383e-4224-a3a4-267eeb585c40')).length).toBe(1);

@@ -27,6 +27,10 @@ describe('Journal', () => {
     const j = new Journal(db);
     expect(await j.append({ entries: [entry(1), entry(2), entry(3)] })).toEqual([1, 2, 3]);
     expect(j.read(1, 10).map((r) => r.doc)).toEqual(['{"n":2}', '{"n":3}']);
+    expect(j.readDocs(1, 10)).toEqual([[2, '{"n":2}'], [3, '{"n":3}']]);
+    expect(j.rowMeta(2)?.key.equals(entry(2).key)).toBe(true);
+    expect(j.rowMeta(2)?.received).toBe(j.read(1, 1)[0]?.received);
+    expect(j.rowMeta(99)).toBeUndefined();
     expect(j.backlog).toBe(3);
   });
 

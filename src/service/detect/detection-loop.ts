@@ -4,7 +4,8 @@ import type { StoredAlert } from '../store/alert-store.js';
 import { documentEvent, type Doc } from '../event/document-event.js';
 import type { RuleSet } from '../../engine/rule-set.js';
 import type { SigmaCorrelation } from '../../rule/model.js';
-import type { DetectionCounts, LiveDetector } from './live-detector.js';
+import type { DetectionCounts, LiveDetector, LiveEvent } from './live-detector.js';
+import type { Event } from '../../event/event.js';
 
 export interface DetectionLoopOptions {
   /** Journal rows read and matched per transaction (default 2,000). */
@@ -94,14 +95,14 @@ export class DetectionLoop {
     const replay = this.options.contextReplay ?? 50_000;
     let from = Math.max(0, position - replay);
     while (from < position) {
-      const rows = this.journal.read(from, Math.min(this.batch, position - from));
+      const rows = this.journal.readDocs(from, Math.min(this.batch, position - from));
       if (rows.length === 0) break;
-      for (const r of rows) {
-        if (r.seq > position) break;
-        const doc = parse(r.doc);
+      for (const [seq, text] of rows) {
+        if (seq > position) break;
+        const doc = parse(text);
         if (doc !== undefined) this.detector.learn(documentEvent(doc));
       }
-      from = (rows[rows.length - 1] as { seq: number }).seq;
+      from = (rows[rows.length - 1] as [number, string])[0];
     }
     return position;
   }
@@ -187,16 +188,17 @@ export class DetectionLoop {
 
   /** Matches one batch after `position` and commits it; returns the rows processed (0: caught up). */
   private async step(position: number): Promise<number> {
-    const rows = this.journal.read(position, this.batch);
+    const rows = this.journal.readDocs(position, this.batch);
     if (rows.length === 0) return this.idleStep(position);
     const now = this.now();
     const alerts: StoredAlert[] = [];
-    for (const r of rows) {
-      const doc = parse(r.doc);
+    for (const [seq, text] of rows) {
+      const doc = parse(text);
       if (doc === undefined) continue;
-      for (const a of this.detector.detect({ seq: r.seq, key: r.key, received: r.received, event: documentEvent(doc) }, now)) alerts.push(a);
+      for (const a of this.detector.detect(new JournalEvent(this.journal, seq, documentEvent(doc)), now)) alerts.push(a);
     }
-    const last = rows[rows.length - 1] as { seq: number; received: number };
+    const lastSeq = (rows[rows.length - 1] as [number, string])[0];
+    const last = { seq: lastSeq, received: this.journal.rowMeta(lastSeq)?.received ?? this.lastReceived };
     // The correlations evaluate what the watermark passed; their alerts and state go in the same transaction.
     for (const a of this.detector.endBatch(last.seq, now)) alerts.push(a);
     const state = this.detector.correlationState();
@@ -220,6 +222,35 @@ export class DetectionLoop {
       this.finish();
     }
     await this.idle;
+  }
+}
+
+/**
+ * A journaled event as the detector sees it: its key and receive time are read from its row only when asked (for
+ * an alert; the last row of a batch), not with every row.
+ */
+class JournalEvent implements LiveEvent {
+  private meta: { readonly key: Buffer; readonly received: number } | undefined;
+
+  constructor(
+    private readonly journal: Journal,
+    readonly seq: number,
+    readonly event: Event,
+  ) {}
+
+  private row(): { readonly key: Buffer; readonly received: number } {
+    // Rows after the cursor are never pruned, and detection reads only those: a missing row is a bug (the batch fails).
+    this.meta ??= this.journal.rowMeta(this.seq);
+    if (this.meta === undefined) throw new Error(`journal row ${this.seq} is gone before detection committed it`);
+    return this.meta;
+  }
+
+  get key(): Buffer {
+    return this.row().key;
+  }
+
+  get received(): number {
+    return this.row().received;
   }
 }
 
