@@ -13,33 +13,11 @@ export type BinXmlNode =
 const MAX_DEPTH = 256;
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
-/**
- * Template bodies already parsed, in any chunk, by their chunk offset and bytes, with the names they read
- * from elsewhere in their chunk (offset, name, ...): the same bytes at the same offset parse to the same
- * nodes in any chunk whose names at those offsets are the same (an inline name's offset is its own
- * position). Writers lay chunks out alike, so most chunks define their templates again where an earlier
- * chunk did, and with the same names before them.
- */
-const parsedBodies = new Map<number, Array<{ readonly bytes: Buffer; readonly nodes: readonly BinXmlNode[]; readonly names: ReadonlyArray<number | string> }>>();
-let parsedCount = 0;
-const MAX_PARSED_BODIES = 4096;
-/** Drops every parsed template body (tests read chunks with and without the bodies of earlier chunks). */
-export function forgetParsedTemplates(): void {
-  parsedBodies.clear();
-  parsedCount = 0;
-}
-
-/** Compiled forms by template body (its nodes, shared by the chunks that found it in parsedBodies). */
-const compiledTemplates = new WeakMap<readonly BinXmlNode[], CompiledTemplate | null>();
-
 /** Per-chunk state: names and template definitions are chunk-scoped and cached by chunk offset. */
 export class ChunkContext {
   readonly names = new Map<number, string>();
   readonly templates = new Map<number, readonly BinXmlNode[]>();
-  /** While a template body is parsed: the names it read from elsewhere in the chunk (offset, name, ...). */
-  private outside: Array<number | string> | undefined;
-  /** Set while parsing when a template is read from elsewhere in the chunk. */
-  private foreign = false;
+  private readonly compiledTemplates = new Map<readonly BinXmlNode[], CompiledTemplate | null>();
 
   constructor(
     readonly buf: Buffer,
@@ -58,15 +36,9 @@ export class ChunkContext {
       this.names.set(offset, name);
       return name;
     }
-    const name = this.nameAt(offset);
-    this.outside?.push(offset, name);
-    return name;
-  }
-
-  /** The name stored at a chunk offset: read before, or decoded where it is (elsewhere in the chunk, or a damaged string table). */
-  private nameAt(offset: number): string {
     const cached = this.names.get(offset);
     if (cached !== undefined) return cached;
+    // A name stored elsewhere in the chunk (or a damaged string table): decode it where it is.
     const at = new ByteReader(this.buf, this.base + offset, this.end);
     at.skip(6);
     const name = at.utf16(at.u16());
@@ -74,23 +46,12 @@ export class ChunkContext {
     return name;
   }
 
-  /** Whether this chunk holds the same names at the offsets (offset, name, ...). */
-  private sameNames(names: ReadonlyArray<number | string>): boolean {
-    try {
-      for (let i = 0; i < names.length; i += 2) if (this.nameAt(names[i] as number) !== names[i + 1]) return false;
-      return true;
-    } catch {
-      // A name offset this chunk cannot decode: parsing the body reports it.
-      return false;
-    }
-  }
-
   /** A template body compiled for flattening and rendering without element trees (null when it does not compile). */
   compiled(template: readonly BinXmlNode[]): CompiledTemplate | null {
-    let c = compiledTemplates.get(template);
+    let c = this.compiledTemplates.get(template);
     if (c === undefined) {
       c = CompiledTemplate.compile(template);
-      compiledTemplates.set(template, c);
+      this.compiledTemplates.set(template, c);
     }
     return c;
   }
@@ -202,41 +163,7 @@ export class ChunkContext {
     return { k: 'el', name, attrs, children };
   }
 
-  /** A template body at chunk offset `defOffset`, bytes [start, end): parsed, or the nodes of the same bytes parsed before at the same depth. */
-  private parseBody(defOffset: number, start: number, end: number, depth: number): readonly BinXmlNode[] {
-    // By offset and depth (bodies parsed deeper may fail where shallower ones do not), then by bytes.
-    const key = defOffset * 512 + Math.min(depth, 511);
-    const known = parsedBodies.get(key);
-    if (known !== undefined) {
-      for (const k of known) if (k.bytes.length === end - start && this.buf.compare(k.bytes, 0, k.bytes.length, start, end) === 0 && this.sameNames(k.names)) return k.nodes;
-    }
-    const outerForeign = this.foreign;
-    const outerNames = this.outside;
-    this.foreign = false;
-    const names: Array<number | string> = (this.outside = []);
-    try {
-      const nodes = this.parse(start, end, true, depth);
-      // A body that instantiates another template depends on more than its bytes and names.
-      if (!this.foreign) {
-        if (parsedCount >= MAX_PARSED_BODIES) {
-          parsedBodies.clear();
-          parsedCount = 0;
-        }
-        const entry = { bytes: Buffer.from(this.buf.subarray(start, end)), nodes, names };
-        if (known === undefined) parsedBodies.set(key, [entry]);
-        else known.push(entry);
-        parsedCount++;
-      }
-      return nodes;
-    } finally {
-      this.foreign ||= outerForeign;
-      this.outside = outerNames;
-      outerNames?.push(...names);
-    }
-  }
-
   private parseTemplateInstance(r: ByteReader, depth: number): BinXmlNode {
-    this.foreign = true;
     r.u8();
     r.u32();
     const defOffset = r.u32();
@@ -246,7 +173,7 @@ export class ChunkContext {
       const size = r.u32();
       const bodyStart = r.pos;
       r.skip(size);
-      template = this.templates.get(defOffset) ?? this.parseBody(defOffset, bodyStart, bodyStart + size, depth + 1);
+      template = this.templates.get(defOffset) ?? this.parse(bodyStart, bodyStart + size, true, depth + 1);
       this.templates.set(defOffset, template);
     } else {
       template = this.templates.get(defOffset);
@@ -255,7 +182,7 @@ export class ChunkContext {
         const at = new ByteReader(this.buf, this.base + defOffset, this.end);
         at.skip(20);
         const size = at.u32();
-        template = this.parseBody(defOffset, at.pos, Math.min(at.pos + size, this.end), depth + 1);
+        template = this.parse(at.pos, Math.min(at.pos + size, this.end), true, depth + 1);
         this.templates.set(defOffset, template);
       }
     }
