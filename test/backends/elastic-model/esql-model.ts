@@ -143,7 +143,7 @@ function read(v: Value, doc: EsDoc): Scalar | typeof MV {
       const x = read(v.arg, doc);
       if (x === MV || x === null) return null;
       if (typeof x !== 'string') throw new Error(`esql model: ${v.kind} of a non-string`);
-      if (v.kind === 'lower') return x.toLowerCase();
+      if (v.kind === 'lower') return lowered(x);
       if (v.kind === 'replace') return x.replace(new RegExp(v.pattern, 'gu'), v.with);
       return javaDouble(x);
     }
@@ -155,6 +155,53 @@ function javaDouble(text: string): number | null {
   const t = text.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '');
   const m = /^([+-]?)(NaN|Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)[fFdD]?$/.exec(t);
   return m === null ? null : Number(`${m[1] as string}${m[2] as string}`);
+}
+
+/**
+ * TO_LOWER of a document's value, remembered: a converted query lowers the same field in each of its tests (tens of
+ * times for a long command line), and a document's values are the same strings in every query. Memory only: the
+ * corpus's values are a few thousand strings.
+ */
+const lowerCache = new Map<string, string>();
+function lowered(x: string): string {
+  let l = lowerCache.get(x);
+  if (l === undefined) {
+    l = x.toLowerCase();
+    lowerCache.set(x, l);
+  }
+  return l;
+}
+
+/**
+ * LIKE as a test: a pattern whose only wildcards are a leading and/or trailing `*` (most of what the converter writes)
+ * is equality, startsWith, endsWith or includes of its literal (escapes resolved); the rest a whole-value RegExp.
+ */
+const likeTests = new Map<string, (a: string) => boolean>();
+function likeTest(pattern: string): (a: string) => boolean {
+  let t = likeTests.get(pattern);
+  if (t === undefined) {
+    const chars = [...pattern];
+    const lead = chars[0] === '*';
+    let literal = '';
+    let plain = true;
+    let trail = false;
+    for (let k = lead ? 1 : 0; k < chars.length; k++) {
+      const c = chars[k] as string;
+      if (c === '\\') literal += chars[++k] ?? '\\';
+      else if (c === '*' && k === chars.length - 1) trail = true;
+      else if (c === '*' || c === '?') plain = false;
+      else literal += c;
+    }
+    if (!plain) {
+      const re = likeRegex(pattern);
+      t = (a) => re.test(a);
+    } else if (lead && trail) t = (a) => a.includes(literal);
+    else if (lead) t = (a) => a.endsWith(literal);
+    else if (trail) t = (a) => a.startsWith(literal);
+    else t = (a) => a === literal;
+    likeTests.set(pattern, t);
+  }
+  return t;
 }
 
 const likeCache = new Map<string, RegExp>();
@@ -214,7 +261,7 @@ export function evaluateEsql(e: Expr, doc: EsDoc): boolean | null {
       const a = read(e.left, doc);
       if (a === null || a === MV) return null;
       if (typeof a !== 'string') throw new Error(`esql model: ${e.kind.toUpperCase()} on a non-string`);
-      if (e.kind === 'like') return likeRegex(e.pattern).test(a);
+      if (e.kind === 'like') return likeTest(e.pattern)(a);
       let re = rlikeCache.get(e.pattern);
       if (re === undefined) {
         re = luceneRegexToJs(e.pattern);
