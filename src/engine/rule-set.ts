@@ -119,24 +119,11 @@ export class RuleSet {
   }
 }
 
+/** The parts of a shipped rule that workers never read, shared by all (nothing changes them). */
+const UNREAD = { detections: new Map(), conditions: [], raw: {}, references: [], falsepositives: [], tags: [], fields: [] } as const;
+
 /** What of a rule a worker's matching and filter gates read: its names and logsource. */
 function slimRule(r: SigmaRule): SigmaRule {
-  return {
-    kind: 'rule',
-    file: r.file,
-    span: r.span,
-    title: r.title,
-    ...(r.id !== undefined ? { id: r.id } : {}),
-    ...(r.name !== undefined ? { name: r.name } : {}),
-    ...(r.level !== undefined ? { level: r.level } : {}),
-    ...(r.status !== undefined ? { status: r.status } : {}),
-    logsource: r.logsource,
-    detections: new Map(),
-    conditions: [],
-    raw: {},
-    references: [],
-    falsepositives: [],
-    tags: [],
-    fields: [],
-  };
+  const { kind, file, span, title, id, name, level, status, logsource } = r;
+  return { kind, file, span, title, ...(id !== undefined ? { id } : {}), ...(name !== undefined ? { name } : {}), ...(level !== undefined ? { level } : {}), ...(status !== undefined ? { status } : {}), logsource, ...UNREAD };
 }
