@@ -120,6 +120,35 @@ describe('sigmatch load --db', () => {
     expect(tables[0]?.map((r) => r.record_id)).toEqual(Array.from({ length: 9000 }, (_, i) => i + 1));
   });
 
+  test('PostgreSQL (binary COPY) and DuckDB hold the same rows, nulls, times, escapes and non-ASCII text included', async () => {
+    if (pg === undefined) return;
+    const odd = join(dir, 'odd.jsonl');
+    const lines = [
+      { EventID: 1, Channel: 'Microsoft-Windows-Sysmon/Operational', Computer: 'hé-☃-😀', UtcTime: '2026-01-02 03:04:05.678', Image: 'C:\\Temp\\a\tb\nc\rd.exe', CommandLine: 'x "q" \\N \u0001' },
+      { EventID: 4688, Image: 'no channel, no host, no time' },
+      { Message: 'no event id', Big: 12345678901234567890, Nested: { a: [1, null, 'b'] } },
+    ];
+    writeFileSync(odd, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const duck = `duckdb:${join(dir, 'odd.duckdb')}`;
+    for (const url of [pg.url, duck]) expect((await sigmatchAsync(['load', '--db', url, '--fresh', odd, 'examples/'])).code).toBe(0);
+    // JSONB keeps an object's keys in its own order: the events are compared parsed, keys sorted.
+    const sorted = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(sorted) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : 1)).map(([k, x]) => [k, sorted(x)])) : v;
+    const canonical = async (url: string) => (await rowsOf(url)).map((r) => ({ ...r, event: JSON.stringify(sorted(JSON.parse(r.event))) }));
+    const fromPg = await canonical(pg.url);
+    expect(fromPg).toEqual(await canonical(duck));
+    expect(fromPg[0]?.time_ms).toBe(Date.parse('2026-01-02T03:04:05.678Z'));
+    expect(fromPg[1]?.time_ms).toBeNull();
+    expect(JSON.parse(fromPg[0]?.event ?? '{}')).toMatchObject({ Computer: 'hé-☃-😀', Image: lines[0]?.Image, CommandLine: lines[0]?.CommandLine });
+    const store = await openEventStore(pg.url);
+    try {
+      expect(await store.recordIds("SELECT record_id FROM sigma_events WHERE host IS NULL AND channel IS NULL AND event_time IS NULL ORDER BY 1")).toEqual([2, 3]);
+      expect(await store.recordIds('SELECT event_id AS record_id FROM sigma_events WHERE record_id <= 2 ORDER BY record_id')).toEqual([1, 4688]);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('hunt --db: the rules run in the database give the file hunt\'s alerts, process context, domain and the chain correlations included (PostgreSQL, DuckDB, SQLite)', async () => {
     if (pg === undefined) return;
     await sigmatchAsync(['load', '--db', pg.url, '--fresh', 'examples/']);

@@ -24,12 +24,13 @@ export class PostgresStore implements EventStore {
   }
 
   /**
-   * One COPY a batch, in COPY's text format: the server parses each event's JSON once, straight into JSONB (a JSON
-   * array expanded by json_populate_recordset parsed it twice and took 1.8 times as long), and no per-row round trip.
+   * One COPY a batch, in COPY's binary format: the rows go as length-prefixed bytes written straight into Buffers
+   * (the text format escaped every backslash of every event's JSON, a regular-expression pass over each value, and
+   * the server undid it); the server parses each event's JSON once, straight into JSONB, and no per-row round trip.
    */
   async insert(rows: readonly EventRow[]): Promise<void> {
-    const copy = this.client.query(copyStreams.from(`COPY ${EVENTS_TABLE} (record_id, source_file, source_record, event_time, host, channel, event_id, event) FROM STDIN`));
-    await pipeline(Readable.from(copyLines(rows)), copy);
+    const copy = this.client.query(copyStreams.from(`COPY ${EVENTS_TABLE} (record_id, source_file, source_record, event_time, host, channel, event_id, event) FROM STDIN (FORMAT binary)`));
+    await pipeline(Readable.from(copyPieces(rows)), copy);
   }
 
   async recordIds(query: string): Promise<number[]> {
@@ -46,20 +47,60 @@ export class PostgresStore implements EventStore {
   }
 }
 
-/** A value in COPY's text format: \N for null; backslash, tab, newline and carriage return escaped. */
-function copyText(v: string | number | null): string {
-  if (v === null) return '\\N';
-  const t = String(v);
-  return /[\\\t\n\r]/.test(t) ? t.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : t;
-}
+/** COPY's binary header: the signature, no flags, no header extension. */
+const HEADER = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]);
+/** Rows a piece: about a megabyte each (one write per row would cost a stream round each). */
+const PIECE = 800;
+/** Microseconds between 1970-01-01 and PostgreSQL's epoch, 2000-01-01 (UTC). */
+const PG_EPOCH_US = 946_684_800_000_000n;
 
-/** The rows as COPY text, some hundred rows a piece (one write per row would cost a stream round each). */
-function* copyLines(rows: readonly EventRow[]): Generator<string> {
-  for (let i = 0; i < rows.length; i += 200) {
-    let piece = '';
-    for (const r of rows.slice(i, i + 200)) {
-      piece += `${r.record_id}\t${copyText(r.source_file)}\t${copyText(r.source_record)}\t${copyText(r.event_time)}\t${copyText(r.host)}\t${copyText(r.channel)}\t${copyText(r.event_id)}\t${copyText(r.event)}\n`;
+/**
+ * The rows in COPY's binary format, PIECE rows a Buffer: per row its field count, then each field as its byte
+ * length (-1 for NULL) and its bytes: int8, text, int8, timestamptz (microseconds since 2000), text, text, int4,
+ * jsonb (version 1, then the JSON text). A string is written once, into room for its worst case (3 bytes per UTF-16
+ * unit), its length filled in after. The trailer (-1) ends the last piece.
+ */
+function* copyPieces(rows: readonly EventRow[]): Generator<Buffer> {
+  let first = true;
+  for (let i = 0; i < rows.length || first; i += PIECE) {
+    const piece = rows.slice(i, i + PIECE);
+    let room = first ? HEADER.length : 0;
+    for (const r of piece) room += 2 + 8 * 4 + 8 + 8 + 8 + 4 + 1 + 3 * (r.event.length + (r.source_file?.length ?? 0) + (r.host?.length ?? 0) + (r.channel?.length ?? 0));
+    const last = i + PIECE >= rows.length;
+    if (last) room += 2;
+    const buf = Buffer.allocUnsafe(room);
+    let at = 0;
+    if (first) at = HEADER.copy(buf, 0);
+    first = false;
+    const text = (v: string | null, prefix?: number) => {
+      if (v === null) {
+        at = buf.writeInt32BE(-1, at);
+        return;
+      }
+      const start = at + 4;
+      let end = start;
+      if (prefix !== undefined) end = buf.writeUInt8(prefix, end);
+      end += buf.write(v, end, 'utf8');
+      buf.writeInt32BE(end - start, at);
+      at = end;
+    };
+    const int8 = (v: number | bigint | null) => {
+      if (v === null) at = buf.writeInt32BE(-1, at);
+      else at = buf.writeBigInt64BE(BigInt(v), buf.writeInt32BE(8, at));
+    };
+    for (const r of piece) {
+      at = buf.writeInt16BE(8, at);
+      int8(r.record_id);
+      text(r.source_file);
+      int8(r.source_record);
+      int8(r.event_time === null ? null : BigInt(Date.parse(r.event_time)) * 1000n - PG_EPOCH_US);
+      text(r.host);
+      text(r.channel);
+      if (r.event_id === null) at = buf.writeInt32BE(-1, at);
+      else at = buf.writeInt32BE(r.event_id, buf.writeInt32BE(4, at));
+      text(r.event, 1);
     }
-    yield piece;
+    if (last) at = buf.writeInt16BE(-1, at);
+    yield buf.subarray(0, at);
   }
 }
