@@ -4,7 +4,7 @@ import { error, type Diagnostic } from '../diagnostics.js';
 import { checkCollection } from './check-collection.js';
 import type { SigmaCorrelation, SigmaDocument, SigmaFilter, SigmaRule } from './model.js';
 import { parseRuleFile, type RuleFileOptions } from './parse-rule-file.js';
-import { RuleCache, textHash, type CachedRuleFile } from './rule-cache.js';
+import { fileStamp, RuleCache, textHash, type CachedRuleFile } from './rule-cache.js';
 
 export interface LoadRulesOptions extends RuleFileOptions {
   /**
@@ -76,15 +76,102 @@ export function listRuleFiles(paths: readonly string[], diagnostics: Diagnostic[
 /** Reads rule files and folders into one collection with its diagnostics. Never throws on user input. */
 export function loadRules(paths: readonly string[], options: LoadRulesOptions = {}): RuleCollection {
   const diagnostics: Diagnostic[] = [];
-  const texts: Array<{ file: string; text: string }> = [];
+  const texts: RuleText[] = [];
+  const cache = options.cache === true ? new RuleCache(paths, fileOptionsOf(options), options.cacheDir) : undefined;
+  const cached = cache?.read() ?? new Map<string, CachedRuleFile>();
   for (const file of listRuleFiles(paths, diagnostics)) {
     try {
-      texts.push({ file, text: readFileSync(file, 'utf8') });
+      const entry = cached.get(file);
+      if (entry?.stamp !== undefined) {
+        // A file whose stamp is the one its cached parse was read with is not read again (see fileStamp).
+        const before = Date.now();
+        const stamp = fileStamp(statSync(file, { bigint: true }), before);
+        if (stamp === entry.stamp) {
+          texts.push({ file, unchanged: entry });
+          continue;
+        }
+      }
+      const before = Date.now();
+      const st = cache === undefined ? undefined : statSync(file, { bigint: true });
+      const text = readFileSync(file, 'utf8');
+      texts.push(st === undefined ? { file, text } : { file, text, stamp: fileStamp(st, before) });
     } catch (e) {
       diagnostics.push(error('file-unreadable', `cannot read '${file}': ${(e as Error).message}`));
     }
   }
-  return parseTexts(texts, options, diagnostics, options.cache === true ? paths : undefined);
+  return parseTexts(texts, options, diagnostics, cache === undefined ? undefined : { cache, cached });
+}
+
+/** A listed rule file: its text (and its stamp when read), or the cached parse its unchanged stamp vouches for. */
+type RuleText = { readonly file: string; readonly text: string; readonly stamp?: string | undefined } | { readonly file: string; readonly unchanged: CachedRuleFile };
+
+const fileOptionsOf = (options: RuleFileOptions): RuleFileOptions => ({
+  ...(options.placeholders !== undefined ? { placeholders: options.placeholders } : {}),
+  ...(options.lint !== undefined ? { lint: options.lint } : {}),
+});
+
+/**
+ * File texts by path for diagnostics' line:column: a file taken from the cache by its stamp is read when a
+ * diagnostic first asks for it (so the map behaves as if it held every text).
+ */
+class RuleSources extends Map<string, string> {
+  private readonly unread = new Set<string>();
+
+  later(file: string): void {
+    this.unread.add(file);
+  }
+
+  private readIn(file: string): void {
+    if (!this.unread.delete(file)) return;
+    try {
+      super.set(file, readFileSync(file, 'utf8'));
+    } catch {
+      // Gone since: a diagnostic is printed without its line.
+    }
+  }
+
+  private readAll(): void {
+    for (const f of [...this.unread]) this.readIn(f);
+  }
+
+  override get(file: string): string | undefined {
+    this.readIn(file);
+    return super.get(file);
+  }
+
+  override has(file: string): boolean {
+    this.readIn(file);
+    return super.has(file);
+  }
+
+  override get size(): number {
+    this.readAll();
+    return super.size;
+  }
+
+  override entries(): MapIterator<[string, string]> {
+    this.readAll();
+    return super.entries();
+  }
+
+  override keys(): MapIterator<string> {
+    this.readAll();
+    return super.keys();
+  }
+
+  override values(): MapIterator<string> {
+    this.readAll();
+    return super.values();
+  }
+
+  override [Symbol.iterator](): MapIterator<[string, string]> {
+    return this.entries();
+  }
+
+  override forEach(fn: (value: string, key: string, map: Map<string, string>) => void, self?: unknown): void {
+    this.readAll();
+    super.forEach(fn, self);
+  }
 }
 
 /** A collection from rule texts already in memory (tests, the library API). */
@@ -93,30 +180,46 @@ export function loadRuleTexts(texts: ReadonlyArray<{ file: string; text: string 
 }
 
 /**
- * Parses every text into one collection. With `cachePaths` (the paths the texts were listed from), a file
- * whose text is unchanged since the last run takes its parse from the parsed-rule cache, and the cache is
- * rewritten when a file was parsed, added or is gone.
+ * Parses every text into one collection. With the parsed-rule cache (`store`), a file whose text is unchanged
+ * since the last run (same hash, or same stamp) takes its parse from the cache, and the cache is rewritten when a
+ * file was parsed, added, is gone, or got a new stamp.
  */
-function parseTexts(texts: ReadonlyArray<{ file: string; text: string }>, options: LoadRulesOptions, diagnostics: Diagnostic[], cachePaths?: readonly string[]): RuleCollection {
-  const fileOptions: RuleFileOptions = { ...(options.placeholders !== undefined ? { placeholders: options.placeholders } : {}), ...(options.lint !== undefined ? { lint: options.lint } : {}) };
-  const cache = cachePaths === undefined ? undefined : new RuleCache(cachePaths, fileOptions, options.cacheDir);
-  const cached = cache?.read() ?? new Map<string, CachedRuleFile>();
-  const sources = new Map<string, string>();
+function parseTexts(texts: readonly RuleText[], options: LoadRulesOptions, diagnostics: Diagnostic[], store?: { readonly cache: RuleCache; readonly cached: ReadonlyMap<string, CachedRuleFile> }): RuleCollection {
+  const fileOptions = fileOptionsOf(options);
+  const cache = store?.cache;
+  const cached = store?.cached ?? new Map<string, CachedRuleFile>();
+  const sources = new RuleSources();
   const documents: SigmaDocument[] = [];
   const entries: CachedRuleFile[] = [];
   const used = new Set<string>();
   let count = 0;
   let hits = 0;
   let changed = false;
-  for (const { file, text } of texts) {
-    sources.set(file, text);
-    const hash = cache === undefined ? '' : textHash(text);
-    let entry = cached.get(file);
-    if (entry !== undefined && entry.hash === hash) hits++;
-    else {
-      const parsed = parseRuleFile(file, text, fileOptions);
-      entry = { file, hash, documents: parsed.documents, diagnostics: parsed.diagnostics, documentCount: parsed.documentCount };
-      changed = true;
+  for (const t of texts) {
+    const { file } = t;
+    let entry: CachedRuleFile | undefined;
+    if ('unchanged' in t) {
+      sources.later(file);
+      entry = t.unchanged;
+      hits++;
+    } else {
+      sources.set(file, t.text);
+      const hash = cache === undefined ? '' : textHash(t.text);
+      const stamp = t.stamp;
+      entry = cached.get(file);
+      if (entry !== undefined && entry.hash === hash) {
+        hits++;
+        // Same text, new stamp (touched, or settled since): kept with the new one, so the next run need not read it.
+        if (entry.stamp !== stamp) {
+          const { stamp: _old, ...rest } = entry;
+          entry = stamp === undefined ? rest : { ...rest, stamp };
+          changed = true;
+        }
+      } else {
+        const parsed = parseRuleFile(file, t.text, fileOptions);
+        entry = { file, hash, documents: parsed.documents, diagnostics: parsed.diagnostics, documentCount: parsed.documentCount, ...(stamp !== undefined ? { stamp } : {}) };
+        changed = true;
+      }
     }
     used.add(file);
     entries.push(entry);

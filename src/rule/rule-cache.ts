@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { type Dirent, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { type BigIntStats, type Dirent, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -9,8 +9,28 @@ import * as zlib from 'node:zlib';
 import type { SigmaDocument } from './model.js';
 import type { ParsedRuleFile, RuleFileOptions } from './parse-rule-file.js';
 
-/** What the cache keeps of one parsed rule file: the parse without the text, and the text's SHA-1 (its key). */
-export type CachedRuleFile = Omit<ParsedRuleFile, 'text'> & { readonly hash: string };
+/**
+ * What the cache keeps of one parsed rule file: the parse without the text, the text's SHA-1 (its key), and the
+ * file's stamp when that text was read (see fileStamp).
+ */
+export type CachedRuleFile = Omit<ParsedRuleFile, 'text'> & { readonly hash: string; readonly stamp?: string };
+
+/**
+ * A file's identity and change times as the cache trusts them in place of its text: device, inode, size, and the
+ * modification and status-change times in nanoseconds. A write changes the status-change time (which no program
+ * can set back), so a file whose stamp is the one recorded when its text was read still has that text, provided
+ * its times were then already older than the read by more than a file system's timestamp granularity (as git
+ * treats "racily clean" files): `undefined` otherwise, and such a file is read and hashed on every run until it
+ * has been still for a few seconds. `before` is the clock (ms) taken before the stat.
+ */
+export function fileStamp(st: BigIntStats, before: number): string | undefined {
+  const settled = BigInt(Math.floor(before - RACY_MS)) * 1_000_000n;
+  if (st.mtimeNs >= settled || st.ctimeNs >= settled) return undefined;
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+}
+
+/** A file changed less than this long before it was read is not trusted by its stamp (FAT's 2 s, and margin). */
+const RACY_MS = 3000;
 
 /**
  * The parsed-rule cache: one pack file per rule-path list and options, under
@@ -239,6 +259,7 @@ function isEntry(e: unknown): boolean {
   return (
     typeof x['file'] === 'string' &&
     typeof x['hash'] === 'string' &&
+    (x['stamp'] === undefined || typeof x['stamp'] === 'string') &&
     Array.isArray(documents) &&
     documents.every((d: unknown) => typeof d === 'object' && d !== null && typeof (d as StoredDocument).doc === 'object' && ((d as StoredDocument).raw === undefined || (d as StoredDocument).raw instanceof Uint8Array)) &&
     Array.isArray(x['diagnostics']) &&

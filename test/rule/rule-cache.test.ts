@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -134,6 +134,36 @@ describe('the parsed-rule cache never serves a stale rule', () => {
     const plain = loadRules([dir]);
     expect(broken.diagnostics.map((d) => formatDiagnostic(d, broken.sources))).toStrictEqual(plain.diagnostics.map((d) => formatDiagnostic(d, plain.sources)));
     expect(broken.diagnostics.some((d) => d.severity === 'error')).toBe(true);
+  });
+
+  test('a file left alone for a while is trusted by its stamp, and still a rewrite of the same size with its time set back is picked up', async () => {
+    const dir = temp('sigmatch-rules-');
+    const cacheDir = temp('sigmatch-cache-');
+    const a = join(dir, 'a.yml');
+    writeFileSync(a, RULE('Rule A', '\\a.exe'));
+    writeFileSync(join(dir, 'b.yml'), 'title: Broken\nlogsource: {product: windows}\ndetection:\n    sel:\n        Image|nosuch: x\n    condition: sel\n');
+    const load = () => loadRules([dir], { cache: true, cacheDir });
+    // Files changed in the last seconds are read and hashed on every run (their stamp is not trusted yet).
+    expect(load().cachedFiles).toBe(0);
+    expect(load().cachedFiles).toBe(2);
+    await new Promise((r) => setTimeout(r, 3200));
+    load(); // read once more now that they are still: the pack takes their stamps
+    const stamped = load();
+    expect(stamped.cachedFiles).toBe(2);
+    // Taken by stamp, not read: the diagnostics still print with their line and column, as without the cache.
+    const plain = loadRules([dir]);
+    expect(observable(stamped)).toStrictEqual(observable(plain));
+    expect([...stamped.sources.keys()].sort()).toEqual([...plain.sources.keys()].sort());
+
+    // The same size, new content, and the old modification time put back: the change time moved, so it is read.
+    const { atime, mtime } = statSync(a);
+    writeFileSync(a, RULE('Rule X', '\\x.exe'));
+    utimesSync(a, atime, mtime);
+    expect(load().rules.map((r) => r.title)).toEqual(['Rule X']);
+    // And again at once (now within the racy window of the last read): read again, not trusted by its stamp.
+    writeFileSync(a, RULE('Rule Y', '\\y.exe'));
+    utimesSync(a, atime, mtime);
+    expect(load().rules.map((r) => r.title)).toEqual(['Rule Y']);
   });
 
   test('other options or another folder never share a pack', () => {
