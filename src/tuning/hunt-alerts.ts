@@ -55,7 +55,7 @@ export async function huntAlerts(inputs: readonly string[], collection: RuleColl
       spill,
     );
     const builder = new BatchBuilder(ruleSet);
-    const pool = threads > 0 && units.some((u) => u.kind === 'task') ? await MatchPool.start(threads, ruleSet.rules.map((r) => r.rule), {}) : undefined;
+    const pool = threads > 0 && units.some((u) => u.kind === 'task') ? await MatchPool.start(threads, ruleSet, {}) : undefined;
     try {
       await runPlan(units, { session, builder, pool, recover, problems, progress: () => undefined });
     } finally {
