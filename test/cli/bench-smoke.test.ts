@@ -51,7 +51,8 @@ test('bench smoke: a small run prints both tables; readers agree, the pack meets
   expect(fileAlerts).toBeDefined();
   expect(out).toMatch(new RegExp(`^\\| PostgreSQL 15 \\| [\\d.]+ \\| [\\d.]+ \\| ${fileAlerts} \\|$`, 'm'));
   // The live service: the pack with the SQLite and the PostgreSQL store, and every SigmaHQ rule, each row all its events detected.
-  const serveRows = out.split('\n').filter((l) => /^\| [^|]+ \| 3000 \| \d+ \| \d+ \| \d+ \| \d+ \/ \d+ \/ \d+ \| \d+ \| \d+ \|$/.test(l));
+  // …, peak RSS, then the service's CPU seconds (the main thread's and the busiest other thread's in parentheses).
+  const serveRows = out.split('\n').filter((l) => /^\| [^|]+ \| 3000 \| \d+ \| \d+ \| \d+ \| \d+ \/ \d+ \/ \d+ \| \d+ \| \d+ \| [\d.]+ \([\d.]+, [\d.]+\) \|$/.test(l));
   expect(serveRows, out.slice(out.indexOf('### The live service'))).toHaveLength(3);
   // The soak row (a quarter of a minute here): everything acknowledged was detected.
   const soakRow = /^\| built-in pack \| 0\.25 \| 3000 \| (\d+) \| (\d+) \| \d+ \| \d+ \| \d+ \| \d+ \| \d+ → \d+ \| [+-][\d.]+% \|$/m.exec(out);
