@@ -36,7 +36,13 @@ export function recordOf(doc: string): string {
 }
 
 /** Senders, one per host (so each host's events arrive in order, as from one shipper): resend a batch until it is acknowledged. */
-export async function send(batches: string[][], current: () => string | undefined, acked: Set<number>, senders: number): Promise<void> {
+/**
+ * Sends every batch through `senders` connections, each batch retried until acknowledged (while `current` is
+ * undefined or the service refuses, as a shipper would). `paceMs`: a pause after each acknowledged batch, so a
+ * crash test's stream spans its kills however fast the service ingests (an unpaced stream of 300 batches was all
+ * acknowledged before the third of ten kills once ingest got faster).
+ */
+export async function send(batches: string[][], current: () => string | undefined, acked: Set<number>, senders: number, paceMs = 0): Promise<void> {
   const queues: number[][] = Array.from({ length: senders }, () => []);
   batches.forEach((_, i) => queues[Math.floor(i / (batches.length / senders))]?.push(i));
   await Promise.all(
@@ -50,6 +56,7 @@ export async function send(batches: string[][], current: () => string | undefine
               const body = await res.text();
               if (res.status === 200) {
                 acked.add(i);
+                if (paceMs > 0) await new Promise((r) => setTimeout(r, paceMs));
                 break;
               }
               if (res.status !== 429 && res.status !== 503) throw new Error(`unexpected ${res.status}: ${body}`);

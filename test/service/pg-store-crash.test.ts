@@ -67,7 +67,8 @@ describe('sigmatch serve --store postgres under SIGKILL', () => {
     const dir = tmp('sigmatch-pg-crash-');
     let current: string | undefined;
     const acked = new Set<number>();
-    const sending = send(batches, () => current, acked, HOSTS.length);
+    // Paced: the stream must outlast several of the kills (see send).
+    const sending = send(batches, () => current, acked, HOSTS.length, 25);
     const ackedAtKill: number[] = [];
     for (let k = 0; k < KILLS; k++) {
       const s = await serve(['--data', dir, '--store', url]);

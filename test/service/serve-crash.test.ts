@@ -60,7 +60,8 @@ describe('sigmatch serve under SIGKILL', () => {
     dirs.push(dir);
     let current: string | undefined;
     const acked = new Set<number>();
-    const sending = send(batches, () => current, acked, HOSTS.length);
+    // Paced: the stream must outlast several of the kills (see send).
+    const sending = send(batches, () => current, acked, HOSTS.length, 15);
     let kills = 0;
     const ackedAtKill: number[] = [];
     for (; kills < 10; kills++) {
