@@ -30,14 +30,21 @@ export class DuckDbStore implements EventStore {
       this.open = true;
     }
     const appender = await this.connection.createAppender(EVENTS_TABLE);
+    // Plain branches, no closure per value: a load appends eight values a row.
     for (const r of rows) {
       appender.appendBigInt(BigInt(r.record_id));
-      nullable(r.source_file, (v) => appender.appendVarchar(v), () => appender.appendNull());
-      nullable(r.source_record, (v) => appender.appendBigInt(BigInt(v)), () => appender.appendNull());
-      nullable(r.event_time, (v) => appender.appendTimestampTZ(timestampTZValue(BigInt(Date.parse(v)) * 1000n)), () => appender.appendNull());
-      nullable(r.host, (v) => appender.appendVarchar(v), () => appender.appendNull());
-      nullable(r.channel, (v) => appender.appendVarchar(v), () => appender.appendNull());
-      nullable(r.event_id, (v) => appender.appendInteger(v), () => appender.appendNull());
+      if (r.source_file === null) appender.appendNull();
+      else appender.appendVarchar(r.source_file);
+      if (r.source_record === null) appender.appendNull();
+      else appender.appendBigInt(BigInt(r.source_record));
+      if (r.event_time === null) appender.appendNull();
+      else appender.appendTimestampTZ(timestampTZValue(BigInt(Date.parse(r.event_time) * 1000)));
+      if (r.host === null) appender.appendNull();
+      else appender.appendVarchar(r.host);
+      if (r.channel === null) appender.appendNull();
+      else appender.appendVarchar(r.channel);
+      if (r.event_id === null) appender.appendNull();
+      else appender.appendInteger(r.event_id);
       appender.appendVarchar(r.event);
       appender.endRow();
     }
@@ -63,9 +70,4 @@ export class DuckDbStore implements EventStore {
     this.connection.closeSync();
     this.instance.closeSync();
   }
-}
-
-function nullable<T>(v: T | null, some: (v: T) => void, none: () => void): void {
-  if (v === null) none();
-  else some(v);
 }
