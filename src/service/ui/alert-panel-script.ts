@@ -40,13 +40,14 @@ function openAlert(panel, id, hooks) {
   }, function (e) { panel.textContent = ''; fail(panel, e); });
 }
 
-// The notes and the note being typed live on the box, not in one drawing: a triage change answered after a note was
-// added (or while one is typed) redraws the panel with every note and keeps the draft.
+// The notes live on the box, not in one drawing: a triage change answered after a note was added redraws the panel
+// with every note. The note being typed is one textarea for the life of the box, never redrawn: a change answered
+// while someone types (or a browser test fills it) keeps the element, its text and its focus.
 function drawTriage(box, id, t, notes, hooks) {
   if (notes) box.notes = notes.slice();
-  var draftEl = box.querySelector('#note-text');
-  var draft = draftEl ? draftEl.value : '';
-  box.textContent = '';
+  var noteRow = box.noteRow || (box.noteRow = noteRowOf(box, id));
+  for (var c = box.firstChild; c; ) { var next = c.nextSibling; if (c !== noteRow) box.removeChild(c); c = next; }
+  if (noteRow.parentNode !== box) box.appendChild(noteRow);
   var state = el('div', 'state');
   add(state, el('span', 'st st-' + t.status, t.status), t.reason ? el('span', '', ' — ' + t.reason) : null, t.comment ? el('span', 'count', ' “' + t.comment + '”') : null,
     el('span', 'count', t.assignee ? '  assigned to ' + t.assignee : '  unassigned'), t.updated ? el('span', 'count', '  (' + isoText(t.updated) + ' by ' + t.updated_by + ')') : null);
@@ -75,22 +76,30 @@ function drawTriage(box, id, t, notes, hooks) {
   var who = el('input'); who.id = 'assignee'; who.placeholder = 'assignee'; who.value = t.assignee || '';
   var assign = el('div', 'actions');
   add(assign, who, button('Assign', 'assign', function () { change({ assignee: who.value.trim() || null }); }));
-  var noteText = el('textarea'); noteText.id = 'note-text'; noteText.rows = 2; noteText.placeholder = 'note'; noteText.value = draft;
   var noteList = el('ul', 'notes');
-  box.notes.forEach(function (n) { add(noteList, add(el('li'), el('span', 'count', isoText(n.time) + ' ' + n.author + ': '), el('span', '', n.text))); });
-  var noteRow = add(el('div', 'actions'), noteText, button('Add note', 'note', function () {
+  box.notes.forEach(function (n) { add(noteList, noteItem(n)); });
+  [state, actions, assign, noteList].forEach(function (x) { box.insertBefore(x, noteRow); });
+  add(box, msg);
+  box.triage = { reason: reason, change: change, status: t.status };
+}
+
+function noteItem(n) { return add(el('li'), el('span', 'count', isoText(n.time) + ' ' + n.author + ': '), el('span', '', n.text)); }
+
+function noteRowOf(box, id) {
+  var noteText = el('textarea'); noteText.id = 'note-text'; noteText.rows = 2; noteText.placeholder = 'note';
+  var row = add(el('div', 'actions'), noteText, button('Add note', 'note', function () {
     var text = noteText.value.trim();
     if (!text) return;
     api('POST', '/api/alerts/' + enc(id) + '/notes', { text: text }).then(function (n) {
       box.notes = box.notes.concat([n]);
-      var list = box.querySelector('.notes'), typed = box.querySelector('#note-text');
-      if (typed && typed.value.trim() === text) typed.value = '';
-      if (list) add(list, add(el('li'), el('span', 'count', isoText(n.time) + ' ' + n.author + ': '), el('span', '', n.text)));
+      var list = box.querySelector('.notes');
+      if (noteText.value.trim() === text) noteText.value = '';
+      if (list) add(list, noteItem(n));
     }, function (e) { var m = box.querySelector('.warn'); if (m) { m.hidden = false; m.textContent = e.message; } });
   }));
-  add(box, state, actions, assign, noteList, noteRow, msg);
-  box.triage = { reason: reason, change: change, status: t.status };
+  return row;
 }
+
 
 // Keys on the table: a acknowledges the selected alert, c closes it with the reason chosen in its panel.
 function panelKey(panel, id, key, hooks) {

@@ -96,6 +96,17 @@ describe('the dashboard, live', () => {
     const doc = await api(`/api/alerts/${ids[0]}`);
     expect(doc.sigmatch.triage.assignee).toBe('alice');
     expect(doc.sigmatch.triage.notes.map((n: { text: string }) => n.text)).toEqual(['checked with the VPN team']);
+    // A change answered while a note is being typed keeps the textarea itself and its text (a CI run under load lost a
+    // note that way: the panel's redraw replaced the textarea between typing and clicking Add note).
+    await page.fill('#note-text', 'half a thought');
+    const typing = await page.$('#note-text');
+    await page.fill('#assignee', 'bob');
+    await page.click('#triage .assign');
+    await poll(() => page.locator('#triage-state').textContent()).toContain('assigned to bob');
+    // Still in the page (so the one #note-text there), with its text.
+    expect(await page.locator('#note-text').count()).toBe(1);
+    expect(await typing?.evaluate((t: { isConnected: boolean; value: string }) => t.isConnected && t.value)).toBe('half a thought');
+    expect(await page.locator('#triage .notes li').count()).toBe(1);
     // The address names the open alert: a reload (or the link) opens it again.
     expect(page.url()).toContain(`id=${ids[0]}`);
     await page.reload();
