@@ -62,6 +62,10 @@ async function rowsOf(url: string) {
   }
 }
 
+/** A JSON value with every object's keys sorted, at every level. */
+const sorted = (v: unknown): unknown =>
+  Array.isArray(v) ? v.map(sorted) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : 1)).map(([k, x]) => [k, sorted(x)])) : v;
+
 describe('sigmatch load --db', () => {
   test('DuckDB file: every event loaded, the converted rule finds the hunt\'s alerts; a second load adds on, --fresh starts over', async () => {
     const url = `duckdb:${join(dir, 'events.duckdb')}`;
@@ -132,8 +136,6 @@ describe('sigmatch load --db', () => {
     const duck = `duckdb:${join(dir, 'odd.duckdb')}`;
     for (const url of [pg.url, duck]) expect((await sigmatchAsync(['load', '--db', url, '--fresh', odd, 'examples/'])).code).toBe(0);
     // JSONB keeps an object's keys in its own order: the events are compared parsed, keys sorted.
-    const sorted = (v: unknown): unknown =>
-      Array.isArray(v) ? v.map(sorted) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : 1)).map(([k, x]) => [k, sorted(x)])) : v;
     const canonical = async (url: string) => (await rowsOf(url)).map((r) => ({ ...r, event: JSON.stringify(sorted(JSON.parse(r.event))) }));
     const fromPg = await canonical(pg.url);
     expect(fromPg).toEqual(await canonical(duck));
@@ -156,8 +158,6 @@ describe('sigmatch load --db', () => {
     expect(fromDb.code, fromDb.stderr).toBe(1);
     const fromFiles = await sigmatchAsync(['hunt', '--format', 'jsonl', '--quiet', 'examples/']);
     // PostgreSQL's JSONB keeps an object's keys in its own order: events' fields are compared as sets (keys sorted at every level).
-    const sorted = (v: unknown): unknown =>
-      Array.isArray(v) ? v.map(sorted) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : 1)).map(([k, x]) => [k, sorted(x)])) : v;
     const canonical = (line: string) => JSON.stringify(sorted(JSON.parse(line)));
     const lines = (t: string) => t.trim().split('\n').map(canonical).sort();
     expect(lines(fromDb.stdout)).toEqual(lines(fromFiles.stdout));
