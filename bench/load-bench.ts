@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { EventStore } from '../src/backends/db/event-store.js';
@@ -45,7 +46,7 @@ const dir = mkdtempSync(join(tmpdir(), 'sigmatch-load-bench-'));
 interface LoadRun { what: string; events: number; seconds: number; perSecond: number; peakMb: number; cpu: number; serverCpu?: number }
 
 function load(what: string, url: string, threads: string[]): LoadRun {
-  const args = url === 'nothing-kept:' ? [resolve('dist/bench/load-bench.js'), '--read-only', '--file', file as string] : [cli, 'load', '--db', url, '--fresh', ...threads, file as string];
+  const args = url === 'nothing-kept:' ? [fileURLToPath(import.meta.url), '--read-only', '--file', file as string] : [cli, 'load', '--db', url, '--fresh', ...threads, file as string];
   const r = spawnSync('node', args, { encoding: 'utf8' });
   const m = /Loaded (\d+) events .* in ([\d.]+) s \((\d+) events\/s.*peak memory (\d+) MB resident, CPU ([\d.]+) s/.exec(r.stderr);
   if (r.status !== 0 || m === null) throw new Error(`load ${what} failed (exit ${r.status}):\n${r.stderr.slice(-1500)}`);
