@@ -131,6 +131,7 @@ describe('sigmatch load --db', () => {
       { EventID: 1, Channel: 'Microsoft-Windows-Sysmon/Operational', Computer: 'hé-☃-😀', UtcTime: '2026-01-02 03:04:05.678', Image: 'C:\\Temp\\a\tb\nc\rd.exe', CommandLine: 'x "q" \\N \u0001' },
       { EventID: 4688, Image: 'no channel, no host, no time' },
       { Message: 'no event id', Big: 12345678901234567890, Nested: { a: [1, null, 'b'] } },
+      { EventID: 7, UtcTime: '1999-12-31 23:59:59.999' }, // before PostgreSQL's epoch: a negative timestamp
     ];
     writeFileSync(odd, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
     const duck = `duckdb:${join(dir, 'odd.duckdb')}`;
@@ -141,6 +142,7 @@ describe('sigmatch load --db', () => {
     expect(fromPg).toEqual(await canonical(duck));
     expect(fromPg[0]?.time_ms).toBe(Date.parse('2026-01-02T03:04:05.678Z'));
     expect(fromPg[1]?.time_ms).toBeNull();
+    expect(fromPg[3]?.time_ms).toBe(Date.parse('1999-12-31T23:59:59.999Z'));
     expect(JSON.parse(fromPg[0]?.event ?? '{}')).toMatchObject({ Computer: 'hé-☃-😀', Image: lines[0]?.Image, CommandLine: lines[0]?.CommandLine });
     const store = await openEventStore(pg.url);
     try {

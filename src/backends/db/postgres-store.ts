@@ -51,8 +51,8 @@ export class PostgresStore implements EventStore {
 const HEADER = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]);
 /** Rows a piece: about a megabyte each (one write per row would cost a stream round each). */
 const PIECE = 800;
-/** Microseconds between 1970-01-01 and PostgreSQL's epoch, 2000-01-01 (UTC). */
-const PG_EPOCH_US = 946_684_800_000_000n;
+/** Milliseconds between 1970-01-01 and PostgreSQL's epoch, 2000-01-01 (UTC); a time as microseconds since it stays exact in a double. */
+const PG_EPOCH_MS = 946_684_800_000;
 
 /**
  * The rows in COPY's binary format, PIECE rows a Buffer: per row its field count, then each field as its byte
@@ -88,16 +88,21 @@ function* copyPieces(rows: readonly EventRow[]): Generator<Buffer> {
       buf.writeInt32BE(end - start, at);
       at = end;
     };
-    const int8 = (v: number | bigint | null) => {
-      if (v === null) at = buf.writeInt32BE(-1, at);
-      else at = buf.writeBigInt64BE(BigInt(v), buf.writeInt32BE(8, at));
+    // A safe integer as int8 in two halves (no BigInt a value): the high word with its sign, then the low word.
+    const int8 = (v: number | null) => {
+      if (v === null) {
+        at = buf.writeInt32BE(-1, at);
+        return;
+      }
+      const high = Math.floor(v / 2 ** 32);
+      at = buf.writeUInt32BE(v - high * 2 ** 32, buf.writeInt32BE(high, buf.writeInt32BE(8, at)));
     };
     for (const r of piece) {
       at = buf.writeInt16BE(8, at);
       int8(r.record_id);
       text(r.source_file);
       int8(r.source_record);
-      int8(r.event_time === null ? null : BigInt(Date.parse(r.event_time)) * 1000n - PG_EPOCH_US);
+      int8(r.event_time === null ? null : (Date.parse(r.event_time) - PG_EPOCH_MS) * 1000);
       text(r.host);
       text(r.channel);
       if (r.event_id === null) at = buf.writeInt32BE(-1, at);
