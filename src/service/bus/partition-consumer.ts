@@ -43,6 +43,10 @@ export class PartitionConsumer {
   private running: Promise<void> = Promise.resolve();
   /** The last message acknowledged (all before it with it). */
   private lastAcked: JsMsg | undefined;
+  /** The delivery sequence the consumer's next message should carry (undefined: a new consumer, anything goes). */
+  private expectedDelivery: number | undefined;
+  /** The delivery sequence that did not arrive (for the log). */
+  private missed: number | undefined;
   private refreshing = false;
   /** Messages the consumer has not delivered yet plus those awaiting acknowledgement (refreshed by `refresh`); null until known. */
   lag: number | null = null;
@@ -176,6 +180,7 @@ export class PartitionConsumer {
     await Promise.all(names.map((n) => jsm.consumers.delete(STREAM, n).catch(() => {})));
     this.pending = [];
     this.lastAcked = undefined;
+    this.expectedDelivery = undefined;
     this.options.log(`bus: partition ${this.partition}: reading from ${from}`);
     return js.consumers.get(STREAM, name);
   }
@@ -198,6 +203,18 @@ export class PartitionConsumer {
           fetchError = e;
         }
         if (this.stopped) return;
+        if (batch.length > 0 && this.deliveryGap(batch)) {
+          // A delivery this consumer made never reached us (sent on a connection that died with its NATS node):
+          // acknowledging anything after it would acknowledge it too (AckPolicy.All), and it would be lost. What did
+          // arrive is journaled; nothing more is acknowledged on this consumer, and a new one reads again from the ack
+          // floor (less the replay window), the journal dropping what it already holds.
+          await this.journalOnly(batch);
+          this.options.log(`bus: partition ${this.partition}: a delivery was missed (delivery ${this.missed ?? '?'} never arrived); reading again from the acknowledged position`);
+          this.consumer = undefined;
+          this.pending = [];
+          this.expectedDelivery = undefined;
+          continue;
+        }
         if (batch.length > 0) {
           try {
             await this.store(batch);
@@ -219,6 +236,35 @@ export class PartitionConsumer {
         if (message !== this.lastError) this.options.log(`bus: ${message}`);
         this.lastError = message;
         await sleep(retryMs);
+      }
+    }
+  }
+
+  /**
+   * Whether the batch skips a delivery: a consumer numbers its deliveries (redeliveries too) 1, 2, 3, … and a pull
+   * hands them over in that order, so a number past the next expected one is a delivery that was lost on the way.
+   * Remembers where the batch ends.
+   */
+  private deliveryGap(batch: readonly JsMsg[]): boolean {
+    const r = deliveryGap(this.expectedDelivery, batch.map((m) => m.info.deliverySequence));
+    this.expectedDelivery = r.next;
+    this.missed = r.missed;
+    return r.missed !== undefined;
+  }
+
+  /** Journals messages without queueing their acknowledgements (see deliveryGap's caller). */
+  private async journalOnly(msgs: readonly JsMsg[]): Promise<void> {
+    const entries: JournalEntry[] = msgs.map((m) => {
+      const doc = m.string();
+      return { key: keyOf(m, doc), doc };
+    });
+    for (;;) {
+      try {
+        await this.journal.append({ entries });
+        return;
+      } catch (e) {
+        if (!(e instanceof BacklogFull) || this.stopped) throw e;
+        await sleep(1000);
       }
     }
   }
@@ -262,4 +308,18 @@ async function consumerNames(h: BusHandles): Promise<string[]> {
     out.push(...page);
     if (page.length === 0 || out.length >= (r.total ?? 0)) return out;
   }
+}
+
+/**
+ * The first delivery sequence a batch skips (undefined: none), given the one expected next (undefined for a new
+ * consumer), and the one expected after the batch. Deliveries are numbered 1, 2, 3, … per consumer, redeliveries too.
+ */
+export function deliveryGap(expected: number | undefined, deliveries: readonly number[]): { missed?: number; next: number | undefined } {
+  let missed: number | undefined;
+  let next = expected;
+  for (const d of deliveries) {
+    if (missed === undefined && next !== undefined && d > next) missed = next;
+    next = Math.max(next ?? 0, d + 1);
+  }
+  return missed === undefined ? { next } : { missed, next };
 }
