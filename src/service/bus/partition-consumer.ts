@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { nanos } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, type Consumer, type ConsumerConfig, type ConsumerInfo, type JsMsg } from '@nats-io/jetstream';
-import { BacklogFull, type Journal, type JournalEntry } from '../journal/journal.js';
+import { BacklogFull, type AppendResult, type Journal, type JournalEntry } from '../journal/journal.js';
 import { CONSUMER_NOT_FOUND, isApiError, type BusHandles } from './bus.js';
 import { consumerOf, STREAM, subjectOf } from './partition.js';
 
@@ -252,17 +252,17 @@ export class PartitionConsumer {
     return r.missed !== undefined;
   }
 
-  /** Journals messages without queueing their acknowledgements (see deliveryGap's caller). */
-  private async journalOnly(msgs: readonly JsMsg[]): Promise<void> {
+  /** Journals messages (durable, deduplicated by key), waiting while detection is behind; their positions or 'duplicate'. */
+  private async journalOnly(msgs: readonly JsMsg[]): Promise<AppendResult> {
     const entries: JournalEntry[] = msgs.map((m) => {
       const doc = m.string();
       return { key: keyOf(m, doc), doc };
     });
     for (;;) {
       try {
-        await this.journal.append({ entries });
-        return;
+        return await this.journal.append({ entries });
       } catch (e) {
+        // Detection is behind: the bus keeps the events meanwhile.
         if (!(e instanceof BacklogFull) || this.stopped) throw e;
         await sleep(1000);
       }
@@ -271,21 +271,7 @@ export class PartitionConsumer {
 
   /** Journals a fetched batch (durable, deduplicated by key) and queues its acknowledgements behind detection. */
   private async store(msgs: readonly JsMsg[]): Promise<void> {
-    const entries: JournalEntry[] = msgs.map((m) => {
-      const doc = m.string();
-      return { key: keyOf(m, doc), doc };
-    });
-    let results;
-    for (;;) {
-      try {
-        results = await this.journal.append({ entries });
-        break;
-      } catch (e) {
-        // Detection is behind: the bus keeps the events meanwhile.
-        if (!(e instanceof BacklogFull) || this.stopped) throw e;
-        await sleep(1000);
-      }
-    }
+    const results = await this.journalOnly(msgs);
     if (this.stopped) return;
     // A duplicate is a row journaled before (a partition this instance owned earlier): done once the cursor passes the end.
     const end = this.journal.lastPosition;
