@@ -12,8 +12,11 @@ export interface HuntWorkerData {
    * memory, which every worker reads instead of getting its own copy made by the main thread.
    */
   readonly rules: SharedArrayBuffer;
-  /** Or the main thread's compiled rules as IR (RuleSet.shipped), serialized the same way; `rules` is then empty. */
-  readonly compiled?: SharedArrayBuffer;
+  /**
+   * Or the main thread's compiled rules (RuleSet.shipped): the rules serialized the same way, and each rule's
+   * IR apart, deserialized when the worker first needs it; `rules` is then empty.
+   */
+  readonly compiled?: { readonly rules: SharedArrayBuffer; readonly ir: SharedArrayBuffer; readonly ends: Uint32Array };
   /** Hits carry their event's JSON text (see BatchBuilder). */
   readonly eventJson: boolean;
   /** Fields hits carry for correlations (see BatchBuilder). */
@@ -30,7 +33,7 @@ const data = workerData as HuntWorkerData;
 const filters = deserialize(new Uint8Array(data.filters)) as readonly SigmaFilter[];
 const ruleSet =
   data.compiled !== undefined
-    ? RuleSet.fromShipped(deserialize(new Uint8Array(data.compiled)) as readonly ShippedRule[], { logsource: resolveWindowsLogsource, filters })
+    ? RuleSet.fromShipped({ rules: deserialize(new Uint8Array(data.compiled.rules)) as readonly ShippedRule[], ir: data.compiled.ir, ends: data.compiled.ends }, { logsource: resolveWindowsLogsource, filters })
     : RuleSet.compile(deserialize(new Uint8Array(data.rules)) as readonly SigmaRule[], { logsource: resolveWindowsLogsource, filters });
 const builder = new BatchBuilder(ruleSet, { eventJson: data.eventJson, fields: data.fields, stories: data.stories, rows: data.rows });
 

@@ -29,6 +29,12 @@ function sharedCopy(value: unknown): SharedArrayBuffer {
   return shared;
 }
 
+/** A rule set as the workers read it (see RuleSet.shipped): the rules in shared memory, each one's IR in its own bytes. */
+function shipRules(rules: RuleSet): NonNullable<HuntWorkerData['compiled']> {
+  const { rules: shipped, ir, ends } = rules.shipped();
+  return { rules: sharedCopy(shipped), ir, ends };
+}
+
 /** Results, per worker, that may wait to be taken in task order. */
 const RESULTS_PER_WORKER = 4;
 
@@ -80,7 +86,7 @@ export class MatchPool {
     const sigmaRules = rules instanceof RuleSet ? (shipped ? [] : rules.rules.map((r) => r.rule)) : rules;
     const data: HuntWorkerData = {
       rules: sharedCopy(sigmaRules.map((r) => ({ ...withoutRaw(r), raw: {} }))),
-      ...(shipped ? { compiled: sharedCopy(rules.shipped()) } : {}),
+      ...(shipped ? { compiled: shipRules(rules) } : {}),
       eventJson: options.eventJson === true,
       fields: options.fields ?? [],
       stories: options.stories === true,

@@ -1,7 +1,6 @@
 import { anchorOf, type Anchor } from '../compile/anchor.js';
 import type { CompiledRule } from '../compile/compile-rule.js';
 import type { EventCache } from '../compile/event-cache.js';
-import { requiredEventIds } from '../compile/event-ids.js';
 import { numberOf, scalarsOf, stringsOf } from '../compile/field-values.js';
 import type { Event, FieldValue } from '../event/event.js';
 import { Prefilter, type AutomatonCache } from './prefilter.js';
@@ -38,7 +37,7 @@ export class RuleIndex {
     this.prefilter = options.prefilter !== false;
     this.anchors = rules.map(() => null);
     rules.forEach((r, i) => {
-      const required = requiredEventIds(r.ir);
+      const required = r.eventIds;
       if (r.logsource === undefined) {
         this.wideEverywhere.push(i);
         if (required === undefined) this.everywhere.push(i);

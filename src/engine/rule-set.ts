@@ -1,5 +1,5 @@
-import { compiledFromIr, compileRule, type CompiledRule } from '../compile/compile-rule.js';
-import type { MatchNode } from '../compile/ir.js';
+import { deserialize, serialize } from 'node:v8';
+import { compiledLazily, compileRule, type CompiledRule, type RuleIr } from '../compile/compile-rule.js';
 import { EventCache } from '../compile/event-cache.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Event } from '../event/event.js';
@@ -18,14 +18,25 @@ export interface RuleSetOptions {
 }
 
 /**
- * A compiled rule as plain data, for a worker thread: its IR (so the worker does not lower the rule again)
- * and of the rule only what matching and filter gates read (no detections, no descriptive metadata).
+ * A compiled rule as plain data, for a worker thread: of the rule only what matching and filter gates read
+ * (no detections, no descriptive metadata), and what the rule index reads up front. Its IR travels apart
+ * (see ShippedRules).
  */
 export interface ShippedRule {
   readonly rule: SigmaRule;
-  readonly ir: MatchNode;
-  readonly logsourceIr?: MatchNode;
   readonly logsource?: LogsourceCondition;
+  readonly eventIds?: readonly number[];
+}
+
+/**
+ * A rule set as data for worker threads: the rules, and each rule's IR (so a worker does not lower the rule
+ * again) serialized on its own into shared memory, one after another; rule i's bytes end at `ends[i]`. A
+ * worker deserializes a rule's IR when it first needs it: most rules never meet an event there.
+ */
+export interface ShippedRules {
+  readonly rules: readonly ShippedRule[];
+  readonly ir: SharedArrayBuffer;
+  readonly ends: Uint32Array;
 }
 
 export interface SkippedRule {
@@ -71,18 +82,35 @@ export class RuleSet {
     return new RuleSet(compiled, skipped, diagnostics, gates, options.logsource);
   }
 
-  /** The compiled rules as plain data (see ShippedRule), for RuleSet.fromShipped in a worker. */
-  shipped(): ShippedRule[] {
-    return this.rules.map((r) => ({
-      rule: slimRule(r.rule),
-      ir: r.ir,
-      ...(r.logsourceIr !== undefined && r.logsource !== undefined ? { logsourceIr: r.logsourceIr, logsource: r.logsource } : {}),
-    }));
+  /** The compiled rules as data (see ShippedRules), for RuleSet.fromShipped in a worker. */
+  shipped(): ShippedRules {
+    const parts: Buffer[] = [];
+    const ends = new Uint32Array(this.rules.length);
+    let end = 0;
+    const rules = this.rules.map((r, i): ShippedRule => {
+      const withLogsource = r.logsourceIr !== undefined && r.logsource !== undefined;
+      const part = serialize(withLogsource ? { ir: r.ir, logsourceIr: r.logsourceIr } : { ir: r.ir });
+      parts.push(part);
+      ends[i] = end += part.length;
+      return { rule: slimRule(r.rule), ...(withLogsource ? { logsource: r.logsource } : {}), ...(r.eventIds !== undefined ? { eventIds: [...r.eventIds] } : {}) };
+    });
+    const ir = new SharedArrayBuffer(end);
+    const bytes = new Uint8Array(ir);
+    let at = 0;
+    for (const part of parts) {
+      bytes.set(part, at);
+      at += part.length;
+    }
+    return { rules, ir, ends };
   }
 
   /** The rule set `shipped` gave, with the same rules in the same order; `logsource` is the resolver it was compiled with. */
-  static fromShipped(rules: readonly ShippedRule[], options: RuleSetOptions = {}): RuleSet {
-    const compiled = rules.map((r) => compiledFromIr(r.rule, r.ir, r.logsourceIr, r.logsource));
+  static fromShipped(shipped: ShippedRules, options: RuleSetOptions = {}): RuleSet {
+    const bytes = new Uint8Array(shipped.ir);
+    const compiled = shipped.rules.map((r, i) => {
+      const load = () => deserialize(bytes.subarray(i === 0 ? 0 : shipped.ends[i - 1], shipped.ends[i])) as RuleIr;
+      return compiledLazily(r.rule, load, r.eventIds === undefined ? undefined : new Set(r.eventIds), r.logsource);
+    });
     const gates = new FilterGates(compiled, options.filters ?? []);
     return new RuleSet(compiled, [], [...gates.diagnostics], gates, options.logsource);
   }

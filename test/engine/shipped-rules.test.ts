@@ -54,12 +54,20 @@ ${titles.join('\n')}
   expect(filters.length).toBe(2);
   const options = { logsource: resolveWindowsLogsource, filters: [...collection.filters, ...filters] };
   const compiled = RuleSet.compile(collection.rules, options);
-  const shipped = RuleSet.fromShipped(deserialize(serialize(compiled.shipped())) as ShippedRule[], options);
+  // As a worker gets it: the rules serialized, the IR bytes shared as they are.
+  const data = compiled.shipped();
+  const shipped = RuleSet.fromShipped({ ...data, rules: deserialize(serialize(data.rules)) as ShippedRule[] }, options);
   expect(shipped.rules.length).toBe(compiled.rules.length);
   expect(shipped.rules.map((r) => r.rule.title)).toEqual(compiled.rules.map((r) => r.rule.title));
   expect(shipped.logsource).toBe(resolveWindowsLogsource);
   // The shipped rules carry no detections or descriptions: the IR is what matches.
   expect(shipped.rules.every((r) => r.rule.detections.size === 0 && r.rule.description === undefined)).toBe(true);
+  // The index's event IDs and each rule's IR, once read, are the compiled set's.
+  expect(shipped.rules.map((r) => [...(r.eventIds ?? [])])).toEqual(compiled.rules.map((r) => [...(r.eventIds ?? [])]));
+  for (const i of [0, 7, compiled.rules.length - 1]) {
+    expect(shipped.rules[i]?.ir).toEqual(compiled.rules[i]?.ir);
+    expect(shipped.rules[i]?.logsourceIr).toEqual(compiled.rules[i]?.logsourceIr);
+  }
   await eventLoopTurn();
 
   const events: Event[] = [];
@@ -77,3 +85,16 @@ ${titles.join('\n')}
   expect(want.some((v) => v.includes('[0]') || v.includes('[1]') || v.includes(','))).toBe(true);
   expect(verdicts(shipped, events)).toEqual(want);
 }, 60_000);
+
+test('a shipped rule set reads a rule\'s IR only when something needs it', () => {
+  const compiled = RuleSet.compile(loadRules(['rules']).rules, { logsource: resolveWindowsLogsource });
+  const data = compiled.shipped();
+  expect(data.ends.length).toBe(compiled.rules.length);
+  // Rule 1's bytes spoiled: the set still builds and rule 0 still reads; rule 1 fails only when read.
+  const ir = new SharedArrayBuffer(data.ir.byteLength);
+  new Uint8Array(ir).set(new Uint8Array(data.ir));
+  new Uint8Array(ir).fill(0, data.ends[0], data.ends[1]);
+  const spoiled = RuleSet.fromShipped({ ...data, ir }, { logsource: resolveWindowsLogsource });
+  expect(spoiled.rules[0]?.ir).toEqual(compiled.rules[0]?.ir);
+  expect(() => spoiled.rules[1]?.ir).toThrow();
+});
