@@ -184,7 +184,7 @@ function checksum(payload: Uint8Array): Buffer {
  * its values, which a function made per shape builds as one object literal. The structure is a stream of 32-bit
  * words: a word's low 4 bits are a tag, the rest its operand. An object met again (the same object twice in the
  * graph) is a reference to its number (objects are numbered as they are completed), so sharing survives as
- * with v8.serialize. Values: undefined, null, booleans, numbers, strings, arrays, Maps, plain objects, byte arrays.
+ * with v8.serialize, and equal plain values are stored once (shareEqualValues). Values: undefined, null, booleans, numbers, strings, arrays, Maps, plain objects, byte arrays.
  */
 const enum Tag {
   Undefined,
@@ -249,7 +249,9 @@ export function encodeGraph(root: unknown): Buffer {
     }
     return id;
   };
+  const canonical = shareEqualValues(root);
   const value = (v: unknown): void => {
+    if (typeof v === 'object' && v !== null) v = canonical.get(v) ?? v;
     switch (typeof v) {
       case 'undefined':
         return put(Tag.Undefined);
@@ -328,6 +330,70 @@ export function encodeGraph(root: unknown): Buffer {
   return out;
 }
 
+/**
+ * One object for each set of equal arrays and plain objects that hold only strings, numbers, booleans, null,
+ * undefined and such values (no Map, no byte array): the same `modifiers`, `values`, patterns, `logsource` or
+ * condition nodes in many rules. A third of a SigmaHQ pack's objects are such copies; read back, they are one
+ * object each, shared (nothing reads them but to compile and print them; nothing changes them).
+ */
+function shareEqualValues(root: unknown): Map<object, object> {
+  const canonical = new Map<object, object>();
+  const tokens = new Map<object, string | null>();
+  const byContent = new Map<string, { readonly object: object; readonly token: string }>();
+  const strings = new Map<string, number>();
+  const token = (v: unknown): string | null => {
+    switch (typeof v) {
+      case 'undefined':
+        return 'u';
+      case 'boolean':
+        return v ? 't' : 'f';
+      case 'number':
+        return Object.is(v, -0) ? 'n-0' : `n${v}`;
+      case 'string': {
+        let id = strings.get(v);
+        if (id === undefined) strings.set(v, (id = strings.size));
+        return `s${id}`;
+      }
+      case 'object':
+        break;
+      default:
+        return null;
+    }
+    if (v === null) return 'z';
+    const known = tokens.get(v);
+    if (known !== undefined) return known;
+    // In progress (a cycle, which the encoder refuses): not shared.
+    tokens.set(v, null);
+    let content: string | null;
+    if (Array.isArray(v)) {
+      const parts = v.map(token);
+      content = parts.includes(null) ? null : `[${parts.join(',')}]`;
+    } else if (v instanceof Map) {
+      for (const [k, x] of v) {
+        token(k);
+        token(x);
+      }
+      content = null;
+    } else if (v instanceof Uint8Array || (Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null)) {
+      content = null;
+    } else {
+      const parts = Object.keys(v).map((k) => {
+        const t = token((v as Record<string, unknown>)[k]);
+        return t === null ? null : `${JSON.stringify(k)}:${t}`;
+      });
+      content = parts.includes(null) ? null : `{${parts.join(',')}}`;
+    }
+    if (content === null) return null;
+    let same = byContent.get(content);
+    if (same === undefined) byContent.set(content, (same = { object: v, token: `#${byContent.size}` }));
+    else canonical.set(v, same.object);
+    tokens.set(v, same.token);
+    return same.token;
+  };
+  token(root);
+  return canonical;
+}
+
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 type Read = () => unknown;
@@ -395,7 +461,8 @@ export function decodeGraph(bytes: Buffer): unknown {
   let b = 0;
   for (const n of meta.blobs) {
     if (typeof n !== 'number' || n < 0 || b + n > blobBytes.length) fail();
-    blobs.push(blobBytes.subarray(b, (b += n)));
+    blobs.push(new Uint8Array(blobBytes.buffer, blobBytes.byteOffset + b, n));
+    b += n;
   }
   const builders = meta.shapes.map((keys) => {
     if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) fail();

@@ -8,7 +8,7 @@ import { RuleSet } from '../../src/engine/rule-set.js';
 import { eventFromObject, type Event } from '../../src/event/event.js';
 import { loadRules, type LoadRulesOptions, type RuleCollection } from '../../src/rule/load-rules.js';
 import type { DetectionNode, SigmaRule } from '../../src/rule/model.js';
-import { RuleCache } from '../../src/rule/rule-cache.js';
+import { decodeGraph, encodeGraph, RuleCache } from '../../src/rule/rule-cache.js';
 import { CORPUS, corpusAvailable } from '../helpers.js';
 
 const SIGMAHQ = join(CORPUS, 'sigmahq');
@@ -286,5 +286,62 @@ console.log(JSON.stringify({ files: c.files, rules: c.rules.length, diagnostics:
     const after = loadRules([dir], { cache: true, cacheDir: join(xdg, 'sigmatch') });
     expect(after.cachedFiles).toBe(reference.files);
     expect(observable(after)).toStrictEqual(observable(reference));
+  });
+});
+
+describe('the pack encoding (encodeGraph, decodeGraph)', () => {
+  test('every kind of value comes back as it was, shared objects shared, equal plain values equal', () => {
+    const shared = { a: 1 };
+    const value = {
+      numbers: [0, -0, 1.5, -7, 2 ** 31, -(2 ** 31), NaN, Infinity, -Infinity, Number.MAX_VALUE, 5e-324],
+      strings: ['', 'plain', 'caf\u00e9', 'snow \u2603', 'lone \ud800 surrogate', 'x'.repeat(5000), 'a\u0000b'],
+      flags: [true, false, null, undefined],
+      map: new Map<string, unknown>([['k', { deep: [shared] }], ['j', shared]]),
+      bytes: new Uint8Array([1, 2, 3]),
+      keys: { 'not an identifier': 1, __proto__: 2, ['constructor']: 3, 0: 'first' } as Record<string, unknown>,
+      nested: [[], {}, [[[]]]],
+      twice: [shared, shared],
+    };
+    Object.defineProperty(value.keys, '__proto__', { value: 2, enumerable: true, configurable: true, writable: true });
+    const back = decodeGraph(encodeGraph(value)) as typeof value;
+    expect(back).toStrictEqual(value);
+    expect(Object.is(back.numbers[1], -0)).toBe(true);
+    expect(Object.keys(back.keys)).toStrictEqual(Object.keys(value.keys));
+    expect(Object.getPrototypeOf(back.keys)).toBe(Object.prototype);
+    expect(back.twice[0]).toBe(back.twice[1]);
+    expect(back.map.get('j')).toBe(back.twice[0]);
+    expect([...back.bytes]).toStrictEqual([1, 2, 3]);
+  });
+
+  test('what it cannot keep is refused, never stored wrong', () => {
+    const cycle: unknown[] = [];
+    cycle.push(cycle);
+    for (const bad of [cycle, { d: new Date(0) }, [1n], { f: () => 1 }, new Set([1])]) expect(() => encodeGraph(bad)).toThrow();
+  });
+
+  test('a damaged encoding is an error or another small graph, never a huge allocation (the checksum finds damage)', () => {
+    const good = encodeGraph({ list: ['a', 'b', 'c'], n: [1, 2, 3], m: new Map([['x', 1]]) });
+    expect(() => decodeGraph(good.subarray(0, good.length - 8))).toThrow();
+    expect(() => decodeGraph(Buffer.alloc(0))).toThrow();
+    // Every word of the structure set to a list of 100 million elements, one at a time.
+    const head = new Int32Array(good.buffer, good.byteOffset, 9);
+    const start = 40 + ((head[2]! + 7) & ~7) + ((head[3]! + 7) & ~7);
+    const words = head[4]! / 4;
+    let refused = 0;
+    for (let i = 0; i < words; i++) {
+      const b = Buffer.from(good);
+      b.writeInt32LE((100_000_000 << 4) | 7, start + 4 * i);
+      let back: unknown;
+      try {
+        back = decodeGraph(b);
+      } catch {
+        refused++;
+        continue;
+      }
+      // Only an integer's own word can take any value: the graph is the same but for that number.
+      expect(JSON.stringify(back, (_, v: unknown) => (v instanceof Map ? [...v] : v)).length).toBeLessThan(100);
+    }
+    expect(words).toBeGreaterThan(10);
+    expect(refused).toBeGreaterThanOrEqual(words - 4);
   });
 });
