@@ -29,6 +29,8 @@ export interface ServeBenchOptions {
   readonly nodeArgs?: readonly string[];
   /** The alert store: a PostgreSQL URL (`--store`); default the embedded SQLite store. */
   readonly store?: string;
+  /** Events sent (and detected) before the measured ones, outside the measure (default none). */
+  readonly warmup?: number;
 }
 
 export interface ServeBenchResult {
@@ -50,6 +52,12 @@ export interface ServeBenchResult {
   readonly cpuSeconds: number;
   readonly mainThreadSeconds: number;
   readonly busiestOtherSeconds: number;
+  /** The service's CPU seconds by thread name (main: the main thread; threads of one name summed). */
+  readonly cpuByThread: Readonly<Record<string, number>>;
+  /** This client's own CPU seconds over the same window (HTTP, waiting; the bodies are made before it). */
+  readonly clientCpuSeconds: number;
+  /** The measured window on the monotonic clock (µs), the one --cpu-prof profiles' times are on. */
+  readonly windowUs: readonly [number, number];
 }
 
 const HOSTS = 50;
@@ -111,8 +119,8 @@ async function getJson(port: number, path: string): Promise<any> {
   return res.json();
 }
 
-/** CPU seconds (user + system) per thread of a process, by thread id (Linux /proc; empty elsewhere). */
-function threadCpu(pid: number): Map<string, number> {
+/** CPU seconds (user + system) per thread of a process, by thread id (Linux /proc; empty elsewhere); `names` gets each thread's name. */
+function threadCpu(pid: number, names?: Map<string, string>): Map<string, number> {
   const out = new Map<string, number>();
   let tasks: string[] = [];
   try {
@@ -126,6 +134,7 @@ function threadCpu(pid: number): Map<string, number> {
       const stat = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       out.set(t, (Number(f[11]) + Number(f[12])) / 100);
+      names?.set(t, stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')));
     } catch {
       // the thread ended
     }
@@ -150,42 +159,66 @@ export async function measureServe(o: ServeBenchOptions): Promise<ServeBenchResu
       });
       child.on('exit', (code) => fail(new Error(`serve exited ${code}:\n${err}`)));
     });
-    // Bodies made before the clock starts: the measure is the service, not this generator.
-    const bodies: Buffer[] = [];
-    for (let i = 0; i < o.events; i += o.batch) bodies.push(bulkBody(i, Math.min(o.events, i + o.batch)));
     const agent = new Agent({ keepAlive: true, maxSockets: o.concurrency });
-    let next = 0;
+    // Bodies made before the clock starts: the measure is the service, not this generator.
+    const bodiesOf = (from: number, to: number) => {
+      const out: Buffer[] = [];
+      for (let i = from; i < to; i += o.batch) out.push(bulkBody(i, Math.min(to, i + o.batch)));
+      return out;
+    };
     let retries = 0;
-    const cpu0 = threadCpu(child.pid as number);
-    const t0 = process.hrtime.bigint();
-    await Promise.all(
-      Array.from({ length: o.concurrency }, async () => {
-        while (next < bodies.length) {
-          const k = next++;
-          const body = bodies[k] as Buffer;
-          if (o.rate !== undefined) {
-            // Batch k goes at its scheduled time: latency measured at a rate the service can sustain.
-            const due = Number(t0) / 1e6 + (k * o.batch * 1000) / o.rate - Number(process.hrtime.bigint()) / 1e6;
-            if (due > 0) await new Promise((w) => setTimeout(w, due));
+    /** Sends the bodies over the connections (on the --rate schedule from t0 when given), then waits for detection. */
+    const run = async (bodies: readonly Buffer[]): Promise<{ ackSeconds: number; detectSeconds: number }> => {
+      let next = 0;
+      const t0 = process.hrtime.bigint();
+      await Promise.all(
+        Array.from({ length: o.concurrency }, async () => {
+          while (next < bodies.length) {
+            const k = next++;
+            const body = bodies[k] as Buffer;
+            if (o.rate !== undefined) {
+              // Batch k goes at its scheduled time: latency measured at a rate the service can sustain.
+              const due = Number(t0) / 1e6 + (k * o.batch * 1000) / o.rate - Number(process.hrtime.bigint()) / 1e6;
+              if (due > 0) await new Promise((w) => setTimeout(w, due));
+            }
+            retries += await sendBulk(agent, port, body, 50);
           }
-          retries += await sendBulk(agent, port, body, 50);
-        }
-      }),
-    );
-    const ackSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    for (;;) {
-      const h = await getJson(port, '/api/health');
-      if (h.detection.lag_events === 0) break;
-      await new Promise((w) => setTimeout(w, 20));
+        }),
+      );
+      const ackSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      for (;;) {
+        const h = await getJson(port, '/api/health');
+        if (h.detection.lag_events === 0) break;
+        await new Promise((w) => setTimeout(w, 20));
+      }
+      return { ackSeconds, detectSeconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+    };
+    // A warm-up (other events, after the measured ones in index) before the clock: JIT, the prefilters' lazy set-up.
+    const warmup = o.warmup ?? 0;
+    if (warmup > 0) {
+      await run(bodiesOf(o.events, o.events + warmup));
+      retries = 0;
     }
-    const detectSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const used = new Map([...threadCpu(child.pid as number)].map(([t, s]) => [t, s - (cpu0.get(t) ?? 0)]));
-    agent.destroy();
+    const bodies = bodiesOf(0, o.events);
+    const measuredFrom = Date.now();
+    const names = new Map<string, string>();
+    const cpu0 = threadCpu(child.pid as number);
+    const client0 = process.cpuUsage();
+    const window0 = process.hrtime.bigint();
+    const { ackSeconds, detectSeconds } = await run(bodies);
+    const windowUs: [number, number] = [Number(window0 / 1000n), Number(process.hrtime.bigint() / 1000n)];
+    const client = process.cpuUsage(client0);
+    const used = new Map([...threadCpu(child.pid as number, names)].map(([t, s]) => [t, s - (cpu0.get(t) ?? 0)]));
+    const byName: Record<string, number> = {};
+    for (const [t, s] of used) {
+      const name = t === String(child.pid) ? 'main' : (names.get(t) ?? t);
+      byName[name] = (byName[name] ?? 0) + s;
+    }
     const latencies: number[] = [];
     let cursor: string | null = null;
     do {
       const page: { alerts: Array<{ sigmatch: { alert: { received: string; created: string } } }>; next: string | null } = await getJson(port, `/api/alerts?limit=1000${cursor !== null ? `&cursor=${cursor}` : ''}`);
-      for (const a of page.alerts) latencies.push(Date.parse(a.sigmatch.alert.created) - Date.parse(a.sigmatch.alert.received));
+      for (const a of page.alerts) if (Date.parse(a.sigmatch.alert.received) >= measuredFrom) latencies.push(Date.parse(a.sigmatch.alert.created) - Date.parse(a.sigmatch.alert.received));
       cursor = page.next;
     } while (cursor !== null);
     latencies.sort((a, b) => a - b);
@@ -194,7 +227,7 @@ export async function measureServe(o: ServeBenchOptions): Promise<ServeBenchResu
     child.kill('SIGTERM');
     await new Promise((done) => child.once('exit', done));
     return {
-      rulesLabel: (o.rules === undefined ? 'built-in pack' : o.rules.join(', ')) + (o.store !== undefined ? ', --store postgres' : '') + (o.rate !== undefined ? ` at ${o.rate} events/s offered` : '') + (o.serveArgs !== undefined && o.serveArgs.length > 0 ? ` (${o.serveArgs.join(' ')})` : ''),
+      rulesLabel: (o.rules === undefined ? 'built-in pack' : o.rules.join(', ')) + (o.store !== undefined ? ', --store postgres' : '') + (o.rate !== undefined ? ` at ${o.rate} events/s offered` : '') + (o.serveArgs !== undefined && o.serveArgs.length > 0 ? ` (${o.serveArgs.join(' ')})` : '') + ((o.warmup ?? 0) > 0 ? `, after ${o.warmup} warm-up events` : ''),
       events: o.events,
       ackSeconds,
       detectSeconds,
@@ -207,6 +240,9 @@ export async function measureServe(o: ServeBenchOptions): Promise<ServeBenchResu
       cpuSeconds: [...used.values()].reduce((a, b) => a + b, 0),
       mainThreadSeconds: used.get(String(child.pid)) ?? 0,
       busiestOtherSeconds: Math.max(0, ...[...used].filter(([t]) => t !== String(child.pid)).map(([, s]) => s)),
+      cpuByThread: byName,
+      clientCpuSeconds: (client.user + client.system) / 1e6,
+      windowUs,
     };
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
@@ -252,13 +288,16 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
       'node-arg': { type: 'string', multiple: true },
       'serve-arg': { type: 'string', multiple: true },
       store: { type: 'string', default: 'sqlite' },
+      warmup: { type: 'string', default: '0' },
+      detail: { type: 'boolean', default: false },
     },
   });
   if (!['sqlite', 'postgres', 'both'].includes(values.store)) throw new Error(`--store: '${values.store}' is not sqlite, postgres or both`);
   const cli = resolve(fileURLToPath(new URL('../src/cli/main.js', import.meta.url)));
-  const base: ServeBenchOptions = { cli, events: Number(values.events), batch: Number(values.batch), concurrency: Number(values.concurrency), ...(values.rate !== undefined ? { rate: Number(values.rate) } : {}), ...(values.rules !== undefined ? { rules: values.rules } : {}), ...(values['node-arg'] !== undefined ? { nodeArgs: values['node-arg'] } : {}), ...(values['serve-arg'] !== undefined ? { serveArgs: values['serve-arg'] } : {}) };
+  const base: ServeBenchOptions = { cli, events: Number(values.events), batch: Number(values.batch), concurrency: Number(values.concurrency), ...(values.rate !== undefined ? { rate: Number(values.rate) } : {}), ...(values.rules !== undefined ? { rules: values.rules } : {}), ...(values['node-arg'] !== undefined ? { nodeArgs: values['node-arg'] } : {}), ...(values['serve-arg'] !== undefined ? { serveArgs: values['serve-arg'] } : {}), warmup: Number(values.warmup) };
   const results: ServeBenchResult[] = [];
   if (values.store !== 'postgres') results.push(await measureServe(base));
   if (values.store !== 'sqlite') results.push(await withPostgres((store) => measureServe({ ...base, store })));
   process.stdout.write(serveBenchLines(results).join('\n') + '\n');
+  if (values.detail) for (const r of results) process.stdout.write(`service CPU s by thread: ${Object.entries(r.cpuByThread).filter(([, s]) => s > 0).sort((a, b) => b[1] - a[1]).map(([n, s]) => `${n} ${s.toFixed(2)}`).join(', ')}; this client ${r.clientCpuSeconds.toFixed(2)}; measured on the monotonic clock from ${r.windowUs[0]} to ${r.windowUs[1]} µs\n`);
 }
