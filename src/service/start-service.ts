@@ -25,6 +25,7 @@ import { AlertStore } from './store/alert-store.js';
 import type { AlertStoreApi, TriageApi } from './store/alert-store-api.js';
 import { instanceId } from './store/instance-id.js';
 import { openDatabase } from './store/open-database.js';
+import { Checkpointer } from './journal/checkpointer.js';
 import type { PgAlertStore } from './store/pg-alert-store.js';
 import { sqliteSink, sqliteStoreApi } from './store/sqlite-store-api.js';
 import { TokenStore, type TokenAuthority } from './store/token-store.js';
@@ -230,6 +231,8 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
   // A client that fails the handshake (plain HTTP to the TLS port, a bad certificate) is its own problem, not the service's.
   server.on('tlsClientError', (e: Error) => log.error(`TLS handshake failed: ${e.message}`));
   let tcp: TcpListener | undefined;
+  // The WAL's checkpoints on a thread of their own, not inside an ingest commit before its acknowledgements.
+  const checkpointer = Checkpointer.start(config.dataDir, [db], log.error);
   try {
     await new Promise<void>((done, fail) => {
       server.once('error', fail);
@@ -246,6 +249,7 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
     await detection.stop();
     await pgTokens?.close();
     await shared?.store.close();
+    await checkpointer.stop();
     db.close();
     throw e;
   }
@@ -291,6 +295,7 @@ export async function startService(config: ServiceConfig, ruleSet: RuleSet, rule
       await bus?.stop();
       await pgTokens?.close();
       await shared?.store.close();
+      await checkpointer.stop();
       db.close();
     },
   };

@@ -4,6 +4,7 @@ import { RuleSet } from '../../engine/rule-set.js';
 import { resolveWindowsLogsource } from '../../pipeline/windows-logsources.js';
 import type { SigmaCorrelation, SigmaFilter, SigmaRule } from '../../rule/model.js';
 import { Journal } from '../journal/journal.js';
+import { BACKSTOP_PAGES } from '../journal/checkpointer.js';
 import { AlertStore } from '../store/alert-store.js';
 import { sqliteSink } from '../store/sqlite-store-api.js';
 import { openDatabase } from '../store/open-database.js';
@@ -44,6 +45,8 @@ const ruleSet = compile(data.rules, data.filters);
 // Its own connection: the main thread's writes the journal; this one reads it and writes alerts and the cursor.
 const db = openDatabase(data.dataDir, { durable: false });
 const journal = new Journal(db);
+// The service's checkpoint thread copies the WAL into the database: this connection's commits only as a backstop.
+db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
 // pg is loaded only with a PostgreSQL store.
 const sink = data.store === undefined ? sqliteSink(journal, new AlertStore(db)) : (await import('./pg-sink.js')).pgSink(data.store.url, data.store.instance, journal);
 const correlations = (bytes: Uint8Array) => deserialize(bytes) as SigmaCorrelation[];
