@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
 import type { SigmaFilter, SigmaRule } from '../rule/model.js';
 import { withoutRaw } from '../rule/rule-cache.js';
-import type { HuntWorkerData } from './hunt-worker.js';
+import type { HuntWorkerData, HuntWorkerSetup } from './hunt-worker.js';
 import type { HuntTask, TaskResult } from './match-task.js';
 import { RuleSet } from './rule-set.js';
 import { OrderedReplies, prepareWorkerIsolates } from '../formats/evtx/workers.js';
@@ -30,7 +30,7 @@ function sharedCopy(value: unknown): SharedArrayBuffer {
 }
 
 /** A rule set as the workers read it (see RuleSet.shipped): the rules in shared memory, each one's IR in its own bytes. */
-function shipRules(rules: RuleSet): NonNullable<HuntWorkerData['compiled']> {
+function shipRules(rules: RuleSet): NonNullable<HuntWorkerSetup['compiled']> {
   const { rules: shipped, ir, ends } = rules.shipped();
   return { rules: sharedCopy(shipped), ir, ends };
 }
@@ -82,20 +82,16 @@ export class MatchPool {
   static async start(threads: number, rules: readonly SigmaRule[] | RuleSet, options: { readonly eventJson?: boolean; readonly fields?: readonly string[]; readonly filters?: readonly SigmaFilter[]; readonly stories?: boolean; readonly rows?: boolean } = {}): Promise<MatchPool> {
     const shipped = rules instanceof RuleSet && rules.logsource === resolveWindowsLogsource;
     const expectedRules = rules instanceof RuleSet ? rules.rules.length : rules.length;
-    // Without `raw`, which nothing a worker runs reads: less to copy into every worker (see withoutRaw).
-    const sigmaRules = rules instanceof RuleSet ? (shipped ? [] : rules.rules.map((r) => r.rule)) : rules;
     const data: HuntWorkerData = {
-      rules: sharedCopy(sigmaRules.map((r) => ({ ...withoutRaw(r), raw: {} }))),
-      ...(shipped ? { compiled: shipRules(rules) } : {}),
       eventJson: options.eventJson === true,
       fields: options.fields ?? [],
       stories: options.stories === true,
-      filters: sharedCopy(options.filters ?? []),
       rows: options.rows === true,
     };
     prepareWorkerIsolates();
+    // The workers start (a thread, an isolate, the modules) while this thread serializes the rules for them.
     const workers = Array.from({ length: threads }, () => new Worker(new URL('./hunt-worker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 3 * youngSemiSpaceMb(expectedRules) } }));
-    await Promise.all(
+    const ready = Promise.all(
       workers.map(
         (w) =>
           new Promise<void>((resolve, reject) => {
@@ -112,6 +108,20 @@ export class MatchPool {
           }),
       ),
     );
+    try {
+      // Without `raw`, which nothing a worker runs reads: less to copy into every worker (see withoutRaw).
+      const sigmaRules = rules instanceof RuleSet ? (shipped ? [] : rules.rules.map((r) => r.rule)) : rules;
+      const setup: HuntWorkerSetup = {
+        rules: sharedCopy(sigmaRules.map((r) => ({ ...withoutRaw(r), raw: {} }))),
+        ...(shipped ? { compiled: shipRules(rules) } : {}),
+        filters: sharedCopy(options.filters ?? []),
+      };
+      for (const w of workers) w.postMessage({ setup });
+      await ready;
+    } catch (e) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw e;
+    }
     return new MatchPool(workers);
   }
 

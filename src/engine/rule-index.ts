@@ -32,10 +32,11 @@ export class RuleIndex {
 
   constructor(
     private readonly rules: readonly CompiledRule[],
-    options: { readonly prefilter?: boolean } = {},
+    /** `anchors`: each rule's anchor when already known (anchorOf its IR; see RuleSet.fromShipped). */
+    options: { readonly prefilter?: boolean; readonly anchors?: ReadonlyArray<Anchor | undefined> } = {},
   ) {
     this.prefilter = options.prefilter !== false;
-    this.anchors = rules.map(() => null);
+    this.anchors = options.anchors !== undefined ? [...options.anchors] : rules.map(() => null);
     rules.forEach((r, i) => {
       const required = r.eventIds;
       if (r.logsource === undefined) {
@@ -64,8 +65,9 @@ export class RuleIndex {
   }
 
   private anchorAt(i: number): Anchor | undefined {
+    if (!this.prefilter) return undefined;
     let a = this.anchors[i];
-    if (a === null) this.anchors[i] = a = this.prefilter ? anchorOf((this.rules[i] as CompiledRule).ir) : undefined;
+    if (a === null) this.anchors[i] = a = anchorOf((this.rules[i] as CompiledRule).ir);
     return a;
   }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { expect, test } from 'vitest';
 import { generateEvents } from '../../bench/generate-corpus.js';
+import { anchorOf } from '../../src/compile/anchor.js';
 import { RuleSet, type ShippedRule } from '../../src/engine/rule-set.js';
 import type { Event } from '../../src/event/event.js';
 import { readEvtxBuffer, readEvtxFile } from '../../src/formats/evtx/read-evtx.js';
@@ -64,6 +65,7 @@ ${titles.join('\n')}
   expect(shipped.rules.every((r) => r.rule.detections.size === 0 && r.rule.description === undefined)).toBe(true);
   // The index's event IDs and each rule's IR, once read, are the compiled set's.
   expect(shipped.rules.map((r) => [...(r.eventIds ?? [])])).toEqual(compiled.rules.map((r) => [...(r.eventIds ?? [])]));
+  expect(data.rules.map((r) => r.anchor)).toEqual(compiled.rules.map((r) => anchorOf(r.ir)));
   for (const i of [0, 7, compiled.rules.length - 1]) {
     expect(shipped.rules[i]?.ir).toEqual(compiled.rules[i]?.ir);
     expect(shipped.rules[i]?.logsourceIr).toEqual(compiled.rules[i]?.logsourceIr);
