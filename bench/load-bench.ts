@@ -22,11 +22,16 @@ const { values } = parseArgs({ options: { file: { type: 'string' }, 'read-only':
 const file = values.file;
 if (file === undefined || !existsSync(file)) throw new Error(`load-bench: --file EVTX is required and must exist (got ${file ?? 'nothing'})`);
 
-/** The child run behind the reading ceiling: `sigmatch load` whose store keeps nothing. */
+/**
+ * The child run behind the reading ceiling: `sigmatch load` whose store keeps nothing, the rows made as for
+ * PostgreSQL (COPY's binary tuples, in the worker threads).
+ */
 class NothingKept implements EventStore {
   readonly target = 'duckdb';
+  readonly rowFormat = 'pg-binary';
   async createTable(): Promise<void> {}
   async insert(): Promise<void> {}
+  async insertBytes(): Promise<void> {}
   async recordIds(): Promise<number[]> {
     return [];
   }

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { EventStore } from '../backends/db/event-store.js';
+import { fillRecordIds, type RowBytes } from '../backends/db/row-bytes.js';
 import { EVENTS_TABLE, type EventRow } from '../backends/sql/events-table.js';
 import { MatchPool } from '../engine/match-pool.js';
 import { BatchBuilder } from '../engine/match-task.js';
@@ -41,6 +42,10 @@ const WORKERS_FROM = 20_000;
  */
 class RowWriter implements BatchSink {
   private rows: EventRow[] = [];
+  /** Rows in the store's bulk format (see EventStore.rowFormat), their record ids filled in, and how many. */
+  private parts: RowBytes[] = [];
+  private partRows = 0;
+  private held = 0;
   private inFlight: Promise<void> = Promise.resolve();
   private writing = false;
   private failure: unknown;
@@ -53,19 +58,30 @@ class RowWriter implements BatchSink {
 
   add(batch: MatchBatch): Promise<void> | undefined {
     for (const c of batch.rows ?? []) this.rows.push({ record_id: this.next++, ...c });
-    return this.rows.length >= BATCH || (this.rows.length >= SMALL_BATCH && !this.writing) ? this.flush() : undefined;
+    const bytes = batch.rowBytes;
+    if (bytes !== undefined && bytes.ids.length > 0) {
+      fillRecordIds(bytes, this.next);
+      this.next += bytes.ids.length;
+      this.partRows += bytes.ids.length;
+      this.parts.push(bytes);
+    }
+    this.held = this.rows.length + this.partRows;
+    return this.held >= BATCH || (this.held >= SMALL_BATCH && !this.writing) ? this.flush() : undefined;
   }
 
   private async flush(): Promise<void> {
     await this.inFlight;
     if (this.failure !== undefined) throw this.failure;
-    const rows = this.rows;
+    const { rows, parts, held } = this;
     this.rows = [];
-    if (rows.length === 0) return;
+    this.parts = [];
+    this.partRows = 0;
+    this.held = 0;
+    if (held === 0) return;
     // The failure is kept and thrown by the next flush or finish, never left as an unhandled rejection.
     this.writing = true;
-    this.inFlight = this.store.insert(rows).then(
-      () => void (this.loaded += rows.length),
+    this.inFlight = (parts.length > 0 && this.store.insertBytes !== undefined ? this.store.insertBytes(parts) : this.store.insert(rows)).then(
+      () => void (this.loaded += held),
       (e: unknown) => void (this.failure = e),
     ).finally(() => (this.writing = false));
   }
@@ -137,9 +153,11 @@ export async function runLoad(positionals: string[], o: LoadOptions, io: Command
     const cores = availableParallelism();
     const threads = o.threads ?? (cores > 1 && estimatedEvents >= WORKERS_FROM ? cores : 0);
     const none = RuleSet.compile([]);
-    pool = threads > 0 && units.some((u) => u.kind === 'task') ? await MatchPool.start(threads, [], { rows: true }) : undefined;
+    // A store with a bulk format gets its rows' bytes made where they are read; the main thread only numbers them.
+    const rows = store.insertBytes !== undefined ? (store.rowFormat ?? true) : true;
+    pool = threads > 0 && units.some((u) => u.kind === 'task') ? await MatchPool.start(threads, [], { rows }) : undefined;
     if (pool !== undefined) workers = threads;
-    await runPlan(units, { session: writer, builder: new BatchBuilder(none, { rows: true }), pool, recover, problems, progress: printProblems, tally });
+    await runPlan(units, { session: writer, builder: new BatchBuilder(none, { rows }), pool, recover, problems, progress: printProblems, tally });
     printProblems();
     await writer.finish();
   } finally {

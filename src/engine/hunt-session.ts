@@ -1,3 +1,4 @@
+import type { RowBytes } from '../backends/db/row-bytes.js';
 import type { EventColumns } from '../event/event-columns.js';
 import type { Event } from '../event/event.js';
 import type { SigmaFilter, SigmaRule } from '../rule/model.js';
@@ -25,6 +26,8 @@ export interface MatchBatch {
   readonly unselected?: ReadonlyArray<readonly [string, number]>;
   /** The events as database columns, in read order: only from a builder in rows mode (`sigmatch load`). */
   readonly rows?: readonly EventColumns[];
+  /** Or the events' rows in a database's bulk format, from a builder given one (see BatchBuilder). */
+  readonly rowBytes?: RowBytes;
 }
 
 export interface HuntLimits {

@@ -1,5 +1,6 @@
 import { deserialize } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
+import type { RowFormat } from '../backends/db/row-bytes.js';
 import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
 import type { SigmaFilter, SigmaRule } from '../rule/model.js';
 import { BatchBuilder, runHuntTask, type HuntTask } from './match-task.js';
@@ -34,7 +35,7 @@ export interface HuntWorkerData {
   /** Events contribute the context entries stories need (see BatchBuilder). */
   readonly stories: boolean;
   /** No matching: events become database rows (`sigmatch load`; see BatchBuilder). */
-  readonly rows: boolean;
+  readonly rows: boolean | RowFormat;
 }
 
 const data = workerData as HuntWorkerData;

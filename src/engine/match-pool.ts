@@ -1,5 +1,6 @@
 import { serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
+import type { RowFormat } from '../backends/db/row-bytes.js';
 import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
 import type { SigmaFilter, SigmaRule } from '../rule/model.js';
 import { withoutRaw } from '../rule/rule-cache.js';
@@ -79,14 +80,14 @@ export class MatchPool {
    * logsources (as the workers compile) goes to the workers as IR (RuleSet.shipped), which they need not
    * lower again. `filters` gate their alerts (see RuleSet.compile).
    */
-  static async start(threads: number, rules: readonly SigmaRule[] | RuleSet, options: { readonly eventJson?: boolean; readonly fields?: readonly string[]; readonly filters?: readonly SigmaFilter[]; readonly stories?: boolean; readonly rows?: boolean } = {}): Promise<MatchPool> {
+  static async start(threads: number, rules: readonly SigmaRule[] | RuleSet, options: { readonly eventJson?: boolean; readonly fields?: readonly string[]; readonly filters?: readonly SigmaFilter[]; readonly stories?: boolean; readonly rows?: boolean | RowFormat } = {}): Promise<MatchPool> {
     const shipped = rules instanceof RuleSet && rules.logsource === resolveWindowsLogsource;
     const expectedRules = rules instanceof RuleSet ? rules.rules.length : rules.length;
     const data: HuntWorkerData = {
       eventJson: options.eventJson === true,
       fields: options.fields ?? [],
       stories: options.stories === true,
-      rows: options.rows === true,
+      rows: options.rows ?? false,
     };
     prepareWorkerIsolates();
     // The workers start (a thread, an isolate, the modules) while this thread serializes the rules for them.

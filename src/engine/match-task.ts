@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
+import { RowEncoder, type RowFormat } from '../backends/db/row-bytes.js';
 import type { Event } from '../event/event.js';
 import { eventColumns, type EventColumns } from '../event/event-columns.js';
 import { CHUNK_SIZE, FILE_HEADER_SIZE } from '../formats/evtx/file-header.js';
@@ -47,24 +48,28 @@ export class BatchBuilder {
   private context: string[] = [];
   private hits: Hit[] = [];
   private rows: EventColumns[] = [];
+  private readonly encoder: RowEncoder | undefined;
   private readonly ruleIndex: Map<object, number>;
 
   /**
    * With `eventJson`, each hit carries its event's fields as JSON text (for outputs that show them); `fields`
    * are carried beside the alert fields (what correlations group and count by). With `stories`, events also
    * contribute the context entries the HTML report's stories need (see contextEntryOf). With `rows` (`sigmatch
-   * load`) nothing is matched: each event becomes its database columns, carried in the batch's `rows`.
+   * load`) nothing is matched: each event becomes its database columns, carried in the batch's `rows`; with a
+   * database's bulk format instead of `true`, its row in that format, carried in `rowBytes`.
    */
   constructor(
     private readonly ruleSet: RuleSet,
-    private readonly options: { readonly eventJson?: boolean; readonly fields?: readonly string[]; readonly stories?: boolean; readonly rows?: boolean } = {},
+    private readonly options: { readonly eventJson?: boolean; readonly fields?: readonly string[]; readonly stories?: boolean; readonly rows?: boolean | RowFormat } = {},
   ) {
     this.ruleIndex = new Map(ruleSet.rules.map((r, i) => [r, i]));
+    this.encoder = typeof options.rows === 'string' ? new RowEncoder(options.rows) : undefined;
   }
 
   add(raw: Event): void {
     this.events++;
     const ev = normalizeWindowsEvent(raw);
+    if (this.encoder !== undefined) return this.encoder.add(eventColumns(ev));
     if (this.options.rows === true) return void this.rows.push(eventColumns(ev));
     const entry = contextEntryOf(ev, this.options.stories === true);
     if (entry !== undefined) this.context.push(packEntry(entry).line);
@@ -85,7 +90,7 @@ export class BatchBuilder {
 
   take(): MatchBatch {
     const unselected = this.ruleSet.takeUnselected();
-    const batch: MatchBatch = { events: this.events, context: this.context.join('\n'), hits: this.hits, ...(unselected.count > 0 ? { unselected: [...unselected.byKey] } : {}), ...(this.options.rows === true ? { rows: this.rows } : {}) };
+    const batch: MatchBatch = { events: this.events, context: this.context.join('\n'), hits: this.hits, ...(unselected.count > 0 ? { unselected: [...unselected.byKey] } : {}), ...(this.options.rows === true ? { rows: this.rows } : {}), ...(this.encoder !== undefined ? { rowBytes: this.encoder.take() } : {}) };
     this.events = 0;
     this.context = [];
     this.hits = [];

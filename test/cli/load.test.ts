@@ -104,7 +104,7 @@ describe('sigmatch load --db', () => {
     expect(wrong.stderr).toContain('expected postgres://USER@HOST:PORT/DB, duckdb:FILE or sqlite:FILE');
   });
 
-  test('worker threads read EVTX chunks and JSON line ranges: the same rows, numbered in input order, as the main thread alone', async () => {
+  test('worker threads read EVTX chunks and JSON line ranges: the same rows, numbered in input order, as the main thread alone (DuckDB; PostgreSQL\'s COPY tuples made in the workers)', async () => {
     // 6,000 events: EVTX chunks and JSON line ranges enough that two workers both read pieces of each file.
     const evtx = join(dir, 'many.evtx');
     writeEvtxFile(evtx, generateEvents(6000, 5, { injectEvery: 64 }));
@@ -122,6 +122,18 @@ describe('sigmatch load --db', () => {
     expect(tables[0]?.length).toBe(9000);
     expect(tables[1]).toEqual(tables[0]);
     expect(tables[0]?.map((r) => r.record_id)).toEqual(Array.from({ length: 9000 }, (_, i) => i + 1));
+    if (pg === undefined) return;
+    // PostgreSQL's rows are COPY tuples built in the workers, their record ids filled in on the main thread, in
+    // several batches (9,000 rows); JSONB keeps an object's keys in its own order: events compared keys sorted.
+    const canonical = (rows: Awaited<ReturnType<typeof rowsOf>>) => rows.map((r) => ({ ...r, event: JSON.stringify(sorted(JSON.parse(r.event))) }));
+    const r = await sigmatchAsync(['load', '--db', pg.url, '--fresh', '--threads', '2', evtx, jsonl]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(canonical(await rowsOf(pg.url))).toEqual(canonical(tables[0] ?? []));
+    // A second load adds on, record ids going on from the table's largest.
+    expect((await sigmatchAsync(['load', '--db', pg.url, '--threads', '2', jsonl])).code).toBe(0);
+    const after = await rowsOf(pg.url);
+    expect(after.map((r) => r.record_id)).toEqual(Array.from({ length: 12000 }, (_, i) => i + 1));
+    expect(canonical(after.slice(9000)).map((r) => r.event)).toEqual(canonical(tables[0] ?? []).slice(6000).map((r) => r.event));
   });
 
   test('PostgreSQL (binary COPY) and DuckDB hold the same rows, nulls, times, escapes and non-ASCII text included', async () => {
@@ -132,6 +144,7 @@ describe('sigmatch load --db', () => {
       { EventID: 4688, Image: 'no channel, no host, no time' },
       { Message: 'no event id', Big: 12345678901234567890, Nested: { a: [1, null, 'b'] } },
       { EventID: 7, UtcTime: '1999-12-31 23:59:59.999' }, // before PostgreSQL's epoch: a negative timestamp
+      { EventID: 8, Computer: '', Channel: 'a\u0001"\n,\\b', Payload: 'é'.repeat(1_500_000) }, // empty text, control characters, a row larger than the 1 MiB buffer a builder starts with
     ];
     writeFileSync(odd, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
     const duck = `duckdb:${join(dir, 'odd.duckdb')}`;
@@ -147,6 +160,7 @@ describe('sigmatch load --db', () => {
     const store = await openEventStore(pg.url);
     try {
       expect(await store.recordIds("SELECT record_id FROM sigma_events WHERE host IS NULL AND channel IS NULL AND event_time IS NULL ORDER BY 1")).toEqual([2, 3]);
+      expect(await store.recordIds(`SELECT record_id FROM sigma_events WHERE host = '' AND channel = 'a' || chr(1) || '"' || chr(10) || ',\\b' AND length(event->>'Payload') = 1500000`)).toEqual([5]);
       expect(await store.recordIds('SELECT event_id AS record_id FROM sigma_events WHERE record_id <= 2 ORDER BY record_id')).toEqual([1, 4688]);
     } finally {
       await store.close();

@@ -1,4 +1,5 @@
 import { EVENTS_TABLE, type EventRow } from '../sql/events-table.js';
+import type { RowBytes, RowFormat } from './row-bytes.js';
 
 export interface StoredEventRow {
   readonly record_id: number;
@@ -30,6 +31,13 @@ export interface EventStore {
   createTable(fresh: boolean): Promise<void>;
   /** Adds rows; durable when it returns, or once `commit` returns for a store that has it. */
   insert(rows: readonly EventRow[]): Promise<void>;
+  /**
+   * The bulk format of insertBytes, for a store that has one: `sigmatch load` then has each row written in it
+   * where its event was read (worker threads), and the main thread only fills in record ids and hands the bytes on.
+   */
+  readonly rowFormat?: RowFormat;
+  /** Adds rows given in `rowFormat`, record ids filled in, as `insert` does. */
+  insertBytes?(parts: readonly RowBytes[]): Promise<void>;
   /**
    * Makes the inserts so far durable, for a store that holds them in one transaction (DuckDB: there a
    * transaction of many appends writes its row groups once, where each append committed alone goes through the
