@@ -184,7 +184,7 @@ function checksum(payload: Uint8Array): Buffer {
  * its values, which a function made per shape builds as one object literal. The structure is a stream of 32-bit
  * words: a word's low 4 bits are a tag, the rest its operand. An object met again (the same object twice in the
  * graph) is a reference to its number (objects are numbered as they are completed), so sharing survives as
- * with v8.serialize, and equal plain values are stored once (shareEqualValues). Values: undefined, null, booleans, numbers, strings, arrays, Maps, plain objects, byte arrays.
+ * with v8.serialize, and equal plain values are stored once (see encodeGraph). Values: undefined, null, booleans, numbers, strings, arrays, Maps, plain objects, byte arrays.
  */
 const enum Tag {
   Undefined,
@@ -207,18 +207,36 @@ const SECTIONS = 7;
 
 const pad8 = (n: number) => (n + 7) & ~7;
 
-/** The graph of plain data as words, strings and shapes (see above); throws on a value it cannot keep. */
+/**
+ * The graph of plain data as words, strings and shapes (see above); throws on a value it cannot keep.
+ *
+ * Equal plain values (arrays and plain objects holding only primitives and such values: the same `modifiers`,
+ * `values`, patterns, `logsource` or condition nodes in many rules, a third of a SigmaHQ pack's objects) are
+ * stored once: read back, they are one shared object (nothing reads them but to compile and print them, nothing
+ * changes them). A plain value's hash mixes its kind and its children's tokens (a primitive's word, an object's
+ * number); one whose hash was seen is compared with the earlier value child by child, and when equal it is taken
+ * back out of the stream and written as a reference. Its children were then all seen before (they equal the
+ * earlier one's), so nothing else is taken back with it.
+ */
 export function encodeGraph(root: unknown): Buffer {
   const stringIds = new Map<string, number>();
   const latin1: string[] = [];
   const utf16: string[] = [];
   const lengths: number[] = [];
-  const shapeIds = new Map<string, number>();
+  interface ShapeNode {
+    id: number;
+    readonly next: Map<string, ShapeNode>;
+  }
+  const shapeTree: ShapeNode = { id: -1, next: new Map() };
   const shapes: string[][] = [];
+  const floatIds = new Map<number, number>();
   const floats: number[] = [];
   const blobs: Uint8Array[] = [];
   const objectIds = new Map<object, number>();
-  const open = new Set<object>();
+  /** By object number: the object when it is a plain value (see above), which its parents can be too. */
+  const plain: Array<object | undefined> = [];
+  /** Plain values by hash: an object's number, or several. */
+  const byHash = new Map<number, number | number[]>();
   let words = new Int32Array(1 << 16);
   let n = 0;
   const put = (w: number) => {
@@ -229,9 +247,9 @@ export function encodeGraph(root: unknown): Buffer {
     }
     words[n++] = w;
   };
-  const operand = (tag: Tag, x: number) => {
+  const word = (tag: Tag, x: number) => {
     if (x >= 2 ** 27) throw new Error('a pack this large is not kept');
-    put((x << 4) | tag);
+    return (x << 4) | tag;
   };
   const string = (s: string): number => {
     let id = stringIds.get(s);
@@ -249,62 +267,142 @@ export function encodeGraph(root: unknown): Buffer {
     }
     return id;
   };
-  const canonical = shareEqualValues(root);
-  const value = (v: unknown): void => {
-    if (typeof v === 'object' && v !== null) v = canonical.get(v) ?? v;
+  const float = (v: number): number => {
+    // -0 is its own entry each time (a Map takes it for 0).
+    let id = Object.is(v, -0) ? undefined : floatIds.get(v);
+    if (id === undefined) {
+      id = floats.length;
+      floats.push(v);
+      if (!Object.is(v, -0)) floatIds.set(v, id);
+    }
+    return id;
+  };
+  // Kept to 30 bits: a small integer to V8, which a Map hashes without boxing it.
+  const mix = (h: number, t: number) => (Math.imul((h ^ t) + 0x7ed55d16, 0x01000193) ^ (h >>> 15)) & 0x3fffffff;
+  /** Whether the last value written was plain (see above). */
+  let wasPlain = true;
+  /** Writes v; its token (see above). */
+  const value = (v: unknown): number => {
+    let w: number;
+    wasPlain = true;
     switch (typeof v) {
       case 'undefined':
-        return put(Tag.Undefined);
+        w = Tag.Undefined;
+        break;
       case 'boolean':
-        return put(v ? Tag.True : Tag.False);
+        w = v ? Tag.True : Tag.False;
+        break;
       case 'string':
-        return operand(Tag.Str, string(v));
+        w = word(Tag.Str, string(v));
+        break;
       case 'number':
         if ((v | 0) === v && !Object.is(v, -0)) {
           put(Tag.Int);
-          return put(v);
+          put(v);
+          return mix(Tag.Int, v);
         }
-        operand(Tag.Float, floats.length);
-        floats.push(v);
-        return;
-      case 'object':
+        w = word(Tag.Float, float(v));
         break;
+      case 'object':
+        if (v === null) {
+          w = Tag.Null;
+          break;
+        }
+        return word(Tag.Ref, object(v));
       default:
         throw new Error(`a ${typeof v} cannot be kept`);
     }
-    if (v === null) return put(Tag.Null);
+    put(w);
+    return w;
+  };
+  const same = (a: unknown, b: unknown) => (typeof a === 'object' && a !== null ? typeof b === 'object' && b !== null && objectIds.get(a) === objectIds.get(b) : Object.is(a, b));
+  const equal = (a: object, b: object): boolean => {
+    if (Array.isArray(a)) {
+      if (!Array.isArray(b) || a.length !== b.length) return false;
+      for (let i = 0; i < a.length; i++) if (!same(a[i], b[i])) return false;
+      return true;
+    }
+    if (Array.isArray(b)) return false;
+    const ka = Object.keys(a);
+    const kb = Object.keys(b);
+    if (ka.length !== kb.length) return false;
+    for (let i = 0; i < ka.length; i++) {
+      const k = ka[i] as string;
+      if (k !== kb[i] || !same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+    }
+    return true;
+  };
+  /** Writes an object; its number. */
+  const object = (v: object): number => {
     const seen = objectIds.get(v);
-    if (seen !== undefined) return operand(Tag.Ref, seen);
-    if (open.has(v)) throw new Error('a cycle cannot be kept');
-    open.add(v);
+    if (seen !== undefined) {
+      // -1: still being written, so v holds itself.
+      if (seen < 0) throw new Error('a cycle cannot be kept');
+      put(word(Tag.Ref, seen));
+      wasPlain = plain[seen] !== undefined;
+      return seen;
+    }
+    objectIds.set(v, -1);
+    const start = n;
+    let isPlain = true;
+    let h: number;
     if (Array.isArray(v)) {
-      operand(Tag.List, v.length);
-      for (let i = 0; i < v.length; i++) value(v[i]);
+      put((h = word(Tag.List, v.length)));
+      for (let i = 0; i < v.length; i++) {
+        h = mix(h, value(v[i]));
+        isPlain &&= wasPlain;
+      }
     } else if (v instanceof Map) {
-      operand(Tag.MapOf, v.size);
+      put((h = word(Tag.MapOf, v.size)));
       for (const [k, x] of v) {
         value(k);
         value(x);
       }
+      isPlain = false;
     } else if (v instanceof Uint8Array) {
-      operand(Tag.Bytes, blobs.length);
+      put((h = word(Tag.Bytes, blobs.length)));
       blobs.push(v);
+      isPlain = false;
     } else {
       const proto: unknown = Object.getPrototypeOf(v);
       if (proto !== Object.prototype && proto !== null) throw new Error('only plain objects can be kept');
       const keys = Object.keys(v);
-      const name = keys.join('\u0000');
-      let id = shapeIds.get(name);
-      if (id === undefined) {
-        id = shapes.length;
-        shapeIds.set(name, id);
+      // The key list's number, found through a tree of keys (no string made for the list).
+      let node = shapeTree;
+      for (const k of keys) {
+        let next = node.next.get(k);
+        if (next === undefined) node.next.set(k, (next = { id: -1, next: new Map() }));
+        node = next;
+      }
+      if (node.id < 0) {
+        node.id = shapes.length;
         shapes.push(keys);
       }
-      operand(Tag.Obj, id);
-      for (const k of keys) value((v as Record<string, unknown>)[k]);
+      put((h = word(Tag.Obj, node.id)));
+      for (const k of keys) {
+        h = mix(h, value((v as Record<string, unknown>)[k]));
+        isPlain &&= wasPlain;
+      }
     }
-    open.delete(v);
-    objectIds.set(v, objectIds.size);
+    let id = plain.length;
+    if (isPlain) {
+      const known = byHash.get(h);
+      const match = (i: number) => {
+        const other = plain[i];
+        return other !== undefined && equal(v, other);
+      };
+      const found = known === undefined ? undefined : typeof known === 'number' ? (match(known) ? known : undefined) : known.find(match);
+      if (found !== undefined) {
+        // An equal value was written before: a reference to it instead.
+        n = start;
+        put(word(Tag.Ref, found));
+        id = found;
+      } else byHash.set(h, known === undefined ? id : typeof known === 'number' ? [known, id] : (known.push(id), known));
+    }
+    if (id === plain.length) plain.push(isPlain ? v : undefined);
+    objectIds.set(v, id);
+    wasPlain = isPlain;
+    return id;
   };
   value(root);
   const sections = [
@@ -318,7 +416,7 @@ export function encodeGraph(root: unknown): Buffer {
   ];
   const head = new Int32Array(2 + SECTIONS);
   head[0] = ORDER_MARK;
-  head[1] = objectIds.size;
+  head[1] = plain.length;
   sections.forEach((b, i) => (head[2 + i] = b.length));
   const out = Buffer.alloc(pad8(head.byteLength) + sections.reduce((t, b) => t + pad8(b.length), 0));
   Buffer.from(head.buffer).copy(out, 0);
@@ -328,70 +426,6 @@ export function encodeGraph(root: unknown): Buffer {
     at += pad8(b.length);
   }
   return out;
-}
-
-/**
- * One object for each set of equal arrays and plain objects that hold only strings, numbers, booleans, null,
- * undefined and such values (no Map, no byte array): the same `modifiers`, `values`, patterns, `logsource` or
- * condition nodes in many rules. A third of a SigmaHQ pack's objects are such copies; read back, they are one
- * object each, shared (nothing reads them but to compile and print them; nothing changes them).
- */
-function shareEqualValues(root: unknown): Map<object, object> {
-  const canonical = new Map<object, object>();
-  const tokens = new Map<object, string | null>();
-  const byContent = new Map<string, { readonly object: object; readonly token: string }>();
-  const strings = new Map<string, number>();
-  const token = (v: unknown): string | null => {
-    switch (typeof v) {
-      case 'undefined':
-        return 'u';
-      case 'boolean':
-        return v ? 't' : 'f';
-      case 'number':
-        return Object.is(v, -0) ? 'n-0' : `n${v}`;
-      case 'string': {
-        let id = strings.get(v);
-        if (id === undefined) strings.set(v, (id = strings.size));
-        return `s${id}`;
-      }
-      case 'object':
-        break;
-      default:
-        return null;
-    }
-    if (v === null) return 'z';
-    const known = tokens.get(v);
-    if (known !== undefined) return known;
-    // In progress (a cycle, which the encoder refuses): not shared.
-    tokens.set(v, null);
-    let content: string | null;
-    if (Array.isArray(v)) {
-      const parts = v.map(token);
-      content = parts.includes(null) ? null : `[${parts.join(',')}]`;
-    } else if (v instanceof Map) {
-      for (const [k, x] of v) {
-        token(k);
-        token(x);
-      }
-      content = null;
-    } else if (v instanceof Uint8Array || (Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null)) {
-      content = null;
-    } else {
-      const parts = Object.keys(v).map((k) => {
-        const t = token((v as Record<string, unknown>)[k]);
-        return t === null ? null : `${JSON.stringify(k)}:${t}`;
-      });
-      content = parts.includes(null) ? null : `{${parts.join(',')}}`;
-    }
-    if (content === null) return null;
-    let same = byContent.get(content);
-    if (same === undefined) byContent.set(content, (same = { object: v, token: `#${byContent.size}` }));
-    else canonical.set(v, same.object);
-    tokens.set(v, same.token);
-    return same.token;
-  };
-  token(root);
-  return canonical;
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
