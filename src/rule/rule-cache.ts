@@ -207,6 +207,9 @@ const SECTIONS = 7;
 
 const pad8 = (n: number) => (n + 7) & ~7;
 
+/** Nesting beyond this is refused (a parsed rule nests a few dozen levels at most). */
+const MAX_DEPTH = 2000;
+
 /**
  * The graph of plain data as words, strings and shapes (see above); throws on a value it cannot keep.
  *
@@ -235,6 +238,8 @@ export function encodeGraph(root: unknown): Buffer {
   const objectIds = new Map<object, number>();
   /** By object number: the object when it is a plain value (see above), which its parents can be too. */
   const plain: Array<object | undefined> = [];
+  /** By object number: its first word (kind and length, or kind and key list). */
+  const firsts: number[] = [];
   /** Plain values by hash: an object's number, or several. */
   const byHash = new Map<number, number | number[]>();
   let words = new Int32Array(1 << 16);
@@ -281,6 +286,7 @@ export function encodeGraph(root: unknown): Buffer {
   const mix = (h: number, t: number) => (Math.imul((h ^ t) + 0x7ed55d16, 0x01000193) ^ (h >>> 15)) & 0x3fffffff;
   /** Whether the last value written was plain (see above). */
   let wasPlain = true;
+  let depth = 0;
   /** Writes v; its token (see above). */
   const value = (v: unknown): number => {
     let w: number;
@@ -316,36 +322,31 @@ export function encodeGraph(root: unknown): Buffer {
     return w;
   };
   const same = (a: unknown, b: unknown) => (typeof a === 'object' && a !== null ? typeof b === 'object' && b !== null && objectIds.get(a) === objectIds.get(b) : Object.is(a, b));
-  const equal = (a: object, b: object): boolean => {
-    if (Array.isArray(a)) {
-      if (!Array.isArray(b) || a.length !== b.length) return false;
-      for (let i = 0; i < a.length; i++) if (!same(a[i], b[i])) return false;
+  /** Whether plain values of the same first word (the same list length, or the same keys) hold the same children. */
+  const equal = (a: object, b: object, keys: readonly string[] | undefined): boolean => {
+    if (keys === undefined) {
+      const x = a as unknown[];
+      const y = b as unknown[];
+      for (let i = 0; i < x.length; i++) if (!same(x[i], y[i])) return false;
       return true;
     }
-    if (Array.isArray(b)) return false;
-    const ka = Object.keys(a);
-    const kb = Object.keys(b);
-    if (ka.length !== kb.length) return false;
-    for (let i = 0; i < ka.length; i++) {
-      const k = ka[i] as string;
-      if (k !== kb[i] || !same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
-    }
+    for (const k of keys) if (!same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
     return true;
   };
   /** Writes an object; its number. */
   const object = (v: object): number => {
     const seen = objectIds.get(v);
     if (seen !== undefined) {
-      // -1: still being written, so v holds itself.
-      if (seen < 0) throw new Error('a cycle cannot be kept');
       put(word(Tag.Ref, seen));
       wasPlain = plain[seen] !== undefined;
       return seen;
     }
-    objectIds.set(v, -1);
+    // An object is numbered when it is complete: one that holds itself would be written without end.
+    if (++depth > MAX_DEPTH) throw new Error('a value this deep (or a cycle) cannot be kept');
     const start = n;
     let isPlain = true;
     let h: number;
+    let keys: string[] | undefined;
     if (Array.isArray(v)) {
       put((h = word(Tag.List, v.length)));
       for (let i = 0; i < v.length; i++) {
@@ -366,7 +367,7 @@ export function encodeGraph(root: unknown): Buffer {
     } else {
       const proto: unknown = Object.getPrototypeOf(v);
       if (proto !== Object.prototype && proto !== null) throw new Error('only plain objects can be kept');
-      const keys = Object.keys(v);
+      keys = Object.keys(v);
       // The key list's number, found through a tree of keys (no string made for the list).
       let node = shapeTree;
       for (const k of keys) {
@@ -384,12 +385,14 @@ export function encodeGraph(root: unknown): Buffer {
         isPlain &&= wasPlain;
       }
     }
+    depth--;
+    const first = words[start] ?? 0;
     let id = plain.length;
     if (isPlain) {
       const known = byHash.get(h);
       const match = (i: number) => {
         const other = plain[i];
-        return other !== undefined && equal(v, other);
+        return other !== undefined && firsts[i] === first && equal(v, other, keys);
       };
       const found = known === undefined ? undefined : typeof known === 'number' ? (match(known) ? known : undefined) : known.find(match);
       if (found !== undefined) {
@@ -399,7 +402,10 @@ export function encodeGraph(root: unknown): Buffer {
         id = found;
       } else byHash.set(h, known === undefined ? id : typeof known === 'number' ? [known, id] : (known.push(id), known));
     }
-    if (id === plain.length) plain.push(isPlain ? v : undefined);
+    if (id === plain.length) {
+      plain.push(isPlain ? v : undefined);
+      firsts.push(first);
+    }
     objectIds.set(v, id);
     wasPlain = isPlain;
     return id;
