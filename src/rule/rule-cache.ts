@@ -605,22 +605,28 @@ export function withoutRaw(d: SigmaDocument): Record<string, unknown> {
   return out;
 }
 
+/**
+ * A document from the pack: its `raw` is decoded from its bytes when first read. One getter for every document,
+ * so documents of one kind keep sharing one hidden class (a getter of its own on each would give each document a
+ * class of its own, and every access to a rule's fields in the compiler a megamorphic one).
+ */
 function restoredDocument(s: StoredDocument): SigmaDocument {
   const { doc, raw } = s;
   if (raw !== undefined) {
     rawBytes.set(doc, raw);
-    Object.defineProperty(doc, 'raw', {
-      enumerable: true,
-      configurable: true,
-      get() {
-        const value: unknown = deserialize(raw);
-        Object.defineProperty(doc, 'raw', { value, enumerable: true, configurable: true, writable: true });
-        return value;
-      },
-    });
+    Object.defineProperty(doc, 'raw', PACKED_RAW);
   }
   return doc as unknown as SigmaDocument;
 }
+
+function packedRaw(this: object): unknown {
+  const bytes = rawBytes.get(this);
+  const value: unknown = bytes === undefined ? undefined : deserialize(bytes);
+  Object.defineProperty(this, 'raw', { value, enumerable: true, configurable: true, writable: true });
+  return value;
+}
+
+const PACKED_RAW: PropertyDescriptor = { enumerable: true, configurable: true, get: packedRaw };
 
 function encodePack(entries: readonly CachedRuleFile[], key: string): Buffer {
   const keyBytes = Buffer.from(key, 'utf8');
@@ -650,7 +656,12 @@ function decodePack(bytes: Buffer, key: string): CachedRuleFile[] | undefined {
   if (!checksum(payload).equals(sum)) return undefined;
   const entries: unknown = decodeGraph(payload);
   if (!Array.isArray(entries) || !entries.every(isEntry)) return undefined;
-  return (entries as Array<CachedRuleFile & { documents: StoredDocument[] }>).map((e) => ({ ...e, documents: e.documents.map(restoredDocument) }));
+  // In place: the decoded entries are this read's own.
+  for (const e of entries as Array<{ documents: Array<StoredDocument | SigmaDocument> }>) {
+    const documents = e.documents;
+    for (let i = 0; i < documents.length; i++) documents[i] = restoredDocument(documents[i] as StoredDocument);
+  }
+  return entries as CachedRuleFile[];
 }
 
 function isEntry(e: unknown): boolean {
