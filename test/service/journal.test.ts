@@ -1,10 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BacklogFull, Journal, JournalWriteError, type JournalEntry } from '../../src/service/journal/journal.js';
 import { openDatabase, type Db } from '../../src/service/store/open-database.js';
 
+const require = createRequire(import.meta.url);
 const dirs: string[] = [];
 const dbs: Db[] = [];
 function open(dir = mkdtempSync(join(tmpdir(), 'sigmatch-journal-'))): { dir: string; db: Db } {
@@ -118,6 +121,42 @@ describe('Journal', () => {
     expect(again.cursor).toBe(2);
     expect(again.backlog).toBe(1);
     expect(await again.append({ entries: [entry(9)] })).toEqual([4]);
+  });
+
+  it('waits for the write lock another connection holds (appends and cursor moves), then keeps its busy_timeout', async () => {
+    const { db, dir } = open();
+    const j = new Journal(db);
+    await j.append({ entries: [entry(1)] });
+    // Another thread takes the write lock, writes a row, and commits a while later.
+    const holdLock = (value: number) =>
+      new Promise<Worker>((done, fail) => {
+        const w = new Worker(
+          `const { workerData, parentPort } = require('node:worker_threads');
+           const db = new (require(workerData.module))(workerData.file);
+           db.pragma('busy_timeout = 5000');
+           db.exec('BEGIN IMMEDIATE');
+           db.prepare("INSERT INTO state (name, value) VALUES ('other', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value").run(workerData.value);
+           parentPort.postMessage('locked');
+           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 150);
+           db.exec('COMMIT');
+           db.close();`,
+          { eval: true, workerData: { module: require.resolve('better-sqlite3'), file: join(dir, 'sigmatch.db'), value } },
+        );
+        w.once('message', () => done(w));
+        w.once('error', fail);
+      });
+    const other = () => db.prepare("SELECT value FROM state WHERE name = 'other'").pluck().get();
+    let w = await holdLock(1);
+    // The append's transaction begins while the lock is held: it waits, and commits after the other one.
+    expect(await j.append({ entries: [entry(2)] })).toEqual([2]);
+    expect(other()).toBe(1);
+    await new Promise((r) => w.once('exit', r));
+    w = await holdLock(2);
+    j.advance(2, 2, () => {});
+    expect(other()).toBe(2);
+    expect(j.cursor).toBe(2);
+    await new Promise((r) => w.once('exit', r));
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
   });
 
   it('prunes processed rows by age and by size, never a row after the cursor', async () => {

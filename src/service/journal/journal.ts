@@ -75,6 +75,11 @@ export interface JournalOptions {
   readonly now?: () => number;
 }
 
+/** How long a journal write waits for the other connection's write lock (busy_timeout's 5 s). */
+const WRITE_LOCK_WAIT_MS = 5000;
+/** What writeTransaction's pauses wait on (never notified). */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
 /** Entries per INSERT statement (3 parameters each). */
 const INSERT_ROWS = 64;
 
@@ -113,6 +118,8 @@ export class Journal implements EventLog {
   private readonly readContaining = new Map<number, ReturnType<Db['prepare']>>();
   private readonly getCursor;
   private readonly setCursorStmt;
+  /** The connection's own busy_timeout (writeTransaction sets none while it waits for the write lock itself). */
+  private readonly busyTimeout: number;
   private last: number;
   private unprocessed: number;
   /** Rows and document bytes held, kept up to date on append and prune (a SUM over the table is a full scan). */
@@ -137,6 +144,7 @@ export class Journal implements EventLog {
     this.readBetween = db.prepare('SELECT seq, key, received, doc FROM journal WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?');
     this.getCursor = db.prepare("SELECT value FROM state WHERE name = 'cursor'").pluck();
     this.setCursorStmt = db.prepare("INSERT INTO state (name, value) VALUES ('cursor', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value");
+    this.busyTimeout = db.pragma('busy_timeout', { simple: true }) as number;
     this.cursorValue = (this.getCursor.get() as number | undefined) ?? 0;
     this.last = this.lastSeq();
     this.unprocessed = db.prepare('SELECT count(*) FROM journal WHERE seq > ?').pluck().get(this.cursorValue) as number;
@@ -193,7 +201,12 @@ export class Journal implements EventLog {
     // A conflicting insert still moves AUTOINCREMENT's counter: the last position is the last row appended.
     let last = this.last;
     try {
-      this.db.transaction(() => {
+      this.writeTransaction(() => {
+        // From the start each time: a transaction that could not take the write lock is run again.
+        results.length = 0;
+        appended = 0;
+        bytes = 0;
+        last = this.last;
         for (const p of group) {
           const r = this.insertAll(p.batch.entries, received, last);
           for (let i = 0; i < r.length; i++) {
@@ -206,7 +219,7 @@ export class Journal implements EventLog {
           for (const q of p.batch.quarantine ?? []) this.insertQuarantine.run(received, q.protocol, q.reason, q.text);
           results.push(r);
         }
-      })();
+      });
     } catch (e) {
       const code = (e as { code?: string }).code ?? '';
       const error = new JournalWriteError(code === 'SQLITE_FULL' || code === 'ENOSPC', e);
@@ -326,12 +339,39 @@ export class Journal implements EventLog {
    * after a crash either both are there or neither is. Throws (nothing kept, cursor unchanged) when the commit fails.
    */
   advance(seq: number, rows: number, write: () => void): void {
-    this.db.transaction(() => {
+    this.writeTransaction(() => {
       write();
       this.setCursorStmt.run(seq);
-    })();
+    });
     this.cursorValue = seq;
     this.unprocessed = Math.max(0, this.unprocessed - rows);
+  }
+
+  /**
+   * Runs `body` in a transaction that takes the write lock at its start (BEGIN IMMEDIATE). While the other thread's
+   * connection holds the lock (ingest and detection take turns), it tries again every 0.2 ms for up to 5 s, instead
+   * of SQLite's busy handler, which sleeps 1, 2, 5, 10, 15... ms and so may wake well after the other's commit
+   * (ingest holds the lock through each commit's fsync, detection's cursor commit waits for it). `body` must be safe to run again:
+   * nothing it wrote to the database is kept when it threw. Other statements on the connection keep busy_timeout.
+   */
+  private writeTransaction(body: () => void): void {
+    const tx = this.db.transaction(body);
+    const deadline = Date.now() + WRITE_LOCK_WAIT_MS;
+    // A pragma, not a prepared statement: SQLite applies busy_timeout when the pragma is compiled.
+    this.db.pragma('busy_timeout = 0');
+    try {
+      for (;;) {
+        try {
+          tx.immediate();
+          return;
+        } catch (e) {
+          if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw e;
+          Atomics.wait(PAUSE, 0, 0, 0.2);
+        }
+      }
+    } finally {
+      this.db.pragma(`busy_timeout = ${this.busyTimeout}`);
+    }
   }
 
   /** Rows and bytes (document text, UTF-8) held. */
