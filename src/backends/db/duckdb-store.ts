@@ -1,6 +1,9 @@
-import { DuckDBInstance, timestampTZValue, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBDataChunk, DuckDBInstance, timestampTZValue, type DuckDBConnection, type DuckDBTimestampTZValue, type DuckDBVector } from '@duckdb/node-api';
 import { EVENTS_TABLE, eventsTableDdl, type EventRow } from '../sql/events-table.js';
 import { eventRowsSql, storedRow, type EventStore, type StoredEventRow } from './event-store.js';
+
+/** Rows a data chunk: DuckDB's vector size. */
+const CHUNK_ROWS = 2048;
 
 /** The events table in a DuckDB database file (or ':memory:'), written through the appender. */
 export class DuckDbStore implements EventStore {
@@ -30,23 +33,31 @@ export class DuckDbStore implements EventStore {
       this.open = true;
     }
     const appender = await this.connection.createAppender(EVENTS_TABLE);
-    // Plain branches, no closure per value: a load appends eight values a row.
-    for (const r of rows) {
-      appender.appendBigInt(BigInt(r.record_id));
-      if (r.source_file === null) appender.appendNull();
-      else appender.appendVarchar(r.source_file);
-      if (r.source_record === null) appender.appendNull();
-      else appender.appendBigInt(BigInt(r.source_record));
-      if (r.event_time === null) appender.appendNull();
-      else appender.appendTimestampTZ(timestampTZValue(BigInt(Date.parse(r.event_time) * 1000)));
-      if (r.host === null) appender.appendNull();
-      else appender.appendVarchar(r.host);
-      if (r.channel === null) appender.appendNull();
-      else appender.appendVarchar(r.channel);
-      if (r.event_id === null) appender.appendNull();
-      else appender.appendInteger(r.event_id);
-      appender.appendVarchar(r.event);
-      appender.endRow();
+    // Whole data chunks, a vector a column: the numbers and times go into the vectors' arrays (no call per value),
+    // the texts one call each; the appender takes a chunk in one call (its row-by-row appends cost a call per value,
+    // a Value object per time and a call per row).
+    const types = Array.from({ length: appender.columnCount }, (_, i) => appender.columnType(i));
+    const chunk = DuckDBDataChunk.create(types);
+    const size = Math.min(CHUNK_ROWS, rows.length);
+    for (let start = 0; start < rows.length; start += size) {
+      const n = Math.min(size, rows.length - start);
+      chunk.reset();
+      chunk.rowCount = n;
+      const v = types.map((_, i) => chunk.getColumnVector(i));
+      const [id, file, record, time, host, channel, eventId, event] = v as [DuckDBVector<bigint>, DuckDBVector<string>, DuckDBVector<bigint>, DuckDBVector<DuckDBTimestampTZValue>, DuckDBVector<string>, DuckDBVector<string>, DuckDBVector<number>, DuckDBVector<string>];
+      for (let k = 0; k < n; k++) {
+        const r = rows[start + k] as EventRow;
+        id.setItem(k, BigInt(r.record_id));
+        file.setItem(k, r.source_file);
+        record.setItem(k, r.source_record === null ? null : BigInt(r.source_record));
+        time.setItem(k, r.event_time === null ? null : timestampTZValue(BigInt(Date.parse(r.event_time) * 1000)));
+        host.setItem(k, r.host);
+        channel.setItem(k, r.channel);
+        eventId.setItem(k, r.event_id);
+        event.setItem(k, r.event);
+      }
+      for (const vector of v) vector.flush();
+      appender.appendDataChunk(chunk);
     }
     appender.closeSync();
   }
