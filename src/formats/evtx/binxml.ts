@@ -237,7 +237,7 @@ function instantiateElement(ctx: ChunkContext, n: Extract<BinXmlNode, { k: 'el' 
     const arr = values[arraySub.index] as SubstitutionValue;
     const copies = arr.items.length === 0 ? [[] as XmlValue[]] : arr.items.map((item) => [item]);
     return copies.map((items) => {
-      const local = values.map((v, i) => (i === arraySub.index ? { ...v, items, empty: items.length === 0, isArray: false } : v));
+      const local = values.map((v, i) => (i === arraySub.index ? { ...v, items, count: items.length, first: items[0], empty: items.length === 0, isArray: false } : v));
       return buildElement(ctx, n, local, depth);
     });
   }

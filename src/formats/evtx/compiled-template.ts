@@ -290,7 +290,7 @@ function allEmpty(parts: readonly Part[], values: readonly SubstitutionValue[]):
 
 function itemCount(parts: readonly Part[], values: readonly SubstitutionValue[]): number {
   let n = 0;
-  for (const p of parts) n += typeof p === 'string' ? 1 : (values[p]?.items.length ?? 0);
+  for (const p of parts) n += typeof p === 'string' ? 1 : (values[p]?.count ?? 0);
   return n;
 }
 
@@ -298,7 +298,7 @@ function itemCount(parts: readonly Part[], values: readonly SubstitutionValue[])
 function single(parts: readonly Part[], values: readonly SubstitutionValue[]): FieldValue {
   for (const p of parts) {
     if (typeof p === 'string') return p;
-    const item = values[p]?.items[0];
+    const item = values[p]?.first;
     if (item !== undefined) return item.value;
   }
   return '';
@@ -309,7 +309,7 @@ function joinText(parts: readonly Part[], values: readonly SubstitutionValue[]):
   for (const p of parts) {
     if (typeof p === 'string') s += p;
     else {
-      const item = values[p]?.items[0];
+      const item = values[p]?.first;
       if (item !== undefined) s += item.text;
     }
   }
@@ -388,7 +388,7 @@ function run(program: readonly Instr[], b: Bound): string {
       const nested = b.nested?.[i.index];
       if (nested !== undefined) s += CompiledTemplate.renderFragment(nested, i.indent);
       else {
-        const item: XmlValue | undefined = values[i.index]?.items[0];
+        const item: XmlValue | undefined = values[i.index]?.first;
         if (item !== undefined) s += i.indent + escapeXml(item.text) + '\n';
       }
     }

@@ -7,12 +7,47 @@ export interface SubstitutionValue {
   readonly type: number;
   /** One entry, or one per array item for array types. */
   readonly items: readonly XmlValue[];
+  /** items.length and items[0], read without the array (a scalar value is its own one item). */
+  readonly count: number;
+  readonly first: XmlValue | undefined;
   /** Null type or zero-size: an optional substitution drops it. */
   readonly empty: boolean;
   /** For BinXml (0x21): where the nested fragment lives in the chunk. */
   readonly binxml?: { readonly start: number; readonly end: number };
   readonly isArray: boolean;
 }
+
+const NO_ITEMS: readonly XmlValue[] = Object.freeze([]);
+
+/**
+ * A value that is no array: the substitution and its one item in one object. Most values of every record are
+ * such, and a value object, an items array and an item each were most of what reading a record allocated.
+ */
+class ScalarValue implements SubstitutionValue, XmlValue {
+  type = 0;
+  constructor(
+    readonly text: string,
+    readonly value: FieldValue,
+  ) {}
+  /** Only the element-tree path asks (records that are not read through a compiled template). */
+  get items(): readonly XmlValue[] {
+    return [this];
+  }
+  get count(): number {
+    return 1;
+  }
+  get first(): XmlValue {
+    return this;
+  }
+  get empty(): boolean {
+    return false;
+  }
+  get isArray(): boolean {
+    return false;
+  }
+}
+
+const scalarValue = (text: string, value: FieldValue): ScalarValue => new ScalarValue(text, value);
 
 const FILETIME_EPOCH_DIFF = 116444736000000000n;
 
@@ -70,81 +105,87 @@ function sid(r: ByteReader): string {
   return parts.join('-');
 }
 
-const v = (text: string, value: FieldValue = text): XmlValue => ({ text, value });
+type Make<T> = (text: string, value: FieldValue) => T;
+const item: Make<XmlValue> = (text, value) => ({ text, value });
 
-function num(n: number | bigint): XmlValue {
-  if (typeof n === 'bigint') return n <= BigInt(Number.MAX_SAFE_INTEGER) ? v(n.toString(), Number(n)) : v(n.toString());
-  return v(String(n), n);
+/** A value whose text is its value. */
+function text<T>(make: Make<T>, s: string): T {
+  return make(s, s);
 }
 
-/** Decodes one scalar of `type` from the reader (array item or whole value). */
-function scalar(type: number, r: ByteReader, size: number): XmlValue {
+function num<T>(n: number | bigint, make: Make<T>): T {
+  if (typeof n === 'bigint') return n <= BigInt(Number.MAX_SAFE_INTEGER) ? make(n.toString(), Number(n)) : text(make, n.toString());
+  return make(String(n), n);
+}
+
+/** Decodes one scalar of `type` from the reader (array item or whole value), made by `make`. */
+function scalar<T>(type: number, r: ByteReader, size: number, make: Make<T>): T {
   switch (type) {
     case 0x01: {
       let s = r.utf16(Math.floor(size / 2));
       if (size % 2 === 1) r.skip(1);
       const nul = s.indexOf('\0');
       if (nul >= 0) s = s.slice(0, nul);
-      return v(s);
+      return text(make, s);
     }
     case 0x02: {
       const s = r.bytes(size).toString('latin1').replace(/\0+$/, '').replace(/\0/g, '');
-      return v(s);
+      return text(make, s);
     }
     case 0x03: {
       const n = r.u8();
-      return num(n > 127 ? n - 256 : n);
+      return num(n > 127 ? n - 256 : n, make);
     }
     case 0x04:
-      return num(r.u8());
+      return num(r.u8(), make);
     case 0x05: {
       const n = r.u16();
-      return num(n > 32767 ? n - 65536 : n);
+      return num(n > 32767 ? n - 65536 : n, make);
     }
     case 0x06:
-      return num(r.u16());
+      return num(r.u16(), make);
     case 0x07:
-      return num(r.i32());
+      return num(r.i32(), make);
     case 0x08:
-      return num(r.u32());
+      return num(r.u32(), make);
     case 0x09:
-      return num(BigInt.asIntN(64, r.u64()));
+      return num(BigInt.asIntN(64, r.u64()), make);
     case 0x0a:
-      return num(r.u64());
+      return num(r.u64(), make);
     case 0x0b: {
       const f = r.bytes(4).readFloatLE(0);
-      return v(String(f), f);
+      return make(String(f), f);
     }
     case 0x0c: {
       const f = r.bytes(8).readDoubleLE(0);
-      return v(String(f), f);
+      return make(String(f), f);
     }
     case 0x0d: {
       // Non-zero bitmask values occur: any non-zero is true.
       const b = r.u32() !== 0;
-      return v(b ? 'true' : 'false', b);
+      return make(b ? 'true' : 'false', b);
     }
     case 0x0e:
-      return v(r.bytes(size).toString('hex').toUpperCase());
+      return text(make, r.bytes(size).toString('hex').toUpperCase());
     case 0x0f:
-      return v(guid(r.bytes(16)));
+      return text(make, guid(r.bytes(16)));
     case 0x10:
-      return size === 8 ? v(`0x${r.u64().toString(16)}`) : v(`0x${r.u32().toString(16)}`);
+      return size === 8 ? text(make, `0x${r.u64().toString(16)}`) : text(make, `0x${r.u32().toString(16)}`);
     case 0x11: {
       const lo = r.u32();
-      return v(filetimeToIsoParts(lo, r.u32()));
+      return text(make, filetimeToIsoParts(lo, r.u32()));
     }
     case 0x12: {
       const [year, month, , day, hour, minute, second, ms] = [r.u16(), r.u16(), r.u16(), r.u16(), r.u16(), r.u16(), r.u16(), r.u16()];
       const p = (n: number, w = 2) => String(n).padStart(w, '0');
-      return v(`${p(year, 4)}-${p(month)}-${p(day)}T${p(hour)}:${p(minute)}:${p(second)}.${p(ms, 3)}Z`);
+      return text(make, `${p(year, 4)}-${p(month)}-${p(day)}T${p(hour)}:${p(minute)}:${p(second)}.${p(ms, 3)}Z`);
     }
     case 0x13:
-      return v(sid(r));
+      return text(make, sid(r));
     case 0x14:
-      return v(`0x${r.u32().toString(16)}`);
+      return text(make, `0x${r.u32().toString(16)}`);
     case 0x15:
-      return v(`0x${r.u64().toString(16)}`);
+      return text(make, `0x${r.u64().toString(16)}`);
     default:
       throw new FormatError(`unsupported value type 0x${type.toString(16)}`);
   }
@@ -159,29 +200,33 @@ export function readSubstitution(type: number, size: number, r: ByteReader): Sub
   // The value is read from r itself, its window narrowed to the value's bytes (no reader per value).
   const outerEnd = r.end;
   try {
-    if (type === 0x00 || size === 0) return { type, items: [], empty: true, isArray: (type & 0x80) !== 0 };
-    if (type === 0x21) return { type, items: [], empty: false, binxml: { start, end }, isArray: false };
+    if (type === 0x00 || size === 0) return { type, items: NO_ITEMS, count: 0, first: undefined, empty: true, isArray: (type & 0x80) !== 0 };
+    if (type === 0x21) return { type, items: NO_ITEMS, count: 0, first: undefined, empty: false, binxml: { start, end }, isArray: false };
     if (type === 0x20 || type === 0x23 || type === 0x8e) throw new FormatError(`value type 0x${type.toString(16)} cannot appear in a file`);
     // The value's own window, as a reader of its own would have (its end may pass the outer one's).
     r.end = end;
-    if ((type & 0x80) === 0) return { type, items: [scalar(type, r, size)], empty: false, isArray: false };
+    if ((type & 0x80) === 0) {
+      const value = scalar(type, r, size, scalarValue);
+      value.type = type;
+      return value;
+    }
     const base = type & 0x7f;
     const items: XmlValue[] = [];
     if (base === 0x01) {
       const all = r.utf16(Math.floor(size / 2));
       const parts = all.split('\0');
       if (parts[parts.length - 1] === '') parts.pop();
-      for (const p of parts) items.push(v(p));
+      for (const p of parts) items.push(item(p, p));
     } else if (base === 0x02) {
-      for (const p of r.bytes(size).toString('latin1').split('\0').slice(0, -1)) items.push(v(p));
+      for (const p of r.bytes(size).toString('latin1').split('\0').slice(0, -1)) items.push(item(p, p));
     } else if (base === 0x13) {
-      while (r.remaining > 0) items.push(scalar(base, r, 0));
+      while (r.remaining > 0) items.push(scalar(base, r, 0, item));
     } else {
       const width = base === 0x10 ? (size % 8 === 0 ? 8 : 4) : FIXED_SIZE[base];
       if (width === undefined) throw new FormatError(`unsupported array type 0x${type.toString(16)}`);
-      while (r.remaining >= width) items.push(scalar(base, r, width));
+      while (r.remaining >= width) items.push(scalar(base, r, width, item));
     }
-    return { type, items, empty: items.length === 0, isArray: true };
+    return { type, items, count: items.length, first: items[0], empty: items.length === 0, isArray: true };
   } finally {
     r.end = outerEnd;
     r.pos = end;
