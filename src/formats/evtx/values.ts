@@ -26,9 +26,13 @@ const NO_ITEMS: readonly XmlValue[] = Object.freeze([]);
 class ScalarValue implements SubstitutionValue, XmlValue {
   type = 0;
   constructor(
-    readonly text: string,
+    /** Undefined for a number or boolean, whose text is made when asked: fields read the value alone. */
+    private readonly given: string | undefined,
     readonly value: FieldValue,
   ) {}
+  get text(): string {
+    return this.given ?? String(this.value);
+  }
   /** Only the element-tree path asks (records that are not read through a compiled template). */
   get items(): readonly XmlValue[] {
     return [this];
@@ -47,7 +51,7 @@ class ScalarValue implements SubstitutionValue, XmlValue {
   }
 }
 
-const scalarValue = (text: string, value: FieldValue): ScalarValue => new ScalarValue(text, value);
+const scalarValue = (text: string | undefined, value: FieldValue): ScalarValue => new ScalarValue(text, value);
 
 const FILETIME_EPOCH_DIFF = 116444736000000000n;
 
@@ -105,8 +109,9 @@ function sid(r: ByteReader): string {
   return parts.join('-');
 }
 
-type Make<T> = (text: string, value: FieldValue) => T;
-const item: Make<XmlValue> = (text, value) => ({ text, value });
+/** Makes a value from its text and typed value; text undefined means String(value) (numbers, booleans). */
+type Make<T> = (text: string | undefined, value: FieldValue) => T;
+const item: Make<XmlValue> = (text, value) => ({ text: text ?? String(value), value });
 
 /** A value whose text is its value. */
 function text<T>(make: Make<T>, s: string): T {
@@ -114,8 +119,8 @@ function text<T>(make: Make<T>, s: string): T {
 }
 
 function num<T>(n: number | bigint, make: Make<T>): T {
-  if (typeof n === 'bigint') return n <= BigInt(Number.MAX_SAFE_INTEGER) ? make(n.toString(), Number(n)) : text(make, n.toString());
-  return make(String(n), n);
+  if (typeof n === 'bigint') return n <= BigInt(Number.MAX_SAFE_INTEGER) ? make(undefined, Number(n)) : text(make, n.toString());
+  return make(undefined, n);
 }
 
 /** Decodes one scalar of `type` from the reader (array item or whole value), made by `make`. */
@@ -154,16 +159,16 @@ function scalar<T>(type: number, r: ByteReader, size: number, make: Make<T>): T 
       return num(r.u64(), make);
     case 0x0b: {
       const f = r.bytes(4).readFloatLE(0);
-      return make(String(f), f);
+      return make(undefined, f);
     }
     case 0x0c: {
       const f = r.bytes(8).readDoubleLE(0);
-      return make(String(f), f);
+      return make(undefined, f);
     }
     case 0x0d: {
       // Non-zero bitmask values occur: any non-zero is true.
       const b = r.u32() !== 0;
-      return make(b ? 'true' : 'false', b);
+      return make(undefined, b);
     }
     case 0x0e:
       return text(make, r.bytes(size).toString('hex').toUpperCase());
