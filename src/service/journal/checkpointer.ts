@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Db } from '../store/open-database.js';
 
@@ -25,13 +27,16 @@ export interface CheckpointWorkerData {
  */
 export class Checkpointer {
   private constructor(
-    private readonly worker: Worker,
+    private readonly worker: Worker | undefined,
     private readonly connections: readonly Db[],
   ) {}
 
   static start(dataDir: string, connections: readonly Db[], onError: (message: string) => void, everyMs = 100): Checkpointer {
+    const script = new URL('./checkpoint-worker.js', import.meta.url);
+    // Run from the TypeScript sources (the in-process tests) there is no script for a thread: SQLite's own checkpoints.
+    if (!existsSync(fileURLToPath(script))) return new Checkpointer(undefined, connections);
     const data: CheckpointWorkerData = { dataDir, everyMs };
-    const worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: data });
+    const worker = new Worker(script, { workerData: data });
     const c = new Checkpointer(worker, connections);
     for (const db of connections) db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
     worker.on('error', (e) => onError(`checkpoint thread: ${e.message}; the commits checkpoint as SQLite does by default`));
@@ -45,6 +50,7 @@ export class Checkpointer {
   }
 
   async stop(): Promise<void> {
+    if (this.worker === undefined) return;
     this.worker.removeAllListeners('exit');
     await this.worker.terminate();
     this.fallBack();
