@@ -13,7 +13,7 @@ function put(fields: { [k: string]: FieldValue }, k: string, v: FieldValue): voi
 }
 
 /** winlog.* System fields and their Sigma names. */
-const WINLOG_SYSTEM: ReadonlyArray<readonly [string, string]> = [
+export const WINLOG_SYSTEM: ReadonlyArray<readonly [string, string]> = [
   ['event_id', 'EventID'],
   ['channel', 'Channel'],
   ['computer_name', 'Computer'],

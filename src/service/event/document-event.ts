@@ -1,7 +1,7 @@
 import { createHash, hash } from 'node:crypto';
 import type { Event, FieldValue } from '../../event/event.js';
 import { timeOf } from '../../event/event-time.js';
-import { normalizeJsonRecord } from '../../formats/json/normalize-json.js';
+import { normalizeJsonRecord, WINLOG_SYSTEM } from '../../formats/json/normalize-json.js';
 import { ecsToSigma } from './ecs-to-sigma.js';
 
 export type Doc = { readonly [k: string]: FieldValue };
@@ -16,16 +16,6 @@ export function documentEvent(doc: Doc): Event {
 }
 
 const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
-/** winlog's System names and the Sigma names normalizeJsonRecord gives them, in its order. */
-const SYSTEM_NAMES: ReadonlyArray<readonly [string, string]> = [
-  ['event_id', 'EventID'],
-  ['channel', 'Channel'],
-  ['computer_name', 'Computer'],
-  ['provider_name', 'Provider_Name'],
-  ['record_id', 'EventRecordID'],
-  ['provider_guid', 'Provider_Guid'],
-];
-
 /**
  * documentEvent of the common shape, raw Winlogbeat (`winlog.event_data`, no ECS process/network/DNS objects, no
  * `user_data`, no `__proto__` key, no event data named as a System field), with the same fields in the same order,
@@ -41,8 +31,8 @@ export function winlogbeatEvent(doc: Doc): Event | undefined {
   const data = w['event_data'];
   if (data !== undefined && (!isDoc(data) || own(data, '__proto__'))) return undefined;
   const fields: { [k: string]: FieldValue } = Object.assign({}, doc);
-  for (let i = 0; i < SYSTEM_NAMES.length; i++) {
-    const [from, to] = SYSTEM_NAMES[i] as readonly [string, string];
+  for (let i = 0; i < WINLOG_SYSTEM.length; i++) {
+    const [from, to] = WINLOG_SYSTEM[i] as readonly [string, string];
     const v = w[from];
     if (v === undefined || fields[to] !== undefined) continue;
     // A System name in the event data too would be two values: the general path's.
