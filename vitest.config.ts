@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import LongestFirst from './test/sequencer.js';
 
@@ -14,11 +13,11 @@ export default defineConfig({
     // The longest files first (test/durations.json), so both workers finish together: see test/sequencer.ts.
     sequence: { sequencer: LongestFirst },
     pool: 'forks',
-    // One test file more than cores at once (three on 2 cores). vitest's default there is one (cores - 1), which leaves a core idle
-    // through the long single-threaded files (the SQL differentials run one database thread each); with two, a
-    // quarter of the cores' time still went idle: the suite's files spend about 765 CPU seconds (test/cpu-account.ts)
-    // in 985 s of their own wall time, the bus, crash and PostgreSQL files mostly waiting on servers and timers.
-    maxWorkers: availableParallelism() + 1,
+    // Two test files at once. vitest's default on 2 cores is one (cores - 1), which leaves a core idle through
+    // the long single-threaded files (the SQL differentials run one database thread each). Three were tried
+    // (2026-12-04): the files spend about 750 CPU seconds (SIGMATCH_CPU_LOG, test/cpu-account.ts) plus the servers'
+    // and the build's, so the cores are nearly full with two; the suite took 515 s against 517-525 s with two.
+    maxWorkers: 2,
     minWorkers: 1,
   },
 });
