@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { EventStore } from '../backends/db/event-store.js';
-import { fillRecordIds, type RowBytes } from '../backends/db/row-bytes.js';
+import { fillRecordIds, type RowBytes } from '../event/row-bytes.js';
 import { EVENTS_TABLE, type EventRow } from '../backends/sql/events-table.js';
 import { MatchPool } from '../engine/match-pool.js';
 import { BatchBuilder } from '../engine/match-task.js';

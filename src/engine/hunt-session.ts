@@ -1,4 +1,4 @@
-import type { RowBytes } from '../backends/db/row-bytes.js';
+import type { RowBytes } from '../event/row-bytes.js';
 import type { EventColumns } from '../event/event-columns.js';
 import type { Event } from '../event/event.js';
 import type { SigmaFilter, SigmaRule } from '../rule/model.js';

@@ -1,6 +1,6 @@
 import { deserialize } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { RowFormat } from '../backends/db/row-bytes.js';
+import type { RowFormat } from '../event/row-bytes.js';
 import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
 import type { SigmaFilter, SigmaRule } from '../rule/model.js';
 import { BatchBuilder, runHuntTask, type HuntTask } from './match-task.js';

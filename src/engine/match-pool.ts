@@ -1,6 +1,6 @@
 import { serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import type { RowFormat } from '../backends/db/row-bytes.js';
+import type { RowFormat } from '../event/row-bytes.js';
 import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
 import type { SigmaFilter, SigmaRule } from '../rule/model.js';
 import { withoutRaw } from '../rule/rule-cache.js';

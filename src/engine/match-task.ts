@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { RowEncoder, type RowFormat } from '../backends/db/row-bytes.js';
+import { RowEncoder, type RowFormat } from '../event/row-bytes.js';
 import type { Event } from '../event/event.js';
 import { eventColumns, type EventColumns } from '../event/event-columns.js';
 import { CHUNK_SIZE, FILE_HEADER_SIZE } from '../formats/evtx/file-header.js';

@@ -1,5 +1,5 @@
 import { EVENTS_TABLE, type EventRow } from '../sql/events-table.js';
-import type { RowBytes, RowFormat } from './row-bytes.js';
+import type { RowBytes, RowFormat } from '../../event/row-bytes.js';
 
 export interface StoredEventRow {
   readonly record_id: number;

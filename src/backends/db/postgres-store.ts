@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { EVENTS_TABLE, eventsTableDdl, type EventRow } from '../sql/events-table.js';
-import { encodeRows, type RowBytes } from './row-bytes.js';
+import { encodeRows, type RowBytes } from '../../event/row-bytes.js';
 import { eventRowsSql, storedRow, type EventStore, type StoredEventRow } from './event-store.js';
 
 /** The events table in a PostgreSQL database (a connection string: postgres://user@host:port/db). */

@@ -1,4 +1,4 @@
-import type { EventColumns } from '../../event/event-columns.js';
+import type { EventColumns } from './event-columns.js';
 
 /**
  * A database's bulk format, written where the events are read (a worker thread, or the main thread alone):
