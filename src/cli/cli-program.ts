@@ -1,6 +1,6 @@
 import { Command, type Option, type OptionValues } from 'commander';
 import type { CommandIO } from './command.js';
-import { COMMANDS } from './commands.js';
+import { COMMANDS, commandsFor } from './commands.js';
 import { examples } from './option-values.js';
 import { packageVersion } from './package-path.js';
 
@@ -23,10 +23,10 @@ function contained(command: Command, io: CommandIO): Command {
 }
 
 /**
- * The command line: the top level and one subcommand per registry entry. `done` receives a command's exit
+ * The command line: the top level and a subcommand for each command the arguments need (commandsFor). `done` receives a command's exit
  * code; parse errors, help and version come out of parseAsync as CommanderError.
  */
-export function cliProgram(io: CommandIO, done: (code: number) => void): Command {
+export async function cliProgram(io: CommandIO, done: (code: number) => void, argv: readonly string[]): Promise<Command> {
   const program = contained(new Command('sigmatch'), io)
     .description('Sigma detection engine and threat-hunting tool for Windows event logs')
     .usage('COMMAND [options]')
@@ -39,7 +39,8 @@ export function cliProgram(io: CommandIO, done: (code: number) => void): Command
         ['sigmatch hunt --help', 'the options of a command (or: sigmatch help hunt)'],
       ]),
     );
-  for (const [name, spec] of Object.entries(COMMANDS)) {
+  for (const name of commandsFor(argv)) {
+    const spec = await COMMANDS[name]();
     const command = spec.define(contained(new Command(name), io).summary(spec.summary).description(spec.summary));
     command.action(async (paths: string[], options: OptionValues) => done(await spec.run(paths, options, io)));
     program.addCommand(command);

@@ -16,7 +16,6 @@ import { listInputs } from '../formats/read-input.js';
 import { alertToCsv, csvHeader } from '../output/write-csv.js';
 import { alertToEcsLine } from '../output/write-jsonl.js';
 import { alertToLine } from '../output/write-table.js';
-import { generatedAtOf, storySubjectLine, writeHuntReport } from '../output/html/write-hunt-report.js';
 import { resolveWindowsLogsource } from '../pipeline/windows-logsources.js';
 import { LEVELS, type Level, type RuleMetadata, type SigmaCorrelation, type SigmaFilter, type SigmaRule } from '../rule/model.js';
 import { loadRules } from '../rule/load-rules.js';
@@ -31,9 +30,8 @@ import { parsePlaceholders } from './placeholders.js';
 import { defaultThreads, planInputs } from '../engine/plan-inputs.js';
 import { runPlan } from '../engine/run-plan.js';
 import { UsageError } from './usage-error.js';
-import { convertForDatabase, matchInDatabase, type DatabaseMatches } from './hunt-db.js';
+import type { DatabaseMatches } from './hunt-db.js';
 import { openDbOption, shownDbUrl } from './db-option.js';
-import { EVENTS_TABLE } from '../backends/sql/events-table.js';
 
 /** The built-in rule pack, next to the package (dist/src/cli → rules, or src/cli → rules). */
 export function builtinRulesDir(): string {
@@ -140,7 +138,9 @@ export const hunt: CommandSpec = {
       sortBytes: values.sortLimit,
     };
     const color = io.color && values.output === undefined;
-    const render = format === 'html' ? storySubjectLine : alertRenderer(format, color);
+    // The report's modules (the page, its script and styles) are imported only for a report.
+    const report = format === 'html' ? await import('../output/html/write-hunt-report.js') : undefined;
+    const render = report !== undefined ? report.storySubjectLine : alertRenderer(format, color);
     const session = new HuntSession(compiledRules, render, spill, limits, correlator === undefined ? undefined : { correlator, silentRules: plan.silentRules }, { filters, show: values.showSuppressed === true }, values.groupWindow === undefined ? undefined : { windowMs: values.groupWindow });
     const totalBytes = sizes.reduce((n, s) => n + s, 0);
     const started = Date.now();
@@ -168,7 +168,7 @@ export const hunt: CommandSpec = {
       if (format === 'csv') out.write(csvHeader());
       // Context is resolved once every input is read: the creation event may come later or from another file.
       // The report builds each alert's story from the hunt's context, then writes the one file.
-      if (format === 'html') await writeHuntReport(session.finish(), session.contextSource(), spill, { generatedAt: generatedAtOf(process.env['SOURCE_DATE_EPOCH'], new Date()), title: positionals.join(', '), events: session.events, files: files.length, rulesLoaded: ruleSet.rules.length }, { write: (t) => out.write(t), ready: () => (out.backlogged ? out.ready() : Promise.resolve()) });
+      if (report !== undefined) await report.writeHuntReport(session.finish(), session.contextSource(), spill, { generatedAt: report.generatedAtOf(process.env['SOURCE_DATE_EPOCH'], new Date()), title: positionals.join(', '), events: session.events, files: files.length, rulesLoaded: ruleSet.rules.length }, { write: (t) => out.write(t), ready: () => (out.backlogged ? out.ready() : Promise.resolve()) });
       else for (const bytes of session.finish()) {
         out.writeBytes(bytes);
         if (out.backlogged) await out.ready();
@@ -217,6 +217,8 @@ async function huntDb(
 ): Promise<number> {
   const { format, values, io } = h;
   if (format === 'html') throw new UsageError('--format html is not built for --db yet (use table, jsonl or csv)');
+  // The converters and the database code are imported only for a hunt in a database.
+  const [{ convertForDatabase, matchInDatabase }, { EVENTS_TABLE }] = await Promise.all([import('./hunt-db.js'), import('../backends/sql/events-table.js')]);
   const store = await openDbOption(url);
   const started = Date.now();
   const { queries, refused } = convertForDatabase(store.target, h.rules, h.filters);

@@ -2,7 +2,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { CommanderError } from 'commander';
 import type { CommandIO } from './command.js';
-import { COMMANDS } from './commands.js';
+import { isCommandName } from './commands.js';
 import { cliProgram } from './cli-program.js';
 import { UsageError } from './usage-error.js';
 
@@ -17,10 +17,10 @@ export async function main(argv: string[]): Promise<number> {
     interactive: process.stderr.isTTY === true,
     color: process.stderr.isTTY === true && process.env['NO_COLOR'] === undefined,
   };
-  const name = argv[0] !== undefined && Object.hasOwn(COMMANDS, argv[0]) ? `sigmatch ${argv[0]}` : 'sigmatch';
+  const name = isCommandName(argv[0]) ? `sigmatch ${argv[0]}` : 'sigmatch';
   let code = 0;
   try {
-    await cliProgram(io, (c) => (code = c)).parseAsync(argv, { from: 'user' });
+    await (await cliProgram(io, (c) => (code = c), argv)).parseAsync(argv, { from: 'user' });
     return code;
   } catch (e) {
     if (e instanceof CommanderError && e.code === 'commander.help') return argv.length === 0 ? 2 : 0; // help already written
