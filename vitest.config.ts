@@ -10,7 +10,7 @@ export default defineConfig({
     setupFiles: ['./test/event-loop-turns.ts', './test/cpu-account.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    // The longest files first (test/durations.json), so both workers finish together: see test/sequencer.ts.
+    // The longest files first (test/durations.json), so the workers finish together: see test/sequencer.ts.
     sequence: { sequencer: LongestFirst },
     pool: 'forks',
     // Each fork runs its share of the files one after another in the same process, without a fresh module graph per
@@ -19,11 +19,12 @@ export default defineConfig({
     // mocks a module (checked with grep when this was set), so nothing leaks from one file into the next. Measured on 40
     // small files: 21.6 CPU s isolated, 10.4 shared.
     isolate: false,
-    // Two test files at once. vitest's default on 2 cores is one (cores - 1), which leaves a core idle through
-    // the long single-threaded files (the SQL differentials run one database thread each). Three were tried
-    // (2026-12-04): the files spend about 750 CPU seconds (SIGMATCH_CPU_LOG, test/cpu-account.ts) plus the servers'
-    // and the build's, so the cores are nearly full with two; the suite took 515 s against 517-525 s with two.
-    maxWorkers: 2,
+    // Three test files at once on 2 cores: the files spend about 580 CPU s (SIGMATCH_CPU_LOG, test/cpu-account.ts) in
+    // some 740 s of their wall time, the rest waiting on servers (NATS clusters, leases, PostgreSQL, chromium), so a third
+    // file fills the gaps: 350 s against 374 s with two (2026-12-05, the same tree, two other sessions beside both).
+    // (On 2026-12-04, before the CLI imported only the command it runs and files shared a process, the cores were full
+    // with two and three gave nothing.)
+    maxWorkers: 3,
     minWorkers: 1,
   },
 });
