@@ -25,6 +25,10 @@ export default defineConfig({
     // (On 2026-12-04, before the CLI imported only the command it runs and files shared a process, the cores were full
     // with two and three gave nothing.)
     maxWorkers: 3,
-    minWorkers: 1,
+    // As many as the most: tinypool removes a fork above minWorkers as soon as it is idle (its idleTimeout is 0), and
+    // with isolate: false vitest also recycles the idle forks once the queue drains; the two removals of one fork can
+    // meet, and the teardown task the first posted is then terminated by the second, an unhandled "Terminating worker
+    // thread" that fails the run after every test passed (seen once under a busy loop, 2026-12-05).
+    minWorkers: 3,
   },
 });
