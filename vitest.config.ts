@@ -1,6 +1,13 @@
 import { defineConfig } from 'vitest/config';
 import LongestFirst from './test/sequencer.js';
 
+/** Test files at once: 3, or the N of `--maxWorkers N` on vitest's command line (the minimum follows it, see below). */
+const workers = ((): number => {
+  const at = process.argv.findIndex((a) => a === '--maxWorkers' || a.startsWith('--maxWorkers='));
+  const asked = at < 0 ? undefined : (process.argv[at] as string).includes('=') ? (process.argv[at] as string).split('=')[1] : process.argv[at + 1];
+  return asked !== undefined && /^[1-9]\d*$/.test(asked) ? Number(asked) : 3;
+})();
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
@@ -23,12 +30,12 @@ export default defineConfig({
     // some 740 s of their wall time, the rest waiting on servers (NATS clusters, leases, PostgreSQL, chromium), so a third
     // file fills the gaps: 350 s against 374 s with two (2026-12-05, the same tree, two other sessions beside both).
     // (On 2026-12-04, before the CLI imported only the command it runs and files shared a process, the cores were full
-    // with two and three gave nothing.)
-    maxWorkers: 3,
+    // with two and three gave nothing.) `--maxWorkers N` on the command line sets both (see `workers`).
+    maxWorkers: workers,
     // As many as the most: tinypool removes a fork above minWorkers as soon as it is idle (its idleTimeout is 0), and
     // with isolate: false vitest also recycles the idle forks once the queue drains; the two removals of one fork can
     // meet, and the teardown task the first posted is then terminated by the second, an unhandled "Terminating worker
     // thread" that fails the run after every test passed (seen once under a busy loop, 2026-12-05).
-    minWorkers: 3,
+    minWorkers: workers,
   },
 });

@@ -3,7 +3,7 @@ import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * Runs the longest test files first, by the durations committed in test/durations.json, so that two workers end
+ * Runs the longest test files first, by the durations committed in test/durations.json, so that the workers end
  * together. vitest's own order on a fresh clone (no results cache) is by file size, largest first, which ran the
  * shortest files in characters but longest in time (the SQL differentials are six lines each) last, one worker
  * busy for minutes while the other idled. A file the table does not know yet counts as its size in bytes over
