@@ -48,21 +48,51 @@ export function convertForDatabase(target: EventStore['target'], rules: readonly
  * hands the hunt session: the hits (rule index, the slim event, its JSON when `eventJson`) and the process starts and
  * DNS answers of the same table (Sysmon 1, 22, Security 4688, by the event_id column) as context entries.
  * Everything after matching (process context, correlations, grouping, sorting, output) is the file hunt's.
+ *
+ * The queries run on every connection in `stores` at once (the first is the one the rest came from), each taking the
+ * next query when its last is done; their rows are taken in query order, so the result is the one connection's.
  */
 export async function matchInDatabase(
-  store: EventStore,
+  stores: readonly EventStore[],
   queries: DatabaseQueries['queries'],
   options: { readonly eventJson: boolean; readonly fields: readonly string[] },
 ): Promise<DatabaseMatches> {
+  const store = stores[0];
+  if (store === undefined) throw new Error('matchInDatabase: no connection');
   // Per matched record: its event and the indexes of the rules that matched it.
   const matched = new Map<number, { event: Event; rules: number[] }>();
-  for (const { rule, query } of queries) {
-    for (const row of await store.eventRows(query)) {
-      const m = matched.get(row.record_id);
-      if (m === undefined) matched.set(row.record_id, { event: rowEvent(row), rules: [rule] });
-      else m.rules.push(rule);
+  // Rows of queries done out of order wait here until the queries before them are taken.
+  const done = new Map<number, StoredEventRow[]>();
+  let taken = 0;
+  const take = () => {
+    for (let rows = done.get(taken); rows !== undefined; rows = done.get(taken)) {
+      done.delete(taken);
+      const rule = (queries[taken] as { rule: number }).rule;
+      for (const row of rows) {
+        const m = matched.get(row.record_id);
+        if (m === undefined) matched.set(row.record_id, { event: rowEvent(row), rules: [rule] });
+        else m.rules.push(rule);
+      }
+      taken++;
     }
-  }
+  };
+  // A query that fails stops the others taking more; its error is thrown once every connection is idle.
+  let next = 0;
+  const settled = await Promise.allSettled(
+    stores.map(async (s) => {
+      while (next < queries.length) {
+        const i = next++;
+        try {
+          done.set(i, await s.eventRows((queries[i] as { query: string }).query));
+        } catch (e) {
+          next = queries.length;
+          throw e;
+        }
+        take();
+      }
+    }),
+  );
+  for (const r of settled) if (r.status === 'rejected') throw r.reason;
   const hits: Hit[] = [];
   for (const [, m] of [...matched].sort((a, b) => a[0] - b[0])) hits.push(...eventHits(m.rules, m.event, options.eventJson, options.fields));
   const contextRows = hits.length === 0 ? [] : await store.eventRows(`SELECT record_id FROM ${EVENTS_TABLE} WHERE event_id IN (1, 22, 4688)`);

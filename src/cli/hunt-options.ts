@@ -33,6 +33,8 @@ export interface HuntOptions {
   readonly maxRecordSize?: number;
   /** --db URL: hunt the sigma_events table there instead of files. */
   readonly db?: string;
+  /** --db-connections: connections the rules run on at once. */
+  readonly dbConnections?: number;
 }
 
 export function defineHuntOptions(command: Command): Command {
@@ -60,6 +62,7 @@ export function defineHuntOptions(command: Command): Command {
     .option('--only-correlations', 'report correlation alerts only; no rule raises an alert of its own (default: off)')
     .addOption(intOption('--correlation-limit <n>', 'correlation items (matches of referenced rules) held in memory before sorted runs spill to disk (default: 10000)', 1))
     .option('--db <url>', 'hunt the sigma_events table of a database instead of files (postgres://..., duckdb:FILE, sqlite:FILE; see sigmatch load): the rules are converted and run there (default: hunt the files given)')
+    .addOption(intOption('--db-connections <n>', 'with --db: connections the rules run on at once, each running one rule at a time (default: one per core of this machine; SQLite: 1)', 1))
     .addOption(noCacheOption())
     .addHelpText(
       'after',

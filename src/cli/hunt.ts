@@ -30,7 +30,7 @@ import { parsePlaceholders } from './placeholders.js';
 import { defaultThreads, planInputs } from '../engine/plan-inputs.js';
 import { runPlan } from '../engine/run-plan.js';
 import { UsageError } from './usage-error.js';
-import type { DatabaseMatches } from './hunt-db.js';
+import type { DatabaseMatches, DatabaseQueries } from './hunt-db.js';
 import { openDbOption, shownDbUrl } from './db-option.js';
 
 /** The built-in rule pack, next to the package (dist/src/cli → rules, or src/cli → rules). */
@@ -63,6 +63,7 @@ export const hunt: CommandSpec = {
     const given = options as HuntOptions;
     if (positionals.length === 0 && given.db === undefined) throw new UsageError('missing log paths: give log files or folders to hunt (or --db URL)');
     if (positionals.length > 0 && given.db !== undefined) throw new UsageError('--db hunts the database: give no log paths with it');
+    if (given.dbConnections !== undefined && given.db === undefined) throw new UsageError('--db-connections goes with --db');
     // The site configuration (--config FILE, else sigmatch.yml here): defaults for what the options do not say.
     const site = loadSiteConfig(process.cwd(), given.config);
     for (const d of site.diagnostics) io.err(formatDiagnostic(d, site.sources, false) + '\n');
@@ -220,15 +221,31 @@ async function huntDb(
   // The converters and the database code are imported only for a hunt in a database.
   const [{ convertForDatabase, matchInDatabase }, { EVENTS_TABLE }] = await Promise.all([import('./hunt-db.js'), import('../backends/sql/events-table.js')]);
   const store = await openDbOption(url);
+  const stores = [store];
   const started = Date.now();
-  const { queries, refused } = convertForDatabase(store.target, h.rules, h.filters);
-  // A correlation on a rule the database cannot run is not evaluated (its reason is in the summary); the fields the
-  // others group and count by go with each hit, as in a file hunt.
-  const plan = planCorrelations(h.rules, h.correlations, { ...h.planOptions, unavailable: refused });
   let result: DatabaseMatches;
+  let queries: DatabaseQueries['queries'];
+  let refused: DatabaseQueries['refused'];
+  let plan: ReturnType<typeof planCorrelations>;
   try {
-    result = await matchInDatabase(store, queries, { eventJson: format === 'jsonl', fields: plan.fields });
+    ({ queries, refused } = convertForDatabase(store.target, h.rules, h.filters));
+    // A correlation on a rule the database cannot run is not evaluated (its reason is in the summary); the fields the
+    // others group and count by go with each hit, as in a file hunt.
+    plan = planCorrelations(h.rules, h.correlations, { ...h.planOptions, unavailable: refused });
+    // The rules run on several connections at once (a PostgreSQL server gives each its own process).
+    const wanted = Math.min(values.dbConnections ?? availableParallelism(), queries.length);
+    while (store.another !== undefined && stores.length < wanted) {
+      try {
+        stores.push(await store.another());
+      } catch (e) {
+        // The default takes the connections the server gives (one may be at its limit); a number asked for is owed.
+        if (values.dbConnections === undefined) break;
+        throw new UsageError(`--db ${shownDbUrl(url)}: cannot open connection ${stores.length + 1} of --db-connections ${values.dbConnections} (${(e as Error).message})`);
+      }
+    }
+    result = await matchInDatabase(stores, queries, { eventJson: format === 'jsonl', fields: plan.fields });
   } finally {
+    for (const s of stores.slice(1)) await s.close();
     await store.close();
   }
   const spill = new SpillDir();

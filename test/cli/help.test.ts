@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { sigmatch } from './run-cli.js';
 
 const OPTIONS = {
-  hunt: ['--rules', '--min-level', '--status', '--tags', '--format', '--config', '--output', '--recover', '--placeholder', '--quiet', '--threads', '--context-limit', '--pending-limit', '--sort-limit', '--filters', '--show-suppressed', '--group-window', '--max-record-size', '--no-correlations', '--only-correlations', '--correlation-limit', '--db', '--no-cache', '--help'],
+  hunt: ['--rules', '--min-level', '--status', '--tags', '--format', '--config', '--output', '--recover', '--placeholder', '--quiet', '--threads', '--context-limit', '--pending-limit', '--sort-limit', '--filters', '--show-suppressed', '--group-window', '--max-record-size', '--no-correlations', '--only-correlations', '--correlation-limit', '--db', '--db-connections', '--no-cache', '--help'],
   check: ['--format', '--quiet', '--placeholder', '--no-cache', '--help'],
   dump: ['--format', '--recover', '--help'],
 } as const;

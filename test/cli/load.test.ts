@@ -200,8 +200,18 @@ describe('sigmatch load --db', () => {
       expect(d.stderr, url).toMatch(/Correlations: 5 evaluated \(4 with alerts of their own\), 0 not run/);
       expect(lines(d.stdout), url).toEqual(lines(fromFiles.stdout));
     }
+    // The rules run on several connections at once (the default: one per core) or on one: the same output, byte for byte.
+    for (const url of [pg.url, duck]) {
+      const one = await sigmatchAsync(['hunt', '--db', url, '--db-connections', '1', '--format', 'jsonl', '--quiet']);
+      const four = await sigmatchAsync(['hunt', '--db', url, '--db-connections', '4', '--format', 'jsonl', '--quiet']);
+      expect(one.code, one.stderr).toBe(1);
+      expect(four.stdout, url).toBe(one.stdout);
+    }
     const both = await sigmatchAsync(['hunt', '--db', duck, 'examples/']);
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('--db hunts the database: give no log paths with it');
+    const alone = await sigmatchAsync(['hunt', '--db-connections', '2', 'examples/']);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain('--db-connections goes with --db');
   });
 });

@@ -14,7 +14,14 @@ export class DuckDbStore implements EventStore {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    /** Whether closing this store closes the database too (not for a connection made by `another`). */
+    private readonly ownsInstance = true,
   ) {}
+
+  /** A connection of its own on the same database: DuckDB runs the connections' queries side by side. */
+  async another(): Promise<DuckDbStore> {
+    return new DuckDbStore(this.instance, await this.instance.connect(), false);
+  }
 
   /** `threads` caps DuckDB's worker threads (default: one per core). */
   static async open(path: string, options: { threads?: number } = {}): Promise<DuckDbStore> {
@@ -79,6 +86,6 @@ export class DuckDbStore implements EventStore {
 
   async close(): Promise<void> {
     this.connection.closeSync();
-    this.instance.closeSync();
+    if (this.ownsInstance) this.instance.closeSync();
   }
 }

@@ -44,6 +44,12 @@ export interface EventStore {
    * write-ahead log and is written again at the checkpoint). Closing without it discards them.
    */
   commit?(): Promise<void>;
+  /**
+   * Another connection to the same database, for queries run beside this one's (`hunt --db` runs its rules on
+   * several); closing it leaves this one open. Absent where queries cannot run side by side (SQLite's client is
+   * synchronous).
+   */
+  another?(): Promise<EventStore>;
   /** Runs a converted query and returns the record_id column of its rows, in order. */
   recordIds(query: string): Promise<number[]>;
   /**

@@ -9,14 +9,22 @@ import { eventRowsSql, storedRow, type EventStore, type StoredEventRow } from '.
 /** The events table in a PostgreSQL database (a connection string: postgres://user@host:port/db). */
 export class PostgresStore implements EventStore {
   readonly target = 'postgres';
-  private constructor(private readonly client: pg.Client) {}
+  private constructor(
+    private readonly client: pg.Client,
+    private readonly url: string,
+  ) {}
 
   static async connect(url: string): Promise<PostgresStore> {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     // A converted rule is one large expression: JIT-compiling it costs seconds where running it costs milliseconds.
     await client.query('SET jit = off');
-    return new PostgresStore(client);
+    return new PostgresStore(client, url);
+  }
+
+  /** A connection of its own: the server runs each connection's query in a process of its own. */
+  another(): Promise<PostgresStore> {
+    return PostgresStore.connect(this.url);
   }
 
   async createTable(fresh: boolean): Promise<void> {
